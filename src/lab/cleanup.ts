@@ -1,0 +1,85 @@
+// Nothing a lab starts may outlive it: live labs are registered here, and exit/signal hooks kill their
+// processes synchronously. Labs whose owner died by SIGKILL (no hook ran) are swept at the next start.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { isProcessAlive, killNow } from './process.js';
+
+export const LAB_DIR_PREFIX = 'ovnlab-';
+export const OWNER_FILE = 'owner.pid';
+
+interface LiveLab {
+  dir: string;
+  keepDir: boolean;
+  pids(): number[];
+  netns(): string | undefined;
+}
+
+const live = new Set<LiveLab>();
+let hooksInstalled = false;
+
+function killLabNow(lab: LiveLab): void {
+  for (const pid of lab.pids()) killNow(pid);
+  const ns = lab.netns();
+  if (ns) deleteNetnsNow(ns);
+  if (!lab.keepDir) rmSync(lab.dir, { recursive: true, force: true });
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  for (const lab of live) killLabNow(lab);
+  live.clear();
+  // Let the default action (termination) happen now that the lab is gone, unless someone else handles it.
+  if (process.listenerCount(signal) === 1) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
+}
+
+function installHooks(): void {
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  process.on('exit', () => {
+    for (const lab of live) killLabNow(lab);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+}
+
+export function registerLab(lab: LiveLab): () => void {
+  installHooks();
+  live.add(lab);
+  return () => { live.delete(lab); };
+}
+
+/** Removes labs in `base` whose owning process is gone: kills their servers by the pidfiles they left. */
+export function sweepOrphanedLabs(base: string): void {
+  let entries: string[];
+  try { entries = readdirSync(base); } catch { return; }
+  for (const name of entries) {
+    if (!name.startsWith(LAB_DIR_PREFIX)) continue;
+    const dir = join(base, name);
+    const ownerFile = join(dir, OWNER_FILE);
+    if (!existsSync(ownerFile)) continue;
+    const owner = Number.parseInt(readFileSync(ownerFile, 'utf8'), 10);
+    if (Number.isInteger(owner) && isProcessAlive(owner)) continue;
+    for (const file of safeReaddir(dir)) {
+      if (!file.endsWith('.pid') || file === OWNER_FILE) continue;
+      const pid = Number.parseInt(safeRead(join(dir, file)), 10);
+      if (Number.isInteger(pid) && pid > 0) killNow(pid);
+    }
+    const ns = safeRead(join(dir, 'netns')).trim();
+    if (ns) deleteNetnsNow(ns);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function deleteNetnsNow(name: string): void {
+  spawnSync('ip', ['netns', 'delete', name], { stdio: 'ignore' });
+}
+
+function safeReaddir(dir: string): string[] {
+  try { return readdirSync(dir); } catch { return []; }
+}
+
+function safeRead(file: string): string {
+  try { return readFileSync(file, 'utf8'); } catch { return ''; }
+}
