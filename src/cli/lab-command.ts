@@ -26,7 +26,9 @@ export async function runLabCommand(options: LabCommandOptions): Promise<void> {
   console.log(describeLab(lab));
   console.log('Press Ctrl-C to stop the lab.');
   await new Promise<void>((resolve) => {
-    const finish = () => { void lab.stop().then(resolve); };
+    // Signal listeners do not keep Node's event loop alive; this timer does, until Ctrl-C.
+    const keepAlive = setInterval(() => undefined, 60_000);
+    const finish = () => { clearInterval(keepAlive); void lab.stop().then(resolve); };
     process.once('SIGINT', finish);
     process.once('SIGTERM', finish);
   });
