@@ -1,0 +1,338 @@
+// OVSDB data <-> TypeScript values, driven by the column's type (schema.ts), so a string never passes for a
+// uuid nor the other way round.
+//
+//   integer -> bigint (read; write bigint | safe number)    real -> number    boolean -> boolean
+//   string  -> string                                         uuid -> Uuid (write: Uuid | NamedUuid)
+//   min 1 max 1 -> T     min 0 max 1 -> T | undefined     max > 1 -> T[]     map -> Map<K, V>
+//
+// Encoding validates before anything is sent: atom type, enum, integer/real range, string length, set/map
+// size, duplicates, uuid syntax and named-uuid syntax; the error names the table, column and value.
+import { OvsdbProtocolError, OvsdbValidationError } from './errors.js';
+import type { Json } from './json.js';
+import { INT64_RANGE, type AtomValue, type BaseType, type ColumnType } from './schema.js';
+
+/** A row's UUID in canonical form: 36 characters, lowercase. */
+export type Uuid = string;
+
+/** A reference to a row inserted in the same transaction under `uuid-name` `name`. */
+export class NamedUuid {
+  constructor(readonly name: string) {}
+  toJSON(): Json {
+    return ['named-uuid', this.name];
+  }
+}
+
+/** Value of a column as read: see the mapping above. */
+export type Value = AtomValue | undefined | AtomValue[] | Map<AtomValue, AtomValue>;
+
+/** A row as the schema-agnostic layer sees it. */
+export type Row = Record<string, unknown>;
+
+/** What a column of TypeScript type V accepts when written. */
+export type WriteValue<V> =
+  V extends bigint ? bigint | number
+  : V extends string ? V | NamedUuid
+  : V extends readonly (infer E)[] ? readonly WriteValue<E>[] | ReadonlySet<WriteValue<E>>
+  : V extends ReadonlyMap<infer K, infer U> ? ReadonlyMap<WriteValue<K>, WriteValue<U>> | (K extends string ? Record<string, WriteValue<U>> : never)
+  : V;
+
+/** A row (or part of one) as written: every column optional, values in their write forms. */
+export type WriteRow<T> = { [K in keyof T]?: WriteValue<T[K]> };
+
+const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const ID_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+export function isUuid(v: unknown): v is Uuid {
+  return typeof v === 'string' && v.length === 36 && UUID_RE.test(v);
+}
+
+/** Where a value is going, for error messages. */
+export interface EncodeSite {
+  readonly table: string;
+  readonly column: string;
+  /** Collects names of NamedUuids met (name -> "table.column" of the first use), for the transaction's check. */
+  readonly namedUuids?: Map<string, string>;
+}
+
+function fail(site: EncodeSite, value: unknown, reason: string): never {
+  throw new OvsdbValidationError(site.table, site.column, value, reason);
+}
+
+function codePoints(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) { n--; i++; }
+    }
+  }
+  return n;
+}
+
+/** Normalizes an atom for enum membership / duplicate detection (integers as bigint). */
+function atomKey(base: BaseType, v: AtomValue | NamedUuid): unknown {
+  if (base.type === 'integer' && typeof v === 'number') return BigInt(v);
+  if (base.type === 'uuid' && typeof v === 'string') return v.toLowerCase();
+  if (v instanceof NamedUuid) return v;
+  return v;
+}
+
+/** Encodes one atom with validation. `constraints` false skips enum/range/length (arithmetic mutators). */
+export function encodeAtom(base: BaseType, v: unknown, site: EncodeSite, constraints = true): Json {
+  switch (base.type) {
+    case 'integer': {
+      let big: bigint;
+      if (typeof v === 'bigint') big = v;
+      else if (typeof v === 'number') {
+        if (!Number.isSafeInteger(v)) fail(site, v, `${v} is not a safe integer (pass a bigint for 64-bit values)`);
+        if (constraints && (base.minInteger !== undefined || base.maxInteger !== undefined || base.enum)) big = BigInt(v);
+        else return v;
+      } else return fail(site, v, 'expected an integer (bigint or number)');
+      if (big < INT64_RANGE.min || big > INT64_RANGE.max) fail(site, v, 'integer out of the 64-bit range');
+      if (constraints) {
+        if (base.minInteger !== undefined && big < base.minInteger) fail(site, v, `integer below the minimum ${base.minInteger}`);
+        if (base.maxInteger !== undefined && big > base.maxInteger) fail(site, v, `integer above the maximum ${base.maxInteger}`);
+        if (base.enum && !base.enum.has(big)) fail(site, v, `not one of ${[...base.enum].join(', ')}`);
+      }
+      return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+    }
+    case 'real': {
+      if (typeof v !== 'number' || !Number.isFinite(v)) return fail(site, v, 'expected a finite number (real)');
+      if (constraints) {
+        if (base.minReal !== undefined && v < base.minReal) fail(site, v, `real below the minimum ${base.minReal}`);
+        if (base.maxReal !== undefined && v > base.maxReal) fail(site, v, `real above the maximum ${base.maxReal}`);
+        if (base.enum && !base.enum.has(v)) fail(site, v, `not one of ${[...base.enum].join(', ')}`);
+      }
+      return v;
+    }
+    case 'boolean':
+      if (typeof v !== 'boolean') fail(site, v, 'expected a boolean');
+      if (constraints && base.enum && !base.enum.has(v)) fail(site, v, `not one of ${[...base.enum].join(', ')}`);
+      return v;
+    case 'string': {
+      if (typeof v !== 'string') return fail(site, v, v instanceof NamedUuid ? 'a named-uuid in a string column' : 'expected a string');
+      if (constraints) {
+        if (base.minLength !== undefined || base.maxLength !== undefined) {
+          const n = codePoints(v);
+          if (base.minLength !== undefined && n < base.minLength) fail(site, v, `string shorter than ${base.minLength} characters`);
+          if (base.maxLength !== undefined && n > base.maxLength) fail(site, v, `string longer than ${base.maxLength} characters`);
+        }
+        if (base.enum && !base.enum.has(v)) fail(site, v, `not one of ${[...base.enum].map((x) => JSON.stringify(x)).join(', ')}`);
+      }
+      return v;
+    }
+    case 'uuid':
+      if (v instanceof NamedUuid) {
+        if (!ID_RE.test(v.name)) fail(site, v.name, 'a named-uuid must match [a-zA-Z_][a-zA-Z0-9_]*');
+        if (site.namedUuids && !site.namedUuids.has(v.name)) site.namedUuids.set(v.name, `${site.table}.${site.column}`);
+        return ['named-uuid', v.name];
+      }
+      if (!isUuid(v)) return fail(site, v, 'expected a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) or a NamedUuid');
+      if (constraints && base.enum && !base.enum.has(v.toLowerCase())) fail(site, v, 'not one of the allowed UUIDs');
+      return ['uuid', v.toLowerCase()];
+  }
+}
+
+export interface EncodeOptions {
+  /** Ignore the column's min/max set size (mutations, includes/excludes, diffs). */
+  anySize?: boolean;
+  /** Skip enum/range/length checks on atoms (arithmetic mutators). */
+  noConstraints?: boolean;
+}
+
+function iterableValues(v: unknown): unknown[] | undefined {
+  if (Array.isArray(v)) return v;
+  if (v instanceof Set) return [...v];
+  return undefined;
+}
+
+/** Encodes a column value (see the mapping at the top) with validation against the column's type. */
+export function encodeValue(type: ColumnType, v: unknown, site: EncodeSite, options?: EncodeOptions): Json {
+  const constraints = !options?.noConstraints;
+  switch (type.kind) {
+    case 'scalar':
+      if (!options?.anySize) {
+        if (v === undefined || v === null) fail(site, v, 'a value is required (the column is not optional)');
+        return encodeAtom(type.key, v, site, constraints);
+      }
+      break;
+    case 'optional':
+      if (v === undefined || v === null) return ['set', []];
+      if (!Array.isArray(v) && !(v instanceof Set)) return encodeAtom(type.key, v, site, constraints);
+      break;
+    case 'map':
+      return encodeMap(type, v, site, options);
+    default:
+      break;
+  }
+  if (type.kind !== 'scalar' && type.kind !== 'optional' && type.kind !== 'set') return fail(site, v, 'bad column kind');
+  const items = iterableValues(v) ?? (options?.anySize && v !== undefined ? [v] : undefined);
+  if (!items) return fail(site, v, `expected an array (set of ${type.key.type})`);
+  if (!options?.anySize) {
+    if (items.length < type.min) fail(site, v, `set needs at least ${type.min} element(s)`);
+    if (items.length > type.max) fail(site, v, `set has ${items.length} elements, at most ${type.max} allowed`);
+  }
+  const out: Json[] = new Array(items.length);
+  const seen = items.length > 1 ? new Set<unknown>() : undefined;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    out[i] = encodeAtom(type.key, item, site, constraints);
+    if (seen) {
+      const k = atomKey(type.key, item as AtomValue);
+      if (seen.has(k)) fail(site, v, `duplicate element ${String(item)} in set`);
+      seen.add(k);
+    }
+  }
+  return ['set', out];
+}
+
+function encodeMap(type: ColumnType, v: unknown, site: EncodeSite, options?: EncodeOptions): Json {
+  const valueType = type.value as BaseType;
+  const constraints = !options?.noConstraints;
+  let entries: [unknown, unknown][];
+  if (v instanceof Map) entries = [...v.entries()];
+  else if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Set) && !(v instanceof NamedUuid)) {
+    if (type.key.type !== 'string') fail(site, v, `a plain object can only be used for maps with string keys; use a Map`);
+    entries = Object.entries(v);
+  } else if (v === undefined || v === null) entries = [];
+  else return fail(site, v, `expected a Map (map of ${type.key.type} to ${valueType.type})`);
+  if (!options?.anySize) {
+    if (entries.length < type.min) fail(site, v, `map needs at least ${type.min} pair(s)`);
+    if (entries.length > type.max) fail(site, v, `map has ${entries.length} pairs, at most ${type.max} allowed`);
+  }
+  const out: Json[] = new Array(entries.length);
+  const seen = entries.length > 1 && type.key.type === 'integer' ? new Set<unknown>() : undefined;
+  for (let i = 0; i < entries.length; i++) {
+    const [k, x] = entries[i];
+    const kj = encodeAtom(type.key, k, site, constraints);
+    if (seen) {
+      const key = atomKey(type.key, k as AtomValue);
+      if (seen.has(key)) fail(site, v, `duplicate key ${String(k)} in map`);
+      seen.add(key);
+    }
+    out[i] = [kj, encodeAtom(valueType, x, site, constraints)];
+  }
+  return ['map', out];
+}
+
+/** Encodes a set of the column's key type of any size (mutate insert/delete, map delete by keys). */
+export function encodeKeySet(type: ColumnType, v: unknown, site: EncodeSite): Json {
+  return encodeValue({ key: type.key, min: 0, max: Infinity, kind: 'set' }, v, site, { anySize: true });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Decoding (server -> TypeScript). The server is trusted to send values of the column's type; shapes are still
+// checked so a mismatch is a protocol error naming the column rather than a wrong value.
+
+function bad(where: string, json: Json, what: string): never {
+  throw new OvsdbProtocolError(`${where}: expected ${what}, got ${truncate(json)}`);
+}
+
+function truncate(json: Json): string {
+  let s: string;
+  try { s = JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)); } catch { s = String(json); }
+  return s.length > 120 ? `${s.slice(0, 120)}...` : s;
+}
+
+export function decodeAtom(base: BaseType, json: Json, where = 'value'): AtomValue {
+  switch (base.type) {
+    case 'integer':
+      if (typeof json === 'number') {
+        if (!Number.isInteger(json)) bad(where, json, 'an integer');
+        return BigInt(json);
+      }
+      if (typeof json === 'bigint') return json;
+      return bad(where, json, 'an integer');
+    case 'real':
+      if (typeof json === 'number') return json;
+      if (typeof json === 'bigint') return Number(json);
+      return bad(where, json, 'a real');
+    case 'boolean':
+      if (typeof json !== 'boolean') bad(where, json, 'a boolean');
+      return json;
+    case 'string':
+      if (typeof json !== 'string') bad(where, json, 'a string');
+      return json;
+    case 'uuid':
+      if (Array.isArray(json) && json.length === 2 && json[0] === 'uuid' && typeof json[1] === 'string') return json[1];
+      return bad(where, json, '["uuid", ...]');
+  }
+}
+
+function setElements(json: Json): Json[] | undefined {
+  if (Array.isArray(json) && json.length === 2 && json[0] === 'set' && Array.isArray(json[1])) return json[1];
+  return undefined;
+}
+
+/** Decodes a column value sent by the server. */
+export function decodeValue(type: ColumnType, json: Json, where = 'value'): Value {
+  switch (type.kind) {
+    case 'scalar':
+      return decodeAtom(type.key, json, where);
+    case 'optional': {
+      const els = setElements(json);
+      if (!els) return decodeAtom(type.key, json, where);
+      if (els.length === 0) return undefined;
+      if (els.length === 1) return decodeAtom(type.key, els[0], where);
+      return bad(where, json, 'at most one element');
+    }
+    case 'set': {
+      const els = setElements(json);
+      if (!els) return [decodeAtom(type.key, json, where)];
+      const out: AtomValue[] = new Array(els.length);
+      for (let i = 0; i < els.length; i++) out[i] = decodeAtom(type.key, els[i], where);
+      return out;
+    }
+    case 'map': {
+      if (!(Array.isArray(json) && json.length === 2 && json[0] === 'map' && Array.isArray(json[1]))) bad(where, json, '["map", [...]]');
+      const valueType = type.value as BaseType;
+      const m = new Map<AtomValue, AtomValue>();
+      for (const pair of json[1] as Json[]) {
+        if (!Array.isArray(pair) || pair.length !== 2) bad(where, pair, 'a [key, value] pair');
+        m.set(decodeAtom(type.key, pair[0], where), decodeAtom(valueType, pair[1], where));
+      }
+      return m;
+    }
+  }
+}
+
+/**
+ * Decodes the value of a column in an update2/update3 `modify`: scalar columns carry the new value; optional
+ * and set columns the symmetric difference (elements to toggle) as an array; maps the changed pairs.
+ */
+export function decodeDiff(type: ColumnType, json: Json, where = 'value'): Value {
+  if (type.kind === 'scalar' || type.kind === 'map') return decodeValue(type, json, where);
+  return decodeValue({ key: type.key, min: 0, max: Infinity, kind: 'set' }, json, where);
+}
+
+/** Applies a `modify` diff (from decodeDiff) to a column's old value, giving the new value. */
+export function applyDiff(type: ColumnType, old: Value, diff: Value): Value {
+  switch (type.kind) {
+    case 'scalar':
+      return diff;
+    case 'map': {
+      const out = new Map(old as Map<AtomValue, AtomValue> | undefined);
+      for (const [k, v] of diff as Map<AtomValue, AtomValue>) {
+        if (out.has(k) && out.get(k) === v) out.delete(k);
+        else out.set(k, v);
+      }
+      return out;
+    }
+    case 'optional':
+    case 'set': {
+      const before: AtomValue[] = type.kind === 'optional' ? (old === undefined ? [] : [old as AtomValue]) : (old as AtomValue[] | undefined) ?? [];
+      const toggled = new Set(before);
+      for (const e of diff as AtomValue[]) {
+        if (toggled.has(e)) toggled.delete(e);
+        else toggled.add(e);
+      }
+      const after = [...toggled];
+      if (type.kind === 'optional') {
+        if (after.length > 1) throw new OvsdbProtocolError(`diff leaves ${after.length} values in an optional column`);
+        return after[0];
+      }
+      return after;
+    }
+  }
+}

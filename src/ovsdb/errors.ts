@@ -1,0 +1,195 @@
+// Typed errors of the OVSDB client. Every error has a stable `code`; operation errors carry the server's
+// `error` string, `details` and `syntax`, the failing operation's index and the (partial) results.
+import type { Json } from './json.js';
+
+export type OvsdbErrorCode =
+  | 'OVSDB_PROTOCOL'
+  | 'OVSDB_MESSAGE_TOO_LARGE'
+  | 'OVSDB_CONNECT'
+  | 'OVSDB_BAD_REMOTE'
+  | 'OVSDB_CONNECTION_CLOSED'
+  | 'OVSDB_CALL_TIMEOUT'
+  | 'OVSDB_RPC_ERROR'
+  | 'OVSDB_CANCELED'
+  | 'OVSDB_SCHEMA'
+  | 'OVSDB_VALIDATION'
+  | 'OVSDB_OPERATION'
+  | 'OVSDB_CONSTRAINT_VIOLATION'
+  | 'OVSDB_REFERENTIAL_INTEGRITY'
+  | 'OVSDB_TIMED_OUT'
+  | 'OVSDB_NOT_OWNER'
+  | 'OVSDB_PERMISSION'
+  | 'OVSDB_ABORTED';
+
+export class OvsdbError extends Error {
+  readonly code: OvsdbErrorCode;
+  constructor(code: OvsdbErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The peer sent bytes that are not OVSDB JSON-RPC (garbage, bad JSON, a malformed reply). The connection ends. */
+export class OvsdbProtocolError extends OvsdbError {
+  constructor(message: string, options?: { cause?: unknown; code?: 'OVSDB_PROTOCOL' | 'OVSDB_MESSAGE_TOO_LARGE' }) {
+    super(options?.code ?? 'OVSDB_PROTOCOL', message, options);
+  }
+}
+
+/** A message grew beyond the configured maximum size. The connection ends. */
+export class OvsdbMessageTooLargeError extends OvsdbProtocolError {
+  constructor(readonly limit: number) {
+    super(`OVSDB message exceeds the maximum size of ${limit} bytes`, { code: 'OVSDB_MESSAGE_TOO_LARGE' });
+  }
+}
+
+/** A remote string could not be parsed (or names a passive remote / an over-long pipe name). */
+export class OvsdbRemoteError extends OvsdbError {
+  constructor(readonly remote: string, reason: string) {
+    super('OVSDB_BAD_REMOTE', `invalid OVSDB remote "${remote}": ${reason}`);
+  }
+}
+
+/** No remote of the list could be connected (refused, TLS handshake failure, timeout). */
+export class OvsdbConnectError extends OvsdbError {
+  constructor(readonly remote: string, message: string, options?: { cause?: unknown }) {
+    super('OVSDB_CONNECT', `cannot connect to ${remote}: ${message}`, options);
+  }
+}
+
+/** The connection ended while the call was pending: its outcome is unknown. */
+export class OvsdbConnectionClosedError extends OvsdbError {
+  constructor(readonly method: string | undefined, reason: string, options?: { cause?: unknown }) {
+    super('OVSDB_CONNECTION_CLOSED', method ? `connection closed while "${method}" was pending: ${reason}`
+      : `connection closed: ${reason}`, options);
+  }
+}
+
+/** The server did not answer a call within its timeout. */
+export class OvsdbCallTimeoutError extends OvsdbError {
+  constructor(readonly method: string, readonly timeoutMs: number) {
+    super('OVSDB_CALL_TIMEOUT', `"${method}" got no reply within ${timeoutMs} ms`);
+  }
+}
+
+function describeRpcError(error: Json): { text: string; details?: string } {
+  if (typeof error === 'string') return { text: error };
+  if (error !== null && typeof error === 'object' && !Array.isArray(error)) {
+    const text = typeof error.error === 'string' ? error.error : JSON.stringify(error);
+    const details = typeof error.details === 'string' ? error.details : undefined;
+    return { text, details };
+  }
+  return { text: String(error) };
+}
+
+/** The server answered a JSON-RPC request with an `error` member (e.g. "unknown method", "unknown database"). */
+export class OvsdbRpcError extends OvsdbError {
+  /** The server's error string, e.g. "unknown method". */
+  readonly error: string;
+  readonly details: string | undefined;
+  constructor(readonly method: string, readonly raw: Json, code: 'OVSDB_RPC_ERROR' | 'OVSDB_CANCELED' = 'OVSDB_RPC_ERROR') {
+    const { text, details } = describeRpcError(raw);
+    super(code, `"${method}" failed: ${text}${details ? ` (${details})` : ''}`);
+    this.error = text;
+    this.details = details;
+  }
+}
+
+/** A pending request was canceled (the server answered it with the error "canceled"). */
+export class OvsdbCanceledError extends OvsdbRpcError {
+  constructor(method: string, raw: Json) {
+    super(method, raw, 'OVSDB_CANCELED');
+  }
+}
+
+/** A schema document is malformed, or names a table/column that does not exist. */
+export class OvsdbSchemaError extends OvsdbError {
+  constructor(message: string) {
+    super('OVSDB_SCHEMA', message);
+  }
+}
+
+/** A value does not fit its column's type; nothing was sent. */
+export class OvsdbValidationError extends OvsdbError {
+  constructor(readonly table: string, readonly column: string, readonly value: unknown, reason: string) {
+    super('OVSDB_VALIDATION', `${table}.${column}: ${reason} (value: ${showValue(value)})`);
+  }
+}
+
+export function showValue(value: unknown): string {
+  try {
+    const text = JSON.stringify(value, (_k, v: unknown) => {
+      if (typeof v === 'bigint') return `${v}n`;
+      if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [String(k), x]));
+      if (v instanceof Set) return [...v];
+      if (v === undefined) return 'undefined';
+      return v;
+    });
+    if (text === undefined) return String(value);
+    return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  } catch {
+    return String(value);
+  }
+}
+
+export type OperationErrorCode = 'OVSDB_OPERATION' | 'OVSDB_CONSTRAINT_VIOLATION' | 'OVSDB_REFERENTIAL_INTEGRITY'
+  | 'OVSDB_TIMED_OUT' | 'OVSDB_NOT_OWNER' | 'OVSDB_PERMISSION' | 'OVSDB_ABORTED';
+
+/**
+ * A transaction failed: the first failing operation (`index` < number of operations) or the commit itself
+ * (`index` === number of operations, `op` undefined) reported `error`.
+ */
+export class OvsdbOperationError extends OvsdbError {
+  declare readonly code: OperationErrorCode;
+  constructor(
+    /** The server's error string, e.g. "constraint violation". */
+    readonly error: string,
+    readonly details: string | undefined,
+    readonly syntax: string | undefined,
+    /** Index of the failing operation; equals the number of operations for a commit failure. */
+    readonly index: number,
+    /** The failing operation's name ("insert", ...), undefined for a commit failure. */
+    readonly op: string | undefined,
+    /** The raw results array as the server sent it. */
+    readonly results: readonly Json[],
+    code: OperationErrorCode = 'OVSDB_OPERATION',
+  ) {
+    const where = op === undefined ? 'commit' : `operation ${index} (${op})`;
+    super(code, `transaction failed at ${where}: ${error}${details ? `: ${details}` : ''}${syntax ? ` [syntax: ${syntax}]` : ''}`);
+  }
+}
+
+type OperationErrorArgs = [string, string | undefined, string | undefined, number, string | undefined, readonly Json[]];
+
+export class OvsdbConstraintViolationError extends OvsdbOperationError {
+  constructor(...a: OperationErrorArgs) { super(...a, 'OVSDB_CONSTRAINT_VIOLATION'); }
+}
+export class OvsdbReferentialIntegrityError extends OvsdbOperationError {
+  constructor(...a: OperationErrorArgs) { super(...a, 'OVSDB_REFERENTIAL_INTEGRITY'); }
+}
+export class OvsdbTimedOutError extends OvsdbOperationError {
+  constructor(...a: OperationErrorArgs) { super(...a, 'OVSDB_TIMED_OUT'); }
+}
+export class OvsdbNotOwnerError extends OvsdbOperationError {
+  constructor(...a: OperationErrorArgs) { super(...a, 'OVSDB_NOT_OWNER'); }
+}
+export class OvsdbPermissionError extends OvsdbOperationError {
+  constructor(...a: OperationErrorArgs) { super(...a, 'OVSDB_PERMISSION'); }
+}
+export class OvsdbAbortedError extends OvsdbOperationError {
+  constructor(...a: OperationErrorArgs) { super(...a, 'OVSDB_ABORTED'); }
+}
+
+/** Builds the typed error for a failed operation from the server's error string. */
+export function operationError(...a: OperationErrorArgs): OvsdbOperationError {
+  switch (a[0]) {
+    case 'constraint violation': return new OvsdbConstraintViolationError(...a);
+    case 'referential integrity violation': return new OvsdbReferentialIntegrityError(...a);
+    case 'timed out': return new OvsdbTimedOutError(...a);
+    case 'not owner': return new OvsdbNotOwnerError(...a);
+    case 'permission error': return new OvsdbPermissionError(...a);
+    case 'aborted': return new OvsdbAbortedError(...a);
+    default: return new OvsdbOperationError(...a);
+  }
+}

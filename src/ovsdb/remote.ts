@@ -1,0 +1,163 @@
+// Remote strings as Open vSwitch writes them, and the connected byte stream for each:
+//   tcp:IP[:PORT]   ssl:IP[:PORT]   (IPv6 in brackets: tcp:[::1]:6640; default port 6640)
+//   unix:PATH       (on Windows a named pipe, named the way OVS names it; see windowsPipeName)
+// and comma-separated lists of them. Passive remotes (ptcp:, pssl:, punix:) are for servers and are refused.
+import net from 'node:net';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import { OvsdbConnectError, OvsdbRemoteError } from './errors.js';
+
+export const DEFAULT_OVSDB_PORT = 6640;
+
+export type Remote =
+  | { readonly kind: 'tcp' | 'ssl'; readonly host: string; readonly port: number; readonly text: string }
+  | { readonly kind: 'unix'; readonly path: string; readonly text: string };
+
+/** Parses one remote (`tcp:127.0.0.1:6641`, `ssl:[::1]`, `unix:/run/ovn/ovnnb_db.sock`). */
+export function parseRemote(text: string): Remote {
+  const s = text.trim();
+  const colon = s.indexOf(':');
+  if (colon < 0) throw new OvsdbRemoteError(text, 'expected "tcp:", "ssl:" or "unix:"');
+  const method = s.slice(0, colon);
+  const rest = s.slice(colon + 1);
+  switch (method) {
+    case 'unix':
+      if (rest === '') throw new OvsdbRemoteError(text, 'empty socket path');
+      return { kind: 'unix', path: rest, text: s };
+    case 'tcp':
+    case 'ssl': {
+      let host: string;
+      let portText: string | undefined;
+      if (rest.startsWith('[')) {
+        const end = rest.indexOf(']');
+        if (end < 0) throw new OvsdbRemoteError(text, 'unclosed "[" around an IPv6 address');
+        host = rest.slice(1, end);
+        const after = rest.slice(end + 1);
+        if (after !== '' && !after.startsWith(':')) throw new OvsdbRemoteError(text, 'expected ":PORT" after "]"');
+        portText = after === '' ? undefined : after.slice(1);
+        if (net.isIPv6(host) === false) throw new OvsdbRemoteError(text, `"${host}" is not an IPv6 address`);
+      } else {
+        const parts = rest.split(':');
+        if (parts.length > 2) throw new OvsdbRemoteError(text, 'IPv6 addresses must be written in brackets, e.g. tcp:[::1]:6640');
+        host = parts[0];
+        portText = parts[1];
+      }
+      if (host === '') throw new OvsdbRemoteError(text, 'missing host');
+      let port = DEFAULT_OVSDB_PORT;
+      if (portText !== undefined && portText !== '') {
+        if (!/^\d+$/.test(portText)) throw new OvsdbRemoteError(text, `bad port "${portText}"`);
+        port = Number(portText);
+        if (port < 1 || port > 65535) throw new OvsdbRemoteError(text, `port ${port} out of range`);
+      }
+      return { kind: method, host, port, text: s };
+    }
+    case 'ptcp': case 'pssl': case 'punix':
+      throw new OvsdbRemoteError(text, `"${method}:" is a passive (listening) remote; a client needs tcp:, ssl: or unix:`);
+    default:
+      throw new OvsdbRemoteError(text, `unknown connection method "${method}:"`);
+  }
+}
+
+/** Parses a comma-separated list of remotes, as OVS accepts in `--db`/`ovn-remote`. */
+export function parseRemotes(list: string): Remote[] {
+  const items = list.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  if (items.length === 0) throw new OvsdbRemoteError(list, 'no remote given');
+  return items.map(parseRemote);
+}
+
+/** The OVS run directory of a Windows source build. */
+export const WINDOWS_DEFAULT_RUNDIR = 'C:/openvswitch/var/run/openvswitch';
+const MAX_PIPE_NAME = 256;
+
+/**
+ * The named pipe OVS on Windows serves for a `unix:`/`punix:` path: a path without ":" is first made absolute in
+ * the OVS run directory (`OVS_RUNDIR`, default C:/openvswitch/var/run/openvswitch); then `\\.\pipe\` + the path
+ * with every "\" and "/" removed. `C:\ProgramData\openvswitch\db.sock` -> `\\.\pipe\C:ProgramDataopenvswitchdb.sock`.
+ * Names over 256 characters are refused (the Windows limit).
+ */
+export function windowsPipeName(path: string, runDir: string = process.env.OVS_RUNDIR ?? WINDOWS_DEFAULT_RUNDIR): string {
+  const abs = path.includes(':') ? path : `${runDir}/${path}`;
+  const name = `\\\\.\\pipe\\${abs.replace(/[\\/]/g, '')}`;
+  if (name.length > MAX_PIPE_NAME) throw new OvsdbRemoteError(`unix:${path}`, `named pipe name is ${name.length} characters, over the limit of ${MAX_PIPE_NAME}`);
+  return name;
+}
+
+/** TLS material: PEM text or file paths (a value that does not start with "-----BEGIN" is read as a path). */
+export interface TlsOptions {
+  /** CA certificate(s) the server's certificate must chain to. Required: there is no unverified mode. */
+  ca: string | Buffer;
+  /** Client certificate and key (ovsdb-server asks for one). */
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  /**
+   * Also check that the server certificate names the host (SAN/CN), like HTTPS. Default false: OVS's ovs-pki
+   * certificates name a role/UUID, not a host, and OVS itself checks only the chain to the CA. Pass a name to
+   * check against that name instead of the host.
+   */
+  checkServerName?: boolean | string;
+}
+
+export interface ConnectRemoteOptions {
+  tls?: TlsOptions;
+  /** Default 10 s. */
+  connectTimeoutMs?: number;
+  /** Treat `unix:` as a Windows named pipe (default: process.platform === 'win32'). */
+  windows?: boolean;
+  /** OVS run directory for relative `unix:` paths on Windows. */
+  runDir?: string;
+}
+
+function pem(v: string | Buffer | undefined): string | Buffer | undefined {
+  if (v === undefined || Buffer.isBuffer(v)) return v;
+  return v.trimStart().startsWith('-----BEGIN') ? v : readFileSync(v);
+}
+
+/** Opens the byte stream for one remote. TLS failures (unknown CA, no certificate) reject; there is no fallback. */
+export function connectRemote(remote: Remote, options: ConnectRemoteOptions = {}): Promise<Duplex> {
+  const timeoutMs = options.connectTimeoutMs ?? 10_000;
+  return new Promise<Duplex>((resolve, reject) => {
+    let socket: net.Socket;
+    let readyEvent = 'connect';
+    try {
+      if (remote.kind === 'unix') {
+        const windows = options.windows ?? process.platform === 'win32';
+        socket = net.connect({ path: windows ? windowsPipeName(remote.path, options.runDir) : remote.path });
+      } else if (remote.kind === 'tcp') {
+        socket = net.connect({ host: remote.host, port: remote.port });
+      } else {
+        const t = options.tls;
+        if (!t) throw new OvsdbConnectError(remote.text, 'an ssl: remote needs TLS options (CA, client certificate and key)');
+        const check = t.checkServerName ?? false;
+        const servername = typeof check === 'string' ? check : net.isIP(remote.host) ? undefined : remote.host;
+        socket = tls.connect({
+          host: remote.host, port: remote.port, ca: pem(t.ca), cert: pem(t.cert), key: pem(t.key),
+          rejectUnauthorized: true, servername,
+          checkServerIdentity: check === false ? () => undefined
+            : (host, cert) => tls.checkServerIdentity(typeof check === 'string' ? check : host, cert),
+        });
+        readyEvent = 'secureConnect';
+      }
+    } catch (err) {
+      reject(err instanceof OvsdbConnectError || err instanceof OvsdbRemoteError ? err
+        : new OvsdbConnectError(remote.text, (err as Error).message, { cause: err }));
+      return;
+    }
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new OvsdbConnectError(remote.text, `no connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onError = (err: Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(new OvsdbConnectError(remote.text, err.message, { cause: err }));
+    };
+    socket.once('error', onError);
+    socket.once(readyEvent, () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      if (remote.kind !== 'unix') socket.setNoDelay(true);
+      resolve(socket);
+    });
+  });
+}
