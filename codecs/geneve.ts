@@ -1,0 +1,242 @@
+// Geneve (RFC 8926) encapsulation and decapsulation, allocation-free.
+//
+//  0                   1                   2                   3
+//  |Ver|  Opt Len  |O|C|    Rsvd.  |          Protocol Type        |
+//  |        Virtual Network Identifier (VNI)       |    Reserved   |
+//  options: | Option Class (16) | Type (8, 0x80 = critical) | R R R | Length (5, in 4-byte words) | data |
+
+import { flowHash } from './flow-hash.js';
+import { ETHERTYPE_TEB } from './ethernet.js';
+import { IPPROTO_UDP } from './ipv4.js';
+import { OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, ovnGeneveOptionValue, OVN_MAX_DATAPATH } from './ovn-metadata.js';
+import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
+import { Reason } from './reason.js';
+
+export const GENEVE_PORT = 6081;
+export const GENEVE_HEADER_LENGTH = 8;
+/** The option length field has 6 bits of 4-byte words. */
+export const GENEVE_MAX_OPTIONS_LENGTH = 252;
+export const GENEVE_CRITICAL = 0x80;
+/** Outer IP datagrams are limited to 65535 bytes. */
+const MAX_IP_TOTAL = 65535;
+
+export interface GeneveOption {
+  optionClass: number;
+  /** Type; bit 0x80 marks the option critical. */
+  type: number;
+  /** Option data: a multiple of 4 bytes, at most 124. */
+  data: Uint8Array;
+}
+
+export interface GeneveEncoderOptions {
+  outer: OuterSpec;
+  /** Initial VNI (default 0). */
+  vni?: number;
+  /** Put OVN's option (class 0x0102, type 0x80, 4 bytes) first; patch it with setOvn()/encapOvn(). */
+  ovn?: boolean;
+  /** Further options, in order, after OVN's. */
+  options?: GeneveOption[];
+  /** Set the O (OAM) bit. */
+  oam?: boolean;
+}
+
+/**
+ * Encapsulates inner Ethernet frames already in the caller's buffer: the caller leaves `headerLength` bytes of
+ * headroom in front of the inner frame, and encap writes only the headers there.
+ */
+export class GeneveEncoder {
+  readonly template: OuterTemplate;
+  /** Bytes written in front of the inner frame. */
+  readonly headerLength: number;
+  readonly optionsLength: number;
+  /** Offset of OVN's option data within the headers, or -1. */
+  private readonly ovnDataOffset: number;
+  private readonly vniOffset: number;
+
+  constructor(options: GeneveEncoderOptions) {
+    const opts = options.options ?? [];
+    let optLen = options.ovn ? 8 : 0;
+    for (const o of opts) {
+      if (!Number.isInteger(o.optionClass) || o.optionClass < 0 || o.optionClass > 0xffff) throw new RangeError('Geneve option class must be 16 bits');
+      if (!Number.isInteger(o.type) || o.type < 0 || o.type > 0xff) throw new RangeError('Geneve option type must be 8 bits');
+      if (o.data.length % 4 !== 0 || o.data.length > 124) throw new RangeError('Geneve option data must be a multiple of 4 bytes, at most 124');
+      optLen += 4 + o.data.length;
+    }
+    if (optLen > GENEVE_MAX_OPTIONS_LENGTH) throw new RangeError(`Geneve options take ${optLen} bytes, more than ${GENEVE_MAX_OPTIONS_LENGTH}`);
+    this.optionsLength = optLen;
+    const t = new OuterTemplate(options.outer, IPPROTO_UDP, 8, GENEVE_HEADER_LENGTH + optLen, GENEVE_PORT);
+    this.template = t;
+    this.headerLength = t.headerLength;
+    const b = t.bytes;
+    const g = t.tunnelOffset;
+    let critical = options.ovn === true;
+    for (const o of opts) if (o.type & GENEVE_CRITICAL) critical = true;
+    b[g] = optLen >>> 2; // version 0
+    b[g + 1] = (options.oam ? 0x80 : 0) | (critical ? 0x40 : 0);
+    b[g + 2] = ETHERTYPE_TEB >>> 8; b[g + 3] = ETHERTYPE_TEB & 0xff;
+    this.vniOffset = g + 4;
+    let p = g + 8;
+    if (options.ovn) {
+      b[p] = OVN_GENEVE_CLASS >>> 8; b[p + 1] = OVN_GENEVE_CLASS & 0xff; b[p + 2] = OVN_GENEVE_TYPE; b[p + 3] = 1;
+      this.ovnDataOffset = p + 4;
+      p += 8;
+    } else {
+      this.ovnDataOffset = -1;
+    }
+    for (const o of opts) {
+      b[p] = o.optionClass >>> 8; b[p + 1] = o.optionClass & 0xff; b[p + 2] = o.type; b[p + 3] = o.data.length >>> 2;
+      b.set(o.data, p + 4);
+      p += 4 + o.data.length;
+    }
+    if (this.setVni(options.vni ?? 0) !== Reason.Ok) throw new RangeError('VNI must be 24 bits');
+  }
+
+  /** Sets the VNI of subsequent packets. */
+  setVni(vni: number): Reason {
+    if ((vni >>> 0) !== vni || vni > 0xffffff) return Reason.KeyOutOfRange;
+    const b = this.template.bytes; const o = this.vniOffset;
+    b[o] = vni >>> 16; b[o + 1] = (vni >>> 8) & 0xff; b[o + 2] = vni & 0xff;
+    return Reason.Ok;
+  }
+
+  /** Sets OVN's keys (VNI = datapath, option = ingress/egress) for subsequent packets. */
+  setOvn(datapath: number, ingress: number, egress: number): Reason {
+    if (this.ovnDataOffset < 0) return Reason.InvalidArgument;
+    const v = ovnGeneveOptionValue(ingress, egress);
+    if (v < 0 || (datapath >>> 0) !== datapath || datapath > OVN_MAX_DATAPATH) return Reason.KeyOutOfRange;
+    const b = this.template.bytes;
+    let o = this.vniOffset;
+    b[o] = datapath >>> 16; b[o + 1] = (datapath >>> 8) & 0xff; b[o + 2] = datapath & 0xff;
+    o = this.ovnDataOffset;
+    b[o] = v >>> 24; b[o + 1] = (v >>> 16) & 0xff; b[o + 2] = (v >>> 8) & 0xff; b[o + 3] = v & 0xff;
+    return Reason.Ok;
+  }
+
+  /**
+   * Writes the headers in front of buf[innerOffset, innerOffset+innerLength). The frame then starts at
+   * innerOffset - headerLength. `hash` is the inner flow hash for the source port (and IPv6 flow label);
+   * pass -1 (default) to compute it from the inner frame.
+   */
+  encap(buf: Uint8Array, innerOffset: number, innerLength: number, hash = -1): Reason {
+    const t = this.template;
+    const start = innerOffset - t.headerLength;
+    if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
+    if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > MAX_IP_TOTAL) return Reason.FrameTooLarge;
+    const h = hash < 0 ? flowHash(buf, innerOffset, innerLength) : hash;
+    emitOuter(t, buf, start, innerLength, h);
+    if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
+    return Reason.Ok;
+  }
+
+  /** setOvn() then encap(): one call per packet for OVN traffic. */
+  encapOvn(buf: Uint8Array, innerOffset: number, innerLength: number, datapath: number, ingress: number, egress: number, hash = -1): Reason {
+    const r = this.setOvn(datapath, ingress, egress);
+    if (r !== Reason.Ok) return r;
+    return this.encap(buf, innerOffset, innerLength, hash);
+  }
+}
+
+export interface GeneveDecoderOptions {
+  /** UDP destination port to accept (default 6081). */
+  port?: number;
+  /** Critical options this receiver understands; others make decode() return GeneveUnknownCriticalOption.
+   * Default: OVN's (class 0x0102, type 0x80). */
+  knownCriticalOptions?: Array<{ optionClass: number; type: number }>;
+  /** Verify a non-zero UDP checksum (default true). */
+  verifyUdpChecksum?: boolean;
+}
+
+/** What the decoder found; one object reused across packets. */
+export class GeneveResult extends OuterInfo {
+  vni = 0;
+  oam = false;
+  critical = false;
+  protocolType = 0;
+  /** Offset and length of the options area in the buffer. */
+  optionsOffset = 0;
+  optionsLength = 0;
+  optionCount = 0;
+  /** Offsets of each option header (class, type, length), first optionCount entries valid. */
+  readonly optionOffsets = new Int32Array(63);
+  /** OVN's option was present and well-formed. */
+  ovn = false;
+  ovnIngress = 0;
+  ovnEgress = 0;
+  /** The inner Ethernet frame: zero copy, in the caller's buffer. */
+  innerOffset = 0;
+  innerLength = 0;
+}
+
+export class GeneveDecoder {
+  readonly port: number;
+  readonly verifyUdpChecksum: boolean;
+  private readonly known: Int32Array;
+
+  constructor(options: GeneveDecoderOptions = {}) {
+    this.port = options.port ?? GENEVE_PORT;
+    this.verifyUdpChecksum = options.verifyUdpChecksum ?? true;
+    const known = options.knownCriticalOptions ?? [{ optionClass: OVN_GENEVE_CLASS, type: OVN_GENEVE_TYPE }];
+    this.known = Int32Array.from(known, (k) => (k.optionClass << 8) | k.type);
+  }
+
+  /** Decodes the Ethernet frame buf[off, off+len) into `out`. */
+  decode(buf: Uint8Array, off: number, len: number, out: GeneveResult): Reason {
+    let r = decodeIp(buf, off, len, out, IPPROTO_UDP);
+    if (r !== Reason.Ok) return r;
+    r = decodeUdp(buf, out, this.port, this.verifyUdpChecksum);
+    if (r !== Reason.Ok) return r;
+    return this.decodeTunnel(buf, out.l4Offset + 8, out.l4End, out);
+  }
+
+  /** Decodes a Geneve header and its options at buf[p, end) (e.g. a UDP payload from a socket). */
+  decodeTunnel(buf: Uint8Array, p: number, end: number, out: GeneveResult): Reason {
+    out.optionCount = 0;
+    out.ovn = false;
+    if (p < 0 || end > buf.length || p + 8 > end) return Reason.Truncated;
+    const b0 = buf[p];
+    if (b0 >>> 6 !== 0) return Reason.GeneveBadVersion;
+    const optLen = (b0 & 0x3f) << 2;
+    const b1 = buf[p + 1];
+    out.oam = (b1 & 0x80) !== 0;
+    out.critical = (b1 & 0x40) !== 0;
+    out.protocolType = (buf[p + 2] << 8) | buf[p + 3];
+    out.vni = (buf[p + 4] << 16) | (buf[p + 5] << 8) | buf[p + 6];
+    const optStart = p + 8;
+    const optEnd = optStart + optLen;
+    if (optEnd > end) return Reason.Truncated;
+    out.optionsOffset = optStart;
+    out.optionsLength = optLen;
+    out.innerOffset = optEnd;
+    out.innerLength = end - optEnd;
+    let unknownCritical = false;
+    let q = optStart;
+    let n = 0;
+    const known = this.known;
+    while (q < optEnd) {
+      if (q + 4 > optEnd) return Reason.GeneveOptionLengthMismatch;
+      const olen = 4 + ((buf[q + 3] & 0x1f) << 2);
+      if (q + olen > optEnd) return Reason.GeneveOptionLengthMismatch;
+      const cls = (buf[q] << 8) | buf[q + 1];
+      const type = buf[q + 2];
+      out.optionOffsets[n++] = q;
+      if (cls === OVN_GENEVE_CLASS && type === OVN_GENEVE_TYPE) {
+        if (olen !== 8) return Reason.GeneveBadOvnOption;
+        out.ovn = true;
+        out.ovnIngress = ((buf[q + 4] & 0x7f) << 8) | buf[q + 5];
+        out.ovnEgress = (buf[q + 6] << 8) | buf[q + 7];
+      }
+      if ((type & GENEVE_CRITICAL) !== 0) {
+        const key = (cls << 8) | type;
+        let found = false;
+        for (let i = 0; i < known.length; i++) if (known[i] === key) { found = true; break; }
+        if (!found) unknownCritical = true;
+      }
+      q += olen;
+    }
+    out.optionCount = n;
+    if (unknownCritical) return Reason.GeneveUnknownCriticalOption;
+    if (out.oam) return Reason.GeneveOam;
+    if (out.protocolType !== ETHERTYPE_TEB) return Reason.BadProtocolType;
+    return Reason.Ok;
+  }
+}

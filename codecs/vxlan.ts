@@ -1,0 +1,106 @@
+// VXLAN (RFC 7348) encapsulation and decapsulation, allocation-free.
+//  | R R R R I R R R |  Reserved (24)  |  VNI (24)  |  Reserved (8) |
+
+import { flowHash } from './flow-hash.js';
+import { IPPROTO_UDP } from './ipv4.js';
+import { ovnVxlanVni } from './ovn-metadata.js';
+import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
+import { Reason } from './reason.js';
+
+export const VXLAN_PORT = 4789;
+export const VXLAN_HEADER_LENGTH = 8;
+export const VXLAN_FLAG_VNI = 0x08;
+
+export interface VxlanEncoderOptions {
+  outer: OuterSpec;
+  vni?: number;
+}
+
+export class VxlanEncoder {
+  readonly template: OuterTemplate;
+  readonly headerLength: number;
+  private readonly vniOffset: number;
+
+  constructor(options: VxlanEncoderOptions) {
+    const t = new OuterTemplate(options.outer, IPPROTO_UDP, 8, VXLAN_HEADER_LENGTH, VXLAN_PORT);
+    this.template = t;
+    this.headerLength = t.headerLength;
+    t.bytes[t.tunnelOffset] = VXLAN_FLAG_VNI;
+    this.vniOffset = t.tunnelOffset + 4;
+    if (this.setVni(options.vni ?? 0) !== Reason.Ok) throw new RangeError('VNI must be 24 bits');
+  }
+
+  setVni(vni: number): Reason {
+    if ((vni >>> 0) !== vni || vni > 0xffffff) return Reason.KeyOutOfRange;
+    const b = this.template.bytes; const o = this.vniOffset;
+    b[o] = vni >>> 16; b[o + 1] = (vni >>> 8) & 0xff; b[o + 2] = vni & 0xff;
+    return Reason.Ok;
+  }
+
+  /** Writes the headers in front of buf[innerOffset, innerOffset+innerLength); see GeneveEncoder.encap. */
+  encap(buf: Uint8Array, innerOffset: number, innerLength: number, hash = -1): Reason {
+    const t = this.template;
+    const start = innerOffset - t.headerLength;
+    if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
+    if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > 65535) return Reason.FrameTooLarge;
+    const h = hash < 0 ? flowHash(buf, innerOffset, innerLength) : hash;
+    emitOuter(t, buf, start, innerLength, h);
+    if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
+    return Reason.Ok;
+  }
+
+  /** OVN over VXLAN: VNI = egress (12) << 12 | datapath (12). */
+  encapOvn(buf: Uint8Array, innerOffset: number, innerLength: number, datapath: number, egress: number, hash = -1): Reason {
+    const vni = ovnVxlanVni(datapath, egress);
+    if (vni < 0) return Reason.KeyOutOfRange;
+    this.setVni(vni);
+    return this.encap(buf, innerOffset, innerLength, hash);
+  }
+}
+
+export interface VxlanDecoderOptions {
+  port?: number;
+  verifyUdpChecksum?: boolean;
+}
+
+export class VxlanResult extends OuterInfo {
+  flags = 0;
+  vni = 0;
+  /** OVN's reading of the VNI. */
+  ovnDatapath = 0;
+  ovnEgress = 0;
+  innerOffset = 0;
+  innerLength = 0;
+}
+
+export class VxlanDecoder {
+  readonly port: number;
+  readonly verifyUdpChecksum: boolean;
+
+  constructor(options: VxlanDecoderOptions = {}) {
+    this.port = options.port ?? VXLAN_PORT;
+    this.verifyUdpChecksum = options.verifyUdpChecksum ?? true;
+  }
+
+  decode(buf: Uint8Array, off: number, len: number, out: VxlanResult): Reason {
+    let r = decodeIp(buf, off, len, out, IPPROTO_UDP);
+    if (r !== Reason.Ok) return r;
+    r = decodeUdp(buf, out, this.port, this.verifyUdpChecksum);
+    if (r !== Reason.Ok) return r;
+    return decodeVxlanHeader(buf, out.l4Offset + 8, out.l4End, out);
+  }
+}
+
+/** Decodes a VXLAN header at buf[p, end). The I flag must be set; reserved bits are ignored (RFC 7348). */
+export function decodeVxlanHeader(buf: Uint8Array, p: number, end: number, out: VxlanResult): Reason {
+  if (p < 0 || end > buf.length || p + 8 > end) return Reason.Truncated;
+  out.flags = buf[p];
+  const vni = (buf[p + 4] << 16) | (buf[p + 5] << 8) | buf[p + 6];
+  out.vni = vni;
+  out.ovnDatapath = vni & 0xfff;
+  out.ovnEgress = vni >>> 12;
+  out.innerOffset = p + 8;
+  out.innerLength = end - p - 8;
+  if ((out.flags & VXLAN_FLAG_VNI) === 0) return Reason.VxlanBadFlags;
+  return Reason.Ok;
+}
