@@ -91,9 +91,9 @@ export interface TlsOptions {
   cert?: string | Buffer;
   key?: string | Buffer;
   /**
-   * Also check that the server certificate names the host (SAN/CN), like HTTPS. Default false: OVS's ovs-pki
-   * certificates name a role/UUID, not a host, and OVS itself checks only the chain to the CA. Pass a name to
-   * check against that name instead of the host.
+   * Check that the server certificate names the host it was reached at (IP or DNS SAN/CN), like HTTPS. Default
+   * true. A string checks against that name instead. `false` checks only the chain to the CA, as OVS's own
+   * clients do (ovs-pki certificates name a role or UUID, not a host).
    */
   checkServerName?: boolean | string;
 }
@@ -128,7 +128,7 @@ export function connectRemote(remote: Remote, options: ConnectRemoteOptions = {}
       } else {
         const t = options.tls;
         if (!t) throw new OvsdbConnectError(remote.text, 'an ssl: remote needs TLS options (CA, client certificate and key)');
-        const check = t.checkServerName ?? false;
+        const check = t.checkServerName ?? true;
         const servername = typeof check === 'string' ? check : net.isIP(remote.host) ? undefined : remote.host;
         socket = tls.connect({
           host: remote.host, port: remote.port, ca: pem(t.ca), cert: pem(t.cert), key: pem(t.key),
