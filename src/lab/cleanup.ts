@@ -1,7 +1,7 @@
 // Nothing a lab starts may outlive it: live labs are registered here, and exit/signal hooks kill their
 // processes synchronously. Labs whose owner died by SIGKILL (no hook ran) are swept at the next start.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive, killNow } from './process.js';
 
@@ -12,7 +12,8 @@ interface LiveLab {
   dir: string;
   keepDir: boolean;
   pids(): number[];
-  netns(): string | undefined;
+  /** Every network namespace the lab created (its vswitchd's, each hypervisor's, the hub's). */
+  namespaces(): string[];
 }
 
 const live = new Set<LiveLab>();
@@ -20,8 +21,7 @@ let hooksInstalled = false;
 
 function killLabNow(lab: LiveLab): void {
   for (const pid of lab.pids()) killNow(pid);
-  const ns = lab.netns();
-  if (ns) deleteNetnsNow(ns);
+  for (const ns of lab.namespaces()) deleteNetnsNow(ns);
   if (!lab.keepDir) rmSync(lab.dir, { recursive: true, force: true });
 }
 
@@ -50,7 +50,11 @@ export function registerLab(lab: LiveLab): () => void {
   return () => { live.delete(lab); };
 }
 
-/** Removes labs in `base` whose owning process is gone: kills their servers by the pidfiles they left. */
+/**
+ * Removes labs in `base` whose owning process is gone: kills their servers by the pidfiles they left and
+ * deletes the namespaces named in their `netns` files, in the lab directory and in each sandbox directory
+ * (hv1/, hv2/, net/) one level down.
+ */
 export function sweepOrphanedLabs(base: string): void {
   let entries: string[];
   try { entries = readdirSync(base); } catch { return; }
@@ -61,13 +65,18 @@ export function sweepOrphanedLabs(base: string): void {
     if (!existsSync(ownerFile)) continue;
     const owner = Number.parseInt(readFileSync(ownerFile, 'utf8'), 10);
     if (Number.isInteger(owner) && isProcessAlive(owner)) continue;
-    for (const file of safeReaddir(dir)) {
-      if (!file.endsWith('.pid') || file === OWNER_FILE) continue;
-      const pid = Number.parseInt(safeRead(join(dir, file)), 10);
-      if (Number.isInteger(pid) && pid > 0) killNow(pid);
+    const dirs = [dir, ...safeReaddir(dir).map((f) => join(dir, f)).filter(isDirectory)];
+    for (const d of dirs) {
+      for (const file of safeReaddir(d)) {
+        if (!file.endsWith('.pid') || file === OWNER_FILE) continue;
+        const pid = Number.parseInt(safeRead(join(d, file)), 10);
+        if (Number.isInteger(pid) && pid > 0) killNow(pid);
+      }
     }
-    const ns = safeRead(join(dir, 'netns')).trim();
-    if (ns) deleteNetnsNow(ns);
+    for (const d of dirs) {
+      const ns = safeRead(join(d, 'netns')).trim();
+      if (ns) deleteNetnsNow(ns);
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -78,6 +87,10 @@ export function deleteNetnsNow(name: string): void {
 
 function safeReaddir(dir: string): string[] {
   try { return readdirSync(dir); } catch { return []; }
+}
+
+function isDirectory(path: string): boolean {
+  try { return statSync(path).isDirectory(); } catch { return false; }
 }
 
 function safeRead(file: string): string {

@@ -6,11 +6,14 @@ import { basename, join } from 'node:path';
 import { makeLabCertificates, type LabCertificates } from './certificates.js';
 import { deleteNetnsNow, LAB_DIR_PREFIX, OWNER_FILE, registerLab, sweepOrphanedLabs } from './cleanup.js';
 import { OvsdbServerProcess, waitForLeader } from './database-server.js';
+import { normalizeHypervisorOptions, startHypervisors, type HypervisorsContext } from './hypervisors.js';
 import { freePort, readPidFile, runCommand, terminate } from './process.js';
 import type { Lab, LabDatabase, LabDatabaseName, LabOptions, LabServer } from './types.js';
 
 export type * from './types.js';
 export { LabCommandError } from './process.js';
+export { configureNodeWithVsctl, underlayIp, underlayMac } from './hypervisor.js';
+export { parsePcap, readPcapFrames, type PcapFile, type PcapRecord } from './pcap.js';
 
 export const SCHEMAS: Record<LabDatabaseName, string> = {
   Open_vSwitch: '/usr/share/openvswitch/vswitch.ovsschema',
@@ -18,8 +21,12 @@ export const SCHEMAS: Record<LabDatabaseName, string> = {
   OVN_Southbound: '/usr/share/ovn/ovn-sb.ovsschema',
 };
 
-/** Node cannot connect to unix socket paths of 108 bytes or more; the lab's longest name is 20 bytes. */
-const MAX_BASE_DIR_LENGTH = 80;
+/**
+ * Node cannot connect to unix socket paths of 108 bytes or more. The lab's longest path below the base is
+ * `/ovnlab-XXXXXX/hv254/ovn-controller.4194304.ctl` (47 bytes), so a base of at most 50 keeps every socket
+ * under 100.
+ */
+const MAX_BASE_DIR_LENGTH = 50;
 
 function labBaseDir(): string {
   const base = tmpdir();
@@ -96,6 +103,8 @@ async function lowerElectionTimer(members: OvsdbServerProcess[], name: string, t
 }
 
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
+  // Refuse bad options before anything is started.
+  const hypervisorOptions = options.hypervisors === undefined ? undefined : normalizeHypervisorOptions(options.hypervisors);
   const base = labBaseDir();
   sweepOrphanedLabs(base);
   const dir = mkdtempSync(join(base, LAB_DIR_PREFIX));
@@ -108,18 +117,29 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const ctx: StartContext = { dir, env, servers: [] };
   const extraPids: number[] = [];
   let netns: string | undefined;
+  const netnsPrefix = `${LAB_DIR_PREFIX}${basename(dir).slice(LAB_DIR_PREFIX.length)}`;
+  const simulated: HypervisorsContext['started'] = { hypervisors: [] };
+  const sandboxes = () => [...simulated.hypervisors.map((hv) => hv.sandbox), ...(simulated.hub ? [simulated.hub.sandbox] : [])];
   let stopped = false;
   const unregister = registerLab({
     dir, keepDir: options.keepDir ?? false,
-    pids: () => [...extraPids, ...ctx.servers.map((s) => s.pid)],
-    netns: () => netns,
+    pids: () => [
+      ...extraPids, ...ctx.servers.map((s) => s.pid),
+      ...simulated.hypervisors.flatMap((hv) => hv.daemons.map((d) => d.pid)),
+      ...(simulated.hub?.pids ?? []),
+    ].filter((pid) => pid > 0),
+    namespaces: () => [...(netns ? [netns] : []), ...sandboxes().filter((s) => s.netnsCreated).map((s) => s.netns)],
   });
 
   const stop = async () => {
     if (stopped) return;
     stopped = true;
-    await Promise.all([...extraPids.map((pid) => terminate(pid)), ...ctx.servers.map((s) => s.stop())]);
+    await Promise.all([
+      ...extraPids.map((pid) => terminate(pid)), ...ctx.servers.map((s) => s.stop()),
+      ...simulated.hypervisors.map((hv) => hv.stop()), simulated.hub?.stop(),
+    ]);
     if (netns) deleteNetnsNow(netns);
+    for (const sandbox of sandboxes()) if (sandbox.netnsCreated) deleteNetnsNow(sandbox.netns);
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
     unregister();
   };
@@ -148,7 +168,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
 
     let vswitchdPid: number | undefined;
     if (options.vswitchd) {
-      netns = `${LAB_DIR_PREFIX}${basename(dir).slice(LAB_DIR_PREFIX.length)}`;
+      netns = netnsPrefix;
       await runCommand('ip', ['netns', 'add', netns]);
       writeFileSync(join(dir, 'netns'), netns);
       const pidFile = join(dir, 'vswitchd.pid');
@@ -162,6 +182,13 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
         'other-config:disable-in-band=true');
     }
 
+    if (hypervisorOptions) {
+      await startHypervisors({
+        labDir: dir, netnsPrefix, env, sbRemote: sb.unix, sbctl, started: simulated,
+        ...(options.northd ?? true ? { nbctl } : {}),
+      }, hypervisorOptions);
+    }
+
     const tls = ctx.certificates?.forClients;
     const hints = [
       `ovs-vsctl --db=${ovs.servers[0].unix} show`,
@@ -169,11 +196,16 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       `ovn-sbctl --db=${sb.unix} show`,
       `ovsdb-client list-dbs ${nb.servers[0].tcp}`,
     ];
+    for (const hv of simulated.hypervisors.slice(0, 2)) {
+      hints.push(`ovs-vsctl --db=${hv.ovsdb} show`, `ovs-appctl -t ${hv.vswitchdSocket} ofproto/list-tunnels`);
+    }
     if (tls && nb.ssl) {
       hints.push(`ovn-nbctl --db=${nb.ssl} -p ${tls.clientKey} -c ${tls.clientCert} -C ${tls.caCert} show`);
     }
     const lab: Lab = {
       dir, ovs, nb, sb, hints, nbctl, sbctl, vsctl, stop,
+      hypervisors: simulated.hypervisors,
+      ...(simulated.hub ? { hub: simulated.hub } : {}),
       ...(tls ? { tls } : {}),
       ...(netns ? { netns } : {}),
       ...(vswitchdPid ? { vswitchdPid } : {}),

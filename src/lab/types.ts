@@ -13,6 +13,120 @@ export interface LabOptions {
   electionTimerMs?: number;
   /** Keep the directory after stop() (for debugging). */
   keepDir?: boolean;
+  /**
+   * Simulated OVN hypervisors (at least 2), the way OVN's testsuite runs them: each its own ovsdb-server,
+   * userspace ovs-vswitchd and ovn-controller in a network namespace of its own, bound to this lab's SB,
+   * their br-phys bridges joined by a unix-socket wire. A number is `{ count }`.
+   */
+  hypervisors?: number | LabHypervisorOptions;
+}
+
+/** Tunnel encapsulations the userspace (dummy) datapath can push and pop; STT exists only in the kernel module. */
+export type LabEncapType = 'geneve' | 'vxlan';
+
+export interface LabHypervisorOptions {
+  count: number;
+  /** ovn-encap-type of every hypervisor (default geneve). */
+  encapType?: LabEncapType;
+  /**
+   * How the br-phys bridges are joined: `direct` (two hypervisors only: one end listens, the other connects)
+   * or `hub` (a bridge in a separate "net" vswitchd with one listening port per hypervisor, like the
+   * testsuite's net_add/net_attach). Default: direct for 2, hub for more.
+   */
+  wire?: 'direct' | 'hub';
+  /**
+   * Writes the OVN settings into a hypervisor's Open_vSwitch database (`external_ids` of its one
+   * Open_vSwitch row). Default: ovs-vsctl. The library's node API replaces it once it exists.
+   */
+  configureNode?: ConfigureNode;
+}
+
+/** What a hypervisor's Open_vSwitch row must say for ovn-controller to join the lab. */
+export interface NodeSettings {
+  /** external_ids:system-id, also the Chassis name in SB ("hv1"). */
+  readonly systemId: string;
+  readonly hostname: string;
+  /** external_ids:ovn-remote: the SB unix remote(s); the hypervisor's netns has no usable loopback. */
+  readonly ovnRemote: string;
+  readonly encapType: LabEncapType;
+  readonly encapIp: string;
+  /** external_ids:ovn-bridge-datapath-type, so bridges ovn-controller creates are userspace too. */
+  readonly bridgeDatapathType: 'dummy';
+}
+
+/** The node being configured: its database remote and a ready ovs-vsctl, whichever the hook prefers. */
+export interface NodeHandle {
+  readonly name: string;
+  /** `unix:/abs/path/db.sock` of this hypervisor's Open_vSwitch database. */
+  readonly ovsdb: string;
+  vsctl(...args: string[]): Promise<string>;
+}
+
+export type ConfigureNode = (node: NodeHandle, settings: NodeSettings) => Promise<void>;
+
+export type LabDaemonName = 'ovsdb-server' | 'ovs-vswitchd' | 'ovn-controller';
+
+/** A port on br-int standing for a pod's (or VM's) interface. */
+export interface LabVif {
+  readonly name: string;
+  readonly ifaceId: string;
+  readonly mac: string;
+}
+
+export interface LabHypervisor {
+  /** "hv1", "hv2", ... (also the system-id and Chassis name). */
+  readonly name: string;
+  readonly index: number;
+  readonly dir: string;
+  readonly netns: string;
+  /** OVS_RUNDIR, OVN_RUNDIR etc. pointing at this hypervisor's directory, for running OVS tools by hand. */
+  readonly env: NodeJS.ProcessEnv;
+  /** `unix:` remote of this hypervisor's Open_vSwitch database. */
+  readonly ovsdb: string;
+  readonly encapType: LabEncapType;
+  /** Underlay address of br-phys (ovn-encap-ip), 192.168.0.<index>. */
+  readonly encapIp: string;
+  /** MAC of br-phys (fixed, so static neighbours survive restarts). */
+  readonly underlayMac: string;
+  /** The br-phys port that leads to the wire: its tx pcap is what this hypervisor put on the wire. */
+  readonly wirePort: string;
+  readonly pids: Readonly<Record<LabDaemonName, number>>;
+  /** Absolute unixctl socket paths (ovs-appctl -t needs absolute paths). */
+  readonly vswitchdSocket: string;
+  /** ovn-controller 23.03 has no --unixctl: this is `ovn-controller.<pid>.ctl` in its rundir. */
+  readonly controllerSocket: string;
+  readonly running: boolean;
+  vsctl(...args: string[]): Promise<string>;
+  /** ovs-appctl to this hypervisor's ovs-vswitchd. */
+  appctl(...args: string[]): Promise<string>;
+  /** ovn-appctl to this hypervisor's ovn-controller. */
+  controllerAppctl(...args: string[]): Promise<string>;
+  ofctl(...args: string[]): Promise<string>;
+  /** Adds a dummy port on br-int with external_ids:iface-id (OVN binds it) and tx/rxq pcaps. */
+  addVif(name: string, options: { ifaceId: string; mac: string }): Promise<LabVif>;
+  /** The frame arrives as if the VIF (or any dummy port) had sent it: `netdev-dummy/receive`. */
+  inject(port: string | LabVif, frame: string | Uint8Array): Promise<void>;
+  /** Frames OVS sent out of the port so far (its tx pcap), e.g. what a VIF received or what went on the wire. */
+  transmitted(port: string | LabVif): Promise<Uint8Array[]>;
+  /** Frames OVS took in from the port so far (its rxq pcap). */
+  received(port: string | LabVif): Promise<Uint8Array[]>;
+  /** Waits until the port has transmitted a frame that matches, and returns it. */
+  waitTransmitted(port: string | LabVif, match: (frame: Uint8Array) => boolean, timeoutMs?: number): Promise<Uint8Array>;
+  /** SIGKILL one daemon, or all of this hypervisor's. */
+  kill(daemon?: LabDaemonName): Promise<void>;
+  /** Starts one daemon (or every stopped one) again on the same database and configuration. */
+  restart(daemon?: LabDaemonName): Promise<void>;
+}
+
+/** The hub the hypervisors' br-phys bridges plug into (`wire: 'hub'`): a bridge in a vswitchd of its own. */
+export interface LabHub {
+  readonly dir: string;
+  readonly netns: string;
+  readonly bridge: string;
+  readonly pids: readonly number[];
+  /** Frames the hub sent towards a hypervisor, by hypervisor name ("hv2"). */
+  transmitted(hypervisor: string): Promise<Uint8Array[]>;
+  vsctl(...args: string[]): Promise<string>;
 }
 
 export type LabDatabaseName = 'Open_vSwitch' | 'OVN_Northbound' | 'OVN_Southbound';
@@ -79,6 +193,10 @@ export interface Lab {
   /** Network namespace of the vswitchd, when started. */
   readonly netns?: string;
   readonly vswitchdPid?: number;
+  /** The simulated hypervisors, when started (hv1 is [0]). */
+  readonly hypervisors: readonly LabHypervisor[];
+  /** The hub of the underlay wire, when the hypervisors are joined through one. */
+  readonly hub?: LabHub;
   /** The command lines a user can paste to reach this lab. */
   readonly hints: readonly string[];
   /** Runs ovn-nbctl / ovn-sbctl / ovs-vsctl / ovsdb-client against this lab and returns stdout. */

@@ -1,0 +1,72 @@
+// A minimal reader for the classic pcap files that OVS's dummy netdevs write (options:tx_pcap/rxq_pcap).
+// The lab only needs the frames back; codecs/pcap.ts is the project's real, allocation-free codec.
+import { readFile } from 'node:fs/promises';
+
+export interface PcapRecord {
+  /** Capture time in nanoseconds since the epoch. */
+  readonly timeNs: bigint;
+  /** Length of the frame on the wire (the record may hold fewer bytes when the capture was truncated). */
+  readonly originalLength: number;
+  readonly data: Uint8Array;
+}
+
+export interface PcapFile {
+  readonly linkType: number;
+  readonly records: readonly PcapRecord[];
+}
+
+const GLOBAL_HEADER = 24;
+const RECORD_HEADER = 16;
+
+/**
+ * Parses a classic pcap (microsecond or nanosecond, either byte order). A record cut short at the end is
+ * ignored rather than an error: OVS appends while we read, so the last record may be half written.
+ */
+export function parsePcap(bytes: Uint8Array): PcapFile {
+  if (bytes.length < GLOBAL_HEADER) return { linkType: 1, records: [] };
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magicBE = view.getUint32(0, false);
+  let little: boolean;
+  let nanos: boolean;
+  if (magicBE === 0xa1b2c3d4 || magicBE === 0xa1b23c4d) {
+    little = false;
+    nanos = magicBE === 0xa1b23c4d;
+  } else {
+    const magicLE = view.getUint32(0, true);
+    if (magicLE !== 0xa1b2c3d4 && magicLE !== 0xa1b23c4d) {
+      throw new Error(`not a classic pcap file (magic 0x${magicBE.toString(16)})`);
+    }
+    little = true;
+    nanos = magicLE === 0xa1b23c4d;
+  }
+  const linkType = view.getUint32(20, little);
+  const records: PcapRecord[] = [];
+  let offset = GLOBAL_HEADER;
+  while (offset + RECORD_HEADER <= bytes.length) {
+    const seconds = view.getUint32(offset, little);
+    const fraction = view.getUint32(offset + 4, little);
+    const captured = view.getUint32(offset + 8, little);
+    const originalLength = view.getUint32(offset + 12, little);
+    const start = offset + RECORD_HEADER;
+    if (start + captured > bytes.length) break;
+    records.push({
+      timeNs: BigInt(seconds) * 1_000_000_000n + BigInt(fraction) * (nanos ? 1n : 1000n),
+      originalLength,
+      data: bytes.subarray(start, start + captured),
+    });
+    offset = start + captured;
+  }
+  return { linkType, records };
+}
+
+/** The frames in a pcap file; a file that does not exist yet holds none. */
+export async function readPcapFrames(path: string): Promise<Uint8Array[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return parsePcap(bytes).records.map((r) => r.data);
+}
