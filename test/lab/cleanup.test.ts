@@ -2,21 +2,24 @@ import test from 'ava';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { startLab } from '../../src/lab/index.js';
-import { delay, isProcessAlive } from '../../src/lab/process.js';
+import { startLab, type LabOptions } from '../../src/lab/index.js';
+import { delay, isProcessAlive, runCommand } from '../../src/lab/process.js';
 
 const child = fileURLToPath(new URL('./lab-child.ts', import.meta.url));
 
-/** Starts a lab in a child process and returns once it printed the lab's PIDs and directory. */
-function startChildLab(): Promise<{ pid: number; pids: number[]; dir: string }> {
+interface ChildLab { pid: number; pids: number[]; namespaces: string[]; dir: string }
+
+/** Starts a lab in a child process and returns once it printed the lab's PIDs, namespaces and directory. */
+function startChildLab(options: LabOptions = {}): Promise<ChildLab> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, JSON.stringify(options)],
+      { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     proc.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
       if (line) {
-        const info = JSON.parse(line) as { pids: number[]; dir: string };
+        const info = JSON.parse(line) as Omit<ChildLab, 'pid'>;
         resolve({ pid: proc.pid!, ...info });
       }
     });
@@ -27,6 +30,11 @@ function startChildLab(): Promise<{ pid: number; pids: number[]; dir: string }> 
 async function gone(pids: number[]): Promise<boolean> {
   for (let i = 0; i < 300 && pids.some(isProcessAlive); i++) await delay(10);
   return !pids.some(isProcessAlive);
+}
+
+async function namespacesLeft(namespaces: string[]): Promise<string[]> {
+  const listed = (await runCommand('ip', ['netns', 'list'])).split('\n').map((line) => line.split(' ')[0]);
+  return namespaces.filter((ns) => listed.includes(ns));
 }
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -49,4 +57,27 @@ test('a lab whose owner was SIGKILLed is swept by the next startLab', async (t) 
   t.teardown(() => lab.stop());
   t.true(await gone(pids));
   t.false(existsSync(dir));
+});
+
+test('SIGTERM to the owner of a lab with hypervisors ends their processes and deletes their namespaces', async (t) => {
+  const { pid, pids, namespaces, dir } = await startChildLab({ hypervisors: 3 });
+  t.is(namespaces.length, 4, 'three hypervisors and the hub');
+  t.deepEqual(await namespacesLeft(namespaces), namespaces);
+  process.kill(pid, 'SIGTERM');
+  t.true(await gone(pids));
+  for (let i = 0; i < 100 && existsSync(dir); i++) await delay(10);
+  t.false(existsSync(dir));
+  t.deepEqual(await namespacesLeft(namespaces), []);
+});
+
+test('hypervisors of a lab whose owner was SIGKILLed are swept by the next startLab', async (t) => {
+  const { pid, pids, namespaces, dir } = await startChildLab({ hypervisors: 2 });
+  process.kill(pid, 'SIGKILL');
+  await delay(100);
+  t.true(pids.every(isProcessAlive), 'no hook can run on SIGKILL');
+  const lab = await startLab({ northd: false });
+  t.teardown(() => lab.stop());
+  t.true(await gone(pids));
+  t.false(existsSync(dir));
+  t.deepEqual(await namespacesLeft(namespaces), []);
 });
