@@ -1,0 +1,106 @@
+// OVN match expressions and priorities for Kubernetes NetworkPolicy, shaped as ovn-kubernetes writes them:
+// per-namespace default-deny port groups, ARP/ND allowed, rules as allow-related ACLs on the policy's port group.
+import { hashForOvn } from './names.js';
+import { parsePrefix, type IpFamily } from './ip.js';
+
+/** Drop everything not allowed, for pods selected by any policy of the namespace. */
+export const DEFAULT_DENY_PRIORITY = 1000;
+/** ARP/ND to selected pods, and the policies' rules. */
+export const DEFAULT_ALLOW_PRIORITY = 1001;
+/** Rules with an ipBlock that has `except` entries. */
+export const IPBLOCK_EXCEPT_PRIORITY = 1010;
+
+export type PolicyDirection = 'ingress' | 'egress';
+
+/** `<hash(namespace)>_ingressDefaultDeny` / `_egressDefaultDeny` (ovn-kubernetes' names). */
+export function defaultDenyPortGroupName(namespace: string, direction: PolicyDirection): string {
+  return `${hashForOvn(namespace)}_${direction}DefaultDeny`;
+}
+
+/** The port group of the pods a policy selects: hash of `<namespace>_<policy>`. */
+export function policyPortGroupName(namespace: string, policy: string): string {
+  return hashForOvn(`${namespace}_${policy}`);
+}
+
+/** The address set of one rule's peers: hash of `<namespace>.<policy>.<direction>.<rule>` + `_v4`/`_v6`. */
+export function peerAddressSetName(namespace: string, policy: string, direction: PolicyDirection, rule: number, family: IpFamily): string {
+  return `${hashForOvn(`${namespace}.${policy}.${direction}.${rule}`)}_v${family}`;
+}
+
+/** `outport == @pg` for ingress (traffic to the pods), `inport == @pg` for egress. */
+export function portGroupMatch(portGroup: string, direction: PolicyDirection): string {
+  return `${direction === 'ingress' ? 'outport' : 'inport'} == @${portGroup}`;
+}
+
+export function arpAllowMatch(portGroup: string, direction: PolicyDirection): string {
+  return `${portGroupMatch(portGroup, direction)} && (arp || nd)`;
+}
+
+/** The ACL direction OVN uses for a policy direction. */
+export function aclDirection(direction: PolicyDirection): 'to-lport' | 'from-lport' {
+  return direction === 'ingress' ? 'to-lport' : 'from-lport';
+}
+
+export type L4Protocol = 'tcp' | 'udp' | 'sctp';
+
+export interface PolicyPort {
+  readonly protocol: L4Protocol;
+  readonly port?: number;
+  /** With `port`: the inclusive end of a range. */
+  readonly endPort?: number;
+}
+
+export interface IpBlock {
+  readonly cidr: string;
+  readonly except?: readonly string[];
+}
+
+function checkPort(p: number): void {
+  if (!Number.isInteger(p) || p < 1 || p > 65535) throw new RangeError(`port ${p} is outside 1..65535`);
+}
+
+/** `tcp && tcp.dst == 80`, `udp && udp.dst >= 1000 && udp.dst <= 2000`, `sctp`; ORed in parentheses. */
+export function l4Match(ports: readonly PolicyPort[] | undefined): string | undefined {
+  if (!ports || ports.length === 0) return undefined;
+  const terms = ports.map((p) => {
+    if (p.port === undefined) return p.protocol;
+    checkPort(p.port);
+    if (p.endPort !== undefined && p.endPort !== p.port) {
+      checkPort(p.endPort);
+      if (p.endPort < p.port) throw new RangeError(`endPort ${p.endPort} is below port ${p.port}`);
+      return `${p.protocol} && ${p.protocol}.dst >= ${p.port} && ${p.protocol}.dst <= ${p.endPort}`;
+    }
+    return `${p.protocol} && ${p.protocol}.dst == ${p.port}`;
+  });
+  return terms.length === 1 ? terms[0] : `(${terms.map((t) => `(${t})`).join(' || ')})`;
+}
+
+/** The L3 field a peer is matched on: sources for ingress, destinations for egress. */
+export function peerField(family: IpFamily, direction: PolicyDirection): string {
+  return `ip${family}.${direction === 'ingress' ? 'src' : 'dst'}`;
+}
+
+/** `ip4.src == {$as_v4}` (or both families ORed). */
+export function addressSetMatch(sets: readonly { name: string; family: IpFamily }[], direction: PolicyDirection): string {
+  const terms = sets.map((s) => `${peerField(s.family, direction)} == {$${s.name}}`);
+  return terms.length === 1 ? terms[0] : `(${terms.join(' || ')})`;
+}
+
+/** `ip4.src == 10.0.0.0/8 && ip4.src != {10.1.0.0/16, 10.2.0.0/16}` */
+export function ipBlockMatch(block: IpBlock, direction: PolicyDirection): string {
+  const cidr = parsePrefix(block.cidr, true);
+  const field = peerField(cidr.family, direction);
+  const except = (block.except ?? []).map((e) => {
+    const p = parsePrefix(e, true);
+    if (p.family !== cidr.family) throw new RangeError(`except ${e} is not of the family of ${block.cidr}`);
+    return p.text;
+  });
+  const base = `${field} == ${cidr.text}`;
+  if (except.length === 0) return base;
+  return `${base} && ${field} != {${except.join(', ')}}`;
+}
+
+/** Joins non-empty match terms with `&&`. */
+export function andMatch(...terms: (string | undefined)[]): string {
+  return terms.filter((t): t is string => t !== undefined && t !== '').join(' && ');
+}

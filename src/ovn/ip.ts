@@ -1,0 +1,113 @@
+// IP addresses and prefixes as the rest of src/ovn uses them: a family and a bigint value, parsed and printed with
+// the `ip-address` package (canonical forms: dotted quad, RFC 5952 for IPv6), so that string comparisons between
+// what we write and what we read back from OVSDB are exact.
+import { Address4, Address6 } from 'ip-address';
+
+export type IpFamily = 4 | 6;
+
+export interface IpAddress {
+  readonly family: IpFamily;
+  readonly value: bigint;
+  /** Canonical text: "10.244.1.5", "fd00:10:244:1::5". */
+  readonly text: string;
+}
+
+export interface IpPrefix {
+  readonly family: IpFamily;
+  /** The network address (host bits zero). */
+  readonly network: bigint;
+  readonly length: number;
+  /** Canonical text: "10.244.1.0/24". */
+  readonly text: string;
+}
+
+export class InvalidAddressError extends Error {
+  override readonly name = 'InvalidAddressError';
+}
+
+const V4_BITS = 32;
+const V6_BITS = 128;
+
+export function familyBits(family: IpFamily): number { return family === 4 ? V4_BITS : V6_BITS; }
+
+/** Formats a value of a family in canonical text. */
+export function formatAddress(family: IpFamily, value: bigint): string {
+  if (family === 4) {
+    return `${Number((value >> 24n) & 255n)}.${Number((value >> 16n) & 255n)}.${Number((value >> 8n) & 255n)}.${Number(value & 255n)}`;
+  }
+  return Address6.fromBigInt(value).correctForm();
+}
+
+function parseV4(text: string): bigint | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let value = 0n;
+  for (const part of parts) {
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
+    const octet = Number(part);
+    if (octet > 255) return undefined;
+    value = (value << 8n) | BigInt(octet);
+  }
+  return value;
+}
+
+/** Parses an address without a prefix length ("10.0.0.1", "fd00::1"). */
+export function parseAddress(text: string): IpAddress {
+  const v4 = parseV4(text);
+  if (v4 !== undefined) return { family: 4, value: v4, text: formatAddress(4, v4) };
+  if (text.includes(':') && !text.includes('/') && Address6.isValid(text)) {
+    const value = new Address6(text).bigInt();
+    return { family: 6, value, text: formatAddress(6, value) };
+  }
+  throw new InvalidAddressError(`not an IP address: ${JSON.stringify(text)}`);
+}
+
+/** Like parseAddress, but undefined instead of an error. */
+export function tryParseAddress(text: string): IpAddress | undefined {
+  try { return parseAddress(text); } catch { return undefined; }
+}
+
+/**
+ * Parses "10.244.1.0/24" or "fd00:10:244:1::/64". Host bits must be zero unless `allowHostBits` (then the address
+ * is kept in `address` and the prefix is normalized).
+ */
+export function parsePrefix(text: string, allowHostBits = false): IpPrefix & { readonly address: IpAddress } {
+  const slash = text.indexOf('/');
+  if (slash < 0) throw new InvalidAddressError(`not a prefix (no /length): ${JSON.stringify(text)}`);
+  const address = parseAddress(text.slice(0, slash));
+  const lengthText = text.slice(slash + 1);
+  const bits = familyBits(address.family);
+  if (!/^[0-9]{1,3}$/.test(lengthText) || Number(lengthText) > bits) {
+    throw new InvalidAddressError(`bad prefix length in ${JSON.stringify(text)}`);
+  }
+  const length = Number(lengthText);
+  // Validate the whole thing with ip-address too (it knows the corner cases of both families).
+  const valid = address.family === 4 ? Address4.isValid(text) : Address6.isValid(text);
+  if (!valid) throw new InvalidAddressError(`not a prefix: ${JSON.stringify(text)}`);
+  const hostMask = (1n << BigInt(bits - length)) - 1n;
+  const network = address.value & ~hostMask & ((1n << BigInt(bits)) - 1n);
+  if (!allowHostBits && network !== address.value) {
+    throw new InvalidAddressError(`${text} has host bits set (the network is ${formatAddress(address.family, network)}/${length})`);
+  }
+  return { family: address.family, network, length, text: `${formatAddress(address.family, network)}/${length}`, address };
+}
+
+/** Number of addresses in a prefix. */
+export function prefixSize(prefix: IpPrefix): bigint {
+  return 1n << BigInt(familyBits(prefix.family) - prefix.length);
+}
+
+export function prefixContains(prefix: IpPrefix, address: IpAddress): boolean {
+  return address.family === prefix.family && address.value >= prefix.network && address.value < prefix.network + prefixSize(prefix);
+}
+
+/** The address at `offset` inside a prefix. */
+export function addressAt(prefix: IpPrefix, offset: bigint): IpAddress {
+  const value = prefix.network + offset;
+  return { family: prefix.family, value, text: formatAddress(prefix.family, value) };
+}
+
+/** "10.244.1.5/24": an address with the prefix length of its subnet. */
+export function withLength(address: IpAddress, length: number): string {
+  return `${address.text}/${length}`;
+}

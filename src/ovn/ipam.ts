@@ -1,0 +1,147 @@
+// Address management for pods on a node subnet (IPv4, IPv6 or both).
+//
+// The network address, the gateway (.1, the cluster router's port) and the management port (.2) are never
+// handed out, nor are `exclude_ips` or the IPv4 broadcast address. Dual-stack pods get the same host offset in
+// both subnets (10.244.1.7 with fd00:10:244:1::7): an offset is free only when it is free in every family. That
+// keeps a pod's whole `addresses` string a function of one number, which is what lets a transaction guard its
+// choice with one OVSDB `wait` (see pods.ts): two agents that picked the same offset produce the same string.
+import { InvalidAddressError, addressAt, parseAddress, prefixSize, tryParseAddress, type IpAddress, type IpFamily, type IpPrefix } from './ip.js';
+import { macFromAddress } from './mac.js';
+
+/** Offsets below this are never allocated: 0 network, 1 gateway, 2 management port. */
+export const FIRST_POD_OFFSET = 3n;
+export const GATEWAY_OFFSET = 1n;
+export const MANAGEMENT_OFFSET = 2n;
+
+export class SubnetExhaustedError extends Error {
+  override readonly name = 'SubnetExhaustedError';
+}
+
+/** An inclusive range of addresses of one family (one address: start === end). */
+export interface AddressRange { readonly family: IpFamily; readonly start: bigint; readonly end: bigint }
+
+/**
+ * Parses OVN's `exclude_ips` syntax: addresses and `A..B` ranges separated by spaces (commas accepted too).
+ */
+export function parseExcludeIps(text: string): AddressRange[] {
+  const out: AddressRange[] = [];
+  for (const token of text.split(/[\s,]+/)) {
+    if (token === '') continue;
+    const dots = token.indexOf('..');
+    if (dots >= 0) {
+      const start = parseAddress(token.slice(0, dots));
+      const end = parseAddress(token.slice(dots + 2));
+      if (start.family !== end.family || end.value < start.value) throw new InvalidAddressError(`bad exclude range ${token}`);
+      out.push({ family: start.family, start: start.value, end: end.value });
+    } else {
+      const ip = parseAddress(token);
+      out.push({ family: ip.family, start: ip.value, end: ip.value });
+    }
+  }
+  return out;
+}
+
+/** Formats ranges back into `exclude_ips` syntax. */
+export function formatExcludeIps(ranges: readonly AddressRange[], format: (family: IpFamily, v: bigint) => string): string {
+  return ranges.map((r) => (r.start === r.end ? format(r.family, r.start) : `${format(r.family, r.start)}..${format(r.family, r.end)}`)).join(' ');
+}
+
+/** What the allocator knows about one node: its subnets (at most one per family) and exclusions. */
+export interface NodeAddressing {
+  readonly subnets: readonly IpPrefix[];
+  readonly excluded?: readonly AddressRange[];
+}
+
+/** The addresses a pod gets. */
+export interface PodAddresses {
+  readonly offset: bigint;
+  /** One per subnet, in subnet order (IPv4 first when the node lists it first). */
+  readonly addresses: readonly IpAddress[];
+  readonly mac: string;
+  /** The LSP `addresses` / `port_security` entry: "MAC IP [IP]". */
+  readonly lspAddress: string;
+}
+
+export function gatewayAddress(subnet: IpPrefix): IpAddress { return addressAt(subnet, GATEWAY_OFFSET); }
+export function managementAddress(subnet: IpPrefix): IpAddress { return addressAt(subnet, MANAGEMENT_OFFSET); }
+
+/** The highest offset a pod may get: the smallest subnet bounds it; IPv4 keeps its broadcast address. */
+export function lastPodOffset(subnets: readonly IpPrefix[]): bigint {
+  let last: bigint | undefined;
+  for (const s of subnets) {
+    const top = prefixSize(s) - (s.family === 4 ? 2n : 1n);
+    if (last === undefined || top < last) last = top;
+  }
+  return last ?? -1n;
+}
+
+/** The LSP address string of a set of addresses, with the MAC derived from the first one. */
+export function lspAddressOf(addresses: readonly IpAddress[], mac = macFromAddress(addresses[0])): string {
+  return [mac, ...addresses.map((a) => a.text)].join(' ');
+}
+
+/** The addresses at one offset of every subnet of the node. */
+export function podAddressesAt(node: NodeAddressing, offset: bigint): PodAddresses {
+  const addresses = node.subnets.map((s) => addressAt(s, offset));
+  const mac = macFromAddress(addresses[0]);
+  return { offset, addresses, mac, lspAddress: lspAddressOf(addresses, mac) };
+}
+
+/**
+ * Offsets in use on a node, from LSP `addresses` entries ("MAC IP...", "router", "dynamic", "unknown"): any
+ * address inside one of the node's subnets marks its offset taken, whatever the other family says.
+ */
+export function offsetsInUse(node: NodeAddressing, lspAddressEntries: Iterable<string>, into = new Set<bigint>()): Set<bigint> {
+  for (const entry of lspAddressEntries) {
+    const words = entry.split(' ');
+    for (let i = 1; i < words.length; i++) {
+      const offset = offsetOf(node, words[i]);
+      if (offset !== undefined) into.add(offset);
+    }
+  }
+  return into;
+}
+
+/** The offset of an address in the node's subnet of its family, or undefined when outside. */
+export function offsetOf(node: NodeAddressing, addressText: string): bigint | undefined {
+  const slash = addressText.indexOf('/');
+  const ip = tryParseAddress(slash >= 0 ? addressText.slice(0, slash) : addressText);
+  if (!ip) return undefined;
+  for (const s of node.subnets) {
+    if (s.family === ip.family && ip.value >= s.network && ip.value < s.network + prefixSize(s)) return ip.value - s.network;
+  }
+  return undefined;
+}
+
+function excludedOffsets(node: NodeAddressing): { start: bigint; end: bigint }[] {
+  const out: { start: bigint; end: bigint }[] = [];
+  for (const r of node.excluded ?? []) {
+    for (const s of node.subnets) {
+      if (s.family !== r.family) continue;
+      const size = prefixSize(s);
+      const start = r.start - s.network;
+      const end = r.end - s.network;
+      if (end < 0n || start >= size) continue;
+      out.push({ start: start < 0n ? 0n : start, end: end >= size ? size - 1n : end });
+    }
+  }
+  return out.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+}
+
+/**
+ * The lowest free offset: not below FIRST_POD_OFFSET, not in use, not reserved (allocations in flight), not
+ * excluded in any family. Throws SubnetExhaustedError when the subnet is full.
+ */
+export function allocatePodAddresses(node: NodeAddressing, inUse: ReadonlySet<bigint>, reserved?: ReadonlySet<bigint>): PodAddresses {
+  if (node.subnets.length === 0) throw new SubnetExhaustedError('the node has no subnet');
+  const last = lastPodOffset(node.subnets);
+  const excluded = excludedOffsets(node);
+  let e = 0;
+  for (let offset = FIRST_POD_OFFSET; offset <= last; offset++) {
+    while (e < excluded.length && excluded[e].end < offset) e++;
+    if (e < excluded.length && excluded[e].start <= offset) { offset = excluded[e].end; continue; }
+    if (inUse.has(offset) || reserved?.has(offset)) continue;
+    return podAddressesAt(node, offset);
+  }
+  throw new SubnetExhaustedError(`no free address left in ${node.subnets.map((s) => s.text).join(', ')}`);
+}

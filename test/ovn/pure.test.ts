@@ -1,0 +1,144 @@
+// Unit tests of the parts of src/ovn that need no server: names, addresses, IPAM, MACs, ACL matches, VIPs,
+// the pod-network annotation and tunnel metadata.
+import test from 'ava';
+import { createHash } from 'node:crypto';
+import { hashForOvn, podPortName, gatewayRouterName, routerToSwitchPort, switchToRouterPort, managementPort } from '../../src/ovn/names.js';
+import { parseAddress, parsePrefix, InvalidAddressError } from '../../src/ovn/ip.js';
+import { macFromAddress, isUnicastMac } from '../../src/ovn/mac.js';
+import {
+  allocatePodAddresses, offsetsInUse, parseExcludeIps, podAddressesAt, SubnetExhaustedError, gatewayAddress, managementAddress,
+} from '../../src/ovn/ipam.js';
+import {
+  defaultDenyPortGroupName, ipBlockMatch, l4Match, portGroupMatch, arpAllowMatch, addressSetMatch, andMatch,
+} from '../../src/ovn/acl-match.js';
+import { vipsMap, hostPort, loadBalancerName } from '../../src/ovn/load-balancer-vips.js';
+import { podNetworksAnnotation, formatPodNetworksAnnotation } from '../../src/ovn/pod-annotation.js';
+import {
+  tunnelMetadataFromKeys, keysFromGeneve, keysFromStt, TunnelKeyRangeError, vxlanVni,
+} from '../../src/ovn/tunnel-metadata.js';
+
+test('names follow ovn-kubernetes', (t) => {
+  t.is(podPortName('default', 'web-0'), 'default_web-0');
+  t.is(gatewayRouterName('node1'), 'GR_node1');
+  t.is(routerToSwitchPort('node1'), 'rtos-node1');
+  t.is(switchToRouterPort('node1'), 'stor-node1');
+  t.is(managementPort('node1'), 'k8s-node1');
+  // ovn-kubernetes' own output for namespace "default" (ovn-nbctl list ACL in its docs).
+  t.is(hashForOvn('default'), 'a16982411286042166782');
+  t.is(defaultDenyPortGroupName('default', 'ingress'), 'a16982411286042166782_ingressDefaultDeny');
+});
+
+test('addresses and prefixes parse to canonical forms', (t) => {
+  t.is(parseAddress('10.0.0.1').text, '10.0.0.1');
+  t.is(parseAddress('FD00:0:0::0001').text, 'fd00::1');
+  t.is(parsePrefix('10.244.1.0/24').text, '10.244.1.0/24');
+  t.is(parsePrefix('10.244.1.7/24', true).text, '10.244.1.0/24');
+  t.throws(() => parsePrefix('10.244.1.7/24'), { instanceOf: InvalidAddressError });
+  t.throws(() => parseAddress('10.0.0.256'), { instanceOf: InvalidAddressError });
+  t.throws(() => parseAddress('010.0.0.1'), { instanceOf: InvalidAddressError });
+  t.throws(() => parsePrefix('10.0.0.0/33'), { instanceOf: InvalidAddressError });
+});
+
+test('MACs are derived from the IP as ovn-kubernetes does', (t) => {
+  t.is(macFromAddress('10.244.1.5'), '0a:58:0a:f4:01:05');
+  t.is(macFromAddress('192.168.255.254'), '0a:58:c0:a8:ff:fe');
+  const digest = createHash('sha256').update('fd00:10:244:1::5').digest();
+  t.is(macFromAddress('fd00:10:244:01:0::5'), `0a:58:${[...digest.subarray(0, 4)].map((b) => b.toString(16).padStart(2, '0')).join(':')}`);
+  t.true(isUnicastMac(macFromAddress('fd00::1')));
+});
+
+const v4 = { subnets: [parsePrefix('10.244.1.0/24')] };
+const dual = { subnets: [parsePrefix('10.244.1.0/24'), parsePrefix('fd00:10:244:1::/64')] };
+
+test('IPAM skips network, gateway .1 and management .2', (t) => {
+  t.is(gatewayAddress(v4.subnets[0]).text, '10.244.1.1');
+  t.is(managementAddress(v4.subnets[0]).text, '10.244.1.2');
+  const first = allocatePodAddresses(v4, new Set());
+  t.is(first.addresses[0].text, '10.244.1.3');
+  t.is(first.lspAddress, '0a:58:0a:f4:01:03 10.244.1.3');
+});
+
+test('IPAM takes addresses in use, reservations and exclude_ips into account', (t) => {
+  const used = offsetsInUse(v4, ['0a:58:0a:f4:01:03 10.244.1.3', 'router', '0a:58:0a:f4:01:05 10.244.1.5', '00:00:00:00:00:01 10.9.9.9']);
+  t.deepEqual([...used].sort(), [3n, 5n]);
+  t.is(allocatePodAddresses(v4, used).addresses[0].text, '10.244.1.4');
+  t.is(allocatePodAddresses(v4, used, new Set([4n])).addresses[0].text, '10.244.1.6');
+  const excluded = { ...v4, excluded: parseExcludeIps('10.244.1.4 10.244.1.6..10.244.1.10') };
+  t.is(allocatePodAddresses(excluded, used).addresses[0].text, '10.244.1.11');
+});
+
+test('IPAM dual-stack gives the same offset in both families, free in both', (t) => {
+  const used = offsetsInUse(dual, ['0a:58:0a:f4:01:03 10.244.1.3 fd00:10:244:1::3', 'x fd00:10:244:1::4']);
+  const p = allocatePodAddresses(dual, used);
+  t.deepEqual(p.addresses.map((a) => a.text), ['10.244.1.5', 'fd00:10:244:1::5']);
+  t.is(p.mac, '0a:58:0a:f4:01:05');
+  t.is(p.lspAddress, '0a:58:0a:f4:01:05 10.244.1.5 fd00:10:244:1::5');
+  t.is(podAddressesAt(dual, 5n).lspAddress, p.lspAddress);
+});
+
+test('IPAM reports exhaustion and never hands out the broadcast address', (t) => {
+  const tiny = { subnets: [parsePrefix('10.0.0.0/29')] };
+  const used = new Set<bigint>();
+  const got: string[] = [];
+  for (;;) {
+    try { const p = allocatePodAddresses(tiny, used); used.add(p.offset); got.push(p.addresses[0].text); } catch (e) { t.true(e instanceof SubnetExhaustedError); break; }
+  }
+  t.deepEqual(got, ['10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6']);
+});
+
+test('ACL matches', (t) => {
+  t.is(portGroupMatch('pg', 'ingress'), 'outport == @pg');
+  t.is(portGroupMatch('pg', 'egress'), 'inport == @pg');
+  t.is(arpAllowMatch('pg', 'ingress'), 'outport == @pg && (arp || nd)');
+  t.is(l4Match([{ protocol: 'tcp', port: 80 }]), 'tcp && tcp.dst == 80');
+  t.is(l4Match([{ protocol: 'tcp', port: 80 }, { protocol: 'udp', port: 1000, endPort: 2000 }, { protocol: 'sctp' }]),
+    '((tcp && tcp.dst == 80) || (udp && udp.dst >= 1000 && udp.dst <= 2000) || (sctp))');
+  t.throws(() => l4Match([{ protocol: 'tcp', port: 0 }]), { instanceOf: RangeError });
+  t.is(ipBlockMatch({ cidr: '10.0.0.0/8', except: ['10.1.0.0/16', '10.2.0.0/16'] }, 'ingress'),
+    'ip4.src == 10.0.0.0/8 && ip4.src != {10.1.0.0/16, 10.2.0.0/16}');
+  t.is(ipBlockMatch({ cidr: 'fd00::/8' }, 'egress'), 'ip6.dst == fd00::/8');
+  t.is(addressSetMatch([{ name: 'a1_v4', family: 4 }, { name: 'a1_v6', family: 6 }], 'ingress'), '(ip4.src == {$a1_v4} || ip6.src == {$a1_v6})');
+  t.is(andMatch('a', undefined, 'b'), 'a && b');
+});
+
+test('load balancer vips', (t) => {
+  t.is(loadBalancerName('default', 'kubernetes', 'tcp'), 'Service_default/kubernetes_TCP_cluster');
+  t.is(hostPort('fd00::10', 53), '[fd00::10]:53');
+  const vips = vipsMap([
+    { ip: '10.96.0.10', port: 53, endpoints: [{ ip: '10.244.2.7', port: 53 }, { ip: '10.244.1.5', port: 53 }] },
+    { ip: 'fd00:96::10', port: 53, endpoints: [] },
+  ]);
+  t.deepEqual([...vips], [['10.96.0.10:53', '10.244.1.5:53,10.244.2.7:53'], ['[fd00:96::10]:53', '']]);
+  t.throws(() => vipsMap([{ ip: '10.96.0.1', port: 80, endpoints: [{ ip: 'fd00::1', port: 80 }] }]), { instanceOf: RangeError });
+});
+
+test('pod-networks annotation shape', (t) => {
+  const single = podNetworksAnnotation({ ipAddresses: ['10.244.1.5/24'], mac: '0a:58:0a:f4:01:05', gateways: ['10.244.1.1'] });
+  t.deepEqual(JSON.parse(formatPodNetworksAnnotation(single)), {
+    default: { ip_addresses: ['10.244.1.5/24'], mac_address: '0a:58:0a:f4:01:05', gateway_ips: ['10.244.1.1'], ip_address: '10.244.1.5/24', gateway_ip: '10.244.1.1', role: 'primary' },
+  });
+  const two = podNetworksAnnotation({ ipAddresses: ['10.244.1.5/24', 'fd00::5/64'], mac: 'm', gateways: ['10.244.1.1', 'fd00::1'] });
+  t.is(two.default.ip_address, undefined);
+  t.is(two.default.gateway_ip, undefined);
+});
+
+test('tunnel metadata: Geneve, STT and VXLAN layouts round-trip and validate ranges', (t) => {
+  const m = tunnelMetadataFromKeys({ datapath: 5, ingressPort: 3, egressPort: 7 });
+  t.is(m.geneve.vni, 5);
+  t.is(m.geneve.optionClass, 0x0102);
+  t.is(m.geneve.optionType, 0x80);
+  t.is(m.geneve.optionValue, 0x0003_0007);
+  t.is(m.stt, (3n << 40n) | (7n << 24n) | 5n);
+  t.is(m.vxlanVni, (7 << 12) | 5);
+  t.deepEqual(keysFromGeneve(m.geneve.vni, m.geneve.optionValue), m.keys);
+  t.deepEqual(keysFromStt(m.stt), m.keys);
+  const max = tunnelMetadataFromKeys({ datapath: 0xffffff, ingressPort: 0x7fff, egressPort: 0xffff });
+  t.is(max.geneve.optionValue, 0x7fffffff);
+  t.is(max.stt, 0x7fff_ffff_ffffffn);
+  t.is(max.vxlanVni, undefined);
+  t.throws(() => tunnelMetadataFromKeys({ datapath: 0x1000000, ingressPort: 1, egressPort: 1 }), { instanceOf: TunnelKeyRangeError });
+  t.throws(() => tunnelMetadataFromKeys({ datapath: 1, ingressPort: 0x8000, egressPort: 1 }), { instanceOf: TunnelKeyRangeError });
+  t.throws(() => tunnelMetadataFromKeys({ datapath: 1, ingressPort: 1, egressPort: 0x10000 }), { instanceOf: TunnelKeyRangeError });
+  t.throws(() => vxlanVni({ datapath: 4096, egressPort: 1 }), { instanceOf: TunnelKeyRangeError });
+  t.throws(() => vxlanVni({ datapath: 1, egressPort: 4096 }), { instanceOf: TunnelKeyRangeError });
+});
