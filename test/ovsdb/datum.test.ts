@@ -1,0 +1,137 @@
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { applyDiff, decodeDiff, decodeValue, encodeValue, NamedUuid } from '../../src/ovsdb/datum.js';
+import { OvsdbProtocolError, OvsdbSchemaError, OvsdbValidationError } from '../../src/ovsdb/errors.js';
+import { parseJsonBig } from '../../src/ovsdb/json.js';
+import { getColumn, getTable, parseColumnType, parseSchema } from '../../src/ovsdb/schema.js';
+import { encodeOperations, insert, mutate, select, update, wait, del, decodeResults } from '../../src/ovsdb/operations.js';
+
+const nb = parseSchema(parseJsonBig(readFileSync('/usr/share/ovn/ovn-nb.ovsschema', 'utf8')));
+const vs = parseSchema(parseJsonBig(readFileSync('/usr/share/openvswitch/vswitch.ovsschema', 'utf8')));
+const col = (table: string, column: string) => getColumn(getTable(nb, table), column).type;
+const site = (table: string, column: string) => ({ table, column });
+
+test('schema: column kinds, enums, bounds and references come from the real NB schema', (t) => {
+  t.is(col('Logical_Switch', 'name').kind, 'scalar');
+  t.is(col('Logical_Switch', 'ports').kind, 'set');
+  t.is(col('Logical_Switch', 'ports').key.refTable, 'Logical_Switch_Port');
+  t.is(col('Logical_Switch', 'ports').key.refType, 'strong');
+  t.is(col('Logical_Switch', 'other_config').kind, 'map');
+  t.is(col('Logical_Switch_Port', 'tag_request').kind, 'optional');
+  t.is(col('Logical_Switch_Port', 'tag_request').key.maxInteger, 4095n);
+  t.true(col('ACL', 'action').key.enum?.has('allow-related'));
+  t.is(col('Logical_Switch', '_uuid').key.type, 'uuid');
+  t.deepEqual(getTable(nb, 'Logical_Switch_Port').indexes, [['name']]);
+  t.throws(() => getTable(nb, 'Nope'), { instanceOf: OvsdbSchemaError, message: /no table "Nope"/ });
+  t.throws(() => parseColumnType('x', { key: 'integer', min: 2, max: 1 }), { instanceOf: OvsdbSchemaError });
+  t.is(getTable(vs, 'Open_vSwitch').maxRows, 1);
+});
+
+test('encode: scalars, optional, sets, maps and uuids take their wire forms', (t) => {
+  t.is(encodeValue(col('Logical_Switch', 'name'), 'ls0', site('Logical_Switch', 'name')), 'ls0');
+  t.deepEqual(encodeValue(col('Logical_Switch_Port', 'tag_request'), undefined, site('LSP', 'tag_request')), ['set', []]);
+  t.is(encodeValue(col('Logical_Switch_Port', 'tag_request'), 7n, site('LSP', 'tag_request')), 7);
+  t.deepEqual(encodeValue(col('Logical_Switch', 'ports'), ['6b1ae7e4-0b1f-4a3c-9a59-1f1f1f1f1f1f', new NamedUuid('p1')], site('LS', 'ports')),
+    ['set', [['uuid', '6b1ae7e4-0b1f-4a3c-9a59-1f1f1f1f1f1f'], ['named-uuid', 'p1']]]);
+  t.deepEqual(encodeValue(col('Logical_Switch', 'other_config'), new Map([['a', 'b']]), site('LS', 'other_config')), ['map', [['a', 'b']]]);
+  t.deepEqual(encodeValue(col('Logical_Switch', 'other_config'), { a: 'b' }, site('LS', 'other_config')), ['map', [['a', 'b']]]);
+  t.deepEqual(encodeValue(col('NB_Global', 'nb_cfg'), 2n ** 63n - 1n, site('NB_Global', 'nb_cfg')), 9223372036854775807n);
+  t.is(encodeValue(col('NB_Global', 'nb_cfg'), 2n ** 53n, site('NB_Global', 'nb_cfg')), 9007199254740992n);
+  t.is(encodeValue(col('NB_Global', 'nb_cfg'), 42n, site('NB_Global', 'nb_cfg')), 42);
+});
+
+test('validation errors name the table, column and value', (t) => {
+  const e = t.throws(() => encodeValue(col('Logical_Switch_Port', 'tag_request'), 5000, site('Logical_Switch_Port', 'tag_request')), { instanceOf: OvsdbValidationError });
+  t.is(e.code, 'OVSDB_VALIDATION');
+  t.is(e.table, 'Logical_Switch_Port');
+  t.is(e.column, 'tag_request');
+  t.regex(e.message, /Logical_Switch_Port\.tag_request: integer above the maximum 4095 \(value: 5000\)/);
+  t.throws(() => encodeValue(col('ACL', 'action'), 'permit', site('ACL', 'action')), { message: /ACL\.action: not one of .*"allow-related"/ });
+  t.throws(() => encodeValue(col('NB_Global', 'nb_cfg'), 2 ** 60, site('NB_Global', 'nb_cfg')), { message: /not a safe integer/ });
+  t.throws(() => encodeValue(col('NB_Global', 'nb_cfg'), 2n ** 63n, site('NB_Global', 'nb_cfg')), { message: /64-bit range/ });
+  t.throws(() => encodeValue(col('NB_Global', 'nb_cfg'), '1', site('NB_Global', 'nb_cfg')), { message: /expected an integer/ });
+  t.throws(() => encodeValue(col('Logical_Switch', 'name'), new NamedUuid('x'), site('Logical_Switch', 'name')), { message: /named-uuid in a string column/ });
+  t.throws(() => encodeValue(col('Logical_Switch', 'ports'), ['not-a-uuid'], site('Logical_Switch', 'ports')), { message: /expected a UUID/ });
+  t.throws(() => encodeValue(col('Logical_Switch', 'ports'), 'x', site('Logical_Switch', 'ports')), { message: /expected an array/ });
+  t.throws(() => encodeValue(col('Logical_Switch', 'name'), undefined, site('Logical_Switch', 'name')), { message: /a value is required/ });
+  t.throws(() => encodeValue(col('Logical_Switch', 'other_config'), new Map([['a', 1]]), site('LS', 'other_config')), { message: /expected a string/ });
+  // set size and duplicates (ACL.label is 0..1? use a bounded set: Logical_Router_Port.networks min 1)
+  t.throws(() => encodeValue(col('Logical_Router_Port', 'networks'), [], site('Logical_Router_Port', 'networks')), { message: /at least 1/ });
+  t.throws(() => encodeValue(col('Logical_Router_Port', 'networks'), ['a', 'a'], site('Logical_Router_Port', 'networks')), { message: /duplicate element a/ });
+  // string length (vswitch Interface.name has no limit; NB Meter.name none; use a synthetic type)
+  const short = parseColumnType('t', { key: { type: 'string', minLength: 2, maxLength: 3 } });
+  t.throws(() => encodeValue(short, 'a', site('T', 'c')), { message: /shorter than 2/ });
+  t.is(encodeValue(short, '🚀🚀🚀', site('T', 'c')), '🚀🚀🚀', 'length counts characters, not UTF-16 units');
+  t.throws(() => encodeValue(short, 'abcd', site('T', 'c')), { message: /longer than 3/ });
+  const real = parseColumnType('t', { key: { type: 'real', minReal: 0, maxReal: 1 } });
+  t.throws(() => encodeValue(real, 1.5, site('T', 'r')), { message: /above the maximum 1/ });
+  t.throws(() => encodeValue(real, Number.NaN, site('T', 'r')), { message: /finite/ });
+});
+
+test('decode: bare atoms for one-element sets, empty sets, maps, integers always bigint', (t) => {
+  t.deepEqual(decodeValue(col('Logical_Switch', 'ports'), ['uuid', 'a']), ['a']);
+  t.deepEqual(decodeValue(col('Logical_Switch', 'ports'), ['set', []]), []);
+  t.is(decodeValue(col('Logical_Switch_Port', 'tag_request'), ['set', []]), undefined);
+  t.is(decodeValue(col('Logical_Switch_Port', 'tag_request'), 7), 7n);
+  t.is(decodeValue(col('Logical_Switch_Port', 'tag_request'), ['set', [7]]), 7n);
+  t.is(decodeValue(col('NB_Global', 'nb_cfg'), -9223372036854775808n), -9223372036854775808n);
+  t.deepEqual(decodeValue(col('Logical_Switch', 'other_config'), ['map', [['k', 'v']]]), new Map([['k', 'v']]));
+  t.throws(() => decodeValue(col('Logical_Switch', 'name'), 5, 'Logical_Switch.name'), { instanceOf: OvsdbProtocolError, message: /Logical_Switch\.name/ });
+  t.throws(() => decodeValue(col('Logical_Switch_Port', 'tag_request'), ['set', [1, 2]]), { instanceOf: OvsdbProtocolError });
+});
+
+test('update2 diffs apply as ovsdb-server means them', (t) => {
+  const ports = col('Logical_Switch', 'ports');
+  t.deepEqual(applyDiff(ports, ['a', 'b'], decodeDiff(ports, ['set', [['uuid', 'b'], ['uuid', 'c']]])), ['a', 'c']);
+  const oc = col('Logical_Switch', 'other_config');
+  const after = applyDiff(oc, new Map([['keep', '1'], ['change', 'x'], ['drop', 'y']]),
+    decodeDiff(oc, ['map', [['change', 'z'], ['drop', 'y'], ['add', 'n']]]));
+  t.deepEqual(after, new Map([['keep', '1'], ['change', 'z'], ['add', 'n']]));
+  const tag = col('Logical_Switch_Port', 'tag_request');
+  t.is(applyDiff(tag, 1n, decodeDiff(tag, ['set', [1, 2]])), 2n);
+  t.is(applyDiff(tag, 1n, decodeDiff(tag, 1)), undefined);
+  t.is(applyDiff(col('Logical_Switch', 'name'), 'a', 'b'), 'b');
+});
+
+test('operations: a transaction encodes with named-uuids checked and conditions/mutations validated', (t) => {
+  const lsp = new NamedUuid('lsp0');
+  const params = encodeOperations(nb, [
+    insert('Logical_Switch_Port', { name: 'p0', addresses: ['00:00:00:00:00:01 10.0.0.1'] }, { uuidName: 'lsp0' }),
+    insert('Logical_Switch', { name: 'ls0', ports: [lsp] }),
+    mutate('Logical_Switch', [['name', '==', 'ls0']], [['ports', 'insert', [lsp]], ['other_config', 'delete', ['a', 'b']], ['external_ids', 'delete', new Map([['k', 'v']])]]),
+    update('Logical_Switch_Port', [['tag_request', '<', 10]], { tag_request: 3n }),
+    select('Logical_Switch', [['ports', 'includes', lsp], true], ['name']),
+    wait('Logical_Switch', [['name', '==', 'ls0']], ['name'], '==', [{ name: 'ls0' }], 0),
+    del('ACL', [['priority', '>=', 100]]),
+  ]);
+  t.deepEqual(params[2], {
+    op: 'mutate', table: 'Logical_Switch', where: [['name', '==', 'ls0']],
+    mutations: [['ports', 'insert', ['set', [['named-uuid', 'lsp0']]]], ['other_config', 'delete', ['set', ['a', 'b']]], ['external_ids', 'delete', ['map', [['k', 'v']]]]],
+  });
+  t.deepEqual(params[5], { op: 'wait', table: 'Logical_Switch', where: [['name', '==', 'ls0']], columns: ['name'], until: '==', rows: [{ name: 'ls0' }], timeout: 0 });
+  t.deepEqual((params[4] as { where: unknown }).where, [['ports', 'includes', ['set', [['named-uuid', 'lsp0']]]], true]);
+
+  t.throws(() => encodeOperations(nb, [insert('Logical_Switch', { name: 'x', ports: [new NamedUuid('nope')] })]),
+    { instanceOf: OvsdbValidationError, message: /Logical_Switch\.ports: .*named-uuid "nope" is not the uuid-name/ });
+  t.throws(() => encodeOperations(nb, [insert('Logical_Switch', { name: 'a' }, { uuidName: 'x' }), insert('Logical_Switch', { name: 'b' }, { uuidName: 'x' })]),
+    { message: /duplicate uuid-name/ });
+  t.throws(() => encodeOperations(nb, [insert('Logical_Switch', { nme: 'x' })]), { message: /no column "nme"/ });
+  t.throws(() => encodeOperations(nb, [select('Logical_Switch', [['name', '<', 'a']])]), { message: /"<" needs an integer or real column/ });
+  t.throws(() => encodeOperations(nb, [mutate('Logical_Switch', [], [['name', '+=', 'a']])]), { message: /"\+=" needs an integer or real/ });
+  t.throws(() => encodeOperations(nb, [mutate('ACL', [], [['priority', '%=', 1.5]])]), { message: /not a safe integer/ });
+  t.throws(() => encodeOperations(nb, [update('Logical_Switch', [], { _uuid: 'x' })]), { message: /cannot be written/ });
+  t.throws(() => encodeOperations(nb, [select('Logical_Switch', [['name', 'like', 'a'] as never])]), { message: /unknown condition function/ });
+  t.throws(() => encodeOperations(nb, [wait('Logical_Switch', [], ['name'], '==', [{ ports: [] } as never])]), { message: /only hold the listed columns/ });
+});
+
+test('results: typed values, the first failing operation, and a commit failure', (t) => {
+  const ops = [insert('Logical_Switch', { name: 'a' }), select('Logical_Switch', [], ['name', 'ports'])];
+  const ok = decodeResults(nb, ops, [{ uuid: ['uuid', 'u1'] }, { rows: [{ name: 'a', ports: ['uuid', 'p'] }] }]);
+  t.deepEqual(ok, [{ uuid: 'u1' }, { rows: [{ name: 'a', ports: ['p'] }] }]);
+  const failing = t.throws(() => decodeResults(nb, ops, [{ uuid: ['uuid', 'u1'] }, { error: 'constraint violation', details: 'dup' }]));
+  t.is(failing.code, 'OVSDB_CONSTRAINT_VIOLATION');
+  t.like(failing, { index: 1, op: 'select', details: 'dup' });
+  const commit = t.throws(() => decodeResults(nb, ops, [{ uuid: ['uuid', 'u1'] }, { rows: [] }, { error: 'referential integrity violation', details: 'x' }]));
+  t.like(commit, { code: 'OVSDB_REFERENTIAL_INTEGRITY', index: 2, op: undefined });
+  t.regex(commit.message, /failed at commit: referential integrity violation: x/);
+});
