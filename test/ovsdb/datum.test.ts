@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { applyDiff, decodeDiff, decodeValue, encodeValue, NamedUuid } from '../../src/ovsdb/datum.js';
-import { OvsdbProtocolError, OvsdbSchemaError, OvsdbValidationError } from '../../src/ovsdb/errors.js';
+import { OvsdbOperationError, OvsdbProtocolError, OvsdbSchemaError, OvsdbValidationError } from '../../src/ovsdb/errors.js';
 import { parseJsonBig } from '../../src/ovsdb/json.js';
 import { getColumn, getTable, parseColumnType, parseSchema } from '../../src/ovsdb/schema.js';
 import { encodeOperations, insert, mutate, select, update, wait, del, decodeResults } from '../../src/ovsdb/operations.js';
@@ -121,17 +121,17 @@ test('operations: a transaction encodes with named-uuids checked and conditions/
   t.throws(() => encodeOperations(nb, [mutate('ACL', [], [['priority', '%=', 1.5]])]), { message: /not a safe integer/ });
   t.throws(() => encodeOperations(nb, [update('Logical_Switch', [], { _uuid: 'x' })]), { message: /cannot be written/ });
   t.throws(() => encodeOperations(nb, [select('Logical_Switch', [['name', 'like', 'a'] as never])]), { message: /unknown condition function/ });
-  t.throws(() => encodeOperations(nb, [wait('Logical_Switch', [], ['name'], '==', [{ ports: [] } as never])]), { message: /only hold the listed columns/ });
+  t.throws(() => encodeOperations(nb, [wait<Record<string, unknown>>('Logical_Switch', [], ['name'], '==', [{ ports: [] }])]), { message: /only hold the listed columns/ });
 });
 
 test('results: typed values, the first failing operation, and a commit failure', (t) => {
   const ops = [insert('Logical_Switch', { name: 'a' }), select('Logical_Switch', [], ['name', 'ports'])];
   const ok = decodeResults(nb, ops, [{ uuid: ['uuid', 'u1'] }, { rows: [{ name: 'a', ports: ['uuid', 'p'] }] }]);
   t.deepEqual(ok, [{ uuid: 'u1' }, { rows: [{ name: 'a', ports: ['p'] }] }]);
-  const failing = t.throws(() => decodeResults(nb, ops, [{ uuid: ['uuid', 'u1'] }, { error: 'constraint violation', details: 'dup' }]));
+  const failing = t.throws(() => decodeResults(nb, ops, [{ uuid: ['uuid', 'u1'] }, { error: 'constraint violation', details: 'dup' }]), { instanceOf: OvsdbOperationError });
   t.is(failing.code, 'OVSDB_CONSTRAINT_VIOLATION');
   t.like(failing, { index: 1, op: 'select', details: 'dup' });
-  const commit = t.throws(() => decodeResults(nb, ops, [{ uuid: ['uuid', 'u1'] }, { rows: [] }, { error: 'referential integrity violation', details: 'x' }]));
+  const commit = t.throws(() => decodeResults(nb, ops, [{ uuid: ['uuid', 'u1'] }, { rows: [] }, { error: 'referential integrity violation', details: 'x' }]), { instanceOf: OvsdbOperationError });
   t.like(commit, { code: 'OVSDB_REFERENTIAL_INTEGRITY', index: 2, op: undefined });
   t.regex(commit.message, /failed at commit: referential integrity violation: x/);
 });
