@@ -1,0 +1,44 @@
+import test from 'ava';
+import { copySum16, sum16, fold, add16 } from '../../codecs/index.js';
+import { naiveSum, rng, randInt } from './helpers.js';
+
+test('sum16 equals the naive RFC 1071 sum at every alignment and length', (t) => {
+  const r = rng(1);
+  const backing = new Uint8Array(70000);
+  for (let i = 0; i < backing.length; i++) backing[i] = Math.floor(r() * 256);
+  for (let k = 0; k < 3000; k++) {
+    const view = backing.subarray(randInt(r, 0, 7));
+    const off = randInt(r, 0, 9);
+    const len = k < 200 ? k : randInt(r, 0, 66000);
+    const a = sum16(view, off, len);
+    const b = naiveSum(view, off, len);
+    // 0 and 0xffff are the same one's-complement value; sum16 never returns 0 for non-zero data
+    if ((a % 0xffff) !== (b % 0xffff)) t.fail(`off ${off} len ${len} byteOffset ${view.byteOffset}: ${a} != ${b}`);
+  }
+  t.pass();
+});
+
+test('copySum16 copies exactly and sums like sum16, aligned or not', (t) => {
+  const r = rng(2);
+  const src = new Uint8Array(70000);
+  for (let i = 0; i < src.length; i++) src[i] = Math.floor(r() * 256);
+  const dst = new Uint8Array(70000);
+  for (let k = 0; k < 1000; k++) {
+    dst.fill(0xee);
+    const so = randInt(r, 0, 100);
+    const d = randInt(r, 0, 100);
+    const len = randInt(r, 0, 65535);
+    const s = copySum16(src, so, dst, d, len);
+    t.is(Buffer.compare(Buffer.from(src.subarray(so, so + len)), Buffer.from(dst.subarray(d, d + len))), 0);
+    t.is(dst[d + len], 0xee, 'no write past the end');
+    if (d > 0) t.is(dst[d - 1], 0xee, 'no write before the start');
+    t.is(s % 0xffff, naiveSum(src, so, len) % 0xffff);
+  }
+});
+
+test('fold and add16 keep end-around carry', (t) => {
+  t.is(fold(0x12345), 0x2346);
+  t.is(fold(0x1ffff), 0x0001);
+  t.is(fold(0xffff * 70000), 0xffff);
+  t.is(add16(0xffff, 0x0001), 0x0001);
+});
