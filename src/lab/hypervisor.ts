@@ -165,6 +165,10 @@ export class LabHypervisorImpl implements LabHypervisor {
     return this.sandbox.received(portName(port));
   }
 
+  pcapPath(port: string | LabVif, direction: 'tx' | 'rx'): string {
+    return this.sandbox.pcapPath(portName(port), direction);
+  }
+
   waitTransmitted(port: string | LabVif, match: (frame: Uint8Array) => boolean, timeoutMs?: number): Promise<Uint8Array> {
     return this.sandbox.waitTransmitted(portName(port), match, timeoutMs);
   }

@@ -70,3 +70,25 @@ export async function readPcapFrames(path: string): Promise<Uint8Array[]> {
   }
   return parsePcap(bytes).records.map((r) => r.data);
 }
+
+/** Writes records as a classic little-endian microsecond pcap, the format OVS itself writes. */
+export function formatPcap(records: readonly Pick<PcapRecord, 'timeNs' | 'data'>[], linkType = 1): Uint8Array {
+  const size = GLOBAL_HEADER + records.reduce((n, r) => n + RECORD_HEADER + r.data.length, 0);
+  const out = new Uint8Array(size);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, 0xa1b2c3d4, true);
+  view.setUint16(4, 2, true);
+  view.setUint16(6, 4, true);
+  view.setUint32(16, 65535, true);
+  view.setUint32(20, linkType, true);
+  let offset = GLOBAL_HEADER;
+  for (const r of records) {
+    view.setUint32(offset, Number(r.timeNs / 1_000_000_000n), true);
+    view.setUint32(offset + 4, Number((r.timeNs % 1_000_000_000n) / 1000n), true);
+    view.setUint32(offset + 8, r.data.length, true);
+    view.setUint32(offset + 12, r.data.length, true);
+    out.set(r.data, offset + RECORD_HEADER);
+    offset += RECORD_HEADER + r.data.length;
+  }
+  return out;
+}

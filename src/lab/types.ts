@@ -110,6 +110,8 @@ export interface LabHypervisor {
   transmitted(port: string | LabVif): Promise<Uint8Array[]>;
   /** Frames OVS took in from the port so far (its rxq pcap). */
   received(port: string | LabVif): Promise<Uint8Array[]>;
+  /** The capture file of a port: `tx` is what OVS sent out of it, `rx` what it took in. */
+  pcapPath(port: string | LabVif, direction: 'tx' | 'rx'): string;
   /** Waits until the port has transmitted a frame that matches, and returns it. */
   waitTransmitted(port: string | LabVif, match: (frame: Uint8Array) => boolean, timeoutMs?: number): Promise<Uint8Array>;
   /** SIGKILL one daemon, or all of this hypervisor's. */

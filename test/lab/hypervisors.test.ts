@@ -2,7 +2,7 @@ import test, { type ExecutionContext } from 'ava';
 import { existsSync } from 'node:fs';
 import { startLab, type Lab, type LabHypervisor, type LabHypervisorOptions } from '../../src/lab/index.js';
 import { isProcessAlive, runCommand } from '../../src/lab/process.js';
-import { readTunnelFrame, sameBytes, udpFrame } from './frames.js';
+import { readTunnelFrame, sameBytes, udpFrame } from '../../src/lab/frames.js';
 
 interface Pod { name: string; mac: string; ip: string; hv: LabHypervisor }
 

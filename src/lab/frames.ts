@@ -1,5 +1,5 @@
-// Hand-built frames and a plain reading of tunnel frames, independent of codecs/ so the lab's tests do not
-// depend on the code they will later be used to check.
+// Hand-built test frames to inject into the lab, and a plain reading of the tunnel frames it captures.
+// Independent of codecs/ on purpose: the lab and its fixtures are what codecs/ is checked against.
 
 export function macBytes(mac: string): number[] {
   return mac.split(':').map((h) => Number.parseInt(h, 16));
