@@ -1,0 +1,782 @@
+// OvsdbDatabase: one database kept as a live in-memory replica over a connection that keeps working.
+//
+//   const db = await OvsdbDatabase.connect<NorthboundTables>({ remotes: lab.nb.tcp, database: 'OVN_Northbound',
+//     tables: { Logical_Switch: {}, Logical_Switch_Port: { indexes: { byIface: { column: 'external_ids', key: 'iface-id' } } } } });
+//   await db.synced;
+//   db.table('Logical_Switch_Port').findOne('byIface', 'pod1');
+//   await db.transact([ops.insert('Logical_Switch', { name: 'sw0' })]);   // resolves once the replica has the row
+//
+// The connection loop walks the (shuffled) remote list; on each member it reads `_Server` first and keeps only a
+// usable member (cluster-member.ts), takes the schema from there, monitors with monitor_cond_since (falling back
+// to monitor_cond and monitor), resumes each monitor from its last txn id or resyncs it with a diff, re-acquires
+// locks and only then lets transactions through, so a transaction always sees its own updates applied before it
+// resolves. A transaction in flight when the connection ends fails with OvsdbOutcomeUnknownError.
+import { EventEmitter } from 'node:events';
+import { Backoff, RemoteRotation, type BackoffOptions } from './reconnect.js';
+import { ClusterMemberChooser, type MemberVerdict, type ServerDatabaseRow } from './cluster-member.js';
+import { InactivityProbe } from './probe.js';
+import { openRpcChannel, splitRemotes, type RpcChannel, type RpcChannelOptions } from './rpc-channel.js';
+import { Replica, type IndexSpec, type RowChange, type StoredRow } from './replica.js';
+import { ReplicaMonitor, ZERO_UUID, type MonitorMethod, type MonitorResume } from './replica-monitor.js';
+import { OvsdbOutcomeUnknownError } from './outcome-unknown.js';
+import { OvsdbCallTimeoutError, OvsdbConnectionClosedError, OvsdbError, OvsdbProtocolError, OvsdbRpcError, OvsdbSchemaError } from './errors.js';
+import { parseJson, stringifyJson, type Json, type JsonObject } from './json.js';
+import { parseSchema, type DatabaseSchema } from './schema.js';
+import { decodeResults, encodeConditions, encodeOperations, type Condition, type OperationBase, type Results } from './operations.js';
+import type { Row } from './datum.js';
+import { ServerSchema } from '../models/server.js';
+import { transactWithRetry, type ReplicaTransaction, type RetryOptions, type RetryResult } from './transaction-retry.js';
+
+export type { MonitorResume, RowChange, StoredRow, IndexSpec };
+
+/** Where the connection is. `connected` means monitors established and transactions flowing. */
+export type ConnectionState = 'connecting' | 'connected' | 'backoff' | 'closed';
+
+/** What to replicate of one table. `{}` = every column and row. */
+export interface TableOptions<R = Row> {
+  /** Columns to monitor (default every column). */
+  readonly columns?: readonly (keyof R & string)[];
+  /** Only rows matching every condition (monitor_cond); change later with `setConditions`. */
+  readonly where?: readonly Condition<R>[];
+  /** Indexes in addition to the schema's: a column, a column tuple, or `{ column, key }` for a map value. */
+  readonly indexes?: Readonly<Record<string, IndexSpec>>;
+}
+
+/** The tables of one monitor. */
+export type MonitorTables<T> = { readonly [K in keyof T & string]?: TableOptions<T[K]> };
+
+/** A change event, discriminated by table name when `T` maps table names to row types. */
+export type ChangeOf<T> = { [K in keyof T & string]: RowChange<Readonly<T[K]>, K> }[keyof T & string];
+
+export interface OvsdbDatabaseOptions<T> extends RpcChannelOptions {
+  /** `tcp:H:P`, `ssl:H:P`, `unix:PATH`, comma-separated or as an array (every member of a cluster). */
+  readonly remotes: string | readonly string[];
+  readonly database: string;
+  /** The tables of the first monitor. */
+  readonly tables?: MonitorTables<T>;
+  /** Further monitors (each its own monitor id; a table belongs to one monitor). */
+  readonly monitors?: readonly MonitorTables<T>[];
+  /** Only use the cluster leader (default true): no stale reads, and writes need no forwarding. */
+  readonly leaderOnly?: boolean;
+  /** Send `echo` after half this idle time and drop the peer after this much silence (default 5000; 0 = off). */
+  readonly probeIntervalMs?: number;
+  /** Pacing of reconnect passes. */
+  readonly backoff?: BackoffOptions;
+  /** Shuffle the remote list on every pass (default true). */
+  readonly shuffleRemotes?: boolean;
+  /** Timeout of each call while setting up a connection (default: the probe interval, or 10 s). */
+  readonly setupTimeoutMs?: number;
+  /** Replaces how a connection to one remote is opened (tests, other transports). */
+  readonly openChannel?: (remote: string) => Promise<RpcChannel>;
+}
+
+export interface DatabaseEvents<T> {
+  /** Rows changed: one array per update batch (one transaction, a resume, or the diff of a resync). */
+  change: [changes: readonly ChangeOf<T>[]];
+  state: [state: ConnectionState, detail: { readonly remote?: string; readonly delayMs?: number; readonly reason?: Error }];
+  /** Monitors established on a member; `resumed` says for each monitor how it came back. */
+  connected: [info: { readonly remote: string; readonly monitors: readonly MonitorResume[] }];
+  disconnected: [info: { readonly remote: string; readonly reason: Error }];
+  /** A member was tried and not used (unreachable, not leader, stale, ...). */
+  skipped: [info: { readonly remote: string; readonly reason: string }];
+  /** A monitor came back after a reconnect or re-monitor (found: only the missed changes). */
+  resync: [info: MonitorResume];
+  lock: [info: { readonly name: string; readonly held: boolean }];
+  /** The schema changed (conversion); a resync with diff follows. */
+  schema: [schema: DatabaseSchema];
+  /** A non-fatal problem (a notification that did not fit, a failed condition change). */
+  warning: [error: Error];
+}
+
+/** Counters since connect(). */
+export interface DatabaseStats {
+  connects: number;
+  disconnects: number;
+  /** Monitors resumed with only the missed changes (monitor_cond_since found the txn id). */
+  resumes: number;
+  /** Monitors that had state and received a full state again (diffed into events). */
+  resyncs: number;
+  outcomeUnknown: number;
+  skippedMembers: number;
+}
+
+const SERVER_MONITOR_ID = '_Server';
+const SERVER_COLUMNS = ['name', 'model', 'connected', 'leader', 'schema', 'index', 'cid', 'sid'];
+
+/** A read-only view of one replicated table. Rows are immutable snapshots; a change replaces the object. */
+export class ReplicaTableView<R> implements Iterable<Readonly<R>> {
+  constructor(private readonly replica: () => Replica, readonly name: string) {}
+
+  get size(): number {
+    return this.replica().table(this.name).rows.size;
+  }
+
+  get(uuid: string): Readonly<R> | undefined {
+    return this.replica().table(this.name).rows.get(uuid) as Readonly<R> | undefined;
+  }
+
+  [Symbol.iterator](): Iterator<Readonly<R>> {
+    return (this.replica().table(this.name).rows.values() as Iterable<Readonly<R>>)[Symbol.iterator]();
+  }
+
+  /** Every row (a new array). */
+  all(): Readonly<R>[] {
+    return [...this];
+  }
+
+  /** Rows whose indexed value equals `value` (O(1)); schema indexes are named by their columns joined with ",". */
+  find(index: string, value: unknown): Readonly<R>[] {
+    const idx = this.index(index);
+    return idx.lookup(idx.normalize(value)) as unknown as Readonly<R>[];
+  }
+
+  findOne(index: string, value: unknown): Readonly<R> | undefined {
+    const idx = this.index(index);
+    return idx.lookupOne(idx.normalize(value)) as Readonly<R> | undefined;
+  }
+
+  /** A scan: rows for which `predicate` is true. */
+  filter(predicate: (row: Readonly<R>) => boolean): Readonly<R>[] {
+    const out: Readonly<R>[] = [];
+    for (const row of this) if (predicate(row)) out.push(row);
+    return out;
+  }
+
+  /** Names of the indexes this table has. */
+  indexNames(): string[] {
+    return [...this.replica().table(this.name).indexes.keys()];
+  }
+
+  private index(name: string) {
+    const idx = this.replica().table(this.name).indexes.get(name);
+    if (!idx) throw new OvsdbSchemaError(`table ${this.name} has no index "${name}" (has: ${this.indexNames().join(', ') || 'none'})`);
+    return idx;
+  }
+}
+
+/** A lock of this database that the connection holds, and takes again after every reconnect. */
+export class DatabaseLock {
+  held = false;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly name: string, private readonly release_: (lock: DatabaseLock) => Promise<void>) {}
+
+  /** Resolves when the lock is held (now or after other holders release it). */
+  acquired(): Promise<void> {
+    if (this.held) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Stops holding and wanting the lock. */
+  release(): Promise<void> {
+    return this.release_(this);
+  }
+
+  /** @internal */
+  setHeld(held: boolean): void {
+    this.held = held;
+    if (held) {
+      const w = this.waiters;
+      this.waiters = [];
+      for (const f of w) f();
+    }
+  }
+}
+
+interface Waiter {
+  resolve: (ch: RpcChannel) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export class OvsdbDatabase<T extends object = Record<string, Row>> extends EventEmitter<DatabaseEvents<T>> {
+  /**
+   * Starts replicating and returns at once; await `db.synced` for the initial state. Never throws for
+   * connection problems: it keeps trying (see the `state` and `skipped` events).
+   */
+  static connect<T extends object = Record<string, Row>>(options: OvsdbDatabaseOptions<T>): OvsdbDatabase<T> {
+    const db = new OvsdbDatabase<T>(options);
+    void db.run();
+    return db;
+  }
+
+  readonly database: string;
+  readonly remotes: readonly string[];
+  readonly stats: DatabaseStats = { connects: 0, disconnects: 0, resumes: 0, resyncs: 0, outcomeUnknown: 0, skippedMembers: 0 };
+  /** Resolves once every monitor has applied its first full state. Rejects only if closed before that. */
+  readonly synced: Promise<void>;
+  private resolveSynced!: () => void;
+  private rejectSynced!: (e: Error) => void;
+  private stateValue: ConnectionState = 'connecting';
+  private replicaValue: Replica | undefined;
+  private schemaText = '';
+  private readonly monitors: ReplicaMonitor[] = [];
+  private readonly monitorById = new Map<string, ReplicaMonitor>();
+  private readonly tableOptions = new Map<string, TableOptions>();
+  private readonly chooser: ClusterMemberChooser;
+  private readonly backoff: Backoff;
+  private readonly rotation: RemoteRotation;
+  private readonly locks = new Map<string, DatabaseLock>();
+  private channel: RpcChannel | undefined;
+  private ready = false;
+  private waiters: Waiter[] = [];
+  private closing = false;
+  private wake: (() => void) | undefined;
+  private serverReplica: Replica | undefined;
+  private serverQueue: { method: string; params: Json[] }[] | undefined;
+  private nextMonitorId = 1;
+  private resubscribing: Promise<void> | undefined;
+  private readonly open: (remote: string) => Promise<RpcChannel>;
+  private readonly probeIntervalMs: number;
+  private readonly setupTimeoutMs: number;
+
+  private constructor(private readonly options: OvsdbDatabaseOptions<T>) {
+    super();
+    this.database = options.database;
+    this.remotes = splitRemotes(options.remotes);
+    this.chooser = new ClusterMemberChooser(options.leaderOnly ?? true);
+    this.backoff = new Backoff(options.backoff);
+    this.rotation = new RemoteRotation(this.remotes, options.shuffleRemotes ?? true);
+    this.probeIntervalMs = options.probeIntervalMs ?? 5000;
+    this.setupTimeoutMs = options.setupTimeoutMs ?? (this.probeIntervalMs > 0 ? this.probeIntervalMs : 10_000);
+    this.open = options.openChannel ?? ((remote) => openRpcChannel(remote, options));
+    this.synced = new Promise<void>((resolve, reject) => { this.resolveSynced = resolve; this.rejectSynced = reject; });
+    this.synced.catch(() => undefined);
+    const specs = [options.tables ?? {}, ...(options.monitors ?? [])];
+    for (const spec of specs) this.defineMonitor(spec as MonitorTables<Record<string, Row>>);
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  /** The remote of the current connection (undefined while reconnecting). */
+  get remote(): string | undefined {
+    return this.ready ? this.channel?.remote : undefined;
+  }
+
+  /** The schema in use (after the first connection). */
+  get schema(): DatabaseSchema | undefined {
+    return this.replicaValue?.schema;
+  }
+
+  /** The replica's change counter: moves with every applied update batch. */
+  get generation(): number {
+    return this.replicaValue?.generation ?? 0;
+  }
+
+  /** A replicated table. Throws before the first connection read the schema (await `synced`). */
+  table<K extends keyof T & string>(name: K): ReplicaTableView<T[K]> {
+    this.replica.table(name);
+    return new ReplicaTableView<T[K]>(() => this.replica, name);
+  }
+
+  private get replica(): Replica {
+    if (!this.replicaValue) throw new OvsdbSchemaError('the replica has no schema yet (await db.synced)');
+    return this.replicaValue;
+  }
+
+  private defineMonitor(spec: MonitorTables<Record<string, Row>>): ReplicaMonitor {
+    const m = new ReplicaMonitor(`m${this.nextMonitorId++}`);
+    for (const [table, opts] of Object.entries(spec)) {
+      if (!opts) continue;
+      if (this.tableOptions.has(table)) throw new OvsdbSchemaError(`table ${table} is already in a monitor`);
+      this.tableOptions.set(table, opts as TableOptions);
+      m.tables.set(table, { where: (opts as TableOptions).where, acked: '' });
+    }
+    this.monitors.push(m);
+    this.monitorById.set(m.id, m);
+    return m;
+  }
+
+  /**
+   * Adds a monitor at runtime (tables not monitored yet); resolves once its initial state is applied (after the
+   * next connection when disconnected).
+   */
+  async addMonitor(spec: MonitorTables<T>): Promise<void> {
+    const m = this.defineMonitor(spec as MonitorTables<Record<string, Row>>);
+    const replica = this.replicaValue;
+    if (replica) for (const name of m.tableNames()) this.addReplicaTable(replica, name);
+    const ch = this.ready ? this.channel : undefined;
+    if (ch) await this.startMonitor(ch, m);
+    else await new Promise<void>((resolve, reject) => {
+      const check = () => { if (m.synced) { this.off('connected', check); resolve(); } };
+      this.on('connected', check);
+      void this.synced.catch(reject);
+    });
+  }
+
+  /**
+   * Changes the `where` of a table at runtime (monitor_cond_change). Resolves once the server applied it; when
+   * disconnected it is sent with the next monitor request (and survives every reconnect).
+   */
+  async setConditions<K extends keyof T & string>(table: K, where: readonly Condition<T[K]>[] | undefined): Promise<void> {
+    const m = this.monitors.find((x) => x.tables.has(table));
+    if (!m) throw new OvsdbSchemaError(`table ${table} is not monitored`);
+    m.tables.get(table)!.where = where as readonly Condition[] | undefined;
+    const ch = this.ready ? this.channel : undefined;
+    if (!ch || !m.active) return;
+    const schema = this.replica.schema;
+    const encoded = where ? encodeConditions(schema, table, where as readonly Condition[]) : [true];
+    await ch.call('monitor_cond_change', [m.id, m.id, { [table]: [{ where: encoded }] }], this.setupTimeoutMs);
+    if (this.channel === ch && m.tables.get(table)!.where === where) m.tables.get(table)!.acked = m.encodedWhere(schema, table);
+  }
+
+  /** Adds an index to a replicated table at runtime (built from the current rows). */
+  addIndex<K extends keyof T & string>(table: K, name: string, spec: IndexSpec): void {
+    const opts = this.tableOptions.get(table);
+    if (!opts) throw new OvsdbSchemaError(`table ${table} is not monitored`);
+    this.tableOptions.set(table, { ...opts, indexes: { ...opts.indexes, [name]: spec } });
+    if (this.replicaValue?.hasTable(table)) this.replicaValue.addIndex(table, name, spec);
+  }
+
+  /**
+   * Runs a transaction on the current member and resolves with its typed results once the replica has applied
+   * the updates it caused. Waits for a connection when there is none (up to `waitMs`, default forever). Rejects
+   * with the typed operation error, or OvsdbOutcomeUnknownError when the connection ended with the request sent.
+   */
+  async transact<const Ops extends readonly OperationBase<unknown>[]>(operations: Ops, options: { timeoutMs?: number; waitMs?: number } = {}): Promise<Results<Ops>> {
+    const ch = await this.readyChannel(options.waitMs);
+    const schema = this.replica.schema;
+    const params = encodeOperations(schema, operations);
+    params.unshift(this.database);
+    let reply: Json;
+    try {
+      reply = await ch.call('transact', params, options.timeoutMs);
+    } catch (err) {
+      if (err instanceof OvsdbConnectionClosedError || err instanceof OvsdbCallTimeoutError) {
+        this.stats.outcomeUnknown++;
+        if (err instanceof OvsdbCallTimeoutError) ch.close(err);
+        throw new OvsdbOutcomeUnknownError(ch.remote, err);
+      }
+      throw err;
+    }
+    return decodeResults(schema, operations, reply) as Results<Ops>;
+  }
+
+  /**
+   * Runs `fn` to build a transaction from the replica (`tx.add(ops...)`, `tx.verify(row, columns)`), commits
+   * it, and when a verified row changed meanwhile waits for the replica to catch up and runs `fn` again.
+   */
+  transactWithRetry<V>(fn: (tx: ReplicaTransaction<T>) => V | Promise<V>, options?: RetryOptions): Promise<RetryResult<V>> {
+    return transactWithRetry(this, fn, options);
+  }
+
+  /** The name of the replicated table holding this very row object, if any. */
+  tableNameOf(row: { readonly _uuid: string }): string | undefined {
+    const replica = this.replicaValue;
+    if (!replica) return undefined;
+    for (const name of replica.tableNames()) if (replica.table(name).rows.get(row._uuid) === row) return name;
+    return undefined;
+  }
+
+  /** Takes (and keeps across reconnects) the lock `name`; `await lock.acquired()`. Transactions can `ops.assert(name)`. */
+  lock(name: string): DatabaseLock {
+    const existing = this.locks.get(name);
+    if (existing) return existing;
+    const lock = new DatabaseLock(name, async (l) => {
+      this.locks.delete(l.name);
+      const wasHeld = l.held;
+      l.setHeld(false);
+      if (wasHeld) this.emit('lock', { name: l.name, held: false });
+      const ch = this.ready ? this.channel : undefined;
+      if (ch) await ch.call('unlock', [l.name], this.setupTimeoutMs).catch(() => undefined);
+    });
+    this.locks.set(name, lock);
+    const ch = this.ready ? this.channel : undefined;
+    if (ch) this.requestLock(ch, lock);
+    return lock;
+  }
+
+  /** Resolves with a connected channel whose monitors are established. */
+  private readyChannel(waitMs?: number): Promise<RpcChannel> {
+    if (this.closing) return Promise.reject(new OvsdbConnectionClosedError(undefined, 'the database was closed'));
+    if (this.ready && this.channel && !this.channel.isClosed) return Promise.resolve(this.channel);
+    return new Promise((resolve, reject) => {
+      const w: Waiter = { resolve, reject, timer: undefined };
+      if (waitMs !== undefined) {
+        w.timer = setTimeout(() => {
+          this.waiters = this.waiters.filter((x) => x !== w);
+          reject(new OvsdbConnectionClosedError(undefined, `no usable member within ${waitMs} ms`));
+        }, waitMs);
+      }
+      this.waiters.push(w);
+    });
+  }
+
+  private releaseWaiters(ch: RpcChannel): void {
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) {
+      if (w.timer) clearTimeout(w.timer);
+      w.resolve(ch);
+    }
+  }
+
+  /** Stops everything: the connection is closed, pending waits reject. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.wake?.();
+    const ch = this.channel;
+    ch?.close();
+    const err = new OvsdbConnectionClosedError(undefined, 'the database was closed');
+    for (const w of this.waiters) { if (w.timer) clearTimeout(w.timer); w.reject(err); }
+    this.waiters = [];
+    this.rejectSynced(err);
+    this.setState('closed', {});
+    if (ch) await ch.closed;
+  }
+
+  private setState(state: ConnectionState, detail: { remote?: string; delayMs?: number; reason?: Error }): void {
+    if (this.stateValue === 'closed') return;
+    this.stateValue = state;
+    this.emit('state', state, detail);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { this.wake = undefined; resolve(); }, ms);
+      this.wake = () => { clearTimeout(t); this.wake = undefined; resolve(); };
+    });
+  }
+
+  // ----------------------------------------------------------------------------------------------------------
+  // The connection loop
+
+  private async run(): Promise<void> {
+    let avoid: string | undefined;
+    const suspects = new Set<string>();
+    while (!this.closing) {
+      this.rotation.startPass(avoid);
+      let sawFollower = false;
+      let sessionLastedMs = -1;
+      const pass: string[] = [];
+      for (let r = this.rotation.next(); r !== undefined; r = this.rotation.next()) pass.push(r);
+      // Members that timed out recently go last: a SIGSTOPped server accepts connections but never answers.
+      pass.sort((a, b) => Number(suspects.has(a)) - Number(suspects.has(b)));
+      for (const remote of pass) {
+        if (this.closing) break;
+        this.setState('connecting', { remote });
+        let ch: RpcChannel;
+        try {
+          ch = await this.open(remote);
+        } catch (err) {
+          this.skip(remote, (err as Error).message);
+          continue;
+        }
+        if (this.closing) { ch.close(); break; }
+        const probe = this.startProbe(ch);
+        let verdict: MemberVerdict;
+        try {
+          verdict = await this.establish(ch);
+        } catch (err) {
+          if (err instanceof OvsdbCallTimeoutError) suspects.add(remote);
+          verdict = { usable: false, reason: (err as Error).message, follower: false };
+        }
+        if (!verdict.usable || ch.isClosed) {
+          probe.stop();
+          ch.close();
+          this.teardown(ch);
+          if (!verdict.usable && verdict.follower) sawFollower = true;
+          this.skip(remote, verdict.usable ? 'the connection ended during setup' : verdict.reason);
+          continue;
+        }
+        suspects.delete(remote);
+        const since = Date.now();
+        this.stats.connects++;
+        this.backoff.reset();
+        const reason = await ch.closed;
+        probe.stop();
+        this.teardown(ch);
+        if (reason instanceof OvsdbCallTimeoutError || /inactivity probe/.test(reason.message)) suspects.add(remote);
+        if (!this.closing) {
+          this.stats.disconnects++;
+          this.emit('disconnected', { remote, reason });
+        }
+        avoid = remote;
+        sessionLastedMs = Date.now() - since;
+        break;
+      }
+      if (this.closing) break;
+      // A session that worked for a while: look for the next member at once.
+      if (sessionLastedMs >= 250) continue;
+      const delayMs = sawFollower ? this.backoff.nextElectionPoll() : this.backoff.next();
+      this.setState('backoff', { delayMs });
+      await this.sleep(delayMs);
+    }
+  }
+
+  private skip(remote: string, reason: string): void {
+    this.stats.skippedMembers++;
+    this.emit('skipped', { remote, reason });
+  }
+
+  private startProbe(ch: RpcChannel): InactivityProbe {
+    const probe = new InactivityProbe({
+      get lastReceived() { return ch.lastReceived; },
+      sendEcho: () => { ch.call('echo', []).catch(() => undefined); },
+      dead: (idleMs) => ch.close(new OvsdbConnectionClosedError(undefined, `inactivity probe: nothing received for ${Math.round(idleMs)} ms`)),
+    }, this.probeIntervalMs);
+    probe.start();
+    return probe;
+  }
+
+  private teardown(ch: RpcChannel): void {
+    if (this.channel !== ch) return;
+    this.channel = undefined;
+    this.ready = false;
+    this.serverQueue = undefined;
+    for (const m of this.monitors) { m.active = false; m.queue = undefined; }
+    for (const lock of this.locks.values()) {
+      if (lock.held) { lock.setHeld(false); this.emit('lock', { name: lock.name, held: false }); }
+    }
+  }
+
+  /** Sets up one member: `_Server` check, schema, change awareness, monitors, locks. */
+  private async establish(ch: RpcChannel): Promise<MemberVerdict> {
+    this.channel = ch;
+    this.monitorMethod = 'monitor_cond_since';
+    ch.onNotification = (method, params) => this.onNotification(ch, method, params);
+    const timeout = this.setupTimeoutMs;
+
+    // 1. Which member is this? (_Server, monitored so that losing leadership is noticed.)
+    let serverRow: ServerDatabaseRow | undefined;
+    let hasServerDb = true;
+    try {
+      const sr = new Replica(parseSchema(ServerSchema as unknown as Json));
+      sr.addTable('Database', { columns: SERVER_COLUMNS });
+      this.serverQueue = [];
+      const reply = await ch.call('monitor_cond', ['_Server', SERVER_MONITOR_ID,
+        { Database: [{ columns: SERVER_COLUMNS, where: [['name', '==', this.database]] }] }], timeout);
+      sr.replaceTables(2, reply, ['Database'], undefined);
+      this.serverReplica = sr;
+      const queued = this.serverQueue;
+      this.serverQueue = undefined;
+      for (const q of queued) sr.applyUpdates(2, q.params[1] ?? {}, undefined);
+      serverRow = this.serverRow();
+    } catch (err) {
+      if (!(err instanceof OvsdbRpcError)) throw err;
+      hasServerDb = false; // an old server without _Server: take it as it is
+      this.serverReplica = undefined;
+    }
+    if (hasServerDb) {
+      const verdict = this.chooser.judge(serverRow);
+      if (!verdict.usable) return verdict;
+    }
+
+    // 2. The schema: from _Server when it has it (no extra round trip), else get_schema.
+    const schemaJson = serverRow?.schema ? parseJson(serverRow.schema) : await ch.call('get_schema', [this.database], timeout);
+    const text = stringifyJson(schemaJson);
+    if (text !== this.schemaText) this.adoptSchema(parseSchema(schemaJson), text);
+
+    // 3. Be told about conversions instead of being disconnected.
+    if (hasServerDb) await ch.call('set_db_change_aware', [true], timeout).catch(() => undefined);
+
+    // 4. Monitors, in parallel; each resumes or resyncs.
+    const resumes = await Promise.all(this.monitors.map((m) => this.startMonitor(ch, m)));
+    if (ch.isClosed) return { usable: false, reason: 'the connection ended during setup', follower: false };
+
+    // 5. Locks, 6. open the gate.
+    for (const lock of this.locks.values()) this.requestLock(ch, lock);
+    this.ready = true;
+    this.setState('connected', { remote: ch.remote });
+    this.emit('connected', { remote: ch.remote, monitors: resumes });
+    if (this.monitors.every((m) => m.synced)) this.resolveSynced();
+    this.releaseWaiters(ch);
+    return { usable: true };
+  }
+
+  private serverRow(): ServerDatabaseRow | undefined {
+    const t = this.serverReplica?.table('Database');
+    if (!t) return undefined;
+    for (const row of t.rows.values()) if (row.name === this.database) return row as unknown as ServerDatabaseRow;
+    return undefined;
+  }
+
+  private adoptSchema(schema: DatabaseSchema, text: string): void {
+    const first = !this.replicaValue;
+    this.schemaText = text;
+    if (first) {
+      const replica = new Replica(schema);
+      this.replicaValue = replica;
+      for (const name of this.tableOptions.keys()) this.addReplicaTable(replica, name);
+      return;
+    }
+    const changes = this.listenerCount('change') > 0 ? [] as RowChange[] : undefined;
+    this.replica.setSchema(schema, changes);
+    for (const name of this.tableOptions.keys()) if (!this.replica.hasTable(name)) this.addReplicaTable(this.replica, name);
+    // A converted database has a new history: no monitor can resume.
+    for (const m of this.monitors) m.lastTxnId = ZERO_UUID;
+    this.emit('schema', schema);
+    this.emitChanges(changes);
+  }
+
+  private addReplicaTable(replica: Replica, name: string): void {
+    const opts = this.tableOptions.get(name) ?? {};
+    if (!replica.schema.tables.has(name)) {
+      this.emit('warning', new OvsdbSchemaError(`database ${this.database} has no table ${name}; not replicated`));
+      return;
+    }
+    const ts = replica.schema.tables.get(name)!;
+    const columns = opts.columns?.filter((c) => ts.columns.has(c));
+    replica.addTable(name, { ...(columns ? { columns } : {}), ...(opts.indexes ? { indexes: opts.indexes } : {}) });
+  }
+
+  private monitorMethod: MonitorMethod = 'monitor_cond_since';
+
+  /** Sends the monitor request (falling back on "unknown method") and applies its reply. */
+  private async startMonitor(ch: RpcChannel, m: ReplicaMonitor): Promise<MonitorResume> {
+    const schema = this.replica.schema;
+    if (m.conditionsUnsettled(schema)) m.lastTxnId = ZERO_UUID;
+    const reconnect = m.synced;
+    for (;;) {
+      const method = this.monitorMethod;
+      const requests = m.requests(schema, this.replica, method);
+      const params: Json[] = [this.database, m.id, requests];
+      if (method === 'monitor_cond_since') params.push(m.lastTxnId);
+      m.queue = [];
+      let reply: Json;
+      try {
+        reply = await ch.call(method, params, this.setupTimeoutMs);
+      } catch (err) {
+        m.queue = undefined;
+        if (err instanceof OvsdbRpcError && err.error === 'unknown method' && method !== 'monitor') {
+          this.monitorMethod = method === 'monitor_cond_since' ? 'monitor_cond' : 'monitor';
+          continue;
+        }
+        throw err;
+      }
+      if (ch.isClosed || this.channel !== ch) throw new OvsdbConnectionClosedError(method, 'the connection ended');
+      const changes = this.listenerCount('change') > 0 ? [] as RowChange[] : undefined;
+      let found = false;
+      const tables = m.tableNames().filter((t) => this.replica.hasTable(t));
+      if (method === 'monitor_cond_since') {
+        if (!Array.isArray(reply) || reply.length < 3) throw new OvsdbProtocolError('monitor_cond_since: expected [found, last-txn-id, updates]');
+        found = reply[0] === true && m.synced;
+        if (found) this.replica.applyUpdates(2, reply[2], changes);
+        else this.replica.replaceTables(2, reply[2], tables, changes);
+        m.lastTxnId = typeof reply[1] === 'string' ? reply[1] : ZERO_UUID;
+      } else {
+        this.replica.replaceTables(method === 'monitor' ? 1 : 2, reply, tables, changes);
+        m.lastTxnId = ZERO_UUID;
+      }
+      m.ackAll(schema);
+      m.active = true;
+      m.synced = true;
+      const queued = m.queue;
+      m.queue = undefined;
+      this.emitChanges(changes);
+      for (const q of queued) this.applyMonitorUpdate(ch, m, q.method, q.params);
+      const info: MonitorResume = { monitor: m.id, method, found, reconnect };
+      if (reconnect) {
+        if (found) this.stats.resumes++;
+        else this.stats.resyncs++;
+        this.emit('resync', info);
+      }
+      return info;
+    }
+  }
+
+  private requestLock(ch: RpcChannel, lock: DatabaseLock): void {
+    ch.call('lock', [lock.name]).then((r) => {
+      if (this.channel !== ch || this.locks.get(lock.name) !== lock) return;
+      if (r !== null && typeof r === 'object' && !Array.isArray(r) && (r as JsonObject).locked === true && !lock.held) {
+        lock.setHeld(true);
+        this.emit('lock', { name: lock.name, held: true });
+      }
+    }, (err: Error) => { if (!ch.isClosed) this.emit('warning', err); });
+  }
+
+  private emitChanges(changes: RowChange[] | undefined): void {
+    if (changes && changes.length > 0) this.emit('change', changes as unknown as ChangeOf<T>[]);
+  }
+
+  private onNotification(ch: RpcChannel, method: string, params: Json[]): void {
+    if (this.channel !== ch) return;
+    switch (method) {
+      case 'update': case 'update2': case 'update3': {
+        const id = params[0];
+        if (id === SERVER_MONITOR_ID) { this.onServerUpdate(ch, method, params); return; }
+        const m = typeof id === 'string' ? this.monitorById.get(id) : undefined;
+        if (!m) return;
+        if (m.queue) { m.queue.push({ method, params }); return; }
+        if (m.active) this.applyMonitorUpdate(ch, m, method, params);
+        return;
+      }
+      case 'locked': case 'stolen': {
+        const lock = typeof params[0] === 'string' ? this.locks.get(params[0]) : undefined;
+        if (!lock) return;
+        const held = method === 'locked';
+        if (lock.held !== held) { lock.setHeld(held); this.emit('lock', { name: lock.name, held }); }
+        // After a steal we queue for the lock again, so it comes back when the thief releases it.
+        if (!held) this.requestLock(ch, lock);
+        return;
+      }
+      case 'monitor_canceled': {
+        const id = params[0];
+        if (typeof id === 'string' && this.monitorById.has(id)) void this.resubscribe(ch);
+        return;
+      }
+      default:
+    }
+  }
+
+  private applyMonitorUpdate(ch: RpcChannel, m: ReplicaMonitor, method: string, params: Json[]): void {
+    const changes = this.listenerCount('change') > 0 ? [] as RowChange[] : undefined;
+    try {
+      this.replica.applyUpdates(method === 'update' ? 1 : 2, method === 'update3' ? params[2] : params[1], changes);
+      if (method === 'update3' && typeof params[1] === 'string') m.lastTxnId = params[1];
+    } catch (err) {
+      // The update does not fit what we have: resync this monitor from scratch on a new connection.
+      m.lastTxnId = ZERO_UUID;
+      this.emit('warning', err as Error);
+      ch.close(err instanceof OvsdbError ? err : new OvsdbProtocolError(String(err)));
+    }
+    this.emitChanges(changes);
+  }
+
+  private onServerUpdate(ch: RpcChannel, method: string, params: Json[]): void {
+    if (this.serverQueue) { this.serverQueue.push({ method, params }); return; }
+    const sr = this.serverReplica;
+    if (!sr || method !== 'update2') return;
+    try {
+      sr.applyUpdates(2, params[1] ?? {}, undefined);
+    } catch (err) {
+      ch.close(err as Error);
+      return;
+    }
+    if (!this.ready) return;
+    const verdict = this.chooser.judge(this.serverRow());
+    if (!verdict.usable) ch.close(new OvsdbConnectionClosedError(undefined, `member no longer usable: ${verdict.reason}`));
+  }
+
+  /** After monitor_canceled (the database was converted): read the schema again and monitor again. */
+  private resubscribe(ch: RpcChannel): Promise<void> {
+    if (this.resubscribing) return this.resubscribing;
+    this.ready = false;
+    this.setState('connecting', { remote: ch.remote });
+    for (const m of this.monitors) m.active = false;
+    const run = (async () => {
+      try {
+        const schemaJson = await ch.call('get_schema', [this.database], this.setupTimeoutMs);
+        const text = stringifyJson(schemaJson);
+        if (text !== this.schemaText) this.adoptSchema(parseSchema(schemaJson), text);
+        for (const m of this.monitors) m.lastTxnId = ZERO_UUID;
+        const resumes = await Promise.all(this.monitors.map((m) => this.startMonitor(ch, m)));
+        if (this.channel !== ch || ch.isClosed) return;
+        this.ready = true;
+        this.setState('connected', { remote: ch.remote });
+        this.emit('connected', { remote: ch.remote, monitors: resumes });
+        this.releaseWaiters(ch);
+      } catch (err) {
+        this.emit('warning', err as Error);
+        ch.close(err instanceof OvsdbError ? err : new OvsdbProtocolError(String(err)));
+      } finally {
+        this.resubscribing = undefined;
+      }
+    })();
+    this.resubscribing = run;
+    return run;
+  }
+}

@@ -1,0 +1,152 @@
+// Indexes of the replica: O(1) lookups by a column value, a tuple of columns (the schema's unique indexes),
+// every element of a set column, or the value under one key of a map column (e.g. external_ids:iface-id).
+// Rows are immutable objects; an update removes the old object and adds the new one, skipped when the indexed
+// value is the same object (unchanged columns are carried over by reference).
+import type { AtomValue, ColumnType } from './schema.js';
+import { OvsdbSchemaError } from './errors.js';
+
+/** A row as stored: `_uuid` plus the monitored columns. */
+export interface StoredRow {
+  readonly _uuid: string;
+  readonly [column: string]: unknown;
+}
+
+/**
+ * What to index. A column name; several column names (a tuple, looked up with an array of values); or
+ * `{ column, key }` for the value stored under `key` in a map column. A set column is indexed by each element,
+ * a map column without `key` by each of its keys.
+ */
+export type IndexSpec = string | readonly string[] | { readonly column: string; readonly key?: AtomValue; readonly unique?: boolean };
+
+type KeysOf = (row: StoredRow, out: unknown[]) => void;
+
+function tupleKey(values: readonly unknown[]): string {
+  let s = '';
+  for (const v of values) s += `${typeof v === 'bigint' ? 'n' : typeof v === 'string' ? 's' : 'x'}${String(v)}\u0000`;
+  return s;
+}
+
+export class ReplicaIndex {
+  readonly unique: boolean;
+  /** Normalizes a caller's lookup value to the stored key (numbers for integer columns become bigints, tuples strings). */
+  readonly normalize: (value: unknown) => unknown;
+  private readonly single = new Map<unknown, StoredRow>();
+  private readonly multi = new Map<unknown, Set<StoredRow>>();
+  /** The columns the index reads (to skip re-indexing rows whose indexed columns did not change). */
+  readonly columns: readonly string[];
+  private readonly keysOf: KeysOf;
+  private readonly scratch: unknown[] = [];
+
+  constructor(readonly name: string, spec: IndexSpec, columnType: (column: string) => ColumnType, uniqueDefault = false) {
+    const normAtom = (t: ColumnType['key']) => (v: unknown) => (t.type === 'integer' && typeof v === 'number' ? BigInt(v) : v);
+    if (typeof spec === 'string' || (Array.isArray(spec) && spec.length === 1)) {
+      const column = typeof spec === 'string' ? spec : (spec as readonly string[])[0];
+      const type = columnType(column);
+      this.columns = [column];
+      this.unique = uniqueDefault && (type.kind === 'scalar');
+      this.normalize = normAtom(type.key);
+      this.keysOf = elementKeys(column, type);
+    } else if (Array.isArray(spec)) {
+      const columns = spec as readonly string[];
+      const norms = columns.map((c) => normAtom(columnType(c).key));
+      this.columns = columns;
+      this.unique = uniqueDefault;
+      this.normalize = (v) => {
+        if (!Array.isArray(v) || v.length !== columns.length) throw new OvsdbSchemaError(`index ${name} is looked up with an array of ${columns.length} values`);
+        return tupleKey(v.map((x, i) => norms[i](x)));
+      };
+      this.keysOf = (row, out) => { out.push(tupleKey(columns.map((c) => row[c]))); };
+    } else {
+      const s = spec as { column: string; key?: AtomValue; unique?: boolean };
+      const type = columnType(s.column);
+      this.columns = [s.column];
+      this.unique = s.unique ?? false;
+      if (s.key !== undefined) {
+        if (type.kind !== 'map' || !type.value) throw new OvsdbSchemaError(`index ${name}: ${s.column} is not a map column`);
+        const mapKey = normAtom(type.key)(s.key);
+        this.normalize = normAtom(type.value);
+        this.keysOf = (row, out) => {
+          const m = row[s.column] as Map<unknown, unknown> | undefined;
+          if (m && m.has(mapKey)) out.push(m.get(mapKey));
+        };
+      } else {
+        this.normalize = normAtom(type.key);
+        this.keysOf = elementKeys(s.column, type);
+      }
+    }
+  }
+
+  add(row: StoredRow): void {
+    const keys = this.scratch;
+    keys.length = 0;
+    this.keysOf(row, keys);
+    for (const k of keys) {
+      if (this.unique) this.single.set(k, row);
+      else {
+        let set = this.multi.get(k);
+        if (!set) this.multi.set(k, set = new Set());
+        set.add(row);
+      }
+    }
+  }
+
+  remove(row: StoredRow): void {
+    const keys = this.scratch;
+    keys.length = 0;
+    this.keysOf(row, keys);
+    for (const k of keys) {
+      if (this.unique) {
+        if (this.single.get(k) === row) this.single.delete(k);
+      } else {
+        const set = this.multi.get(k);
+        if (set) {
+          set.delete(row);
+          if (set.size === 0) this.multi.delete(k);
+        }
+      }
+    }
+  }
+
+  /** True when the indexed columns of `a` and `b` are the same objects/values (no re-index needed). */
+  sameKeys(a: StoredRow, b: StoredRow): boolean {
+    for (const c of this.columns) if (a[c] !== b[c]) return false;
+    return true;
+  }
+
+  clear(): void {
+    this.single.clear();
+    this.multi.clear();
+  }
+
+  /** Rows whose indexed value equals `value` (already normalized). */
+  lookup(key: unknown): StoredRow[] {
+    if (this.unique) {
+      const r = this.single.get(key);
+      return r ? [r] : [];
+    }
+    const set = this.multi.get(key);
+    return set ? [...set] : [];
+  }
+
+  lookupOne(key: unknown): StoredRow | undefined {
+    if (this.unique) return this.single.get(key);
+    const set = this.multi.get(key);
+    if (!set) return undefined;
+    for (const r of set) return r;
+    return undefined;
+  }
+
+  /** Number of distinct keys. */
+  get keyCount(): number {
+    return this.unique ? this.single.size : this.multi.size;
+  }
+}
+
+function elementKeys(column: string, type: ColumnType): KeysOf {
+  switch (type.kind) {
+    case 'scalar': return (row, out) => { out.push(row[column]); };
+    case 'optional': return (row, out) => { const v = row[column]; if (v !== undefined) out.push(v); };
+    case 'set': return (row, out) => { for (const v of row[column] as unknown[]) out.push(v); };
+    case 'map': return (row, out) => { for (const k of (row[column] as Map<unknown, unknown>).keys()) out.push(k); };
+  }
+}

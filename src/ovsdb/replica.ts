@@ -1,0 +1,393 @@
+// The in-memory replica of (part of) one OVSDB database: rows decoded to TypeScript values, kept current by
+// applying the server's `update` (RFC 7047), `update2` and `update3` (OVS) notifications, with indexes and the
+// list of changes each batch made. Schema-agnostic and network-free: the connection layer (database.ts) feeds it.
+//
+//   update   {table: {uuid: {old?, new?}}}        new = every monitored column
+//   update2  {table: {uuid: {initial|insert: row} | {modify: diff} | {delete: null}}}
+//            rows omit columns holding their default; a diff carries the new value of a scalar column, the
+//            elements to toggle (symmetric difference) of a set or optional column, and for a map the pairs to
+//            toggle (a pair equal to the current one is removed, any other is set).
+//
+// Rows are immutable: a modify builds a new object and carries unchanged column values over by reference, so
+// change events can hand out both the old and the new row.
+import { applyDiff, decodeDiff, decodeValue, type Uuid, type Value } from './datum.js';
+import { OvsdbProtocolError, OvsdbSchemaError } from './errors.js';
+import type { Json, JsonObject } from './json.js';
+import type { ColumnType, DatabaseSchema, TableSchema } from './schema.js';
+import { ReplicaIndex, type IndexSpec, type StoredRow } from './replica-index.js';
+
+export type { IndexSpec, StoredRow };
+
+/** One row changed by one update batch. */
+export type RowChange<R = StoredRow, N extends string = string> =
+  | { readonly table: N; readonly kind: 'insert'; readonly uuid: Uuid; readonly old?: undefined; readonly new: R }
+  | { readonly table: N; readonly kind: 'update'; readonly uuid: Uuid; readonly old: R; readonly new: R }
+  | { readonly table: N; readonly kind: 'delete'; readonly uuid: Uuid; readonly old: R; readonly new?: undefined };
+
+/** The format of a table-updates object: 1 = `update` / `monitor`, 2 = `update2` and `update3`. */
+export type UpdateVersion = 1 | 2;
+
+const EMPTY_ARRAY: readonly never[] = Object.freeze([]);
+
+/** The shared value of every empty map column: a Map that refuses to be changed. */
+class EmptyMap extends Map<never, never> {
+  override set(): this { throw new TypeError('replica rows are read-only'); }
+  override delete(): boolean { throw new TypeError('replica rows are read-only'); }
+  override clear(): void { throw new TypeError('replica rows are read-only'); }
+}
+const EMPTY_MAP = new EmptyMap();
+
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+
+interface ColumnInfo {
+  readonly name: string;
+  readonly type: ColumnType;
+  readonly defaultValue: Value;
+}
+
+function defaultOf(type: ColumnType): Value {
+  switch (type.kind) {
+    case 'optional': return undefined;
+    case 'set': return EMPTY_ARRAY as unknown as Value;
+    case 'map': return EMPTY_MAP as Value;
+    case 'scalar':
+      switch (type.key.type) {
+        case 'integer': return 0n;
+        case 'real': return 0;
+        case 'boolean': return false;
+        case 'string': return '';
+        case 'uuid': return ZERO_UUID;
+      }
+  }
+}
+
+/** Decoded values share the frozen empty set/map; non-empty ones are kept as decoded. */
+function canonical(v: Value): Value {
+  if (Array.isArray(v) && v.length === 0) return EMPTY_ARRAY as unknown as Value;
+  if (v instanceof Map && v.size === 0) return EMPTY_MAP as Value;
+  return v;
+}
+
+function valuesEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    if (a.length === 1) return a[0] === b[0];
+    const s = new Set(a);
+    for (const x of b) if (!s.has(x)) return false;
+    return true;
+  }
+  if (a instanceof Map && b instanceof Map) {
+    if (a.size !== b.size) return false;
+    for (const [k, v] of a) if (!b.has(k) || b.get(k) !== v) return false;
+    return true;
+  }
+  return false;
+}
+
+/** The state of one monitored table. */
+export class TableState {
+  readonly rows = new Map<Uuid, StoredRow>();
+  readonly indexes = new Map<string, ReplicaIndex>();
+  readonly columns: readonly ColumnInfo[];
+  private readonly byName: ReadonlyMap<string, ColumnInfo>;
+  /** Index specs declared by the caller, kept to rebuild after a schema change. */
+  readonly declared: ReadonlyMap<string, IndexSpec>;
+
+  constructor(readonly schema: TableSchema, monitored: readonly string[] | undefined, declared: ReadonlyMap<string, IndexSpec>) {
+    const names = monitored ?? [...schema.columns.keys()].filter((c) => c !== '_uuid' && c !== '_version');
+    this.columns = names.filter((c) => schema.columns.has(c) && c !== '_uuid').map((name) => {
+      const type = schema.columns.get(name)!.type;
+      return { name, type, defaultValue: defaultOf(type) };
+    });
+    this.byName = new Map(this.columns.map((c) => [c.name, c]));
+    this.declared = declared;
+    const typeOf = (c: string): ColumnType => {
+      if (c === '_uuid') return schema.columns.get('_uuid')!.type;
+      const info = this.byName.get(c);
+      if (!info) throw new OvsdbSchemaError(`table ${schema.name}: cannot index column "${c}" (not in the schema or not monitored)`);
+      return info.type;
+    };
+    for (const idx of schema.indexes) {
+      if (idx.every((c) => this.byName.has(c))) this.indexes.set(idx.join(','), new ReplicaIndex(idx.join(','), idx, typeOf, true));
+    }
+    for (const [name, spec] of declared) this.indexes.set(name, new ReplicaIndex(name, spec, typeOf));
+  }
+
+  get name(): string {
+    return this.schema.name;
+  }
+
+  /** The monitored column names (without `_uuid`). */
+  get columnNames(): string[] {
+    return this.columns.map((c) => c.name);
+  }
+
+  column(name: string): ColumnInfo | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Builds a row from a full row object (`initial`, `insert`, v1 `new`); absent columns take their default. */
+  decodeRow(uuid: Uuid, json: JsonObject): StoredRow {
+    const row: Record<string, unknown> = { _uuid: uuid };
+    const cols = this.columns;
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i];
+      const j = json[c.name];
+      if (j === undefined) row[c.name] = c.defaultValue;
+      else if (c.type.kind === 'scalar' && typeof j === 'string' && c.type.key.type === 'string') row[c.name] = j;
+      else row[c.name] = canonical(decodeValue(c.type, j, `${this.schema.name}.${c.name}`));
+    }
+    return row as StoredRow;
+  }
+
+  /** Applies an update2 `modify` diff to `old`. */
+  applyModify(old: StoredRow, diff: JsonObject): StoredRow {
+    const row: Record<string, unknown> = { _uuid: old._uuid };
+    const cols = this.columns;
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i];
+      const j = diff[c.name];
+      if (j === undefined) row[c.name] = old[c.name];
+      else if (c.type.kind === 'scalar') row[c.name] = decodeValue(c.type, j, `${this.schema.name}.${c.name}`);
+      else row[c.name] = canonical(applyDiff(c.type, old[c.name] as Value, decodeDiff(c.type, j, `${this.schema.name}.${c.name}`)));
+    }
+    return row as StoredRow;
+  }
+
+  /** A row equal to `a` in every monitored column. */
+  sameRow(a: StoredRow, b: StoredRow): boolean {
+    for (const c of this.columns) if (!valuesEqual(a[c.name], b[c.name])) return false;
+    return true;
+  }
+
+  put(row: StoredRow, old: StoredRow | undefined): void {
+    this.rows.set(row._uuid, row);
+    for (const idx of this.indexes.values()) {
+      if (old) {
+        if (idx.sameKeys(old, row)) continue;
+        idx.remove(old);
+      }
+      idx.add(row);
+    }
+  }
+
+  remove(row: StoredRow): void {
+    this.rows.delete(row._uuid);
+    for (const idx of this.indexes.values()) idx.remove(row);
+  }
+
+  reindex(): void {
+    for (const idx of this.indexes.values()) {
+      idx.clear();
+      for (const row of this.rows.values()) idx.add(row);
+    }
+  }
+}
+
+/** Options of one table in the replica. */
+export interface ReplicaTableConfig {
+  /** Columns to monitor (default: every column). */
+  readonly columns?: readonly string[];
+  /** Indexes by name, in addition to the schema's (named by their columns joined with ","). */
+  readonly indexes?: Readonly<Record<string, IndexSpec>>;
+}
+
+export class Replica {
+  private readonly tables = new Map<string, TableState>();
+  private readonly configs = new Map<string, ReplicaTableConfig>();
+  /** Bumped after every applied batch; the retry helper waits for it to move. */
+  generation = 0;
+
+  constructor(private schemaValue: DatabaseSchema) {}
+
+  get schema(): DatabaseSchema {
+    return this.schemaValue;
+  }
+
+  /** Adds a table (idempotent); its rows stay empty until an update arrives. */
+  addTable(name: string, config: ReplicaTableConfig = {}): TableState {
+    const existing = this.tables.get(name);
+    if (existing) return existing;
+    const schema = this.schemaValue.tables.get(name);
+    if (!schema) throw new OvsdbSchemaError(`database ${this.schemaValue.name} has no table "${name}"`);
+    this.configs.set(name, config);
+    const state = new TableState(schema, config.columns, new Map(Object.entries(config.indexes ?? {})));
+    this.tables.set(name, state);
+    return state;
+  }
+
+  /** Adds an index to a table at runtime (built from the current rows). */
+  addIndex(table: string, name: string, spec: IndexSpec): void {
+    const t = this.table(table);
+    const config = this.configs.get(table) ?? {};
+    const indexes = { ...config.indexes, [name]: spec };
+    this.configs.set(table, { ...config, indexes });
+    const state = new TableState(t.schema, config.columns, new Map(Object.entries(indexes)));
+    for (const [uuid, row] of t.rows) state.rows.set(uuid, row);
+    state.reindex();
+    this.tables.set(table, state);
+  }
+
+  table(name: string): TableState {
+    const t = this.tables.get(name);
+    if (!t) throw new OvsdbSchemaError(`table "${name}" is not in the replica (add it to a monitor)`);
+    return t;
+  }
+
+  hasTable(name: string): boolean {
+    return this.tables.has(name);
+  }
+
+  tableNames(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  /**
+   * Switches to a converted schema: table states are rebuilt for the new columns (rows kept until the resync
+   * that must follow replaces them); tables the new schema lacks are emptied into `changes` as deletions.
+   */
+  setSchema(schema: DatabaseSchema, changes: RowChange[] | undefined): void {
+    this.schemaValue = schema;
+    for (const [name, old] of [...this.tables]) {
+      const ts = schema.tables.get(name);
+      if (!ts) {
+        if (changes) for (const row of old.rows.values()) changes.push({ table: name, kind: 'delete', uuid: row._uuid, old: row });
+        this.tables.delete(name);
+        this.configs.delete(name);
+        continue;
+      }
+      const config = this.configs.get(name) ?? {};
+      const columns = config.columns?.filter((c) => ts.columns.has(c));
+      const declared = new Map(Object.entries(config.indexes ?? {}).filter(([, spec]) => indexColumns(spec).every((c) => ts.columns.has(c))));
+      const state = new TableState(ts, columns, declared);
+      for (const [uuid, row] of old.rows) state.rows.set(uuid, row);
+      state.reindex();
+      this.tables.set(name, state);
+    }
+    this.generation++;
+  }
+
+  /**
+   * Applies one table-updates object (the params of `update`/`update2`/`update3`, or an incremental monitor
+   * reply) and appends what changed to `changes` when given. Throws OvsdbProtocolError when the update does not
+   * fit the replica (a modify or delete of an unknown row), which calls for a full resync.
+   */
+  applyUpdates(version: UpdateVersion, updates: Json, changes: RowChange[] | undefined): void {
+    if (updates === null || typeof updates !== 'object' || Array.isArray(updates)) throw new OvsdbProtocolError('table-updates is not an object');
+    for (const tableName of Object.keys(updates)) {
+      const t = this.tables.get(tableName);
+      const rowUpdates = updates[tableName];
+      if (!t || rowUpdates === null || typeof rowUpdates !== 'object' || Array.isArray(rowUpdates)) continue;
+      if (version === 2) this.applyTable2(t, rowUpdates, changes);
+      else this.applyTable1(t, rowUpdates, changes);
+    }
+    this.generation++;
+  }
+
+  private applyTable2(t: TableState, rowUpdates: JsonObject, changes: RowChange[] | undefined): void {
+    const name = t.name;
+    for (const uuid of Object.keys(rowUpdates)) {
+      const u = rowUpdates[uuid] as JsonObject;
+      const old = t.rows.get(uuid);
+      let full: Json | undefined = u.initial ?? u.insert;
+      if (full !== undefined) {
+        if (full === null || typeof full !== 'object' || Array.isArray(full)) full = {};
+        const row = t.decodeRow(uuid, full);
+        t.put(row, old);
+        if (changes) changes.push(old ? { table: name, kind: 'update', uuid, old, new: row } : { table: name, kind: 'insert', uuid, new: row });
+      } else if (u.modify !== undefined) {
+        if (!old) throw new OvsdbProtocolError(`update2 modifies unknown row ${uuid} of ${name}`);
+        const row = t.applyModify(old, u.modify as JsonObject);
+        t.put(row, old);
+        if (changes) changes.push({ table: name, kind: 'update', uuid, old, new: row });
+      } else if ('delete' in u) {
+        if (!old) continue; // a condition change may delete a row we never had
+        t.remove(old);
+        if (changes) changes.push({ table: name, kind: 'delete', uuid, old });
+      } else {
+        throw new OvsdbProtocolError(`update2 for ${name} ${uuid} has no initial/insert/modify/delete`);
+      }
+    }
+  }
+
+  private applyTable1(t: TableState, rowUpdates: JsonObject, changes: RowChange[] | undefined): void {
+    const name = t.name;
+    for (const uuid of Object.keys(rowUpdates)) {
+      const u = rowUpdates[uuid] as JsonObject;
+      const old = t.rows.get(uuid);
+      if (u.new !== undefined && u.new !== null) {
+        const fresh = t.decodeRow(uuid, u.new as JsonObject);
+        // Keep unchanged column values by reference (cheap index maintenance, identity for callers).
+        const row = old ? reuse(t, old, fresh) : fresh;
+        t.put(row, old);
+        if (changes) changes.push(old ? { table: name, kind: 'update', uuid, old, new: row } : { table: name, kind: 'insert', uuid, new: row });
+      } else if (old) {
+        t.remove(old);
+        if (changes) changes.push({ table: name, kind: 'delete', uuid, old });
+      }
+    }
+  }
+
+  /**
+   * Replaces the content of `tableNames` by the full state in `updates` (a monitor reply after a resync), and
+   * reports the difference with what was there before: rows that are equal keep their object and make no event,
+   * so a resync is seen by callers as the changes they missed, never as an empty window.
+   */
+  replaceTables(version: UpdateVersion, updates: Json, tableNames: readonly string[], changes: RowChange[] | undefined): void {
+    if (updates === null || typeof updates !== 'object' || Array.isArray(updates)) throw new OvsdbProtocolError('table-updates is not an object');
+    for (const name of tableNames) {
+      const t = this.tables.get(name);
+      if (!t) continue;
+      const rowUpdates = updates[name];
+      const seen = new Set<Uuid>();
+      if (rowUpdates !== null && typeof rowUpdates === 'object' && !Array.isArray(rowUpdates)) {
+        const empty = t.rows.size === 0;
+        for (const uuid of Object.keys(rowUpdates)) {
+          const u = rowUpdates[uuid] as JsonObject;
+          const json = (version === 2 ? (u.initial ?? u.insert) : u.new) as JsonObject | null | undefined;
+          if (!json) continue;
+          const fresh = t.decodeRow(uuid, json);
+          if (empty) {
+            t.put(fresh, undefined);
+            if (changes) changes.push({ table: name, kind: 'insert', uuid, new: fresh });
+            continue;
+          }
+          seen.add(uuid);
+          const old = t.rows.get(uuid);
+          if (!old) {
+            t.put(fresh, undefined);
+            if (changes) changes.push({ table: name, kind: 'insert', uuid, new: fresh });
+          } else if (!t.sameRow(old, fresh)) {
+            const row = reuse(t, old, fresh);
+            t.put(row, old);
+            if (changes) changes.push({ table: name, kind: 'update', uuid, old, new: row });
+          }
+        }
+        if (empty) continue;
+      }
+      for (const old of [...t.rows.values()]) {
+        if (seen.has(old._uuid)) continue;
+        t.remove(old);
+        if (changes) changes.push({ table: name, kind: 'delete', uuid: old._uuid, old });
+      }
+    }
+    this.generation++;
+  }
+}
+
+function reuse(t: TableState, old: StoredRow, fresh: StoredRow): StoredRow {
+  const row: Record<string, unknown> = { _uuid: fresh._uuid };
+  for (const c of t.columns) {
+    const a = old[c.name];
+    const b = fresh[c.name];
+    row[c.name] = valuesEqual(a, b) ? a : b;
+  }
+  return row as StoredRow;
+}
+
+function indexColumns(spec: IndexSpec): string[] {
+  if (typeof spec === 'string') return [spec];
+  if (Array.isArray(spec)) return [...(spec as readonly string[])];
+  return [(spec as { column: string }).column];
+}

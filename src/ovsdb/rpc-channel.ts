@@ -1,0 +1,72 @@
+// The one thing the resilient layer needs from a single OVSDB connection: raw JSON-RPC calls, notifications,
+// a way to notice the connection ended, and when bytes last arrived (for the inactivity probe). A small
+// interface over the protocol client's RpcSession (rpc.ts) and remotes (remote.ts), so the replica can be fed
+// by anything that speaks it (and tested against it).
+import { OvsdbConnectionClosedError, OvsdbError, OvsdbRemoteError } from './errors.js';
+import type { Json } from './json.js';
+import { connectRemote, parseRemote, parseRemotes, type ConnectRemoteOptions } from './remote.js';
+import { RpcSession, type RpcSessionOptions } from './rpc.js';
+
+export interface RpcChannel {
+  /** The remote string this channel is connected to. */
+  readonly remote: string;
+  /** `Date.now()` when bytes last arrived. */
+  readonly lastReceived: number;
+  /** Resolves (never rejects) with the reason once the channel has ended. */
+  readonly closed: Promise<Error>;
+  readonly isClosed: boolean;
+  /** Sends a request; rejects with OvsdbRpcError (server error), OvsdbConnectionClosedError or OvsdbCallTimeoutError. */
+  call(method: string, params: Json[], timeoutMs?: number): Promise<Json>;
+  notify(method: string, params: Json[]): void;
+  /** Server notifications (update, update2, update3, locked, stolen, monitor_canceled, ...). */
+  onNotification: ((method: string, params: Json[]) => void) | undefined;
+  /** Ends the channel; pending calls reject with OvsdbConnectionClosedError. */
+  close(reason?: Error): void;
+}
+
+export interface RpcChannelOptions extends ConnectRemoteOptions, RpcSessionOptions {}
+
+/** Splits a comma-separated remote list (or accepts an array), validating every entry. */
+export function splitRemotes(remotes: string | readonly string[]): string[] {
+  const text = typeof remotes === 'string' ? remotes : remotes.join(',');
+  const list = parseRemotes(text).map((r) => r.text);
+  if (list.length === 0) throw new OvsdbRemoteError(text, 'no remote given');
+  return list;
+}
+
+class SessionChannel implements RpcChannel {
+  onNotification: ((method: string, params: Json[]) => void) | undefined;
+  readonly closed: Promise<Error>;
+
+  constructor(readonly remote: string, private readonly session: RpcSession) {
+    session.on('notification', (method, params) => this.onNotification?.(method, Array.isArray(params) ? params : []));
+    this.closed = session.closed.then((err) => err ?? new OvsdbConnectionClosedError(undefined, 'the connection was closed'));
+  }
+
+  get lastReceived(): number {
+    return this.session.stats.lastReceiveAt;
+  }
+
+  get isClosed(): boolean {
+    return this.session.isClosed;
+  }
+
+  call(method: string, params: Json[], timeoutMs?: number): Promise<Json> {
+    return this.session.call(method, params, timeoutMs ? { timeoutMs } : {});
+  }
+
+  notify(method: string, params: Json[]): void {
+    this.session.notify(method, params);
+  }
+
+  close(reason?: Error): void {
+    if (!reason) this.session.close();
+    else this.session.destroy(reason instanceof OvsdbError ? reason : new OvsdbConnectionClosedError(undefined, reason.message, { cause: reason }));
+  }
+}
+
+/** Connects to one remote (tcp:, ssl:, unix: / Windows pipe). Rejects with OvsdbConnectError. */
+export async function openRpcChannel(remote: string, options: RpcChannelOptions = {}): Promise<RpcChannel> {
+  const stream = await connectRemote(parseRemote(remote), options);
+  return new SessionChannel(remote, new RpcSession(stream, options));
+}

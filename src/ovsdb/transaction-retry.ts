@@ -1,0 +1,88 @@
+// Optimistic concurrency over the replica, as Open vSwitch's IDL does it: a transaction is built from what the
+// replica shows; `verify(row, columns)` records what it relied on, sent as a `wait` operation (timeout 0) that
+// fails the transaction if the server's row differs. The retry helper then waits until the replica has caught
+// up and runs the caller's function again, so read-modify-write cycles (append to Logical_Switch.ports, ...)
+// never lose a concurrent change.
+import { OvsdbOperationError, OvsdbSchemaError } from './errors.js';
+import { ops, type OperationBase } from './operations.js';
+import type { Row, WriteRow } from './datum.js';
+import type { OvsdbDatabase } from './database.js';
+
+/** The transaction under construction inside `transactWithRetry`. */
+export class ReplicaTransaction<T extends object> {
+  readonly operations: OperationBase<unknown>[] = [];
+  /** Indexes of the `wait` operations made by verify(). */
+  readonly verifyIndexes = new Set<number>();
+
+  constructor(private readonly db: OvsdbDatabase<T>) {}
+
+  /** Appends an operation (from `ops.*`) and returns it. */
+  add<O extends OperationBase<unknown>>(op: O): O {
+    this.operations.push(op);
+    return op;
+  }
+
+  /**
+   * Makes the transaction fail (and be retried) unless `columns` of `row` are still what the replica showed.
+   * `row` is a row object from this database's replica.
+   */
+  verify<R extends { readonly _uuid: string }>(row: R, columns: readonly (keyof R & string)[]): void {
+    const table = this.db.tableNameOf(row);
+    if (!table) throw new OvsdbSchemaError('verify(): the row is not (or no longer) in the replica');
+    const expected: Record<string, unknown> = {};
+    for (const c of columns) expected[c] = (row as Record<string, unknown>)[c];
+    this.verifyIndexes.add(this.operations.length);
+    this.operations.push(ops.wait<Row>(table, [['_uuid', '==', row._uuid]], columns, '==', [expected as WriteRow<Row>], 0));
+  }
+
+  /** Fails the transaction with "not owner" unless this connection holds `lock`. */
+  assertLock(lock: string): void {
+    this.operations.push(ops.assert(lock));
+  }
+}
+
+export interface RetryOptions {
+  /** Runs of the function at most (default 10). */
+  attempts?: number;
+  /** How long to wait for the replica to move after a failed verify before running again (default 1000 ms). */
+  catchUpMs?: number;
+  /** Passed to transact(). */
+  timeoutMs?: number;
+}
+
+export interface RetryResult<V> {
+  /** What the function returned on the run that committed. */
+  value: V;
+  /** The results of the committed transaction. */
+  results: unknown[];
+  /** Runs needed (1 = no conflict). */
+  attempts: number;
+}
+
+/** True when the transaction failed because one of its verify() prerequisites no longer held. */
+function failedVerify(err: unknown, tx: ReplicaTransaction<object>): boolean {
+  return err instanceof OvsdbOperationError && err.error === 'timed out' && tx.verifyIndexes.has(err.index);
+}
+
+export async function transactWithRetry<T extends object, V>(
+  db: OvsdbDatabase<T>, fn: (tx: ReplicaTransaction<T>) => V | Promise<V>, options: RetryOptions = {},
+): Promise<RetryResult<V>> {
+  const attempts = options.attempts ?? 10;
+  for (let attempt = 1; ; attempt++) {
+    await db.synced;
+    const generation = db.generation;
+    const tx = new ReplicaTransaction<T>(db);
+    const value = await fn(tx);
+    if (tx.operations.length === 0) return { value, results: [], attempts: attempt };
+    try {
+      const results = await db.transact(tx.operations, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
+      return { value, results: results as unknown[], attempts: attempt };
+    } catch (err) {
+      if (!failedVerify(err, tx as ReplicaTransaction<object>) || attempt >= attempts) throw err;
+      // The server already sent us the change that broke the prerequisite (updates come before replies), so
+      // the replica has usually moved; if not, wait for it briefly.
+      const deadline = Date.now() + (options.catchUpMs ?? 1000);
+      while (db.generation === generation && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
