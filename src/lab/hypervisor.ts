@@ -193,11 +193,8 @@ export class LabHypervisorImpl implements LabHypervisor {
       const d = this.#daemon(name);
       if (daemon ? daemon !== name : d.running) continue;
       await d.restart();
-      if (name === 'ovs-vswitchd') {
-        // Wait until the bridges are back before addressing br-phys.
-        await this.vsctl('--timeout=20', 'wait-until', 'Interface', 'br-phys', 'ofport>=0');
-        await this.#configureUnderlay();
-      }
+      // --detach returns after vswitchd's first reconfiguration, so br-phys exists again by now.
+      if (name === 'ovs-vswitchd') await this.#configureUnderlay();
     }
   }
 
