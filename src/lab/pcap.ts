@@ -1,5 +1,6 @@
 // A minimal reader for the classic pcap files that OVS's dummy netdevs write (options:tx_pcap/rxq_pcap).
-// The lab only needs the frames back; codecs/pcap.ts is the project's real, allocation-free codec.
+// Not codecs/pcap.ts on purpose: that one rightly rejects a truncated file, while the lab reads captures
+// OVS is still appending to, where a half-written last record is normal and must simply wait for next time.
 import { readFile } from 'node:fs/promises';
 
 export interface PcapRecord {
