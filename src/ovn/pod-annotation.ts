@@ -31,13 +31,15 @@ export interface PodNetworkInput {
 
 /** Builds the annotation object for the default network. */
 export function podNetworksAnnotation(input: PodNetworkInput): PodNetworksAnnotation {
-  const network: PodNetwork = { ip_addresses: [...input.ipAddresses], mac_address: input.mac, role: 'primary' };
+  // Field order as ovn-kubernetes marshals it.
+  const network = { ip_addresses: [...input.ipAddresses], mac_address: input.mac } as PodNetwork;
   if (input.gateways.length > 0) network.gateway_ips = [...input.gateways];
   if (input.routes && input.routes.length > 0) network.routes = input.routes.map((r) => ({ dest: r.dest, nextHop: r.nextHop }));
   if (input.ipAddresses.length === 1) {
     network.ip_address = input.ipAddresses[0];
     if (input.gateways.length === 1) network.gateway_ip = input.gateways[0];
   }
+  network.role = 'primary';
   return { [DEFAULT_NETWORK]: network };
 }
 
