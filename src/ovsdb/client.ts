@@ -7,7 +7,7 @@ import { decodeDiff, type Row, type Uuid } from './datum.js';
 import { OvsdbConnectError, OvsdbError, OvsdbProtocolError, OvsdbSchemaError, OvsdbValidationError } from './errors.js';
 import { stringifyJson, type Json, type JsonObject } from './json.js';
 import {
-  decodeResults, decodeRow, encodeConditions, encodeOperations,
+  checkLockName, decodeResults, decodeRow, encodeConditions, encodeOperations,
   type Condition, type OperationBase, type Results,
 } from './operations.js';
 import { connectRemote, parseRemotes, type ConnectRemoteOptions } from './remote.js';
@@ -243,9 +243,9 @@ export class OvsdbClient extends EventEmitter<OvsdbClientEvents> {
     return r;
   }
 
-  /** Sends the `cancel` notification for a pending request id (ovsdb-server answers that request with "canceled"). */
+  /** Cancels a pending request by id (`cancel` notification); it rejects with OvsdbCanceledError. See RpcSession.cancel. */
   cancel(id: number): void {
-    this.session.notify('cancel', [id]);
+    this.session.cancel(id);
   }
 
   /** echo: the server returns the params. */
@@ -276,6 +276,7 @@ export class OvsdbClient extends EventEmitter<OvsdbClientEvents> {
 
   /** lock: true when granted at once; otherwise a `locked` event follows when it is. */
   async lock(id: string, options?: CallOptions): Promise<boolean> {
+    checkLockName(id);
     return lockResult('lock', await this.call('lock', [id], options));
   }
 
@@ -303,11 +304,13 @@ export class OvsdbClient extends EventEmitter<OvsdbClientEvents> {
 
   /** steal: takes the lock from its owner (who gets `stolen`). */
   async steal(id: string, options?: CallOptions): Promise<boolean> {
+    checkLockName(id);
     return lockResult('steal', await this.call('steal', [id], options));
   }
 
   /** unlock: releases the lock (or gives up waiting for it). */
   async unlock(id: string, options?: CallOptions): Promise<void> {
+    checkLockName(id);
     await this.call('unlock', [id], options);
   }
 

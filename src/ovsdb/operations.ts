@@ -95,23 +95,23 @@ export type Operation =
   | CommitOperation | AbortOperation | CommentOperation | AssertOperation;
 
 /** Inserts a row. `uuidName` lets later operations refer to it with `new NamedUuid(name)`; `uuid` (OVS 2.13+) fixes its UUID. */
-export function insert<T = Row>(table: string, row: WriteRow<T>, options: { uuidName?: string; uuid?: Uuid } = {}): InsertOperation<T> {
+export function insert<T = Row>(table: string, row: NoInfer<WriteRow<T>>, options: { uuidName?: string; uuid?: Uuid } = {}): InsertOperation<T> {
   return { op: 'insert', table, row, ...options };
 }
 /** Selects rows matching every condition; `columns` limits the returned columns (and the row type). */
 export function select<T = Row, C extends keyof T & string = keyof T & string>(
-  table: string, where: readonly Condition<T>[] = [], columns?: readonly C[],
+  table: string, where: NoInfer<readonly Condition<T>[]> = [], columns?: readonly C[],
 ): SelectOperation<Pick<T, C>> {
   return columns ? { op: 'select', table, where: where as readonly Condition<Row>[], columns } : { op: 'select', table, where: where as readonly Condition<Row>[] };
 }
-export function update<T = Row>(table: string, where: readonly Condition<T>[], row: WriteRow<T>): UpdateOperation<T> {
+export function update<T = Row>(table: string, where: NoInfer<readonly Condition<T>[]>, row: NoInfer<WriteRow<T>>): UpdateOperation<T> {
   return { op: 'update', table, where, row };
 }
-export function mutate<T = Row>(table: string, where: readonly Condition<T>[], mutations: readonly Mutation<T>[]): MutateOperation<T> {
+export function mutate<T = Row>(table: string, where: NoInfer<readonly Condition<T>[]>, mutations: NoInfer<readonly Mutation<T>[]>): MutateOperation<T> {
   return { op: 'mutate', table, where, mutations };
 }
 /** `delete` (named `del` because `delete` is a keyword; also available as `ops.delete`). */
-export function del<T = Row>(table: string, where: readonly Condition<T>[]): DeleteOperation<T> {
+export function del<T = Row>(table: string, where: NoInfer<readonly Condition<T>[]>): DeleteOperation<T> {
   return { op: 'delete', table, where };
 }
 /**
@@ -119,8 +119,8 @@ export function del<T = Row>(table: string, where: readonly Condition<T>[]): Del
  * `timeout` 0 makes it a prerequisite that fails at once with "timed out".
  */
 export function wait<T = Row>(
-  table: string, where: readonly Condition<T>[], columns: readonly (keyof T & string)[], until: '==' | '!=',
-  rows: readonly WriteRow<T>[], timeout?: number,
+  table: string, where: NoInfer<readonly Condition<T>[]>, columns: NoInfer<readonly (keyof T & string)[]>, until: '==' | '!=',
+  rows: NoInfer<readonly WriteRow<T>[]>, timeout?: number,
 ): WaitOperation<T> {
   return timeout === undefined ? { op: 'wait', table, where, columns, until, rows } : { op: 'wait', table, where, columns, until, rows, timeout };
 }
@@ -282,7 +282,9 @@ function encodeOperation(ctx: TxContext, schema: DatabaseSchema, op: Operation):
     case 'commit': return { op: 'commit', durable: op.durable };
     case 'abort': return { op: 'abort' };
     case 'comment': return { op: 'comment', comment: op.comment };
-    case 'assert': return { op: 'assert', lock: op.lock };
+    case 'assert':
+      checkLockName(op.lock);
+      return { op: 'assert', lock: op.lock };
     default: {
       const unknownOp: { op?: unknown } = op;
       throw new OvsdbValidationError('?', 'op', unknownOp.op, 'unknown operation');
@@ -305,6 +307,11 @@ export function encodeOperations(schema: DatabaseSchema, operations: readonly Op
     }
   }
   return out;
+}
+
+/** Lock names are <id>s: [a-zA-Z_][a-zA-Z0-9_]* (ovsdb-server refuses others as a syntax error). */
+export function checkLockName(lock: string): void {
+  if (typeof lock !== 'string' || !ID_RE.test(lock)) throw new OvsdbValidationError('lock', 'name', lock, 'a lock name must match [a-zA-Z_][a-zA-Z0-9_]*');
 }
 
 /** Encodes a `where` list for a table outside a transaction (monitor conditions); named-uuids are refused. */

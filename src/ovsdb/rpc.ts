@@ -174,7 +174,7 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
     let resolve!: (v: Json) => void;
     let reject!: (e: Error) => void;
     const result = new Promise<Json>((res, rej) => { resolve = res; reject = rej; });
-    const cancel = () => { if (this.pending.has(id)) this.notify('cancel', [id]); };
+    const cancel = () => this.cancel(id);
     if (this.ended) {
       reject(new OvsdbConnectionClosedError(method, 'the session is closed', { cause: this.closeError }));
       return { id, method, result, cancel };
@@ -184,7 +184,7 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
     if (timeoutMs > 0) {
       p.timer = setTimeout(() => {
         if (!this.pending.has(id)) return;
-        cancel();
+        this.notify('cancel', [id]);
         this.pending.delete(id);
         p.cleanup?.();
         reject(new OvsdbCallTimeoutError(method, timeoutMs));
@@ -201,6 +201,26 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
     this.pending.set(id, p);
     this.send({ id, method, params });
     return { id, method, result, cancel };
+  }
+
+  /**
+   * Cancels a pending request: sends the `cancel` notification, then an `echo` as a barrier. ovsdb-server answers
+   * a canceled request with the error "canceled" only on db-change-aware sessions; on others it drops the request
+   * silently. Either way the request is settled once the echo reply arrives (the server answers in order): if it
+   * is still pending then, it rejects with OvsdbCanceledError. A request already answered is not affected.
+   */
+  cancel(id: number): void {
+    const p = this.pending.get(id);
+    if (!p || this.ended) return;
+    this.notify('cancel', [id]);
+    const settle = () => {
+      if (this.pending.get(id) !== p) return;
+      this.pending.delete(id);
+      if (p.timer) clearTimeout(p.timer);
+      p.cleanup?.();
+      p.reject(new OvsdbCanceledError(p.method, { error: 'canceled', details: 'the server dropped the request without a reply' }));
+    };
+    this.request('echo', ['cancel-barrier']).result.then(settle, () => undefined);
   }
 
   /** Sends a request and waits for its result. */

@@ -121,7 +121,7 @@ test('operations: a transaction encodes with named-uuids checked and conditions/
   t.throws(() => encodeOperations(nb, [mutate('ACL', [], [['priority', '%=', 1.5]])]), { message: /not a safe integer/ });
   t.throws(() => encodeOperations(nb, [update('Logical_Switch', [], { _uuid: 'x' })]), { message: /cannot be written/ });
   t.throws(() => encodeOperations(nb, [select('Logical_Switch', [['name', 'like', 'a'] as never])]), { message: /unknown condition function/ });
-  t.throws(() => encodeOperations(nb, [wait<Record<string, unknown>>('Logical_Switch', [], ['name'], '==', [{ ports: [] }])]), { message: /only hold the listed columns/ });
+  t.throws(() => encodeOperations(nb, [wait('Logical_Switch', [], ['name'], '==', [{ ports: [] }])]), { message: /only hold the listed columns/ });
 });
 
 test('results: typed values, the first failing operation, and a commit failure', (t) => {
