@@ -16,7 +16,7 @@ export const ROUTER_TO_JOIN_PREFIX = 'rtoj-';
 export const JOIN_TO_ROUTER_PREFIX = 'jtor-';
 
 /** Key under which every row this library writes records who owns it (external_ids). */
-export const OWNER_KEY = 'k8s.ovn.org/owner';
+export const OWNER_KEY = 'k8s.ovn.org/owner-controller';
 /** The owner value of rows written by this library. */
 export const OWNER = 'ovn-overlay';
 /** external_ids key naming the node a row belongs to. */

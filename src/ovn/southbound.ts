@@ -1,0 +1,120 @@
+// Southbound reads: chassis, datapath and port tunnel keys (assigned by ovn-northd), and the tunnel metadata a
+// packet between two pods carries: `tunnelMetadata(fromPort, toPort)`.
+//
+// Between two pods on one switch the keys are that switch's datapath and the two ports. Between pods on different
+// node switches the packet crosses the cluster router on the sending chassis and is tunnelled in the destination
+// switch's pipeline: datapath = destination switch, ingress = its patch port from the router (stor-<node>),
+// egress = the destination pod's port.
+import type { OvsdbClient } from '../ovsdb/client.js';
+import type { Uuid } from '../ovsdb/datum.js';
+import type { Chassis, DatapathBinding, Encap, PortBinding, SouthboundTables } from '../models/ovn-southbound.js';
+import { MonitoredDatabase, type OvnDatabase } from './database.js';
+import { tunnelMetadataFromKeys, type TunnelMetadata } from './tunnel-metadata.js';
+
+export type Southbound = OvnDatabase<SouthboundTables>;
+
+export class PortBindingNotFoundError extends Error {
+  override readonly name = 'PortBindingNotFoundError';
+}
+
+/** Monitors the Southbound tables needed for tunnel keys and chassis. */
+export async function openSouthbound(client: OvsdbClient): Promise<Southbound> {
+  return MonitoredDatabase.open<SouthboundTables>(client, 'OVN_Southbound', {
+    tables: {
+      Chassis: ['name', 'hostname', 'encaps', 'external_ids', 'other_config'],
+      Encap: ['type', 'ip', 'options', 'chassis_name'],
+      Datapath_Binding: ['tunnel_key', 'external_ids'],
+      Port_Binding: ['logical_port', 'tunnel_key', 'datapath', 'type', 'options', 'chassis', 'mac'],
+    },
+  });
+}
+
+export interface ChassisInfo {
+  readonly name: string;
+  readonly hostname: string;
+  readonly encaps: readonly { type: string; ip: string; options: ReadonlyMap<string, string> }[];
+}
+
+export interface TunnelPath extends TunnelMetadata {
+  /** The destination datapath (logical switch) name, from external_ids. */
+  readonly datapathName: string | undefined;
+  /** The logical port whose key is the ingress key. */
+  readonly ingressPortName: string;
+  readonly egressPortName: string;
+  /** The chassis the destination port is bound to, when bound. */
+  readonly destinationChassis: string | undefined;
+}
+
+export class SouthboundReader {
+  constructor(readonly db: Southbound) {}
+
+  chassis(): ChassisInfo[] {
+    const out: ChassisInfo[] = [];
+    for (const c of this.db.rows('Chassis') as IterableIterator<Chassis>) {
+      const encaps = c.encaps.map((u) => this.db.get('Encap', u)).filter((e): e is Encap => e !== undefined)
+        .map((e) => ({ type: e.type, ip: e.ip, options: e.options }));
+      out.push({ name: c.name, hostname: c.hostname, encaps });
+    }
+    return out;
+  }
+
+  /** The Port_Binding of a logical port (Port_Binding has no name column: looked up by logical_port). */
+  portBinding(logicalPort: string): PortBinding | undefined {
+    for (const pb of this.db.rows('Port_Binding')) if (pb.logical_port === logicalPort) return pb;
+    return undefined;
+  }
+
+  datapath(uuid: Uuid): DatapathBinding | undefined {
+    return this.db.get('Datapath_Binding', uuid);
+  }
+
+  /** Resolves once ovn-northd has created bindings for every port (polling the view), or rejects at the timeout. */
+  async waitForPortBindings(logicalPorts: readonly string[], timeoutMs = 10_000): Promise<PortBinding[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = new Map<string, PortBinding>();
+      for (const pb of this.db.rows('Port_Binding')) index.set(pb.logical_port, pb);
+      const found = logicalPorts.map((p) => index.get(p));
+      if (found.every((p) => p !== undefined && p.tunnel_key > 0n)) return found as PortBinding[];
+      if (Date.now() > deadline) {
+        throw new PortBindingNotFoundError(`no Port_Binding after ${timeoutMs} ms for ${logicalPorts.filter((_, i) => !found[i]).join(', ')}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** The metadata of a packet from `fromPort` to `toPort` (logical switch port names) as it crosses the tunnel. */
+  tunnelMetadata(fromPort: string, toPort: string): TunnelPath {
+    const bindings = new Map<string, PortBinding>();
+    for (const pb of this.db.rows('Port_Binding')) bindings.set(pb.logical_port, pb);
+    const from = bindings.get(fromPort);
+    const to = bindings.get(toPort);
+    if (!from) throw new PortBindingNotFoundError(`no Port_Binding for ${fromPort}`);
+    if (!to) throw new PortBindingNotFoundError(`no Port_Binding for ${toPort}`);
+    const dp = this.datapath(to.datapath);
+    if (!dp) throw new PortBindingNotFoundError(`no Datapath_Binding for ${toPort}`);
+    let ingress = from;
+    if (from.datapath !== to.datapath) {
+      // The destination switch's patch port whose peer router also has a patch port into the source switch.
+      const routersOfSource = new Set<Uuid>();
+      for (const pb of bindings.values()) {
+        if (pb.datapath === from.datapath && pb.type === 'patch') {
+          const peer = bindings.get(pb.options.get('peer') ?? '');
+          if (peer) routersOfSource.add(peer.datapath);
+        }
+      }
+      const candidate = [...bindings.values()].find((pb) => {
+        if (pb.datapath !== to.datapath || pb.type !== 'patch') return false;
+        const peer = bindings.get(pb.options.get('peer') ?? '');
+        return peer !== undefined && routersOfSource.has(peer.datapath);
+      });
+      if (!candidate) throw new PortBindingNotFoundError(`no router path from ${fromPort} to ${toPort}`);
+      ingress = candidate;
+    }
+    const metadata = tunnelMetadataFromKeys({ datapath: Number(dp.tunnel_key), ingressPort: Number(ingress.tunnel_key), egressPort: Number(to.tunnel_key) });
+    const chassis = to.chassis ? (this.db.get('Chassis', to.chassis) as Chassis | undefined)?.name : undefined;
+    return {
+      ...metadata, datapathName: dp.external_ids.get('name'), ingressPortName: ingress.logical_port, egressPortName: to.logical_port, destinationChassis: chassis,
+    };
+  }
+}
