@@ -157,8 +157,15 @@ export class TableState {
     return row as StoredRow;
   }
 
-  /** A row equal to `a` in every monitored column. */
+  /** Set when rows were carried over from another schema: they may lack new columns or hold removed ones. */
+  reshaped = false;
+
+  /** A row equal to `a` in every monitored column (and of the same shape). */
   sameRow(a: StoredRow, b: StoredRow): boolean {
+    if (this.reshaped) {
+      if (Object.keys(a).length !== this.columns.length + 1) return false;
+      for (const c of this.columns) if (!(c.name in a)) return false;
+    }
     for (const c of this.columns) if (!valuesEqual(a[c.name], b[c.name])) return false;
     return true;
   }
@@ -264,6 +271,7 @@ export class Replica {
       const declared = new Map(Object.entries(config.indexes ?? {}).filter(([, spec]) => indexColumns(spec).every((c) => ts.columns.has(c))));
       const state = new TableState(ts, columns, declared);
       for (const [uuid, row] of old.rows) state.rows.set(uuid, row);
+      state.reshaped = true;
       state.reindex();
       this.tables.set(name, state);
     }
@@ -366,8 +374,9 @@ export class Replica {
             if (changes) changes.push({ table: name, kind: 'update', uuid, old, new: row });
           }
         }
-        if (empty) continue;
+        if (empty) { t.reshaped = false; continue; }
       }
+      t.reshaped = false;
       for (const old of [...t.rows.values()]) {
         if (seen.has(old._uuid)) continue;
         t.remove(old);
