@@ -56,7 +56,7 @@ test.serial('initial state, update2 diffs and indexes agree with ovsdb-client du
     t.is(upd.old.tag_request, 7n);
     t.is(upd.new.tag_request, 9n);
   }
-  t.true(changes.some((c) => c.kind === 'delete' && c.old.name === 'p2'));
+  t.true(changes.some((c) => c.table === 'Logical_Switch_Port' && c.kind === 'delete' && c.old.name === 'p2'));
 });
 
 test.serial('a transaction resolves after the replica applied its own changes (read-your-writes)', async (t) => {
