@@ -1,32 +1,37 @@
 #!/usr/bin/env node
-// The `ovn-overlay` command.
+// The `ovn-overlay` command: dispatches to the subcommands; errors are one line (stack with --debug) and a
+// non-zero exit code (1 failure, 2 usage).
+import { CliError, describeError } from './cli-error.js';
+import { MAIN_USAGE } from './help.js';
 import { runLabCommand } from './lab-command.js';
+import { runReplCommand } from './repl-command.js';
+import { runDecodeCommand } from './decode-command.js';
+import { runEncapCommand } from './encap-command.js';
+import { runStatsCommand } from './stats-command.js';
 
-const usage = `usage: ovn-overlay <command> [options]
+const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
+  lab: runLabCommand,
+  repl: runReplCommand,
+  decode: runDecodeCommand,
+  encap: runEncapCommand,
+  stats: runStatsCommand,
+};
 
-commands:
-  lab [--clustered]   start the embedded OVS/OVN lab (TLS, userspace ovs-vswitchd, ovn-northd) until Ctrl-C
-`;
-
-async function main(argv: string[]): Promise<number> {
+async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(usage);
-    return command === undefined ? 2 : 0;
-  }
-  switch (command) {
-    case 'lab':
-      if (rest.includes('--help')) { process.stdout.write(usage); return 0; }
-      await runLabCommand({ clustered: rest.includes('--clustered') });
-      return 0;
-    default:
-      process.stderr.write(`ovn-overlay: unknown command '${command}'\n${usage}`);
-      return 2;
-  }
+  if (command === undefined) { process.stderr.write(MAIN_USAGE); return 2; }
+  if (command === '--help' || command === '-h' || command === 'help') { process.stdout.write(MAIN_USAGE); return 0; }
+  const run = COMMANDS[command];
+  if (!run) throw new CliError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')}; see 'ovn-overlay --help')`, 2);
+  return run(rest);
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (error: unknown) => {
-  const debug = process.argv.includes('--debug');
-  process.stderr.write(`ovn-overlay: ${debug && error instanceof Error ? error.stack : error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+const argv = process.argv.slice(2);
+main(argv).then((code) => {
+  process.exitCode = code;
+  // Nothing is left to do: end now even if a socket or a stdin reader is still open.
+  setImmediate(() => process.exit(code));
+}, (error: unknown) => {
+  process.stderr.write(`ovn-overlay: ${describeError(error, argv.includes('--debug'), false)}\n`);
+  process.exit(error instanceof CliError ? error.exitCode : 1);
 });

@@ -1,0 +1,48 @@
+// Command-line parsing for every subcommand: node:util parseArgs, with its errors turned into one-line usage
+// errors, and the options all commands share (--help, --debug, TLS files).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { usageError } from './cli-error.js';
+import type { TlsOptions } from '../ovsdb/remote.js';
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export const COMMON_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  debug: { type: 'boolean' },
+} as const satisfies OptionSpec;
+
+export const TLS_OPTIONS = {
+  ca: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+} as const satisfies OptionSpec;
+
+export interface Parsed<V> {
+  values: V;
+  positionals: string[];
+}
+
+/** Parses `argv` against `options` (+ --help/--debug); unknown options and bad values are usage errors. */
+export function parse<const O extends OptionSpec>(command: string, argv: readonly string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw usageError(`${command}: ${message.replace(/\. To specify a positional argument.*$/, '')} (see 'ovn-overlay ${command} --help')`);
+  }
+}
+
+/** TLS options from --ca/--cert/--key (file paths), or undefined when none is given. */
+export function tlsFromArgs(values: { ca?: string; cert?: string; key?: string }): TlsOptions | undefined {
+  if (values.ca === undefined && values.cert === undefined && values.key === undefined) return undefined;
+  if (values.ca === undefined) throw usageError('--cert/--key need --ca (the CA certificate the server must chain to)');
+  return { ca: values.ca, cert: values.cert, key: values.key };
+}
+
+/** Parses a non-negative integer option (decimal or 0x hex). */
+export function integerOption(name: string, text: string | undefined, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = /^0x[0-9a-f]+$/i.test(text) ? Number.parseInt(text.slice(2), 16) : /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value > max) throw usageError(`--${name}: expected an integer in 0..${max}, got "${text}"`);
+  return value;
+}

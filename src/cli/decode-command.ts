@@ -1,0 +1,110 @@
+// `ovn-overlay decode <file.pcap> [--sb <remote>]`: every tunnel frame of a capture, with OVN's keys named
+// from the Southbound database when a remote is given (like ovn-detrace names datapaths and ports).
+import { readFile } from 'node:fs/promises';
+import { readPcap, LINKTYPE_ETHERNET } from '../../codecs/index.js';
+import { TLS_OPTIONS, integerOption, parse, tlsFromArgs } from './args.js';
+import { CliError, usageError } from './cli-error.js';
+import { connectDatabases, requireDatabase } from './connect.js';
+import { DECODE_USAGE } from './help.js';
+import { SouthboundNames } from './sb-names.js';
+import { decodeCapture, type DecodedFrame } from './tunnel-frames.js';
+
+export interface NamedKeys {
+  datapath?: { key: number; name: string; kind: string };
+  ingress?: { key: number; name: string; type: string };
+  egress?: { key: number; name: string; type: string };
+}
+
+/** Names for a frame's OVN keys (those SB knows). */
+export function nameKeys(frame: DecodedFrame, names: SouthboundNames): NamedKeys {
+  if (!frame.ovn) return {};
+  const dp = names.datapath(frame.ovn.datapath);
+  if (!dp) return {};
+  const out: NamedKeys = { datapath: { key: dp.key, name: dp.name, kind: dp.kind } };
+  if (frame.ovn.ingress !== undefined) {
+    const p = names.port(dp.key, frame.ovn.ingress);
+    if (p) out.ingress = { key: p.key, name: p.name, type: p.type };
+  }
+  const e = names.port(dp.key, frame.ovn.egress);
+  if (e) out.egress = { key: e.key, name: e.name, type: e.type };
+  return out;
+}
+
+function portText(key: number | undefined, named: { name: string; type: string } | undefined, sb: boolean): string {
+  if (key === undefined) return '';
+  if (named) return `${key} "${named.name}"${named.type !== '' ? ` (${named.type})` : ''}`;
+  return sb ? `${key} (unknown)` : String(key);
+}
+
+/** The text form of one frame (several lines: outer, OVN keys with names, inner). */
+export function formatFrame(frame: DecodedFrame, named: NamedKeys | undefined): string {
+  if (frame.error) return `frame ${frame.index}: ${frame.tunnel ? `${frame.tunnel}: ` : ''}${frame.error}`;
+  const o = frame.outer!;
+  const lines = [`frame ${frame.index}: ${frame.tunnel} ${o.src}:${o.srcPort} > ${o.dst}:${o.dstPort}`
+    + `${o.vlan !== undefined ? ` vlan ${o.vlan}` : ''}`
+    + `${frame.vni !== undefined ? ` vni ${frame.vni}` : ''}`
+    + `${frame.sttContext !== undefined ? ` context 0x${frame.sttContext.toString(16)} (${frame.sttSegments} segment${frame.sttSegments === 1 ? '' : 's'})` : ''}`];
+  for (const opt of frame.geneveOptions ?? []) {
+    lines.push(`  option class 0x${opt.optionClass.toString(16).padStart(4, '0')} type 0x${opt.type.toString(16).padStart(2, '0')} data ${opt.data || '(none)'}`);
+  }
+  if (frame.ovn) {
+    const sb = named !== undefined;
+    const dp = named?.datapath;
+    lines.push(`  datapath ${frame.ovn.datapath}${dp ? ` "${dp.name}"${dp.kind ? ` (logical ${dp.kind})` : ''}` : sb ? ' (unknown)' : ''}`);
+    if (frame.ovn.ingress !== undefined) lines.push(`  ingress port ${portText(frame.ovn.ingress, named?.ingress, sb)}`);
+    lines.push(`  egress port ${portText(frame.ovn.egress, named?.egress, sb)}`);
+  }
+  lines.push(`  inner ${frame.innerLength} bytes: ${frame.inner}`);
+  return lines.join('\n');
+}
+
+function jsonFrame(frame: DecodedFrame, named: NamedKeys | undefined): string {
+  return JSON.stringify({ ...frame, ...(named ? { names: named } : {}) }, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v));
+}
+
+export async function runDecodeCommand(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parse('decode', argv, {
+    sb: { type: 'string' }, json: { type: 'boolean' },
+    'geneve-port': { type: 'string' }, 'vxlan-port': { type: 'string' }, 'stt-port': { type: 'string' },
+    ...TLS_OPTIONS,
+  }, true);
+  if (values.help) { process.stdout.write(DECODE_USAGE); return 0; }
+  if (positionals.length !== 1) throw usageError("decode: expected one pcap file (see 'ovn-overlay decode --help')");
+  const file = positionals[0];
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message}`);
+  }
+  let pcap;
+  try {
+    pcap = readPcap(bytes);
+  } catch (error) {
+    throw new CliError(`${file} is not a pcap file: ${(error as Error).message.replace(/^pcap: /, '')}`);
+  }
+  if (pcap.linkType !== LINKTYPE_ETHERNET) throw new CliError(`${file}: link type ${pcap.linkType} is not Ethernet`);
+
+  let names: SouthboundNames | undefined;
+  if (values.sb !== undefined) {
+    const dbs = await connectDatabases(values.sb, { tls: tlsFromArgs(values) });
+    try {
+      names = await SouthboundNames.read(requireDatabase(dbs, 'OVN_Southbound', values.sb));
+    } finally {
+      await dbs.close();
+    }
+  }
+  const frames = decodeCapture(pcap, {
+    genevePort: integerOption('geneve-port', values['geneve-port'], 65535),
+    vxlanPort: integerOption('vxlan-port', values['vxlan-port'], 65535),
+    sttPort: integerOption('stt-port', values['stt-port'], 65535),
+    vxlanAsOvn: names !== undefined,
+  });
+  for (const frame of frames) {
+    const named = names ? nameKeys(frame, names) : undefined;
+    process.stdout.write(`${values.json ? jsonFrame(frame, named) : formatFrame(frame, named)}\n`);
+  }
+  if (!values.json) process.stdout.write(`${pcap.records.length} record${pcap.records.length === 1 ? '' : 's'}, ${frames.filter((f) => !f.error).length} tunnel frame(s) decoded\n`);
+  return 0;
+}

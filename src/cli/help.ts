@@ -1,0 +1,85 @@
+// Usage text of `ovn-overlay` and each of its commands.
+
+export const MAIN_USAGE = `usage: ovn-overlay <command> [options]
+
+commands:
+  lab      start the embedded OVS/OVN lab and open the REPL connected to it
+  repl     a REPL against any OVS/OVN databases (--db <remote>[,<remote>...])
+  decode   decode Geneve/STT/VXLAN frames of a pcap file, naming OVN datapaths and ports with --sb
+  encap    build Geneve/STT/VXLAN frames from the command line into a pcap file
+  stats    per-pod network statistics from OVS Interface counters (text, json or CRI protobuf)
+
+'ovn-overlay <command> --help' describes a command. --debug prints stack traces of errors.
+`;
+
+export const LAB_USAGE = `usage: ovn-overlay lab [--clustered] [--debug]
+
+Starts the embedded lab (ovsdb-servers for Open_vSwitch, OVN_Northbound and OVN_Southbound with TLS, ovn-northd,
+a userspace ovs-vswitchd with br-int), prints its remotes, and opens the REPL connected to it (nb, sb, ovs, lab).
+
+  --clustered   NB and SB as 3-member RAFT clusters
+
+On a terminal: .exit, Ctrl-D or Ctrl-C twice stops the lab. With stdin not a terminal (a pipe, /dev/null), the
+lines read are run in the REPL, and at the end of input the lab stays up until SIGINT (Ctrl-C) or SIGTERM;
+.exit stops it at once.
+`;
+
+export const REPL_USAGE = `usage: ovn-overlay repl --db <remote>[,<remote>...] [--ca FILE --cert FILE --key FILE] [--debug]
+
+Connects to every database the remotes serve (tcp:IP:PORT, ssl:IP:PORT, unix:PATH; list_dbs on each) and
+opens a REPL with them as nb (OVN_Northbound), sb (OVN_Southbound) and ovs (Open_vSwitch).
+
+  --db      comma-separated remotes (also $OVN_OVERLAY_DB)
+  --ca      CA certificate for ssl: remotes; --cert/--key the client certificate and key
+
+In the REPL (top-level await works):
+  .tables  .show [nb|sb|ovs]  .dump [nb|sb|ovs] <table>  .help  .exit
+  await nb.list('Logical_Switch')                      rows, printed as a table
+  await nb.select('Logical_Switch_Port', { name: 'p1' })
+  await nb.insert('Logical_Switch', { name: 'sw1' })
+  await nb.transact(insert('Logical_Switch', { name: 'sw2' }), comment('hello'))
+Tab completes tables and columns from the schema, and the methods of nb/sb/ovs.
+History: $OVN_OVERLAY_HISTORY or ~/.ovn-overlay_history.
+`;
+
+export const DECODE_USAGE = `usage: ovn-overlay decode <file.pcap> [--sb <remote>] [--json] [--ca FILE --cert FILE --key FILE]
+
+Decodes every Geneve, VXLAN and STT frame of a classic pcap file (STT segments are reassembled) and prints the
+outer addresses, the VNI / OVN metadata (datapath, ingress and egress port keys) and the inner frame.
+
+  --sb      an OVN_Southbound remote: name the logical datapath (Datapath_Binding external_ids:name) and the
+            ingress/egress ports (Port_Binding logical_port, Multicast_Group name) from their tunnel keys
+  --json    one JSON object per frame instead of text
+  --geneve-port, --vxlan-port, --stt-port   non-standard destination ports
+`;
+
+export const ENCAP_USAGE = `usage: ovn-overlay encap --type geneve|vxlan|stt --src IP --dst IP -o out.pcap [options]
+
+Builds tunnel frames and writes them to a pcap file.
+
+  --type        geneve (default), vxlan or stt
+  --src, --dst  outer IPv4 or IPv6 addresses (default 192.168.0.1 -> 192.168.0.2)
+  --src-mac, --dst-mac   outer MACs (default 02:00:00:00:00:01 -> 02:00:00:00:00:02)
+  --vni N       the VNI (Geneve, VXLAN); STT: --context N (64-bit)
+  --datapath D --ingress I --egress E
+                OVN metadata: Geneve VNI = D and OVN option (ingress, egress); VXLAN VNI = E << 12 | D;
+                STT context. Numbers, or names resolved with --sb: the datapath's name and logical_port names
+  --sb REMOTE   OVN_Southbound remote for names (with --ca/--cert/--key for ssl:)
+  --inner HEX   the inner Ethernet frame; default a generated UDP/IPv4 frame:
+  --inner-src-mac, --inner-dst-mac, --inner-src-ip, --inner-dst-ip, --payload TEXT
+  --udp-checksum   compute the outer UDP checksum (default: off for IPv4, on for IPv6)
+  --count N     frames to write (default 1)
+  -o FILE       the pcap to write (required)
+`;
+
+export const STATS_USAGE = `usage: ovn-overlay stats --db <remote> [--format text|json|cri] [-o FILE] [--platform linux|windows]
+
+Per-pod network statistics from the OVS Interface rows whose external_ids carry iface-id=<namespace>_<pod>
+(the statistics column ovs-vswitchd refreshes every 5 s).
+
+  --format text   a table (default); json: one object per pod with counters as strings (64-bit exact);
+           cri    CRI runtime.v1 ListPodSandboxStatsResponse (repeated PodSandboxStats = 1) protobuf bytes:
+                  written to -o FILE, or as base64 on one line to stdout
+  --platform      linux (default) or windows: which CRI network usage message to fill
+  --perspective   pod (default: rx is what the pod received) or switch (counters as OVS reports them)
+`;

@@ -1,0 +1,27 @@
+// `ovn-overlay repl --db <remote>[,...]`: the REPL against any OVS/OVN databases.
+import { TLS_OPTIONS, parse, tlsFromArgs } from './args.js';
+import { usageError } from './cli-error.js';
+import { connectDatabases } from './connect.js';
+import { REPL_USAGE } from './help.js';
+import { aliasHandles, startRepl } from './repl.js';
+import type { DbHandle } from './db-handle.js';
+
+export function describeConnections(databases: ReadonlyMap<string, DbHandle>): string {
+  return [...aliasHandles(databases)].map(([alias, h]) => `  ${alias.padEnd(4)} ${h.name} at ${h.remote}`).join('\n');
+}
+
+export async function runReplCommand(argv: readonly string[]): Promise<number> {
+  const { values } = parse('repl', argv, { db: { type: 'string' }, ...TLS_OPTIONS });
+  if (values.help) { process.stdout.write(REPL_USAGE); return 0; }
+  const remotes = values.db ?? process.env.OVN_OVERLAY_DB;
+  if (remotes === undefined || remotes === '') throw usageError("repl: --db <remote>[,<remote>...] is required (see 'ovn-overlay repl --help')");
+  const databases = await connectDatabases(remotes, {
+    tls: tlsFromArgs(values),
+    warn: (line) => process.stderr.write(`ovn-overlay: warning: ${line}\n`),
+  });
+  process.stdout.write(`Connected:\n${describeConnections(databases.byName)}\nType .help for commands; .exit or Ctrl-D leaves.\n`);
+  const session = startRepl({ databases: databases.byName, debug: values.debug });
+  await session.closed;
+  await databases.close();
+  return 0;
+}

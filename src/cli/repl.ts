@@ -1,0 +1,198 @@
+// The REPL: node:repl with the connected databases in context (nb, sb, ovs), the operation builders, top-level
+// await, completion from the schemas, `.tables`, `.show`, `.dump`, rows printed as tables, a history file,
+// and errors printed as one line without ending the session.
+import repl, { type REPLServer } from 'node:repl';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import * as codecs from '../../codecs/index.js';
+import { NamedUuid } from '../ovsdb/datum.js';
+import { comment, commit, del, insert, mutate, ops, select, update, wait } from '../ovsdb/operations.js';
+import { describeError, isErrorLike } from './cli-error.js';
+import { SchemaCompleter, type CompleterResult } from './completion.js';
+import { DATABASE_ALIASES, type DbHandle } from './db-handle.js';
+import { LineFeeder } from './line-feeder.js';
+import { showDatabase } from './show.js';
+import { formatRecord, formatTable, isRowArray, isRowLike } from './table-format.js';
+
+export interface ReplOptions {
+  /** The connected databases by name (OVN_Northbound, ...). */
+  databases: ReadonlyMap<string, DbHandle>;
+  input?: NodeJS.ReadableStream;
+  output?: NodeJS.WritableStream;
+  /** Default: whether input and output are TTYs. */
+  terminal?: boolean;
+  /** History file; default $OVN_OVERLAY_HISTORY or ~/.ovn-overlay_history; false for none. Terminal only. */
+  historyFile?: string | false;
+  /** Print stack traces of errors. */
+  debug?: boolean;
+  /** More names in the REPL's context (e.g. `lab`). */
+  context?: Readonly<Record<string, unknown>>;
+  prompt?: string;
+}
+
+export interface ReplSession {
+  readonly server: REPLServer;
+  /** The REPL's tab completion (schema-aware first, then JavaScript), for tests and embedders. */
+  complete(line: string): Promise<CompleterResult>;
+  /** Resolves when the REPL ends: `.exit`, Ctrl-D, or the end of piped input (`endOfInput` true). */
+  readonly closed: Promise<{ endOfInput: boolean }>;
+}
+
+/** The history file the REPL uses: $OVN_OVERLAY_HISTORY, else ~/.ovn-overlay_history. */
+export function defaultHistoryFile(): string {
+  return process.env.OVN_OVERLAY_HISTORY ?? join(homedir(), '.ovn-overlay_history');
+}
+
+/** Handles by their REPL alias (nb, sb, ovs; other databases by name). */
+export function aliasHandles(databases: ReadonlyMap<string, DbHandle>): Map<string, DbHandle> {
+  return new Map([...databases].map(([name, h]) => [DATABASE_ALIASES[name] ?? name, h]));
+}
+
+function packNames(entries: readonly string[], width = 100): string[] {
+  const lines: string[] = [];
+  let current = ' ';
+  for (const e of entries) {
+    if (current.length + 2 + e.length > width && current.trim() !== '') { lines.push(current); current = ' '; }
+    current += ` ${e}`;
+  }
+  if (current.trim() !== '') lines.push(current);
+  return lines;
+}
+
+export function startRepl(options: ReplOptions): ReplSession {
+  const input = options.input ?? process.stdin;
+  const output = options.output ?? process.stdout;
+  const terminal = options.terminal ?? Boolean((input as { isTTY?: boolean }).isTTY && (output as { isTTY?: boolean }).isTTY);
+  const debug = options.debug ?? false;
+  const handles = aliasHandles(options.databases);
+  const completer = new SchemaCompleter(handles);
+  const feeder = terminal ? undefined : new LineFeeder(input as NodeJS.ReadableStream & import('node:stream').Readable);
+  const colors = terminal && Boolean((output as { isTTY?: boolean }).isTTY);
+
+  const writer = (value: unknown): string => {
+    if (isErrorLike(value)) return describeError(value, debug);
+    if (isRowArray(value)) return formatTable(value);
+    if (isRowLike(value) && '_uuid' in value) return formatRecord(value);
+    return inspect(value, { colors, depth: 4 });
+  };
+
+  const server = repl.start({
+    prompt: options.prompt ?? 'ovn> ',
+    input: feeder ? feeder.output : input,
+    output,
+    terminal,
+    useGlobal: true, // rows built at the prompt (Maps, Sets) must be instances of this realm's classes
+    ignoreUndefined: true,
+    preview: false,
+    writer,
+  });
+
+  if (feeder) {
+    const display = server.displayPrompt.bind(server);
+    server.displayPrompt = (preserveCursor?: boolean) => { display(preserveCursor); feeder.ready(); };
+  }
+
+  const context: Record<string, unknown> = {
+    ...Object.fromEntries(handles),
+    dbs: handles,
+    insert, select, update, mutate, del, wait, commit, comment, ops,
+    NamedUuid, named: (name: string) => new NamedUuid(name),
+    codecs,
+    ...options.context,
+  };
+  for (const [name, value] of Object.entries(context)) {
+    Object.defineProperty(server.context, name, { value, configurable: true, writable: true, enumerable: true });
+  }
+
+  const jsCompleter = server.completer.bind(server);
+  const complete = (line: string, callback: (err: Error | null, result: CompleterResult) => void): void => {
+    let ours: CompleterResult | undefined;
+    try { ours = completer.complete(line); } catch { ours = undefined; }
+    if (ours) callback(null, ours);
+    else jsCompleter(line, (err, result) => callback(err ?? null, result ?? [[], line]));
+  };
+  (server as unknown as { completer: typeof complete }).completer = complete;
+
+  const say = (text: string) => { if (text !== '') output.write(`${text}\n`); };
+  const run = (action: () => Promise<void>) => {
+    server.clearBufferedCommand();
+    action().catch((error: unknown) => say(`Error: ${describeError(error, debug)}`)).finally(() => server.displayPrompt());
+  };
+
+  server.defineCommand('tables', {
+    help: 'List the tables of each connected database with their row counts',
+    action() {
+      run(async () => {
+        for (const [alias, h] of handles) {
+          const counts = await h.counts();
+          say(`${h.name} (${alias}) at ${h.remote}:`);
+          say(packNames([...counts].map(([t, n]) => `${t}(${n})`)).join('\n'));
+        }
+      });
+    },
+  });
+
+  server.defineCommand('show', {
+    help: 'Overview like ovn-nbctl/ovn-sbctl/ovs-vsctl show: `.show` (every database) or `.show nb|sb|ovs`',
+    action(arg: string) {
+      run(async () => {
+        const wanted = arg.trim();
+        const list = wanted === '' ? [...handles] : [[wanted, handles.get(wanted)] as const];
+        for (const [alias, h] of list) {
+          if (!h) throw new Error(`no database "${alias}" (connected: ${[...handles.keys()].join(', ')})`);
+          const text = showDatabase(h);
+          if (!text) continue;
+          if (list.length > 1) say(`== ${h.name} (${alias}) ==`);
+          say(await text);
+        }
+      });
+    },
+  });
+
+  server.defineCommand('dump', {
+    help: 'Print every row of a table: `.dump <table>` or `.dump nb|sb|ovs <table>`',
+    action(arg: string) {
+      run(async () => {
+        const words = arg.trim().split(/\s+/).filter((w) => w !== '');
+        let candidates: DbHandle[];
+        let table: string;
+        if (words.length === 2) {
+          const h = handles.get(words[0]);
+          if (!h) throw new Error(`no database "${words[0]}" (connected: ${[...handles.keys()].join(', ')})`);
+          candidates = [h];
+          table = words[1];
+        } else if (words.length === 1) {
+          table = words[0];
+          candidates = [...handles.values()];
+        } else {
+          throw new Error('usage: .dump <table> or .dump nb|sb|ovs <table>');
+        }
+        const owners = candidates.filter((h) => h.schema.tables.has(table));
+        if (owners.length === 0) throw new Error(`no table "${table}" in ${candidates.map((h) => h.name).join(', ')}`);
+        if (owners.length > 1) {
+          throw new Error(`"${table}" is in ${owners.map((h) => h.name).join(' and ')}: say which, e.g. .dump ${[...handles].find(([, h]) => h === owners[0])![0]} ${table}`);
+        }
+        const rows = await owners[0].list(table);
+        say(rows.length === 0 ? `${table}: no rows` : formatTable(rows));
+      });
+    },
+  });
+
+  if (terminal && options.historyFile !== false) {
+    const file = options.historyFile ?? defaultHistoryFile();
+    server.setupHistory(file, (error) => { if (error) say(`(history disabled: ${error.message})`); });
+  }
+
+  const closed = new Promise<{ endOfInput: boolean }>((resolve) => {
+    server.once('exit', () => resolve({ endOfInput: feeder?.ended ?? false }));
+  });
+
+  return {
+    server,
+    complete: (line) => new Promise((resolve, reject) => {
+      complete(line, (err, result) => (err ? reject(err) : resolve(result)));
+    }),
+    closed,
+  };
+}

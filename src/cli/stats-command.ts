@@ -1,0 +1,135 @@
+// `ovn-overlay stats --db <remote>`: per-pod network statistics from the OVS Interface rows that carry
+// external_ids:iface-id=<namespace>_<pod> (the pod's port, as ovn-kubernetes names it), as a table, JSON, or
+// CRI protobuf (src/stats/cri.ts).
+import { writeFile } from 'node:fs/promises';
+import { select } from '../ovsdb/operations.js';
+import type { Row } from '../ovsdb/datum.js';
+import {
+  encodePodSandboxStats, podNetworkStatsFromInterfaces, type InterfaceCounters, type Platform, type PodSandboxStats,
+} from '../stats/cri.js';
+import { TLS_OPTIONS, parse, tlsFromArgs } from './args.js';
+import { CliError, usageError } from './cli-error.js';
+import { connectDatabases, requireDatabase } from './connect.js';
+import type { DbHandle } from './db-handle.js';
+import { STATS_USAGE } from './help.js';
+import { formatTable } from './table-format.js';
+
+export interface PodInterfaces {
+  namespace: string;
+  pod: string;
+  ifaceId: string;
+  /** external_ids:iface-id-ver (ovn-kubernetes: the pod UID) and :sandbox (the CRI sandbox id), when set. */
+  uid: string;
+  sandboxId: string;
+  interfaces: InterfaceCounters[];
+}
+
+const COUNTERS = ['rx_bytes', 'rx_packets', 'rx_dropped', 'rx_errors', 'tx_bytes', 'tx_packets', 'tx_dropped', 'tx_errors'];
+
+function stringMap(v: unknown): Map<string, string> {
+  return v instanceof Map ? v as Map<string, string> : new Map();
+}
+
+/** Pods from the Interface rows with an iface-id of the form <namespace>_<pod>, sorted by namespace and name. */
+export async function readPodInterfaces(ovs: DbHandle): Promise<PodInterfaces[]> {
+  const [result] = await ovs.client.transact(ovs.name, [select('Interface', [], ['name', 'external_ids', 'statistics'])]);
+  const pods = new Map<string, PodInterfaces>();
+  for (const row of result.rows as Row[]) {
+    const ids = stringMap(row.external_ids);
+    const ifaceId = ids.get('iface-id');
+    if (ifaceId === undefined) continue;
+    const cut = ifaceId.indexOf('_');
+    if (cut <= 0 || cut === ifaceId.length - 1) continue;
+    let pod = pods.get(ifaceId);
+    if (!pod) {
+      pod = { namespace: ifaceId.slice(0, cut), pod: ifaceId.slice(cut + 1), ifaceId, uid: ids.get('iface-id-ver') ?? '', sandboxId: ids.get('sandbox') ?? '', interfaces: [] };
+      pods.set(ifaceId, pod);
+    }
+    const statistics = new Map<string, bigint>();
+    for (const [k, v] of row.statistics instanceof Map ? row.statistics as Map<string, bigint> : []) statistics.set(k, BigInt(v));
+    pod.interfaces.push({ name: String(row.name), statistics });
+  }
+  return [...pods.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod));
+}
+
+/** Counters of one interface from the pod's side (rx = what the pod received = what OVS sent) or the switch's. */
+export function podCounters(iface: InterfaceCounters, perspective: 'pod' | 'switch'): Record<string, bigint | undefined> {
+  const out: Record<string, bigint | undefined> = {};
+  for (const c of COUNTERS) {
+    const key = perspective === 'pod' ? (c.startsWith('rx_') ? `tx_${c.slice(3)}` : `rx_${c.slice(3)}`) : c;
+    out[c] = iface.statistics.get(key);
+  }
+  return out;
+}
+
+/** CRI ListPodSandboxStatsResponse: `repeated PodSandboxStats stats = 1`, i.e. each message length-delimited. */
+export function encodeListPodSandboxStatsResponse(stats: readonly PodSandboxStats[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const s of stats) {
+    const body = encodePodSandboxStats(s);
+    const header: number[] = [0x0a];
+    let n = body.length;
+    while (n >= 0x80) { header.push((n & 0x7f) | 0x80); n >>>= 7; }
+    header.push(n);
+    parts.push(Uint8Array.from(header), body);
+  }
+  return Buffer.concat(parts);
+}
+
+export async function runStatsCommand(argv: readonly string[]): Promise<number> {
+  const { values } = parse('stats', argv, {
+    db: { type: 'string' }, format: { type: 'string', default: 'text' }, output: { type: 'string', short: 'o' },
+    platform: { type: 'string', default: 'linux' }, perspective: { type: 'string', default: 'pod' },
+    ...TLS_OPTIONS,
+  });
+  if (values.help) { process.stdout.write(STATS_USAGE); return 0; }
+  const remotes = values.db ?? process.env.OVN_OVERLAY_DB;
+  if (remotes === undefined) throw usageError("stats: --db <remote> is required (see 'ovn-overlay stats --help')");
+  const format = values.format;
+  if (format !== 'text' && format !== 'json' && format !== 'cri') throw usageError(`stats: --format must be text, json or cri, not "${format}"`);
+  const platform = values.platform;
+  if (platform !== 'linux' && platform !== 'windows') throw usageError(`stats: --platform must be linux or windows, not "${platform}"`);
+  const perspective = values.perspective;
+  if (perspective !== 'pod' && perspective !== 'switch') throw usageError(`stats: --perspective must be pod or switch, not "${perspective}"`);
+
+  const dbs = await connectDatabases(remotes, { tls: tlsFromArgs(values) });
+  let pods: PodInterfaces[];
+  try {
+    pods = await readPodInterfaces(requireDatabase(dbs, 'Open_vSwitch', remotes));
+  } finally {
+    await dbs.close();
+  }
+
+  let text: string;
+  let bytes: Uint8Array | undefined;
+  if (format === 'text') {
+    const rows = pods.flatMap((p) => p.interfaces.map((i) => ({ namespace: p.namespace, pod: p.pod, interface: i.name, ...podCounters(i, perspective) })));
+    text = rows.length === 0 ? 'no pod interfaces (no Interface row has external_ids:iface-id=<namespace>_<pod>)'
+      : formatTable(rows, { columns: ['namespace', 'pod', 'interface', ...COUNTERS] });
+  } else if (format === 'json') {
+    const list = pods.map((p) => ({
+      namespace: p.namespace, pod: p.pod, ifaceId: p.ifaceId, uid: p.uid, sandboxId: p.sandboxId, perspective,
+      interfaces: p.interfaces.map((i) => ({ name: i.name, counters: podCounters(i, perspective) })),
+    }));
+    text = JSON.stringify(list, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+  } else {
+    const timestamp = BigInt(Date.now()) * 1_000_000n;
+    const stats = pods.map((p) => podNetworkStatsFromInterfaces({
+      namespace: p.namespace, name: p.pod, uid: p.uid, sandboxId: p.sandboxId, platform: platform as Platform,
+      interfaceName: p.interfaces[0].name,
+    }, p.interfaces, { timestamp, perspective }));
+    bytes = encodeListPodSandboxStatsResponse(stats);
+    text = Buffer.from(bytes).toString('base64');
+  }
+  if (values.output !== undefined) {
+    try {
+      await writeFile(values.output, bytes ?? `${text}\n`);
+    } catch (error) {
+      throw new CliError(`cannot write ${values.output}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    process.stderr.write(`wrote ${pods.length} pod${pods.length === 1 ? '' : 's'} to ${values.output}\n`);
+  } else {
+    process.stdout.write(`${text}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,130 @@
+// Decodes the frames of a capture with the fast codecs (Geneve, VXLAN, STT with reassembly) into plain,
+// printable descriptions; the inner frame is described with the readable inspector.
+import {
+  GeneveDecoder, GeneveResult, Reason, SttReassembler, SttResult, VxlanDecoder, VxlanResult,
+  formatIpv4, formatIpv6, inspectFrame, reasonName, type OuterInfo, type PcapFile,
+} from '../../codecs/index.js';
+
+export type TunnelType = 'geneve' | 'vxlan' | 'stt';
+
+export interface GeneveOptionText {
+  optionClass: number;
+  type: number;
+  data: string;
+}
+
+export interface DecodedFrame {
+  /** 1-based record number in the capture (for STT: of the segment that completed the frame). */
+  index: number;
+  tunnel?: TunnelType;
+  outer?: { src: string; dst: string; srcPort: number; dstPort: number; vlan?: number };
+  vni?: number;
+  /** OVN's keys: Geneve VNI + option, STT context; for VXLAN only with `vxlanAsOvn` (no ingress). */
+  ovn?: { datapath: number; ingress?: number; egress: number };
+  geneveOptions?: GeneveOptionText[];
+  sttContext?: bigint;
+  sttSegments?: number;
+  inner?: string;
+  innerLength?: number;
+  /** Why the frame was not decoded (a codecs Reason name, or "not a tunnel frame"). */
+  error?: string;
+}
+
+export interface TunnelDecodeOptions {
+  genevePort?: number;
+  vxlanPort?: number;
+  sttPort?: number;
+}
+
+const NOT_MINE: ReadonlySet<number> = new Set([Reason.WrongPort, Reason.WrongProtocol, Reason.NotIp]);
+
+function hex(buf: Uint8Array, off: number, len: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset + off, len).toString('hex');
+}
+
+function outerOf(buf: Uint8Array, info: OuterInfo): DecodedFrame['outer'] {
+  const v4 = info.ipVersion === 4;
+  return {
+    src: v4 ? formatIpv4(info.srcAddr4) : formatIpv6(buf, info.srcAddrOffset),
+    dst: v4 ? formatIpv4(info.dstAddr4) : formatIpv6(buf, info.dstAddrOffset),
+    srcPort: info.srcPort,
+    dstPort: info.dstPort,
+    ...(info.vlanTci >= 0 ? { vlan: info.vlanTci & 0xfff } : {}),
+  };
+}
+
+/** A one-line description of an inner Ethernet frame: MACs, IP addresses, L4 ports. */
+export function describeInner(frame: Uint8Array): string {
+  const f = inspectFrame(frame);
+  const parts: string[] = [];
+  if (f.ethernet) parts.push(`${f.ethernet.src} > ${f.ethernet.dst}${f.ethernet.vlan ? ` vlan ${f.ethernet.vlan.vid}` : ''}`);
+  if (f.ipv4) parts.push(`IPv4 ${f.ipv4.src} > ${f.ipv4.dst}`);
+  else if (f.ipv6) parts.push(`IPv6 ${f.ipv6.src} > ${f.ipv6.dst}`);
+  else if (f.ethernet) parts.push(`ethertype 0x${f.ethernet.etherType.toString(16).padStart(4, '0')}`);
+  if (f.udp) parts.push(`UDP ${f.udp.srcPort} > ${f.udp.dstPort}`);
+  else if (f.tcp) parts.push(`TCP ${f.tcp.srcPort} > ${f.tcp.dstPort}`);
+  else if (f.ipv4?.protocol === 1 || f.ipv6?.nextHeader === 58) parts.push('ICMP');
+  return parts.join(', ');
+}
+
+/** Decodes every record of a capture. VXLAN VNIs are read as OVN keys when `vxlanAsOvn`. */
+export function decodeCapture(pcap: PcapFile, options: TunnelDecodeOptions & { vxlanAsOvn?: boolean } = {}): DecodedFrame[] {
+  const geneve = new GeneveDecoder({ port: options.genevePort });
+  const vxlan = new VxlanDecoder({ port: options.vxlanPort });
+  const stt = new SttReassembler({ port: options.sttPort });
+  const g = new GeneveResult();
+  const v = new VxlanResult();
+  const s = new SttResult();
+  const out: DecodedFrame[] = [];
+  const sttSegments = new Map<number, number>();
+  const buf = pcap.bytes;
+  pcap.records.forEach((rec, i) => {
+    const index = i + 1;
+    let r: Reason = geneve.decode(buf, rec.offset, rec.length, g);
+    if (r === Reason.Ok) {
+      const options: GeneveOptionText[] = [];
+      for (let k = 0; k < g.optionCount; k++) {
+        const q = g.optionOffsets[k];
+        options.push({ optionClass: (buf[q] << 8) | buf[q + 1], type: buf[q + 2], data: hex(buf, q + 4, (buf[q + 3] & 0x1f) << 2) });
+      }
+      const inner = buf.subarray(g.innerOffset, g.innerOffset + g.innerLength);
+      out.push({
+        index, tunnel: 'geneve', outer: outerOf(buf, g), vni: g.vni,
+        ...(g.ovn ? { ovn: { datapath: g.vni, ingress: g.ovnIngress, egress: g.ovnEgress } } : {}),
+        geneveOptions: options, inner: describeInner(inner), innerLength: g.innerLength,
+      });
+      return;
+    }
+    if (!NOT_MINE.has(r)) { out.push({ index, tunnel: 'geneve', error: reasonName(r) }); return; }
+    r = vxlan.decode(buf, rec.offset, rec.length, v);
+    if (r === Reason.Ok) {
+      const inner = buf.subarray(v.innerOffset, v.innerOffset + v.innerLength);
+      out.push({
+        index, tunnel: 'vxlan', outer: outerOf(buf, v), vni: v.vni,
+        ...(options.vxlanAsOvn ? { ovn: { datapath: v.ovnDatapath, egress: v.ovnEgress } } : {}),
+        inner: describeInner(inner), innerLength: v.innerLength,
+      });
+      return;
+    }
+    if (!NOT_MINE.has(r)) { out.push({ index, tunnel: 'vxlan', error: reasonName(r) }); return; }
+    r = stt.push(buf, rec.offset, rec.length, index, s);
+    if (r === Reason.Pending) {
+      sttSegments.set(s.packetId, (sttSegments.get(s.packetId) ?? 0) + 1);
+      return;
+    }
+    if (r === Reason.Ok) {
+      const segments = (sttSegments.get(s.packetId) ?? 0) + 1;
+      sttSegments.delete(s.packetId);
+      const inner = s.frameBuffer.subarray(s.innerOffset, s.innerOffset + s.innerLength);
+      out.push({
+        index, tunnel: 'stt', outer: outerOf(buf, s),
+        sttContext: (BigInt(s.contextHi) << 32n) | BigInt(s.contextLo), sttSegments: segments,
+        ...(s.ovn ? { ovn: { datapath: s.ovnDatapath, ingress: s.ovnIngress, egress: s.ovnEgress } } : {}),
+        inner: describeInner(inner.slice()), innerLength: s.innerLength,
+      });
+      return;
+    }
+    out.push({ index, ...(NOT_MINE.has(r) ? { error: 'not a Geneve, VXLAN or STT frame' } : { tunnel: 'stt' as const, error: reasonName(r) }) });
+  });
+  return out;
+}
