@@ -69,7 +69,10 @@ export function sum16(buf: Uint8Array, off: number, len: number): number {
     acc += (a & 1) === 0 ? buf[i] : buf[i] << 8;
     i++; a++;
   }
-  let s = fold(acc);
+  // fold inline: passing the (double) accumulator to a function would box it
+  while (acc > 0xffffffff) acc = (acc % 0x10000) + Math.floor(acc / 0x10000);
+  let s = (acc >>> 16) + (acc & 0xffff);
+  s = (s >>> 16) + (s & 0xffff);
   // s is the little-endian (swapped) sum over absolute-even pairs; the region's own pairs start at `abs`
   if ((abs & 1) === 0) s = ((s & 0xff) << 8) | (s >>> 8);
   return s;
@@ -81,7 +84,8 @@ function sum16Small(buf: Uint8Array, off: number, len: number): number {
   let i = off;
   for (; i < end; i += 2) acc += (buf[i] << 8) | buf[i + 1];
   if ((len & 1) !== 0) acc += buf[i] << 8;
-  return fold(acc);
+  acc = (acc >>> 16) + (acc & 0xffff);
+  return (acc >>> 16) + (acc & 0xffff);
 }
 
 /** Adds two 16-bit one's-complement sums. */
@@ -145,7 +149,9 @@ export function copySum16(src: Uint8Array, so: number, dst: Uint8Array, dOff: nu
     acc += (a & 1) === 0 ? v : v << 8;
     i++; a++;
   }
-  let s = fold(acc);
+  while (acc > 0xffffffff) acc = (acc % 0x10000) + Math.floor(acc / 0x10000);
+  let s = (acc >>> 16) + (acc & 0xffff);
+  s = (s >>> 16) + (s & 0xffff);
   if ((da & 1) === 0) s = ((s & 0xff) << 8) | (s >>> 8);
   return s;
 }

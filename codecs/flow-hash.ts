@@ -3,72 +3,66 @@
 // No allocation; every read is bounds-checked (a short frame hashes what it has).
 
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_VLAN } from './ethernet.js';
+import { dataViewOf } from './views.js';
 
-function mix(h: number, k: number): number {
-  k = Math.imul(k, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h ^= k;
-  h = (h << 13) | (h >>> 19);
-  return (Math.imul(h, 5) + 0xe6546b64) | 0;
-}
-
-function finalize(h: number): number {
+function avalanche(h: number): number {
   h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
+  h = Math.imul(h, 0x7feb352d);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b);
   h ^= h >>> 16;
-  return h >>> 0;
+  // an int32 (not >>> 0): values beyond 2^31 would be boxed as heap numbers when returned
+  return h | 0;
 }
 
-function word(buf: Uint8Array, o: number): number {
-  return (buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3];
-}
-
-/** Hash of the inner frame buf[off, off+len) (Ethernet). Symmetric inputs are not required. */
+/** Hash (an int32) of the inner frame buf[off, off+len) (Ethernet): addresses, protocol and L4 ports when present. */
 export function flowHash(buf: Uint8Array, off: number, len: number, seed = 0): number {
   const end = off + len;
-  let h = seed | 0;
-  if (len < 14 || end > buf.length) {
+  if (len < 14 || off < 0 || end > buf.length) {
     // not a full Ethernet header: hash what there is
-    for (let i = off; i < end && i < buf.length; i++) h = mix(h, buf[i]);
-    return finalize(h ^ len);
+    let h = seed ^ len;
+    for (let i = off; i < end && i < buf.length; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    return avalanche(h);
   }
+  const dv = dataViewOf(buf);
+  const base = buf.byteOffset;
   let p = off + 12;
-  let type = (buf[p] << 8) | buf[p + 1];
+  let type = dv.getUint16(base + p);
   p += 2;
   while ((type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ) && p + 4 <= end) {
-    type = (buf[p + 2] << 8) | buf[p + 3];
+    type = dv.getUint16(base + p + 2);
     p += 4;
   }
   if (type === ETHERTYPE_IPV4 && p + 20 <= end) {
-    const ihl = (buf[p] & 0x0f) << 2;
-    const proto = buf[p + 9];
-    h = mix(h, word(buf, p + 12));
-    h = mix(h, word(buf, p + 16));
-    h = mix(h, proto);
-    const frag = ((buf[p + 6] & 0x3f) << 8) | buf[p + 7];
+    const a = base + p;
+    const ihl = (dv.getUint8(a) & 0x0f) << 2;
+    const proto = dv.getUint8(a + 9);
+    let h = seed ^ dv.getUint32(a + 12);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) ^ dv.getUint32(a + 16);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ proto;
     const l4 = p + ihl;
-    if (frag === 0 && ihl >= 20 && (proto === 6 || proto === 17 || proto === 132) && l4 + 4 <= end) {
-      h = mix(h, word(buf, l4));
+    if ((dv.getUint16(a + 6) & 0x3fff) === 0 && ihl >= 20 && (proto === 6 || proto === 17 || proto === 132) && l4 + 4 <= end) {
+      h = Math.imul(h ^ (h >>> 16), 0x9e3779b1) ^ dv.getUint32(base + l4);
     }
-    return finalize(h ^ 4);
+    return avalanche(h);
   }
   if (type === ETHERTYPE_IPV6 && p + 40 <= end) {
-    for (let i = 8; i < 40; i += 4) h = mix(h, word(buf, p + i));
-    const nh = buf[p + 6];
-    h = mix(h, nh);
+    const a = base + p;
+    let h = seed ^ 6;
+    for (let i = 8; i < 40; i += 4) h = Math.imul(h ^ dv.getUint32(a + i), 0x9e3779b1) ^ (h >>> 15);
+    const nh = dv.getUint8(a + 6);
+    h ^= nh;
     const l4 = p + 40;
-    if ((nh === 6 || nh === 17 || nh === 132) && l4 + 4 <= end) h = mix(h, word(buf, l4));
-    return finalize(h ^ 6);
+    if ((nh === 6 || nh === 17 || nh === 132) && l4 + 4 <= end) h = Math.imul(h ^ dv.getUint32(base + l4), 0x85ebca6b);
+    return avalanche(h);
   }
   // L2 only: MAC addresses and ethertype
-  h = mix(h, word(buf, off));
-  h = mix(h, word(buf, off + 4));
-  h = mix(h, word(buf, off + 8));
-  h = mix(h, type);
-  return finalize(h ^ 2);
+  const a = base + off;
+  let h = seed ^ 2;
+  h = Math.imul(h ^ dv.getUint32(a), 0x9e3779b1);
+  h = Math.imul(h ^ dv.getUint32(a + 4), 0x85ebca6b);
+  h = Math.imul(h ^ dv.getUint32(a + 8), 0xc2b2ae35);
+  return avalanche(h ^ type);
 }
 
 /** Maps a hash into [min, max] (inclusive), as a tunnel source port. */

@@ -11,6 +11,7 @@ import { IPPROTO_UDP } from './ipv4.js';
 import { OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, ovnGeneveOptionValue, OVN_MAX_DATAPATH } from './ovn-metadata.js';
 import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
 import { Reason } from './reason.js';
+import { dataViewOf } from './views.js';
 
 export const GENEVE_PORT = 6081;
 export const GENEVE_HEADER_LENGTH = 8;
@@ -19,6 +20,7 @@ export const GENEVE_MAX_OPTIONS_LENGTH = 252;
 export const GENEVE_CRITICAL = 0x80;
 /** Outer IP datagrams are limited to 65535 bytes. */
 const MAX_IP_TOTAL = 65535;
+const OVN_KEY = (OVN_GENEVE_CLASS << 8) | OVN_GENEVE_TYPE;
 
 export interface GeneveOption {
   optionClass: number;
@@ -96,6 +98,7 @@ export class GeneveEncoder {
     if ((vni >>> 0) !== vni || vni > 0xffffff) return Reason.KeyOutOfRange;
     const b = this.template.bytes; const o = this.vniOffset;
     b[o] = vni >>> 16; b[o + 1] = (vni >>> 8) & 0xff; b[o + 2] = vni & 0xff;
+    this.template.syncWords();
     return Reason.Ok;
   }
 
@@ -109,6 +112,7 @@ export class GeneveEncoder {
     b[o] = datapath >>> 16; b[o + 1] = (datapath >>> 8) & 0xff; b[o + 2] = datapath & 0xff;
     o = this.ovnDataOffset;
     b[o] = v >>> 24; b[o + 1] = (v >>> 16) & 0xff; b[o + 2] = (v >>> 8) & 0xff; b[o + 3] = v & 0xff;
+    this.template.syncWords();
     return Reason.Ok;
   }
 
@@ -128,11 +132,26 @@ export class GeneveEncoder {
     return Reason.Ok;
   }
 
-  /** setOvn() then encap(): one call per packet for OVN traffic. */
+  /**
+   * encap() with OVN's keys for this packet (VNI = datapath, option = ingress/egress), written straight into
+   * the packet: one call per packet for OVN traffic. The template keeps its own keys.
+   */
   encapOvn(buf: Uint8Array, innerOffset: number, innerLength: number, datapath: number, ingress: number, egress: number, hash = -1): Reason {
-    const r = this.setOvn(datapath, ingress, egress);
-    if (r !== Reason.Ok) return r;
-    return this.encap(buf, innerOffset, innerLength, hash);
+    if (this.ovnDataOffset < 0) return Reason.InvalidArgument;
+    const v = ovnGeneveOptionValue(ingress, egress);
+    if (v < 0 || (datapath >>> 0) !== datapath || datapath > OVN_MAX_DATAPATH) return Reason.KeyOutOfRange;
+    const t = this.template;
+    const start = innerOffset - t.headerLength;
+    if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
+    if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > MAX_IP_TOTAL) return Reason.FrameTooLarge;
+    const h = hash < 0 ? flowHash(buf, innerOffset, innerLength) : hash;
+    emitOuter(t, buf, start, innerLength, h);
+    const dv = dataViewOf(buf);
+    const a = buf.byteOffset + start;
+    dv.setUint32(a + this.vniOffset, (datapath << 8) >>> 0);
+    dv.setUint32(a + this.ovnDataOffset, v);
+    if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
+    return Reason.Ok;
   }
 }
 
@@ -193,14 +212,15 @@ export class GeneveDecoder {
     out.optionCount = 0;
     out.ovn = false;
     if (p < 0 || end > buf.length || p + 8 > end) return Reason.Truncated;
-    const b0 = buf[p];
-    if (b0 >>> 6 !== 0) return Reason.GeneveBadVersion;
-    const optLen = (b0 & 0x3f) << 2;
-    const b1 = buf[p + 1];
-    out.oam = (b1 & 0x80) !== 0;
-    out.critical = (b1 & 0x40) !== 0;
-    out.protocolType = (buf[p + 2] << 8) | buf[p + 3];
-    out.vni = (buf[p + 4] << 16) | (buf[p + 5] << 8) | buf[p + 6];
+    const dv = dataViewOf(buf);
+    const base = buf.byteOffset;
+    const w0 = dv.getUint32(base + p);
+    if (w0 >>> 30 !== 0) return Reason.GeneveBadVersion;
+    const optLen = (w0 >>> 22) & 0xfc;
+    out.oam = (w0 & 0x800000) !== 0;
+    out.critical = (w0 & 0x400000) !== 0;
+    out.protocolType = w0 & 0xffff;
+    out.vni = dv.getUint32(base + p + 4) >>> 8;
     const optStart = p + 8;
     const optEnd = optStart + optLen;
     if (optEnd > end) return Reason.Truncated;
@@ -208,25 +228,29 @@ export class GeneveDecoder {
     out.optionsLength = optLen;
     out.innerOffset = optEnd;
     out.innerLength = end - optEnd;
+    if (optLen === 0) {
+      if (out.oam) return Reason.GeneveOam;
+      return out.protocolType === ETHERTYPE_TEB ? Reason.Ok : Reason.BadProtocolType;
+    }
     let unknownCritical = false;
     let q = optStart;
     let n = 0;
     const known = this.known;
     while (q < optEnd) {
       if (q + 4 > optEnd) return Reason.GeneveOptionLengthMismatch;
-      const olen = 4 + ((buf[q + 3] & 0x1f) << 2);
+      const hdr = dv.getUint32(base + q);
+      const olen = 4 + ((hdr & 0x1f) << 2);
       if (q + olen > optEnd) return Reason.GeneveOptionLengthMismatch;
-      const cls = (buf[q] << 8) | buf[q + 1];
-      const type = buf[q + 2];
+      const key = hdr >>> 8; // class << 8 | type
       out.optionOffsets[n++] = q;
-      if (cls === OVN_GENEVE_CLASS && type === OVN_GENEVE_TYPE) {
+      if (key === OVN_KEY) {
         if (olen !== 8) return Reason.GeneveBadOvnOption;
+        const v = dv.getUint32(base + q + 4);
         out.ovn = true;
-        out.ovnIngress = ((buf[q + 4] & 0x7f) << 8) | buf[q + 5];
-        out.ovnEgress = (buf[q + 6] << 8) | buf[q + 7];
+        out.ovnIngress = (v >>> 16) & 0x7fff;
+        out.ovnEgress = v & 0xffff;
       }
-      if ((type & GENEVE_CRITICAL) !== 0) {
-        const key = (cls << 8) | type;
+      if ((key & GENEVE_CRITICAL) !== 0) {
         let found = false;
         for (let i = 0; i < known.length; i++) if (known[i] === key) { found = true; break; }
         if (!found) unknownCritical = true;

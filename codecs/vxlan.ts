@@ -6,6 +6,7 @@ import { IPPROTO_UDP } from './ipv4.js';
 import { ovnVxlanVni } from './ovn-metadata.js';
 import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
 import { Reason } from './reason.js';
+import { dataViewOf } from './views.js';
 
 export const VXLAN_PORT = 4789;
 export const VXLAN_HEADER_LENGTH = 8;
@@ -34,6 +35,7 @@ export class VxlanEncoder {
     if ((vni >>> 0) !== vni || vni > 0xffffff) return Reason.KeyOutOfRange;
     const b = this.template.bytes; const o = this.vniOffset;
     b[o] = vni >>> 16; b[o + 1] = (vni >>> 8) & 0xff; b[o + 2] = vni & 0xff;
+    this.template.syncWords();
     return Reason.Ok;
   }
 
@@ -49,12 +51,19 @@ export class VxlanEncoder {
     return Reason.Ok;
   }
 
-  /** OVN over VXLAN: VNI = egress (12) << 12 | datapath (12). */
+  /** OVN over VXLAN: VNI = egress (12) << 12 | datapath (12), written straight into this packet. */
   encapOvn(buf: Uint8Array, innerOffset: number, innerLength: number, datapath: number, egress: number, hash = -1): Reason {
     const vni = ovnVxlanVni(datapath, egress);
     if (vni < 0) return Reason.KeyOutOfRange;
-    this.setVni(vni);
-    return this.encap(buf, innerOffset, innerLength, hash);
+    const t = this.template;
+    const start = innerOffset - t.headerLength;
+    if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
+    if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > 65535) return Reason.FrameTooLarge;
+    const h = hash < 0 ? flowHash(buf, innerOffset, innerLength) : hash;
+    emitOuter(t, buf, start, innerLength, h);
+    dataViewOf(buf).setUint32(buf.byteOffset + start + this.vniOffset, (vni << 8) >>> 0);
+    if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
+    return Reason.Ok;
   }
 }
 
