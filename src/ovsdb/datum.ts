@@ -190,28 +190,29 @@ export function encodeValue(type: ColumnType, v: unknown, site: EncodeSite, opti
 function encodeMap(type: ColumnType, v: unknown, site: EncodeSite, options?: EncodeOptions): Json {
   const valueType = type.value as BaseType;
   const constraints = !options?.noConstraints;
-  let entries: [unknown, unknown][];
-  if (v instanceof Map) entries = [...v.entries()];
-  else if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Set) && !(v instanceof NamedUuid)) {
+  let entries: Iterable<[unknown, unknown]>;
+  let size: number;
+  if (v instanceof Map) { entries = v; size = v.size; } else if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Set) && !(v instanceof NamedUuid)) {
     if (type.key.type !== 'string') fail(site, v, `a plain object can only be used for maps with string keys; use a Map`);
-    entries = Object.entries(v);
-  } else if (v === undefined || v === null) entries = [];
-  else return fail(site, v, `expected a Map (map of ${type.key.type} to ${valueType.type})`);
+    const list = Object.entries(v);
+    entries = list;
+    size = list.length;
+  } else if (v === undefined || v === null) { entries = []; size = 0; } else return fail(site, v, `expected a Map (map of ${type.key.type} to ${valueType.type})`);
   if (!options?.anySize) {
-    if (entries.length < type.min) fail(site, v, `map needs at least ${type.min} pair(s)`);
-    if (entries.length > type.max) fail(site, v, `map has ${entries.length} pairs, at most ${type.max} allowed`);
+    if (size < type.min) fail(site, v, `map needs at least ${type.min} pair(s)`);
+    if (size > type.max) fail(site, v, `map has ${size} pairs, at most ${type.max} allowed`);
   }
-  const out: Json[] = new Array(entries.length);
-  const seen = entries.length > 1 && type.key.type === 'integer' ? new Set<unknown>() : undefined;
-  for (let i = 0; i < entries.length; i++) {
-    const [k, x] = entries[i];
+  const out: Json[] = new Array(size);
+  const seen = size > 1 && type.key.type === 'integer' ? new Set<unknown>() : undefined;
+  let i = 0;
+  for (const [k, x] of entries) {
     const kj = encodeAtom(type.key, k, site, constraints);
     if (seen) {
       const key = atomKey(type.key, k as AtomValue);
       if (seen.has(key)) fail(site, v, `duplicate key ${String(k)} in map`);
       seen.add(key);
     }
-    out[i] = [kj, encodeAtom(valueType, x, site, constraints)];
+    out[i++] = [kj, encodeAtom(valueType, x, site, constraints)];
   }
   return ['map', out];
 }

@@ -66,9 +66,24 @@ export class JsonSplitter {
         this.fail(new OvsdbProtocolError(`unexpected byte 0x${c.toString(16).padStart(2, '0')} between JSON-RPC messages`));
       }
       if (inString) {
-        if (escaped) escaped = false;
-        else if (c === 0x5c) escaped = true;
-        else if (c === 0x22) inString = false;
+        // Jump to the next quote (memchr) and count the backslashes before it: an odd run escapes it. Only
+        // bytes after `i` are counted; an escape begun at the end of the previous chunk is carried in `escaped`.
+        if (escaped) { escaped = false; continue; }
+        let from = i;
+        for (;;) {
+          const q = buf.indexOf(0x22, from);
+          if (q < 0) {
+            let k = n - 1;
+            while (k >= from && buf[k] === 0x5c) k--;
+            escaped = ((n - 1 - k) & 1) === 1;
+            i = n;
+            break;
+          }
+          let k = q - 1;
+          while (k >= from && buf[k] === 0x5c) k--;
+          if (((q - 1 - k) & 1) === 0) { inString = false; i = q; break; }
+          from = q + 1;
+        }
         continue;
       }
       if (c >= 0x30 && c <= 0x39) {

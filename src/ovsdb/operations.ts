@@ -142,10 +142,20 @@ const MUTATORS = new Set<string>(['+=', '-=', '*=', '/=', '%=', 'insert', 'delet
 interface TxContext {
   readonly namedUuids: Map<string, string>;
   readonly defined: Set<string>;
+  /** One site object per transaction, re-pointed per value (no allocation per column). */
+  readonly site: { table: string; column: string; namedUuids: Map<string, string> };
+}
+
+function newContext(): TxContext {
+  const namedUuids = new Map<string, string>();
+  return { namedUuids, defined: new Set(), site: { table: '', column: '', namedUuids } };
 }
 
 function site(ctx: TxContext, table: string, column: string): EncodeSite {
-  return { table, column, namedUuids: ctx.namedUuids };
+  const s = ctx.site;
+  s.table = table;
+  s.column = column;
+  return s;
 }
 
 function encodeRow(ctx: TxContext, table: TableSchema, row: object, forUpdate: boolean): JsonObject {
@@ -297,7 +307,7 @@ function encodeOperation(ctx: TxContext, schema: DatabaseSchema, op: Operation):
  * value against the schema and checking that each NamedUuid refers to a `uuid-name` of the same transaction.
  */
 export function encodeOperations(schema: DatabaseSchema, operations: readonly OperationBase<unknown>[]): Json[] {
-  const ctx: TxContext = { namedUuids: new Map(), defined: new Set() };
+  const ctx = newContext();
   const out: Json[] = new Array(operations.length);
   for (let i = 0; i < operations.length; i++) out[i] = encodeOperation(ctx, schema, operations[i] as Operation);
   for (const [name, where] of ctx.namedUuids) {
@@ -316,7 +326,7 @@ export function checkLockName(lock: string): void {
 
 /** Encodes a `where` list for a table outside a transaction (monitor conditions); named-uuids are refused. */
 export function encodeConditions(schema: DatabaseSchema, tableName: string, where: readonly Condition<Row>[]): Json[] {
-  const ctx: TxContext = { namedUuids: new Map(), defined: new Set() };
+  const ctx = newContext();
   const out = encodeWhere(ctx, getTable(schema, tableName), where);
   for (const [name, at] of ctx.namedUuids) {
     const [table, col] = at.split('.');

@@ -1,0 +1,204 @@
+// OVSDB suite: round-trip latency of `echo` and of a one-row transact, and one transaction inserting 10,000
+// Logical_Switch rows, against a real ovsdb-server (a lab's standalone NB, unix socket), side by side with:
+//   - raw floor: the same JSON text written straight to the socket, the reply read until JSON.parse succeeds;
+//   - the Open vSwitch Python IDL (/usr/bin/python3, bench/peers/ovsdb_python.py);
+//   - `ovsdb-client transact` (one process per transaction; only where the text fits one argument, 128 KiB).
+// Run alone: node --import tsx bench/ovsdb.ts [--quick]
+import { execFile } from 'node:child_process';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { startLab } from '../src/lab/index.js';
+import { OvsdbClient, del, insert } from '../src/index.js';
+import type { LogicalSwitch } from '../src/models/ovn-northbound.js';
+import { compare, type BenchComparison, type BenchMeasurement, type BenchSuite } from './result.js';
+
+const SUITE = 'ovsdb';
+const OURS = 'ovn-overlay';
+const NB = 'OVN_Northbound';
+const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema';
+const MAX_ARG_STRLEN = 128 * 1024;
+const here = dirname(fileURLToPath(import.meta.url));
+const run = promisify(execFile);
+
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+
+/** The floor: one socket, JSON.stringify'd text out, the reply collected until JSON.parse accepts it. */
+class RawSocket {
+  private chunks: Buffer[] = [];
+  private waiter: ((v: unknown) => void) | undefined;
+  private constructor(private readonly socket: net.Socket) {
+    socket.on('data', (b: Buffer) => {
+      this.chunks.push(b);
+      if (this.waiter && b[b.length - 1] === 0x7d) {
+        let v: unknown;
+        try { v = JSON.parse(Buffer.concat(this.chunks).toString('utf8')); } catch { return; }
+        this.chunks = [];
+        const w = this.waiter;
+        this.waiter = undefined;
+        w(v);
+      }
+    });
+  }
+  static async open(path: string): Promise<RawSocket> {
+    const socket = net.connect({ path });
+    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+    return new RawSocket(socket);
+  }
+  call(text: string): Promise<unknown> {
+    const p = new Promise<unknown>((resolve) => { this.waiter = resolve; });
+    this.socket.write(text);
+    return p;
+  }
+  close(): void { this.socket.destroy(); }
+}
+
+function bulkRows(prefix: string, n: number): Partial<LogicalSwitch>[] {
+  const rows: Partial<LogicalSwitch>[] = new Array(n);
+  for (let i = 0; i < n; i++) rows[i] = { name: `${prefix}-${i}`, external_ids: new Map([['owner', 'bench'], ['index', String(i)]]) };
+  return rows;
+}
+
+function wireRows(prefix: string, n: number): object[] {
+  const ops: object[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    ops[i] = { op: 'insert', table: 'Logical_Switch', row: { name: `${prefix}-${i}`, external_ids: ['map', [['index', String(i)], ['owner', 'bench']]] } };
+  }
+  return ops;
+}
+
+export const runOvsdbBench: BenchSuite = async ({ quick, progress }) => {
+  const echoN = quick ? 300 : 3000;
+  const txnN = quick ? 50 : 500;
+  const bulkN = 10_000;
+  const bulkRuns = quick ? 2 : 5;
+  const measurements: BenchMeasurement[] = [];
+  const comparisons: BenchComparison[] = [];
+  const notes: string[] = [];
+  const total = 4;
+  let done = 0;
+  const step = (label: string) => progress?.(++done, total, label);
+  const add = (caseName: string, subject: string, metric: string, value: number, unit: string) =>
+    measurements.push({ suite: SUITE, case: caseName, subject, metric, value, unit });
+
+  const lab = await startLab({ northd: false });
+  try {
+    const path = lab.nb.servers[0].unix.slice('unix:'.length);
+    const client = await OvsdbClient.connect(lab.nb.servers[0].unix);
+    const raw = await RawSocket.open(path);
+    const clear = () => client.transact(NB, [del('Logical_Switch', [])]);
+    await clear();
+
+    // echo round trip
+    const ours: number[] = [];
+    const floor: number[] = [];
+    for (let i = 0; i < echoN; i++) {
+      let t0 = performance.now();
+      await client.echo('x');
+      ours.push((performance.now() - t0) * 1000);
+      t0 = performance.now();
+      await raw.call(JSON.stringify({ id: i, method: 'echo', params: ['x'] }));
+      floor.push((performance.now() - t0) * 1000);
+    }
+    step('echo');
+
+    // one-row transact
+    const oursTxn: number[] = [];
+    const floorTxn: number[] = [];
+    for (let i = 0; i < txnN; i++) {
+      let t0 = performance.now();
+      await client.transact(NB, [insert<LogicalSwitch>('Logical_Switch', { name: `one-${i}`, external_ids: new Map([['owner', 'bench']]) })]);
+      oursTxn.push(performance.now() - t0);
+      t0 = performance.now();
+      await raw.call(JSON.stringify({ id: i, method: 'transact', params: [NB, ...wireRows(`raw-one-${i}`, 1)] }));
+      floorTxn.push(performance.now() - t0);
+    }
+    await clear();
+    const cliTxn: number[] = [];
+    for (let i = 0; i < Math.min(txnN, quick ? 10 : 50); i++) {
+      const t0 = performance.now();
+      await run('ovsdb-client', ['transact', lab.nb.servers[0].unix, JSON.stringify([NB, ...wireRows(`cli-one-${i}`, 1)])]);
+      cliTxn.push(performance.now() - t0);
+    }
+    await clear();
+    step('one-row transact');
+
+    // 10,000-row insert: ours and the floor, alternating runs
+    const oursBulk: number[] = [];
+    const floorBulk: number[] = [];
+    for (let r = 0; r < bulkRuns; r++) {
+      const rows = bulkRows(`ours-${r}`, bulkN);
+      let t0 = performance.now();
+      const results = await client.transact(NB, rows.map((row) => insert<LogicalSwitch>('Logical_Switch', row)));
+      oursBulk.push(performance.now() - t0);
+      if (results.length !== bulkN) throw new Error('short result');
+      await clear();
+      const params = [NB, ...wireRows(`raw-${r}`, bulkN)];
+      t0 = performance.now();
+      const reply = await raw.call(JSON.stringify({ id: `bulk-${r}`, method: 'transact', params })) as { result: unknown[] };
+      floorBulk.push(performance.now() - t0);
+      if (reply.result.length !== bulkN) throw new Error('short raw result');
+      await clear();
+    }
+    const bulkText = JSON.stringify([NB, ...wireRows('cli', bulkN)]);
+    notes.push(`ovsdb-client transact: the 10,000-row transaction is ${(bulkText.length / 1024).toFixed(0)} KiB of JSON, over Linux's ${MAX_ARG_STRLEN / 1024} KiB limit for one argument: not measured`);
+    step('10,000-row insert');
+
+    // Python IDL
+    const { stdout } = await run('/usr/bin/python3', [join(here, 'peers', 'ovsdb_python.py'), lab.nb.servers[0].unix, NB_SCHEMA,
+      String(quick ? 300 : 2000), String(txnN), String(bulkN), String(bulkRuns)], { maxBuffer: 64 << 20 });
+    const py = JSON.parse(stdout) as { echo_us: number[]; transact_ms: number[]; bulk_ms: number[] };
+    step('python idl');
+    raw.close();
+    await client.close();
+
+    const ECHO = 'echo round trip';
+    const TXN = 'one-row transact round trip';
+    const BULK = '10,000-row insert transaction';
+    add(ECHO, OURS, 'median', median(ours), 'us');
+    add(ECHO, 'raw floor', 'median', median(floor), 'us');
+    add(ECHO, 'python-idl (ovs.jsonrpc)', 'median', median(py.echo_us), 'us');
+    add(TXN, OURS, 'median', median(oursTxn), 'ms');
+    add(TXN, 'raw floor', 'median', median(floorTxn), 'ms');
+    add(TXN, 'python-idl', 'median', median(py.transact_ms), 'ms');
+    add(TXN, 'ovsdb-client transact', 'median', median(cliTxn), 'ms');
+    add(BULK, OURS, 'median', median(oursBulk), 'ms');
+    add(BULK, 'raw floor', 'median', median(floorBulk), 'ms');
+    add(BULK, 'python-idl', 'median', median(py.bulk_ms), 'ms');
+
+    comparisons.push(compare(SUITE, ECHO, 'median', 'raw floor', median(ours), median(floor), false));
+    comparisons.push(compare(SUITE, ECHO, 'median', 'python-idl (ovs.jsonrpc)', median(ours), median(py.echo_us), false));
+    comparisons.push(compare(SUITE, TXN, 'median', 'raw floor', median(oursTxn), median(floorTxn), false));
+    comparisons.push(compare(SUITE, TXN, 'median', 'python-idl', median(oursTxn), median(py.transact_ms), false));
+    comparisons.push(compare(SUITE, TXN, 'median', 'ovsdb-client transact', median(oursTxn), median(cliTxn), false));
+    comparisons.push(compare(SUITE, BULK, 'median', 'raw floor', median(oursBulk), median(floorBulk), false,
+      { text: 'within 1.5x of the raw floor', minAdvantage: 1 / 1.5 }));
+    comparisons.push(compare(SUITE, BULK, 'median', 'python-idl', median(oursBulk), median(py.bulk_ms), false,
+      { text: '>= 3x faster than the Python IDL', minAdvantage: 3 }));
+    notes.push(`standalone ovsdb-server (${(await run('ovsdb-server', ['--version'])).stdout.split('\n')[0]}), unix socket; ours includes building, validating and encoding the operations and decoding the results`);
+    notes.push(`runs: echo ${echoN}, one-row transact ${txnN}, 10,000-row insert ${bulkRuns} (median)`);
+  } finally {
+    await lab.stop();
+  }
+  return { suite: SUITE, measurements, comparisons, notes };
+};
+
+function fmt(v: number): string {
+  const a = Math.abs(v);
+  return a >= 1000 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toPrecision(3);
+}
+
+async function main(): Promise<void> {
+  const res = await runOvsdbBench({ quick: process.argv.includes('--quick') });
+  for (const m of res.measurements) console.log(`${m.case.padEnd(32)} ${m.subject.padEnd(26)} ${fmt(m.value).padStart(8)} ${m.unit}`);
+  console.log('');
+  for (const c of res.comparisons) {
+    console.log(`${c.case} vs ${c.peer}: ${fmt(c.advantage)}x${c.target ? ` (target ${c.target}: ${c.met ? 'met' : 'NOT met'})` : ''}`);
+  }
+  for (const n of res.notes) console.log(`note: ${n}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+}
