@@ -1,0 +1,86 @@
+// What every node operation shares: the slice of OvsdbClient it needs, the schema-skew filter for the server it
+// talks to, and the read-then-write loop (read the rows, decide, write with `wait` guards, re-read on a lost race).
+import { OvsdbAbortedError, OvsdbConstraintViolationError, OvsdbTimedOutError } from '../ovsdb/errors.js';
+import type { OperationBase, Results } from '../ovsdb/operations.js';
+import type { CallOptions } from '../ovsdb/rpc.js';
+import type { DatabaseSchema } from '../ovsdb/schema.js';
+import { VSwitchSchema } from '../models/open-vswitch.js';
+import { SchemaSkewFilter, compareSchemas, type SchemaSkew } from '../models/schema-skew.js';
+
+export const OPEN_VSWITCH = 'Open_vSwitch';
+
+/** The part of OvsdbClient the node API uses (an OvsdbClient fits; tests may wrap one to count transactions). */
+export interface NodeDatabase {
+  transact<const Ops extends readonly OperationBase<unknown>[]>(db: string, operations: Ops, options?: CallOptions): Promise<Results<Ops>>;
+  schema(db: string): Promise<DatabaseSchema>;
+}
+
+/** A node setting or pod binding argument that cannot be used; `code` says which. */
+export class NodeConfigError extends Error {
+  readonly code: NodeConfigErrorCode;
+  readonly value: unknown;
+  constructor(code: NodeConfigErrorCode, value: unknown, message: string) {
+    super(message);
+    this.name = 'NodeConfigError';
+    this.code = code;
+    this.value = value;
+  }
+}
+
+export type NodeConfigErrorCode =
+  | 'bad-system-id' | 'bad-hostname' | 'bad-remote' | 'bad-encap-type' | 'bad-encap-ip' | 'bad-bridge-mappings'
+  | 'bad-datapath-type' | 'bad-bridge-name' | 'bad-interface-name' | 'bad-mac' | 'bad-ip' | 'bad-sandbox'
+  | 'bad-mtu' | 'bad-option' | 'port-conflict' | 'no-bridge' | 'gave-up';
+
+const skews = new WeakMap<DatabaseSchema, SchemaSkew>();
+
+/** The skew between the generated Open_vSwitch models and this server's schema (computed once per schema). */
+export async function vswitchSkew(db: NodeDatabase): Promise<{ skew: SchemaSkew; server: DatabaseSchema }> {
+  const server = await db.schema(OPEN_VSWITCH);
+  let skew = skews.get(server);
+  if (!skew) {
+    skew = compareSchemas(VSwitchSchema, server);
+    skews.set(server, skew);
+  }
+  return { skew, server };
+}
+
+/** A fresh filter (its `dropped` list belongs to one call). */
+export async function vswitchFilter(db: NodeDatabase): Promise<SchemaSkewFilter> {
+  const { skew, server } = await vswitchSkew(db);
+  return new SchemaSkewFilter(skew, server);
+}
+
+/** How many times a guarded write is re-planned after losing a race before giving up. */
+export const MAX_ATTEMPTS = 8;
+
+/**
+ * Runs `attempt` until it returns: it reads, plans and writes with `wait` guards (timeout 0) or relies on the
+ * schema's unique indexes; a failed guard (`timed out`), an index clash (`constraint violation`) or an explicit
+ * abort means another client changed the rows in between, so the plan is made again from a fresh read.
+ */
+export async function guarded<T>(what: string, attempt: () => Promise<T>): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < MAX_ATTEMPTS; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof OvsdbTimedOutError || err instanceof OvsdbConstraintViolationError || err instanceof OvsdbAbortedError)) throw err;
+      last = err;
+      await new Promise((r) => setTimeout(r, 5 * (i + 1)));
+    }
+  }
+  throw new NodeConfigError('gave-up', undefined, `${what}: the rows kept changing under ${MAX_ATTEMPTS} attempts (${(last as Error).message})`);
+}
+
+/** Keys whose values differ between `current` and `wanted` (`null` in wanted = remove the key). */
+export function mapDiff(
+  current: ReadonlyMap<string, string>, wanted: ReadonlyMap<string, string | null>,
+): { set: Map<string, string>; remove: string[] } {
+  const set = new Map<string, string>();
+  const remove: string[] = [];
+  for (const [k, v] of wanted) {
+    if (v === null) { if (current.has(k)) remove.push(k); } else if (current.get(k) !== v) set.set(k, v);
+  }
+  return { set, remove };
+}
