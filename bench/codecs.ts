@@ -64,7 +64,7 @@ async function measure(loop: (n: number) => void, n: number): Promise<Run> {
 }
 
 async function calibrate(): Promise<void> {
-  const empty = (n: number) => { let s = 0; for (let i = 0; i < n; i++) s += i; sink += s; };
+  const empty = (n: number) => { let s = 0; for (let i = 0; i < n; i++) s = (s + i; sink += s; }) | 0;
   heapBaseline = 0;
   const runs: number[] = [];
   for (let i = 0; i < 5; i++) runs.push((await measure(empty, 100000)).heapGrowth);
@@ -107,14 +107,14 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const caseName = `geneve encap ${size}B`;
     const loop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += enc.encapOvn(buf, head, size, 5, i & 0x7fff, 7);
+      for (let i = 0; i < n; i++) s = (s + enc.encapOvn(buf, head, size, 5, i & 0x7fff, 7)) | 0;
       sink += s + buf[head - 20];
     };
     const ours = report(caseName, OURS, await measure(loop, Math.floor(20_000_000 * scale)), enc.headerLength + size, true);
     const inner = Buffer.from(buf.subarray(head, head + size));
     const peerLoop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += allocatingGeneveEncap(PEER_TUNNEL, inner, 5, i & 0x7fff, 7).length;
+      for (let i = 0; i < n; i++) s = (s + allocatingGeneveEncap(PEER_TUNNEL, inner, 5, i & 0x7fff, 7).length) | 0;
       sink += s;
     };
     const peer = report(caseName, 'allocating encoder', await measure(peerLoop, Math.floor(1_000_000 * scale)), enc.headerLength + size, false);
@@ -138,14 +138,14 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const caseName = `geneve decap ${size}B`;
     const loop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += dec.decode(buf, start, len, out) + out.ovnEgress;
+      for (let i = 0; i < n; i++) s = (s + dec.decode(buf, start, len, out) + out.ovnEgress) | 0;
       sink += s;
     };
     const ours = report(caseName, OURS, await measure(loop, Math.floor(30_000_000 * scale)), len, true);
     const frame = buf.subarray(start, start + len);
     const peerLoop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += inspectFrame(frame).geneve?.vni ?? 0;
+      for (let i = 0; i < n; i++) s = (s + inspectFrame(frame).geneve?.vni ?? 0) | 0;
       sink += s;
     };
     const peer = report(caseName, 'binary-parser', await measure(peerLoop, Math.floor(300_000 * scale)), len, false);
@@ -167,14 +167,14 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const caseName = 'stt segment 64KB';
     const loop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += seg.segment(inner, 0, innerLen, dst, 0, stride) + seg.segmentCount;
+      for (let i = 0; i < n; i++) s = (s + seg.segment(inner, 0, innerLen, dst, 0, stride) + seg.segmentCount) | 0;
       sink += s;
     };
     const ours = report(caseName, OURS, await measure(loop, Math.floor(40_000 * scale)), innerLen, true);
     const innerBuf = Buffer.from(inner);
     const peerLoop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += allocatingSttSegment(PEER_TUNNEL, innerBuf, mss, i, 6, 7).length;
+      for (let i = 0; i < n; i++) s = (s + allocatingSttSegment(PEER_TUNNEL, innerBuf, mss, i, 6, 7).length) | 0;
       sink += s;
     };
     const peer = report(caseName, 'allocating encoder', await measure(peerLoop, Math.floor(3_000 * scale)), innerLen, false);
@@ -205,7 +205,7 @@ export const runCodecsBench: BenchSuite = async (options) => {
       for (let i = 0; i < n; i++) {
         const f = i & (frames - 1);
         const c = counts[f];
-        for (let k = 0; k < c; k++) s += ra.push(all, f * frameBytes + k * stride, lens[f * maxSeg + k], clock, out);
+        for (let k = 0; k < c; k++) s = (s + ra.push(all, f * frameBytes + k * stride, lens[f * maxSeg + k], clock, out)) | 0;
         // the packet ids repeat every 8 frames; a frame completes before its id comes back
       }
       sink += s + out.innerLength;
@@ -226,14 +226,14 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const caseName = `vxlan encap ${size}B`;
     const loop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += enc.encapOvn(buf, head, size, 5, i & 0xfff);
+      for (let i = 0; i < n; i++) s = (s + enc.encapOvn(buf, head, size, 5, i & 0xfff)) | 0;
       sink += s + buf[head - 10];
     };
     const ours = report(caseName, OURS, await measure(loop, Math.floor(20_000_000 * scale)), enc.headerLength + size, true);
     const inner = Buffer.from(buf.subarray(head, head + size));
     const peerLoop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += allocatingVxlanEncap(PEER_TUNNEL, inner, i & 0xffffff).length;
+      for (let i = 0; i < n; i++) s = (s + allocatingVxlanEncap(PEER_TUNNEL, inner, i & 0xffffff).length) | 0;
       sink += s;
     };
     const peer = report(caseName, 'allocating encoder', await measure(peerLoop, Math.floor(1_000_000 * scale)), enc.headerLength + size, false);
@@ -254,14 +254,14 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const caseName = `vxlan decap ${size}B`;
     const loop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += dec.decode(buf, start, len, out) + out.vni;
+      for (let i = 0; i < n; i++) s = (s + dec.decode(buf, start, len, out) + out.vni) | 0;
       sink += s;
     };
     const ours = report(caseName, OURS, await measure(loop, Math.floor(30_000_000 * scale)), len, true);
     const frame = buf.subarray(start, start + len);
     const peerLoop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s += inspectFrame(frame).vxlan?.vni ?? 0;
+      for (let i = 0; i < n; i++) s = (s + inspectFrame(frame).vxlan?.vni ?? 0) | 0;
       sink += s;
     };
     const peer = report(caseName, 'binary-parser', await measure(peerLoop, Math.floor(300_000 * scale)), len, false);
