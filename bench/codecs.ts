@@ -64,7 +64,7 @@ async function measure(loop: (n: number) => void, n: number): Promise<Run> {
 }
 
 async function calibrate(): Promise<void> {
-  const empty = (n: number) => { let s = 0; for (let i = 0; i < n; i++) s = (s + i; sink += s; }) | 0;
+  const empty = (n: number) => { let s = 0; for (let i = 0; i < n; i++) s = (s + i) | 0; sink += s; };
   heapBaseline = 0;
   const runs: number[] = [];
   for (let i = 0; i < 5; i++) runs.push((await measure(empty, 100000)).heapGrowth);
@@ -145,7 +145,7 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const frame = buf.subarray(start, start + len);
     const peerLoop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s = (s + inspectFrame(frame).geneve?.vni ?? 0) | 0;
+      for (let i = 0; i < n; i++) s = (s + (inspectFrame(frame).geneve?.vni ?? 0)) | 0;
       sink += s;
     };
     const peer = report(caseName, 'binary-parser', await measure(peerLoop, Math.floor(300_000 * scale)), len, false);
@@ -261,7 +261,7 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const frame = buf.subarray(start, start + len);
     const peerLoop = (n: number) => {
       let s = 0;
-      for (let i = 0; i < n; i++) s = (s + inspectFrame(frame).vxlan?.vni ?? 0) | 0;
+      for (let i = 0; i < n; i++) s = (s + (inspectFrame(frame).vxlan?.vni ?? 0)) | 0;
       sink += s;
     };
     const peer = report(caseName, 'binary-parser', await measure(peerLoop, Math.floor(300_000 * scale)), len, false);
