@@ -77,6 +77,9 @@ export function startRepl(options: ReplOptions): ReplSession {
     return inspect(value, { colors, depth: 4 });
   };
 
+  // Node prints "Uncaught:" on a line of its own when an error line is longer than the default writer's
+  // breakLength; errors are one line here, whatever their length.
+  repl.writer.options.breakLength = Infinity;
   const server = repl.start({
     prompt: options.prompt ?? 'ovn> ',
     input: feeder ? feeder.output : input,

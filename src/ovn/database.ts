@@ -91,7 +91,16 @@ class TableView {
     const row: Row = { ...old };
     for (const column in diff) {
       const type = this.schema.columns.get(column)?.type;
-      if (type) row[column] = applyDiff(type, old[column] as Value, diff[column] as Value);
+      if (!type) continue;
+      const toggled = diff[column];
+      if (type.kind === 'set' && Array.isArray(toggled) && toggled.length < 8) {
+        // Fast path for the common small change to a large set (a port added to a switch): copy, not rebuild.
+        const before = old[column] as unknown[];
+        const removed = toggled.filter((e) => before.includes(e));
+        const kept = removed.length === 0 ? before.slice() : before.filter((e) => !removed.includes(e));
+        for (const e of toggled) if (!removed.includes(e)) kept.push(e);
+        row[column] = kept;
+      } else row[column] = applyDiff(type, old[column] as Value, toggled as Value);
     }
     this.put(uuid, row as ViewRow);
   }

@@ -132,7 +132,10 @@ function excludedOffsets(node: NodeAddressing): { start: bigint; end: bigint }[]
  * The lowest free offset: not below FIRST_POD_OFFSET, not in use, not reserved (allocations in flight), not
  * excluded in any family. Throws SubnetExhaustedError when the subnet is full.
  */
-export function allocatePodAddresses(node: NodeAddressing, inUse: ReadonlySet<bigint>, reserved?: ReadonlySet<bigint>): PodAddresses {
+/** What the allocator asks of the offsets in use (a Set will do). */
+export interface OffsetSet { has(offset: bigint): boolean }
+
+export function allocatePodAddresses(node: NodeAddressing, inUse: OffsetSet, reserved?: OffsetSet): PodAddresses {
   if (node.subnets.length === 0) throw new SubnetExhaustedError('the node has no subnet');
   const last = lastPodOffset(node.subnets);
   const excluded = excludedOffsets(node);

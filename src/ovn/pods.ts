@@ -11,7 +11,7 @@ import type { Uuid } from '../ovsdb/datum.js';
 import type { LogicalSwitch, LogicalSwitchPort } from '../models/ovn-northbound.js';
 import { isConflict, ConflictRetriesExhaustedError } from './commit.js';
 import { withLength } from './ip.js';
-import { allocatePodAddresses, gatewayAddress, offsetOf, podAddressesAt, type NodeAddressing, type PodAddresses } from './ipam.js';
+import { allocatePodAddresses, gatewayAddress, offsetOf, podAddressesAt, type NodeAddressing, type OffsetSet, type PodAddresses } from './ipam.js';
 import { podPortName, nodeSwitchName } from './names.js';
 import { podNetworksAnnotation, type PodNetworksAnnotation, type PodRoute } from './pod-annotation.js';
 import { nodeAddressing, removeAddressesFromSets, type Northbound } from './topology.js';
@@ -47,6 +47,18 @@ export interface PodNetwork {
 export interface PodReference { readonly namespace: string; readonly name: string }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Plan { readonly ls: Uuid; readonly result: PodNetwork; readonly offset: bigint | undefined; readonly waitIndex: number }
+interface Pending { readonly pod: PodOptions; resolve(network: PodNetwork): void; reject(err: unknown): void }
+
+export interface PodNetworkingOptions {
+  /** Attempts of one pod's transaction on repeated conflicts (default 50). */
+  readonly attempts?: number;
+  /** Calls made in the same event-loop turn share one transaction (group commit). Default false. */
+  readonly coalesce?: boolean;
+  /** Most pods in one coalesced transaction (default 256). */
+  readonly maxBatch?: number;
+}
 const CONFLICT_MEMORY_MS = 5_000;
 
 /** Pods on one Northbound database, with the allocation state of this agent (reservations in flight). */
@@ -55,8 +67,12 @@ export class PodNetworking {
   private readonly recentlyTaken = new Map<Uuid, Map<bigint, number>>();
   private readonly addressingCache = new WeakMap<ReadonlyMap<string, string>, NodeAddressing>();
   private readonly offsetCache = new WeakMap<LogicalSwitchPort, { addressing: NodeAddressing; offsets: bigint[] }>();
+  private readonly usedBySwitch = new Map<Uuid, { addressing: NodeAddressing; ports: readonly Uuid[]; used: Map<bigint, number> }>();
 
-  constructor(readonly db: Northbound, readonly options: { readonly attempts?: number } = {}) {}
+  private queue: Pending[] = [];
+  private flushScheduled = false;
+
+  constructor(readonly db: Northbound, readonly options: PodNetworkingOptions = {}) {}
 
   private addressing(ls: LogicalSwitch): NodeAddressing {
     let a = this.addressingCache.get(ls.other_config);
@@ -79,16 +95,39 @@ export class PodNetworking {
     return offsets;
   }
 
-  private inUse(ls: LogicalSwitch, addressing: NodeAddressing): Set<bigint> {
-    const used = new Set<bigint>();
-    for (const u of ls.ports) {
-      const lsp = this.db.get('Logical_Switch_Port', u);
-      if (lsp) for (const o of this.portOffsets(lsp, addressing)) used.add(o);
+  /**
+   * Offsets in use on a switch. Kept per switch and brought up to date from the ports added since the last call
+   * (rebuilt when ports went away), so a call costs O(ports added). A stale entry can only make an offset look
+   * free; the transaction's `wait` then refuses it and the retry sees the truth.
+   */
+  private inUse(ls: LogicalSwitch, addressing: NodeAddressing): OffsetSet {
+    let cache = this.usedBySwitch.get(ls._uuid);
+    if (!cache || cache.addressing !== addressing) {
+      cache = { addressing, ports: [], used: new Map() };
+      this.usedBySwitch.set(ls._uuid, cache);
     }
+    if (cache.ports !== ls.ports) {
+      // The view keeps set order (kept elements, then added ones): when the element at the old last index is
+      // unchanged nothing went away and only the tail is new; otherwise rebuild.
+      const n = cache.ports.length;
+      const appendedOnly = ls.ports.length >= n && (n === 0 || ls.ports[n - 1] === cache.ports[n - 1]);
+      if (!appendedOnly) {
+        this.usedBySwitch.delete(ls._uuid);
+        return this.inUse(ls, addressing);
+      }
+      for (let i = n; i < ls.ports.length; i++) {
+        const u = ls.ports[i];
+        const lsp = this.db.get('Logical_Switch_Port', u);
+        const offsets = lsp ? this.portOffsets(lsp, addressing) : [];
+        for (const o of offsets) cache.used.set(o, (cache.used.get(o) ?? 0) + 1);
+      }
+      cache.ports = ls.ports;
+    }
+    const used = cache.used;
     const now = Date.now();
     const taken = this.recentlyTaken.get(ls._uuid);
-    if (taken) for (const [o, until] of taken) { if (until < now) taken.delete(o); else used.add(o); }
-    return used;
+    if (taken) for (const [o, until] of taken) if (until < now) taken.delete(o);
+    return { has: (o: bigint) => used.has(o) || taken?.has(o) === true };
   }
 
   /** The pod's addresses when the existing port's addresses are one complete offset of the node's subnets. */
@@ -110,59 +149,117 @@ export class PodNetworking {
     };
   }
 
+  /** Appends the pod's desired state to `tx`; the returned offset is reserved until `release`. */
+  private plan(pod: PodOptions, tx: TransactionBuilder, inUseBySwitch: Map<Uuid, OffsetSet>): Plan {
+    const ls = this.db.byName('Logical_Switch', nodeSwitchName(pod.node));
+    if (!ls) throw new NodeNotFoundError(`node ${pod.node} has no logical switch (ensureNode first)`);
+    const addressing = this.addressing(ls);
+    const portName = podPortName(pod.namespace, pod.name);
+    const externalIds = new Map([['namespace', pod.namespace], ['pod', 'true']]);
+    const options = new Map([['requested-chassis', pod.node]]);
+    const existing = this.db.byName('Logical_Switch_Port', portName);
+    const ifaceIdVer = pod.uid ?? existing?.options.get('iface-id-ver');
+    if (ifaceIdVer !== undefined) options.set('iface-id-ver', ifaceIdVer);
+    let addresses: PodAddresses | undefined;
+    if (existing && ls.ports.includes(existing._uuid)) addresses = this.existingAddresses(existing, addressing);
+    if (existing && addresses) {
+      tx.updateChanged('Logical_Switch_Port', existing, { external_ids: externalIds, options, port_security: [addresses.lspAddress] });
+      return { ls: ls._uuid, result: this.result(pod, addressing, addresses), offset: undefined, waitIndex: -1 };
+    }
+    if (existing) {
+      // On another node's switch, or with addresses that do not fit this node: move it, with new addresses.
+      for (const s of this.db.rows('Logical_Switch')) if (s.ports.includes(existing._uuid)) tx.removeFromSet('Logical_Switch', s._uuid, 'ports', [existing._uuid]);
+    }
+    let reserved = this.reserved.get(ls._uuid);
+    if (!reserved) { reserved = new Set(); this.reserved.set(ls._uuid, reserved); }
+    let inUse = inUseBySwitch.get(ls._uuid);
+    if (!inUse) { inUse = this.inUse(ls, addressing); inUseBySwitch.set(ls._uuid, inUse); }
+    addresses = allocatePodAddresses(addressing, inUse, reserved);
+    reserved.add(addresses.offset);
+    const waitIndex = tx.operations.length;
+    tx.requireNone('Logical_Switch_Port', [['addresses', 'includes', [addresses.lspAddress]]]);
+    const port = tx.insert<LogicalSwitchPort>('Logical_Switch_Port', {
+      name: portName, addresses: [addresses.lspAddress], port_security: [addresses.lspAddress], external_ids: externalIds, options,
+    });
+    tx.addToSet('Logical_Switch', ls._uuid, 'ports', [port]);
+    return { ls: ls._uuid, result: this.result(pod, addressing, addresses), offset: addresses.offset, waitIndex };
+  }
+
+  private release(plan: Plan): void {
+    if (plan.offset !== undefined) this.reserved.get(plan.ls)?.delete(plan.offset);
+  }
+
+  /** Remembers an offset another agent holds (our view may not show it yet). */
+  private markTaken(plan: Plan): void {
+    if (plan.offset === undefined) return;
+    let taken = this.recentlyTaken.get(plan.ls);
+    if (!taken) { taken = new Map(); this.recentlyTaken.set(plan.ls, taken); }
+    taken.set(plan.offset, Date.now() + CONFLICT_MEMORY_MS);
+  }
+
   /**
    * Adds a pod's port (or brings an existing one to the desired state, keeping its addresses) and returns its
-   * network. One transaction; none when the port is already as desired.
+   * network. One transaction; none when the port is already as desired. With `coalesce`, calls made in the same
+   * turn of the event loop share one transaction (each pod still all-or-nothing; on a conflict every pod of the
+   * batch is retried on its own).
    */
-  async addPod(pod: PodOptions): Promise<PodNetwork> {
+  addPod(pod: PodOptions): Promise<PodNetwork> {
+    if (!this.options.coalesce) return this.addPodAlone(pod);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ pod, resolve, reject });
+      if (!this.flushScheduled) { this.flushScheduled = true; setImmediate(() => { this.flushScheduled = false; void this.flush(); }); }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue.splice(0, this.options.maxBatch ?? 256);
+    if (this.queue.length > 0 && !this.flushScheduled) { this.flushScheduled = true; setImmediate(() => { this.flushScheduled = false; void this.flush(); }); }
+    if (batch.length === 1) { this.addPodAlone(batch[0].pod).then(batch[0].resolve, batch[0].reject); return; }
+    const tx = new TransactionBuilder();
+    const plans: (Plan | undefined)[] = [];
+    const inUse = new Map<Uuid, OffsetSet>();
+    const names = new Set<string>();
+    const alone: Pending[] = [];
+    const grouped: Pending[] = [];
+    for (const p of batch) {
+      const name = podPortName(p.pod.namespace, p.pod.name);
+      if (names.has(name)) { alone.push(p); continue; } // the same pod twice: the second goes after
+      names.add(name);
+      try { plans.push(this.plan(p.pod, tx, inUse)); grouped.push(p); } catch (err) { p.reject(err); }
+    }
+    try {
+      if (!tx.isEmpty) await this.db.transact(tx.operations);
+      grouped.forEach((p, i) => p.resolve((plans[i] as Plan).result));
+    } catch (err) {
+      if (!isConflict(err)) { for (const p of grouped) p.reject(err); } else {
+        const failed = (err as { index?: number }).index;
+        for (const plan of plans) if (plan && plan.waitIndex === failed) this.markTaken(plan);
+        for (const plan of plans) if (plan) this.release(plan);
+        plans.length = 0;
+        for (const p of grouped) this.addPodAlone(p.pod).then(p.resolve, p.reject);
+      }
+    } finally {
+      for (const plan of plans) if (plan) this.release(plan);
+    }
+    for (const p of alone) this.addPod(p.pod).then(p.resolve, p.reject);
+  }
+
+  private async addPodAlone(pod: PodOptions): Promise<PodNetwork> {
     const attempts = this.options.attempts ?? 50;
     for (let attempt = 1; ; attempt++) {
-      const ls = this.db.byName('Logical_Switch', nodeSwitchName(pod.node));
-      if (!ls) throw new NodeNotFoundError(`node ${pod.node} has no logical switch (ensureNode first)`);
-      const addressing = this.addressing(ls);
-      const portName = podPortName(pod.namespace, pod.name);
-      const externalIds = new Map([['namespace', pod.namespace], ['pod', 'true']]);
-      const options = new Map([['requested-chassis', pod.node]]);
-      const existing = this.db.byName('Logical_Switch_Port', portName);
-      const ifaceIdVer = pod.uid ?? existing?.options.get('iface-id-ver');
-      if (ifaceIdVer !== undefined) options.set('iface-id-ver', ifaceIdVer);
       const tx = new TransactionBuilder();
-      let addresses: PodAddresses | undefined;
-      let reservedOffset: bigint | undefined;
-      if (existing && ls.ports.includes(existing._uuid)) addresses = this.existingAddresses(existing, addressing);
-      if (existing && addresses) {
-        tx.updateChanged('Logical_Switch_Port', existing, { external_ids: externalIds, options, port_security: [addresses.lspAddress] });
-      } else {
-        if (existing) {
-          // On another node's switch, or with addresses that do not fit this node: move it, with new addresses.
-          for (const s of this.db.rows('Logical_Switch')) if (s.ports.includes(existing._uuid)) tx.removeFromSet('Logical_Switch', s._uuid, 'ports', [existing._uuid]);
-        }
-        let reserved = this.reserved.get(ls._uuid);
-        if (!reserved) { reserved = new Set(); this.reserved.set(ls._uuid, reserved); }
-        addresses = allocatePodAddresses(addressing, this.inUse(ls, addressing), reserved);
-        reservedOffset = addresses.offset;
-        reserved.add(reservedOffset);
-        tx.requireNone('Logical_Switch_Port', [['addresses', 'includes', [addresses.lspAddress]]]);
-        const port = tx.insert<LogicalSwitchPort>('Logical_Switch_Port', {
-          name: portName, addresses: [addresses.lspAddress], port_security: [addresses.lspAddress], external_ids: externalIds, options,
-        });
-        tx.addToSet('Logical_Switch', ls._uuid, 'ports', [port]);
-      }
-      if (tx.isEmpty) return this.result(pod, addressing, addresses);
+      const plan = this.plan(pod, tx, new Map());
+      if (tx.isEmpty) return plan.result;
       try {
         await this.db.transact(tx.operations);
-        return this.result(pod, addressing, addresses);
+        return plan.result;
       } catch (err) {
         if (!isConflict(err)) throw err;
-        if (reservedOffset !== undefined) {
-          let taken = this.recentlyTaken.get(ls._uuid);
-          if (!taken) { taken = new Map(); this.recentlyTaken.set(ls._uuid, taken); }
-          taken.set(reservedOffset, Date.now() + CONFLICT_MEMORY_MS);
-        }
-        if (attempt >= attempts) throw new ConflictRetriesExhaustedError(`addPod ${portName}: gave up after ${attempt} conflicts`, { cause: err });
+        this.markTaken(plan);
+        if (attempt >= attempts) throw new ConflictRetriesExhaustedError(`addPod ${plan.result.portName}: gave up after ${attempt} conflicts`, { cause: err });
         await pause(Math.min(20, attempt));
       } finally {
-        if (reservedOffset !== undefined) this.reserved.get(ls._uuid)?.delete(reservedOffset);
+        this.release(plan);
       }
     }
   }

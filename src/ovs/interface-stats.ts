@@ -99,8 +99,8 @@ export async function selectInterfaceStats(db: NodeDatabase, ifaceIds?: readonly
 }
 
 interface MonitorEvents {
-  /** Rows inserted or changed by one update from the server (deleted rows are not included). */
-  update: [rows: InterfaceStatsRow[]];
+  /** Rows inserted or changed, and rows deleted, by one update from the server. */
+  update: [rows: InterfaceStatsRow[], deleted: InterfaceStatsRow[]];
   /** The monitor ended (connection closed or monitor canceled); rows stay as they last were. */
   end: [];
 }
@@ -119,10 +119,11 @@ export class InterfaceStatsMonitor extends EventEmitter<MonitorEvents> {
     const types = new Map<string, ColumnType>();
     for (const c of STATS_COLUMNS) types.set(c, table.columns.get(c)!.type);
     this.#types = types;
-    this.#apply(monitor.initial.get('Interface'));
+    this.#apply(monitor.initial.get('Interface'), []);
     monitor.on('update', (updates) => {
-      const changed = this.#apply(updates.get('Interface'));
-      if (changed.length > 0) this.emit('update', changed);
+      const deleted: InterfaceStatsRow[] = [];
+      const changed = this.#apply(updates.get('Interface'), deleted);
+      if (changed.length > 0 || deleted.length > 0) this.emit('update', changed, deleted);
     });
     monitor.on('canceled', () => this.#end());
   }
@@ -152,11 +153,15 @@ export class InterfaceStatsMonitor extends EventEmitter<MonitorEvents> {
     return type.kind === 'map' ? new Map() : type.kind === 'set' ? [] : undefined;
   }
 
-  #apply(updates: Map<Uuid, RowUpdate2> | undefined): InterfaceStatsRow[] {
+  #apply(updates: Map<Uuid, RowUpdate2> | undefined, deleted: InterfaceStatsRow[]): InterfaceStatsRow[] {
     const changed: InterfaceStatsRow[] = [];
     if (!updates) return changed;
     for (const [uuid, u] of updates) {
-      if (u.type === 'delete') { this.#rows.delete(uuid); continue; }
+      if (u.type === 'delete') {
+        const old = this.#rows.get(uuid);
+        if (old) { this.#rows.delete(uuid); deleted.push(old); }
+        continue;
+      }
       const next: Record<string, unknown> = {};
       if (u.type === 'initial' || u.type === 'insert') {
         // update2 rows leave out columns that hold their default value.
@@ -197,15 +202,24 @@ export class InterfaceStatsMonitor extends EventEmitter<MonitorEvents> {
   }
 
   /** Resolves with the first row (now or after an update) for which `test` holds; rejects after `timeoutMs`. */
-  waitFor(test: (row: InterfaceStatsRow) => boolean, timeoutMs = 10_000): Promise<InterfaceStatsRow> {
-    for (const r of this.#rows.values()) if (test(r)) return Promise.resolve(r);
+  async waitFor(test: (row: InterfaceStatsRow) => boolean, timeoutMs = 10_000): Promise<InterfaceStatsRow> {
+    let hit: InterfaceStatsRow | undefined;
+    await this.until(() => {
+      for (const r of this.#rows.values()) if (test(r)) { hit = r; return true; }
+      return false;
+    }, timeoutMs);
+    return hit!;
+  }
+
+  /** Resolves once `check()` holds, checked now and after every update; rejects after `timeoutMs`. */
+  until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+    if (check()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const onUpdate = (rows: InterfaceStatsRow[]) => {
-        const hit = rows.find(test);
-        if (hit) { cleanup(); resolve(hit); }
+      const onUpdate = () => {
+        if (check()) { cleanup(); resolve(); }
       };
       const onEnd = () => { cleanup(); reject(new Error('the Interface monitor ended')); };
-      const timer = setTimeout(() => { cleanup(); reject(new Error(`no Interface row matched within ${timeoutMs} ms`)); }, timeoutMs);
+      const timer = setTimeout(() => { cleanup(); reject(new Error(`the Interface rows did not get there within ${timeoutMs} ms`)); }, timeoutMs);
       const cleanup = () => { clearTimeout(timer); this.off('update', onUpdate); this.off('end', onEnd); };
       this.on('update', onUpdate);
       this.once('end', onEnd);

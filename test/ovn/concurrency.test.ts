@@ -1,5 +1,5 @@
 // Two agents (two connections, two views) adding 1,000 pods on one node at once, each with many transactions in
-// flight, with 200 pods requested by both: no address is handed out twice and every port exists exactly once.
+// flight (agent B coalescing its calls into shared transactions), with 200 pods requested by both: no address is handed out twice and every port exists exactly once.
 import test from 'ava';
 import { startLab } from '../../src/lab/index.js';
 import { OvsdbClient } from '../../src/ovsdb/client.js';
@@ -22,7 +22,7 @@ test('1,000 pods from two concurrent agents on one node: no duplicate address, e
   await ensureNode(dbA, { name: 'node1', subnets: ['10.128.0.0/22', 'fd00:128::/64'] });
   await ensureNode(dbB, { name: 'node1', subnets: ['10.128.0.0/22', 'fd00:128::/64'] });
   const agentA = new PodNetworking(dbA);
-  const agentB = new PodNetworking(dbB);
+  const agentB = new PodNetworking(dbB, { coalesce: true }); // group commit: calls of one turn share a transaction
   let transactionsA = 0; let transactionsB = 0;
   dbA.onTransact = () => { transactionsA++; };
   dbB.onTransact = () => { transactionsB++; };
