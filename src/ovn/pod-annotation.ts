@@ -7,7 +7,7 @@ export const DEFAULT_NETWORK = 'default';
 
 export interface PodRoute { readonly dest: string; readonly nextHop: string }
 
-export interface PodNetwork {
+export interface PodNetworkEntry {
   /** "10.244.1.5/24", "fd00:10:244:1::5/64" */
   ip_addresses: string[];
   mac_address: string;
@@ -19,7 +19,7 @@ export interface PodNetwork {
 }
 
 /** The annotation's value, decoded: network name -> pod network. */
-export type PodNetworksAnnotation = Record<string, PodNetwork>;
+export type PodNetworksAnnotation = Record<string, PodNetworkEntry>;
 
 export interface PodNetworkInput {
   /** Address/prefix-length strings in family order. */
@@ -32,7 +32,7 @@ export interface PodNetworkInput {
 /** Builds the annotation object for the default network. */
 export function podNetworksAnnotation(input: PodNetworkInput): PodNetworksAnnotation {
   // Field order as ovn-kubernetes marshals it.
-  const network = { ip_addresses: [...input.ipAddresses], mac_address: input.mac } as PodNetwork;
+  const network = { ip_addresses: [...input.ipAddresses], mac_address: input.mac } as PodNetworkEntry;
   if (input.gateways.length > 0) network.gateway_ips = [...input.gateways];
   if (input.routes && input.routes.length > 0) network.routes = input.routes.map((r) => ({ dest: r.dest, nextHop: r.nextHop }));
   if (input.ipAddresses.length === 1) {
