@@ -181,9 +181,9 @@ export class SchemaSkewFilter {
     if (missing.length > 0) throw new SchemaSkewError(this.skew.database, this.skew.serverVersion, missing, what);
   }
 
-  /** Records a drop once (the same item dropped by every retry of a transaction is reported once). */
+  /** Records a drop once per table/column (per value for refused enum values), however often it is met. */
   private drop(item: DroppedItem): void {
-    const key = `${item.table}.${item.column ?? ''}.${item.reason}.${String(item.value)}`;
+    const key = `${item.table}.${item.column ?? ''}.${item.reason}${item.reason === 'enum-value' ? `.${String(item.value)}` : ''}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.dropped.push(item);
