@@ -60,3 +60,9 @@ export { ensureNetworkPolicy, deleteNetworkPolicy } from './ovn/network-policy.j
 export type { NetworkPolicyOptions, PolicyRule } from './ovn/network-policy.js';
 export { openSouthbound, SouthboundReader, PortBindingNotFoundError } from './ovn/southbound.js';
 export type { Southbound, ChassisInfo, TunnelPath } from './ovn/southbound.js';
+export { compareSchemas, describeSchemaSkew, SchemaSkewFilter, SchemaSkewError } from './models/schema-skew.js';
+export type { SchemaSkew, SkewColumn, SkewEnumValues, SkewTypeMismatch, DroppedItem } from './models/schema-skew.js';
+export { configureNode, configureNodeAt, nodeExternalIds, formatBridgeMappings, ENCAP_TYPES, ensureBridge, INTEGRATION_BRIDGE, bindPod, unbindPod, podInterfaceNames, waitForOfport, BINDING_KEYS, linuxHostVethName, InterfaceStatsMonitor, interfaceCounters, podInterfaceStats, criPodStats, selectInterfaceStats, NodeConfigError, nodeDatabaseOf } from './ovs/index.js';
+export type { NodeSettings, EncapType, ConfigureNodeOptions, ConfigureNodeResult, BridgeOptions, BridgeResult, PodBindingSpec, PodBinding, PodUnbindSpec, PodUnbinding, NodePlatform, WindowsHostOptions, InterfaceStatsRow, InterfaceCountersView, CriPodIdentity, NodeDatabase, ReplicatedDatabase, NodeConfigErrorCode } from './ovs/index.js';
+export { windowsPodNames, windowsBindCommands, windowsUnbindCommands, windowsScript, WindowsNameError, HYPERV_PORT_NAME_MAX } from './ovs/windows.js';
+export type { WindowsPodNames, WindowsCommand, WindowsBindOptions, WindowsUnbindOptions } from './ovs/windows.js';

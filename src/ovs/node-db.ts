@@ -15,6 +15,32 @@ export interface NodeDatabase {
   schema(db: string): Promise<DatabaseSchema>;
 }
 
+/** The part of the replicated OvsdbDatabase (src/ovsdb/database.ts) that nodeDatabaseOf() needs. */
+export interface ReplicatedDatabase {
+  readonly database: string;
+  readonly synced: Promise<void>;
+  readonly schema: DatabaseSchema | undefined;
+  transact<const Ops extends readonly OperationBase<unknown>[]>(operations: Ops): Promise<Results<Ops>>;
+}
+
+/**
+ * The node API over a replicated OvsdbDatabase of Open_vSwitch: its connection (reconnecting, leader-aware)
+ * carries the node API's transactions, and its replica's Interface rows feed the statistics functions.
+ */
+export function nodeDatabaseOf(db: ReplicatedDatabase): NodeDatabase {
+  return {
+    async schema(name) {
+      if (name !== db.database) throw new NodeConfigError('bad-option', name, `this OvsdbDatabase replicates ${db.database}, not ${name}`);
+      await db.synced;
+      return db.schema as DatabaseSchema;
+    },
+    transact(name, operations) {
+      if (name !== db.database) return Promise.reject(new NodeConfigError('bad-option', name, `this OvsdbDatabase replicates ${db.database}, not ${name}`));
+      return db.transact(operations);
+    },
+  };
+}
+
 /** A node setting or pod binding argument that cannot be used; `code` says which. */
 export class NodeConfigError extends Error {
   readonly code: NodeConfigErrorCode;

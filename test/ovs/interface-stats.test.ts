@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
 import { OvsdbClient } from '../../src/ovsdb/client.js';
+import { OvsdbDatabase } from '../../src/ovsdb/database.js';
+import type { VSwitchTables } from '../../src/models/open-vswitch.js';
+import { nodeDatabaseOf } from '../../src/ovs/node-db.js';
 import { InterfaceStatsMonitor, criPodStats, podInterfaceStats, selectInterfaceStats } from '../../src/ovs/interface-stats.js';
 import { bindPod } from '../../src/ovs/pod-binding.js';
 import { CriStatsError, decodePodSandboxStats, encodePodSandboxStats } from '../../src/stats/cri.js';
@@ -101,4 +104,36 @@ test('drops and errors map to their CRI fields (kernel-style counters)', (t) => 
     { name: 'a1b2c3d4e5f6a7b', rxBytes: 20n, rxErrors: 4n, txBytes: 10n, txErrors: 3n });
   t.deepEqual(criPodStats([row], { ...pod, platform: 'windows' }, { timestamp: 1n }).windows?.network?.defaultInterface,
     { name: 'a1b2c3d4e5f6a7b', rxBytes: 20n, rxPacketsDropped: 2n, txBytes: 10n, txPacketsDropped: 1n });
+});
+
+test('the replica (OvsdbDatabase) carries the node API and its Interface rows feed the statistics', async (t) => {
+  const db = OvsdbDatabase.connect<VSwitchTables>({
+    remotes: lab.ovs.unix, database: 'Open_vSwitch',
+    tables: { Interface: { columns: ['name', 'external_ids', 'statistics', 'ofport'] } },
+  });
+  t.teardown(() => db.close());
+  await db.synced;
+  const b = await bindPod(nodeDatabaseOf(db), {
+    namespace: 'kube-system', pod: 'dns-1', sandbox: 'beefbeefbeefbeefbeef', mac: '0a:58:0a:f4:01:0a', ipAddresses: ['10.244.1.10/24'],
+    interfaceType: 'dummy', waitForOfportMs: 10_000,
+  });
+  const frame = arpFrame('0a:58:0a:f4:01:0a');
+  await runCommand('ovs-appctl', ['-t', join(lab.dir, 'vswitchd.ctl'), 'netdev-dummy/receive', b.interfaceName, frame]);
+  const interfaces = db.table('Interface');
+  // Counters arrive with vswitchd's next statistics write, as a replica change.
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if ((podInterfaceStats(interfaces, 'kube-system', 'dns-1')[0]?.rxPackets ?? 0n) < 1n) return;
+      db.off('change', check); clearTimeout(timer); resolve();
+    };
+    const timer = setTimeout(() => { db.off('change', check); reject(new Error('no statistics within 15 s')); }, 15_000);
+    db.on('change', check);
+    check();
+  });
+  const [view] = podInterfaceStats(interfaces, 'kube-system', 'dns-1');
+  t.is(view?.interfaceName, b.interfaceName);
+  t.is(view?.rxPackets, 1n);
+  t.is(view?.rxBytes, 60n);
+  t.is(criPodStats(interfaces, { namespace: 'kube-system', name: 'dns-1', uid: 'u', sandboxId: 's', platform: 'linux' }, { timestamp: 1n })
+    .linux?.network?.defaultInterface?.txBytes, 60n);
 });
