@@ -56,7 +56,7 @@ export class NodeConfigError extends Error {
 export type NodeConfigErrorCode =
   | 'bad-system-id' | 'bad-hostname' | 'bad-remote' | 'bad-encap-type' | 'bad-encap-ip' | 'bad-bridge-mappings'
   | 'bad-datapath-type' | 'bad-bridge-name' | 'bad-interface-name' | 'bad-mac' | 'bad-ip' | 'bad-sandbox'
-  | 'bad-mtu' | 'bad-option' | 'port-conflict' | 'no-bridge' | 'gave-up';
+  | 'bad-mtu' | 'bad-option' | 'port-conflict' | 'no-bridge' | 'no-ofport' | 'gave-up';
 
 const skews = new WeakMap<DatabaseSchema, SchemaSkew>();
 

@@ -297,7 +297,7 @@ export async function waitForOfport(db: NodeDatabase, iface: Uuid, name: string,
     if (!(err instanceof OvsdbTimedOutError)) throw err;
     const [sel] = await db.transact(OPEN_VSWITCH, [select<Interface, 'ofport' | 'error'>('Interface', [['_uuid', '==', iface]], ['ofport', 'error'])]);
     const row = sel.rows[0];
-    throw new NodeConfigError('bad-interface-name', name,
+    throw new NodeConfigError('no-ofport', name,
       `interface ${name} got no OpenFlow port within ${timeoutMs} ms (ofport ${row?.ofport ?? 'unset'}${row?.error ? `, error: ${row.error}` : ''})`);
   }
 }

@@ -172,6 +172,27 @@ test.serial('a port of the pod\'s name on another bridge is a conflict, not a ta
   await lab.vsctl('del-br', 'br-other');
 });
 
+test.serial('two agents binding the same pod at once end with one Port and one Interface', async (t) => {
+  const second = await OvsdbClient.connect(lab.ovs.unix);
+  t.teardown(() => second.close());
+  const before = await snapshot();
+  const results = await Promise.all([bindPod(client, linuxPod()), bindPod(second, linuxPod()), bindPod(client, linuxPod()), bindPod(second, linuxPod())]);
+  t.is(results.filter((r) => r.created).length, 1, 'exactly one call created the rows; the others found them');
+  t.is(new Set(results.map((r) => r.portUuid)).size, 1);
+  const after = await snapshot();
+  t.is(after.ports.length, before.ports.length + 1);
+  t.is(after.ifaces.length, before.ifaces.length + 1);
+  t.true((await unbindPod(second, { namespace: 'default', pod: 'web-0', sandbox: SANDBOX })).removed);
+  t.deepEqual(await snapshot(), before);
+});
+
+test.serial('an interface vswitchd cannot open is reported with its error', async (t) => {
+  const e = await t.throwsAsync(bindPod(client, linuxPod({ interfaceType: 'no-such-type', waitForOfportMs: 300 })), { instanceOf: NodeConfigError });
+  t.is(e?.code, 'no-ofport');
+  t.regex(e?.message ?? '', /got no OpenFlow port within 300 ms/);
+  await unbindPod(client, { namespace: 'default', pod: 'web-0', sandbox: SANDBOX });
+});
+
 test('arguments are validated before anything is sent', async (t) => {
   const r = recording(client);
   const code = async (p: Partial<PodBindingSpec>) => (await t.throwsAsync(bindPod(r.db, linuxPod(p)), { instanceOf: NodeConfigError }))?.code;
