@@ -1,0 +1,172 @@
+// `ovn-overlay repl` against a real lab, typed into as a user would (piped stdin: the REPL runs one line at a
+// time, in order), plus the REPL's completion driven in-process through its `complete` function.
+import test from 'ava';
+import { PassThrough } from 'node:stream';
+import { startLab, type Lab } from '../../src/lab/index.js';
+import { connectDatabases, type Databases } from '../../src/cli/connect.js';
+import { startRepl } from '../../src/cli/repl.js';
+import { CliProcess, runCli } from './helpers.js';
+
+let lab: Lab;
+test.before(async () => {
+  lab = await startLab({ tls: true });
+});
+test.after.always(async () => {
+  await lab?.stop();
+});
+
+async function openRepl(extra: readonly string[] = []): Promise<CliProcess> {
+  const p = new CliProcess(['repl', '--db', `${lab.nb.tcp},${lab.sb.tcp},${lab.ovs.unix}`, ...extra]);
+  await p.waitFor(/ovn> /);
+  return p;
+}
+
+async function closeRepl(t: { is: (a: unknown, b: unknown) => void }, p: CliProcess): Promise<void> {
+  p.write('.exit\n');
+  t.is(await p.exited, 0);
+}
+
+test('.tables lists every connected database with row counts', async (t) => {
+  const p = await openRepl();
+  t.regex(p.output, /nb\s+OVN_Northbound at tcp:127\.0\.0\.1:\d+/);
+  t.regex(p.output, /ovs\s+Open_vSwitch at unix:/);
+  const out = await p.type('.tables');
+  t.regex(out, /OVN_Northbound \(nb\) at tcp:/);
+  t.regex(out, /OVN_Southbound \(sb\) at tcp:/);
+  t.regex(out, /Open_vSwitch \(ovs\) at unix:/);
+  t.regex(out, /NB_Global\(1\)/);
+  t.regex(out, /Logical_Switch_Port\(\d+\)/);
+  t.regex(out, /Open_vSwitch\(1\)/);
+  await closeRepl(t, p);
+});
+
+test('.show lists a switch and its port created with the real ovn-nbctl; .dump prints the table', async (t) => {
+  await lab.nbctl('ls-add', 'show-sw');
+  await lab.nbctl('lsp-add', 'show-sw', 'default_pod-x', '--', 'lsp-set-addresses', 'default_pod-x', '0a:58:0a:f4:00:09 10.244.0.9');
+  const p = await openRepl();
+  const show = await p.type('.show nb');
+  t.regex(show, /^switch [0-9a-f-]{36} \(show-sw\)\n {4}port default_pod-x\n {8}addresses: \["0a:58:0a:f4:00:09 10\.244\.0\.9"\]/m);
+  // ovn-northd bound a datapath for it in SB: .show sb lists it with its tunnel key and port
+  await lab.nbctl('--wait=sb', 'sync');
+  t.regex(await p.type('.show sb'), /^ {4}\d+ show-sw: ports \d+=default_pod-x/m);
+  t.regex(await p.type('.show ovs'), /Bridge br-int|^[0-9a-f-]{36}$/m);
+
+  const dump = await p.type('.dump Logical_Switch');
+  const lines = dump.trim().split('\n');
+  t.regex(lines[0], /^_uuid\s+name\s+acls\s+.*other_config\s+ports/);
+  t.regex(lines[1], /^-{36}  -+/);
+  t.true(lines.some((l) => /^[0-9a-f-]{36}\s+show-sw\s+\[\]/.test(l)));
+  t.regex(dump, /\(\d+ rows?\)\s*$/);
+  t.regex(await p.type('.dump nb Connection'), /Connection: no rows/);
+  t.regex(await p.type('.dump Connection'), /Error: "Connection" is in OVN_Northbound and OVN_Southbound: say which/);
+  t.regex(await p.type('.dump No_Such_Table'), /Error: no table "No_Such_Table"/);
+  await closeRepl(t, p);
+});
+
+test('a transaction typed at the prompt (top-level await) is seen by ovn-nbctl; rows print as tables with readable values', async (t) => {
+  const p = await openRepl();
+  const out = await p.type(`await nb.transact(insert('Logical_Switch', { name: 'typed-sw', other_config: new Map([['subnet', '10.9.0.0/24']]), external_ids: { owner: 'repl' } }, { uuidName: 'ls' }), comment('from the REPL test'))`);
+  t.regex(out, /uuid\s*\n-+\s*\n[0-9a-f-]{36}/);
+  t.regex(await lab.nbctl('--bare', '--columns=other_config', 'find', 'Logical_Switch', 'name=typed-sw'), /subnet=.?10\.9\.0\.0\/24/);
+  const rows = await p.type(`await nb.select('Logical_Switch', { name: 'typed-sw' }, ['name', 'other_config', 'external_ids'])`);
+  t.regex(rows, /name\s+external_ids\s+other_config\s*\n-+\s+-+\s+-+\s*\ntyped-sw\s+\{owner=repl\}\s+\{subnet="?10\.9\.0\.0\/24"?\}\s*\n\(1 row\)/);
+  // bigint values print as plain digits, one row prints vertically
+  const record = await p.type(`await sb.get('SB_Global', (await sb.list('SB_Global'))[0]._uuid)`);
+  t.regex(record, /^nb_cfg\s+: \d+$/m);
+  t.regex(await p.type('typeof (await nb.list("NB_Global"))[0].nb_cfg'), /'bigint'/);
+  // ovn-nbctl's changes are visible to the next read
+  await lab.nbctl('ls-add', 'typed-sw2');
+  t.regex(await p.type(`(await nb.list('Logical_Switch')).map((r) => r.name).sort().join(' ')`), /typed-sw typed-sw2/);
+  await closeRepl(t, p);
+});
+
+test('errors are one line and never end the session', async (t) => {
+  const p = await openRepl();
+  const bad = await p.type(`await nb.insert('Logical_Switch', { nmae: 'x' })`);
+  t.regex(bad, /^Uncaught OvsdbValidationError: Logical_Switch\.nmae: table Logical_Switch has no column "nmae"/m);
+  t.is(bad.trim().split('\n').length, 1);
+  const refused = await p.type(`await nb.transact(insert('Address_Set', { name: 'dup' }), insert('Address_Set', { name: 'dup' }))`);
+  t.regex(refused, /^Uncaught OvsdbConstraintViolationError: .*dup/m);
+  t.regex(await p.type('throw new Error("plain")'), /^Uncaught plain|^Uncaught Error: plain/m);
+  t.regex(await p.type('this is not javascript'), /SyntaxError/);
+  await p.type(`void Promise.reject(new Error('nobody awaits me'))`);
+  await p.type(`nb.list('Nope').catch(() => undefined)`);
+  // still alive and connected
+  t.regex(await p.type('(await nb.list("NB_Global")).length'), /^1$/m);
+  t.is(p.child.exitCode, null);
+  await closeRepl(t, p);
+});
+
+test('piped input ends the REPL at end of input, in order, with exit code 0', async (t) => {
+  const r = await runCli(['repl', '--db', lab.nb.unix], {
+    input: `await new Promise((r) => setTimeout(r, 300)); 'first'\n'second'\n.show nb\n`,
+  });
+  t.is(r.code, 0, r.stderr);
+  t.true(r.stdout.indexOf('first') < r.stdout.indexOf('second'));
+  t.regex(r.stdout, /switch [0-9a-f-]{36} \(show-sw\)/);
+});
+
+test('ssl: remotes with --ca/--cert/--key', async (t) => {
+  const tls = lab.tls!;
+  const r = await runCli(['repl', '--db', lab.nb.ssl!, '--ca', tls.caCert, '--cert', tls.clientCert, '--key', tls.clientKey], { input: '.dump NB_Global\n' });
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /nb\s+OVN_Northbound at ssl:127\.0\.0\.1/);
+  t.regex(r.stdout, /\(1 row\)/);
+  const untrusted = await runCli(['repl', '--db', lab.nb.ssl!, '--ca', tls.otherCaCert, '--cert', tls.otherClientCert, '--key', tls.otherClientKey]);
+  t.is(untrusted.code, 1);
+  t.regex(untrusted.stderr, /^ovn-overlay: cannot connect to ssl:127\.0\.0\.1:\d+: .+\n$/);
+});
+
+test('bad remote, unreachable server and missing --db: one line, non-zero exit', async (t) => {
+  const bad = await runCli(['repl', '--db', 'tcp:127.0.0.1']);
+  t.is(bad.code, 1);
+  const unreachable = await runCli(['repl', '--db', 'tcp:127.0.0.1:1']);
+  t.is(unreachable.code, 1);
+  t.is(unreachable.stderr, 'ovn-overlay: cannot connect to tcp:127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1\n');
+  const syntax = await runCli(['repl', '--db', 'http://x']);
+  t.is(syntax.code, 1);
+  t.regex(syntax.stderr, /^ovn-overlay: invalid OVSDB remote "http:\/\/x": unknown connection method "http:"\n$/);
+  const missing = await runCli(['repl'], { env: { OVN_OVERLAY_DB: '' } });
+  t.is(missing.code, 2);
+  t.regex(missing.stderr, /^ovn-overlay: repl: --db .* is required/);
+  const debug = await runCli(['repl', '--db', 'tcp:127.0.0.1:1', '--debug']);
+  t.regex(debug.stderr, /\n\s+at /);
+  // one unreachable remote among working ones is a warning
+  const partial = await runCli(['repl', '--db', `tcp:127.0.0.1:1,${lab.nb.unix}`], { input: '' });
+  t.is(partial.code, 0);
+  t.regex(partial.stderr, /warning: cannot connect to tcp:127\.0\.0\.1:1/);
+});
+
+test('tab completion: tables, columns, dot-command arguments and handle methods', async (t) => {
+  let dbs: Databases | undefined;
+  try {
+    dbs = await connectDatabases(`${lab.nb.unix},${lab.sb.unix},${lab.ovs.unix}`);
+    const input = new PassThrough();
+    const output = new PassThrough();
+    output.resume();
+    const session = startRepl({ databases: dbs.byName, input, output, terminal: true, historyFile: false });
+    t.deepEqual(await session.complete(`nb.select('Logical_Switch_P`), [['Logical_Switch_Port'], 'Logical_Switch_P']);
+    t.deepEqual((await session.complete(`nb.list("Logical_R`))[0], ['Logical_Router', 'Logical_Router_Policy', 'Logical_Router_Port', 'Logical_Router_Static_Route']);
+    t.deepEqual((await session.complete(`sb.select('Port_B`))[0], ['Port_Binding']);
+    t.deepEqual((await session.complete(`ovs.list('Br`))[0], ['Bridge']);
+    t.deepEqual((await session.complete(`insert('Logical_Switch', { na`))[0], ['name']);
+    t.deepEqual((await session.complete(`nb.select('ACL', [['pri`))[0], ['priority']);
+    t.deepEqual((await session.complete(`nb.update('Logical_Switch_Port', { name: 'p' }, { addr`))[0], ['addresses']);
+    t.deepEqual(await session.complete('.dump Datapath_B'), [['Datapath_Binding'], 'Datapath_B']);
+    t.deepEqual((await session.complete('.dump ovs Int'))[0], ['Interface']);
+    t.deepEqual((await session.complete('.show '))[0], ['nb', 'ovs', 'sb']);
+    const methods = (await session.complete('nb.tr'))[0];
+    t.true(methods.includes('nb.transact'), methods.join(' '));
+    t.true((await session.complete('nb.'))[0].includes('nb.select'));
+    t.true((await session.complete('ins'))[0].includes('insert'));
+    // the same completion answers a Tab typed on the terminal
+    let shown = '';
+    output.on('data', (c: Buffer) => { shown += c.toString(); });
+    input.write(`nb.select('Logical_Switch_P\t`);
+    await new Promise((r) => setTimeout(r, 200));
+    t.regex(shown, /Logical_Switch_Port/);
+    session.server.close();
+  } finally {
+    await dbs?.close();
+  }
+});
