@@ -9,6 +9,7 @@ import * as codecs from '../../codecs/index.js';
 import { NamedUuid } from '../ovsdb/datum.js';
 import { comment, commit, del, insert, mutate, ops, select, update, wait } from '../ovsdb/operations.js';
 import { describeError, isErrorLike } from './cli-error.js';
+import { ClusterApi } from './cluster-api.js';
 import { SchemaCompleter, type CompleterResult } from './completion.js';
 import { DATABASE_ALIASES, type DbHandle } from './db-handle.js';
 import { LineFeeder } from './line-feeder.js';
@@ -102,6 +103,7 @@ export function startRepl(options: ReplOptions): ReplSession {
     insert, select, update, mutate, del, wait, commit, comment, ops,
     NamedUuid, named: (name: string) => new NamedUuid(name),
     codecs,
+    ...(options.databases.has('OVN_Northbound') ? { k8s: new ClusterApi(options.databases.get('OVN_Northbound')!) } : {}),
     ...options.context,
   };
   for (const [name, value] of Object.entries(context)) {
