@@ -3,7 +3,7 @@
 // No allocation; every read is bounds-checked (a short frame hashes what it has).
 
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_VLAN } from './ethernet.js';
-import { dataViewOf } from './views.js';
+import { readI32, readU16 } from './bytes.js';
 
 function avalanche(h: number): number {
   h ^= h >>> 16;
@@ -24,44 +24,39 @@ export function flowHash(buf: Uint8Array, off: number, len: number, seed = 0): n
     for (let i = off; i < end && i < buf.length; i++) h = Math.imul(h ^ buf[i], 0x01000193);
     return avalanche(h);
   }
-  const dv = dataViewOf(buf);
-  const base = buf.byteOffset;
   let p = off + 12;
-  let type = dv.getUint16(base + p);
+  let type = readU16(buf, p);
   p += 2;
   while ((type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ) && p + 4 <= end) {
-    type = dv.getUint16(base + p + 2);
+    type = readU16(buf, p + 2);
     p += 4;
   }
   if (type === ETHERTYPE_IPV4 && p + 20 <= end) {
-    const a = base + p;
-    const ihl = (dv.getUint8(a) & 0x0f) << 2;
-    const proto = dv.getUint8(a + 9);
-    let h = seed ^ dv.getUint32(a + 12);
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) ^ dv.getUint32(a + 16);
+    const ihl = (buf[p] & 0x0f) << 2;
+    const proto = buf[p + 9];
+    let h = seed ^ readI32(buf, p + 12);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) ^ readI32(buf, p + 16);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ proto;
     const l4 = p + ihl;
-    if ((dv.getUint16(a + 6) & 0x3fff) === 0 && ihl >= 20 && (proto === 6 || proto === 17 || proto === 132) && l4 + 4 <= end) {
-      h = Math.imul(h ^ (h >>> 16), 0x9e3779b1) ^ dv.getUint32(base + l4);
+    if ((readU16(buf, p + 6) & 0x3fff) === 0 && ihl >= 20 && (proto === 6 || proto === 17 || proto === 132) && l4 + 4 <= end) {
+      h = Math.imul(h ^ (h >>> 16), 0x9e3779b1) ^ readI32(buf, l4);
     }
     return avalanche(h);
   }
   if (type === ETHERTYPE_IPV6 && p + 40 <= end) {
-    const a = base + p;
     let h = seed ^ 6;
-    for (let i = 8; i < 40; i += 4) h = Math.imul(h ^ dv.getUint32(a + i), 0x9e3779b1) ^ (h >>> 15);
-    const nh = dv.getUint8(a + 6);
+    for (let i = p + 8; i < p + 40; i += 4) h = Math.imul(h ^ readI32(buf, i), 0x9e3779b1) ^ (h >>> 15);
+    const nh = buf[p + 6];
     h ^= nh;
     const l4 = p + 40;
-    if ((nh === 6 || nh === 17 || nh === 132) && l4 + 4 <= end) h = Math.imul(h ^ dv.getUint32(base + l4), 0x85ebca6b);
+    if ((nh === 6 || nh === 17 || nh === 132) && l4 + 4 <= end) h = Math.imul(h ^ readI32(buf, l4), 0x85ebca6b);
     return avalanche(h);
   }
   // L2 only: MAC addresses and ethertype
-  const a = base + off;
   let h = seed ^ 2;
-  h = Math.imul(h ^ dv.getUint32(a), 0x9e3779b1);
-  h = Math.imul(h ^ dv.getUint32(a + 4), 0x85ebca6b);
-  h = Math.imul(h ^ dv.getUint32(a + 8), 0xc2b2ae35);
+  h = Math.imul(h ^ readI32(buf, off), 0x9e3779b1);
+  h = Math.imul(h ^ readI32(buf, off + 4), 0x85ebca6b);
+  h = Math.imul(h ^ readI32(buf, off + 8), 0xc2b2ae35);
   return avalanche(h ^ type);
 }
 

@@ -11,7 +11,7 @@ import { IPPROTO_UDP } from './ipv4.js';
 import { OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, ovnGeneveOptionValue, OVN_MAX_DATAPATH } from './ovn-metadata.js';
 import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
 import { Reason } from './reason.js';
-import { dataViewOf } from './views.js';
+import { readI32, readU16, writeU32be } from './bytes.js';
 
 export const GENEVE_PORT = 6081;
 export const GENEVE_HEADER_LENGTH = 8;
@@ -98,7 +98,6 @@ export class GeneveEncoder {
     if ((vni >>> 0) !== vni || vni > 0xffffff) return Reason.KeyOutOfRange;
     const b = this.template.bytes; const o = this.vniOffset;
     b[o] = vni >>> 16; b[o + 1] = (vni >>> 8) & 0xff; b[o + 2] = vni & 0xff;
-    this.template.syncWords();
     return Reason.Ok;
   }
 
@@ -112,7 +111,6 @@ export class GeneveEncoder {
     b[o] = datapath >>> 16; b[o + 1] = (datapath >>> 8) & 0xff; b[o + 2] = datapath & 0xff;
     o = this.ovnDataOffset;
     b[o] = v >>> 24; b[o + 1] = (v >>> 16) & 0xff; b[o + 2] = (v >>> 8) & 0xff; b[o + 3] = v & 0xff;
-    this.template.syncWords();
     return Reason.Ok;
   }
 
@@ -146,10 +144,8 @@ export class GeneveEncoder {
     if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > MAX_IP_TOTAL) return Reason.FrameTooLarge;
     const h = hash < 0 ? flowHash(buf, innerOffset, innerLength) : hash;
     emitOuter(t, buf, start, innerLength, h);
-    const dv = dataViewOf(buf);
-    const a = buf.byteOffset + start;
-    dv.setUint32(a + this.vniOffset, (datapath << 8) >>> 0);
-    dv.setUint32(a + this.ovnDataOffset, v);
+    writeU32be(buf, start + this.vniOffset, datapath << 8);
+    writeU32be(buf, start + this.ovnDataOffset, v);
     if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
     return Reason.Ok;
   }
@@ -212,15 +208,14 @@ export class GeneveDecoder {
     out.optionCount = 0;
     out.ovn = false;
     if (p < 0 || end > buf.length || p + 8 > end) return Reason.Truncated;
-    const dv = dataViewOf(buf);
-    const base = buf.byteOffset;
-    const w0 = dv.getUint32(base + p);
-    if (w0 >>> 30 !== 0) return Reason.GeneveBadVersion;
-    const optLen = (w0 >>> 22) & 0xfc;
-    out.oam = (w0 & 0x800000) !== 0;
-    out.critical = (w0 & 0x400000) !== 0;
-    out.protocolType = w0 & 0xffff;
-    out.vni = dv.getUint32(base + p + 4) >>> 8;
+    const b0 = buf[p];
+    if (b0 >>> 6 !== 0) return Reason.GeneveBadVersion;
+    const optLen = (b0 & 0x3f) << 2;
+    const b1 = buf[p + 1];
+    out.oam = (b1 & 0x80) !== 0;
+    out.critical = (b1 & 0x40) !== 0;
+    out.protocolType = readU16(buf, p + 2);
+    out.vni = (buf[p + 4] << 16) | (buf[p + 5] << 8) | buf[p + 6];
     const optStart = p + 8;
     const optEnd = optStart + optLen;
     if (optEnd > end) return Reason.Truncated;
@@ -238,17 +233,16 @@ export class GeneveDecoder {
     const known = this.known;
     while (q < optEnd) {
       if (q + 4 > optEnd) return Reason.GeneveOptionLengthMismatch;
-      const hdr = dv.getUint32(base + q);
+      const hdr = readI32(buf, q);
       const olen = 4 + ((hdr & 0x1f) << 2);
       if (q + olen > optEnd) return Reason.GeneveOptionLengthMismatch;
       const key = hdr >>> 8; // class << 8 | type
       out.optionOffsets[n++] = q;
       if (key === OVN_KEY) {
         if (olen !== 8) return Reason.GeneveBadOvnOption;
-        const v = dv.getUint32(base + q + 4);
         out.ovn = true;
-        out.ovnIngress = (v >>> 16) & 0x7fff;
-        out.ovnEgress = v & 0xffff;
+        out.ovnIngress = readU16(buf, q + 4) & 0x7fff;
+        out.ovnEgress = readU16(buf, q + 6);
       }
       if ((key & GENEVE_CRITICAL) !== 0) {
         let found = false;

@@ -74,7 +74,6 @@ export class SttSegmenter {
     b[tcp + 12] = 5 << 4;
     b[tcp + 13] = TCP_FLAGS_ACK_PSH;
     b[tcp + 14] = 0xff; b[tcp + 15] = 0xff;
-    t.syncWords();
     this.tcpConstSum = sum16(b, tcp, STT_TCP_HEADER_LENGTH);
     this.maxSegments = Math.ceil(STT_MAX_FRAME_LENGTH / mss);
     this.segmentLengths = new Int32Array(this.maxSegments);

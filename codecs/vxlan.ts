@@ -6,7 +6,7 @@ import { IPPROTO_UDP } from './ipv4.js';
 import { ovnVxlanVni } from './ovn-metadata.js';
 import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
 import { Reason } from './reason.js';
-import { dataViewOf } from './views.js';
+import { writeU32be } from './bytes.js';
 
 export const VXLAN_PORT = 4789;
 export const VXLAN_HEADER_LENGTH = 8;
@@ -35,7 +35,6 @@ export class VxlanEncoder {
     if ((vni >>> 0) !== vni || vni > 0xffffff) return Reason.KeyOutOfRange;
     const b = this.template.bytes; const o = this.vniOffset;
     b[o] = vni >>> 16; b[o + 1] = (vni >>> 8) & 0xff; b[o + 2] = vni & 0xff;
-    this.template.syncWords();
     return Reason.Ok;
   }
 
@@ -61,7 +60,7 @@ export class VxlanEncoder {
     if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > 65535) return Reason.FrameTooLarge;
     const h = hash < 0 ? flowHash(buf, innerOffset, innerLength) : hash;
     emitOuter(t, buf, start, innerLength, h);
-    dataViewOf(buf).setUint32(buf.byteOffset + start + this.vniOffset, (vni << 8) >>> 0);
+    writeU32be(buf, start + this.vniOffset, vni << 8);
     if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
     return Reason.Ok;
   }
