@@ -103,7 +103,8 @@ export async function runStatsCommand(argv: readonly string[]): Promise<number> 
   let text: string;
   let bytes: Uint8Array | undefined;
   if (format === 'text') {
-    const rows = pods.flatMap((p) => p.interfaces.map((i) => ({ namespace: p.namespace, pod: p.pod, interface: i.name, ...podCounters(i, perspective) })));
+    const rows = pods.flatMap((p) => p.interfaces.map((i) => ({ namespace: p.namespace, pod: p.pod, interface: i.name,
+      ...Object.fromEntries(Object.entries(podCounters(i, perspective)).map(([k, v]) => [k, v ?? '-'])) })));
     text = rows.length === 0 ? 'no pod interfaces (no Interface row has external_ids:iface-id=<namespace>_<pod>)'
       : formatTable(rows, { columns: ['namespace', 'pod', 'interface', ...COUNTERS] });
   } else if (format === 'json') {
