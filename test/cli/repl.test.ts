@@ -54,7 +54,7 @@ test('.show lists a switch and its port created with the real ovn-nbctl; .dump p
   const dump = await p.type('.dump Logical_Switch');
   const lines = dump.trim().split('\n');
   t.regex(lines[0], /^_uuid\s+name\s+acls\s+.*other_config\s+ports/);
-  t.regex(lines[1], /^-{36}  -+/);
+  t.regex(lines[1], /^-{36} {2}-+/);
   t.true(lines.some((l) => /^[0-9a-f-]{36}\s+show-sw\s+\[\]/.test(l)));
   t.regex(dump, /\(\d+ rows?\)\s*$/);
   t.regex(await p.type('.dump nb Connection'), /Connection: no rows/);
