@@ -23,7 +23,9 @@ export interface Parsed<V> {
 }
 
 /** Parses `argv` against `options` (+ --help/--debug); unknown options and bad values are usage errors. */
-export function parse<const O extends OptionSpec>(command: string, argv: readonly string[], options: O, allowPositionals = false) {
+type ParseConfig<O extends OptionSpec> = { args: string[]; options: typeof COMMON_OPTIONS & O; allowPositionals: boolean; strict: true };
+
+export function parse<const O extends OptionSpec>(command: string, argv: readonly string[], options: O, allowPositionals = false): ReturnType<typeof parseArgs<ParseConfig<O>>> {
   try {
     return parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
   } catch (error) {

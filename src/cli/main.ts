@@ -26,6 +26,12 @@ async function main(argv: readonly string[]): Promise<number> {
   return run(rest);
 }
 
+// `ovn-overlay decode x.pcap | head`: a closed pipe ends the command quietly, as for other Unix tools.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const argv = process.argv.slice(2);
 main(argv).then((code) => {
   process.exitCode = code;
