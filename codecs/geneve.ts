@@ -47,13 +47,13 @@ export interface GeneveEncoderOptions {
  * headroom in front of the inner frame, and encap writes only the headers there.
  */
 export class GeneveEncoder {
-  readonly template: OuterTemplate;
+  declare readonly template: OuterTemplate;
   /** Bytes written in front of the inner frame. */
-  readonly headerLength: number;
-  readonly optionsLength: number;
+  declare readonly headerLength: number;
+  declare readonly optionsLength: number;
   /** Offset of OVN's option data within the headers, or -1. */
-  private readonly ovnDataOffset: number;
-  private readonly vniOffset: number;
+  private declare readonly ovnDataOffset: number;
+  private declare readonly vniOffset: number;
 
   constructor(options: GeneveEncoderOptions) {
     const opts = options.options ?? [];
@@ -183,9 +183,9 @@ export class GeneveResult extends OuterInfo {
 }
 
 export class GeneveDecoder {
-  readonly port: number;
-  readonly verifyUdpChecksum: boolean;
-  private readonly known: Int32Array;
+  declare readonly port: number;
+  declare readonly verifyUdpChecksum: boolean;
+  private declare readonly known: Int32Array;
 
   constructor(options: GeneveDecoderOptions = {}) {
     this.port = options.port ?? GENEVE_PORT;

@@ -43,15 +43,15 @@ export interface SttSegmenterOptions {
  * (flags, context, ...) on the object before calling segment(); they stay until changed.
  */
 export class SttSegmenter {
-  readonly template: OuterTemplate;
+  declare readonly template: OuterTemplate;
   /** Outer header bytes per segment (Ethernet, IP, TCP). */
-  readonly headerLength: number;
-  readonly mss: number;
-  readonly maxSegments: number;
-  readonly segmentLengths: Int32Array;
+  declare readonly headerLength: number;
+  declare readonly mss: number;
+  declare readonly maxSegments: number;
+  declare readonly segmentLengths: Int32Array;
   segmentCount = 0;
   /** Packet id of the frame last segmented. */
-  packetId: number;
+  declare packetId: number;
   flags = 0;
   l4Offset = 0;
   /** The STT header's MSS field (segmentation offload for the receiver; 0 when not used). */
@@ -60,7 +60,7 @@ export class SttSegmenter {
   vlanTci = 0;
   contextHi = 0;
   contextLo = 0;
-  private readonly tcpConstSum: number;
+  private declare readonly tcpConstSum: number;
 
   constructor(options: SttSegmenterOptions) {
     const mss = options.mss ?? 1448;
@@ -216,36 +216,36 @@ const FREE = 0;
 const LIVE = 1;
 
 export class SttReassembler {
-  readonly memoryBudget: number;
-  readonly maxEntries: number;
-  readonly timeoutMs: number;
-  readonly maxRanges: number;
-  readonly port: number;
-  readonly verifyChecksum: boolean;
+  declare readonly memoryBudget: number;
+  declare readonly maxEntries: number;
+  declare readonly timeoutMs: number;
+  declare readonly maxRanges: number;
+  declare readonly port: number;
+  declare readonly verifyChecksum: boolean;
   readonly counters = new SttCounters();
   /** The frame storage (reassembled frames are delivered from here, zero copy). */
-  readonly arena: Uint8Array;
+  declare readonly arena: Uint8Array;
 
   // entry table
   private readonly keys: Uint32Array; // 9 words per entry: src[4] dst[4] packet id
-  private readonly family: Uint8Array;
-  private readonly state: Uint8Array;
-  private readonly serial: Float64Array;
-  private readonly created: Float64Array;
-  private readonly frameLen: Int32Array;
-  private readonly received: Int32Array;
-  private readonly base: Int32Array;
-  private readonly allocStart: Int32Array;
-  private readonly rangeCount: Int32Array;
-  private readonly ranges: Int32Array;
-  private readonly next: Int32Array;
-  private readonly bucket: Int32Array;
-  private readonly bucketMask: number;
-  private readonly freeList: Int32Array;
-  private freeCount: number;
+  private declare readonly family: Uint8Array;
+  private declare readonly state: Uint8Array;
+  private declare readonly serial: Float64Array;
+  private declare readonly created: Float64Array;
+  private declare readonly frameLen: Int32Array;
+  private declare readonly received: Int32Array;
+  private declare readonly base: Int32Array;
+  private declare readonly allocStart: Int32Array;
+  private declare readonly rangeCount: Int32Array;
+  private declare readonly ranges: Int32Array;
+  private declare readonly next: Int32Array;
+  private declare readonly bucket: Int32Array;
+  private declare readonly bucketMask: number;
+  private declare readonly freeList: Int32Array;
+  private declare freeCount: number;
   // creation-order queue (doubles as the arena's allocation order)
-  private readonly queue: Int32Array;
-  private readonly queueSerial: Float64Array;
+  private declare readonly queue: Int32Array;
+  private declare readonly queueSerial: Float64Array;
   private qHead = 0;
   private qTail = 0;
   private qCount = 0;

@@ -18,9 +18,9 @@ export interface VxlanEncoderOptions {
 }
 
 export class VxlanEncoder {
-  readonly template: OuterTemplate;
-  readonly headerLength: number;
-  private readonly vniOffset: number;
+  declare readonly template: OuterTemplate;
+  declare readonly headerLength: number;
+  private declare readonly vniOffset: number;
 
   constructor(options: VxlanEncoderOptions) {
     const t = new OuterTemplate(options.outer, IPPROTO_UDP, 8, VXLAN_HEADER_LENGTH, VXLAN_PORT);
@@ -82,8 +82,8 @@ export class VxlanResult extends OuterInfo {
 }
 
 export class VxlanDecoder {
-  readonly port: number;
-  readonly verifyUdpChecksum: boolean;
+  declare readonly port: number;
+  declare readonly verifyUdpChecksum: boolean;
 
   constructor(options: VxlanDecoderOptions = {}) {
     this.port = options.port ?? VXLAN_PORT;
