@@ -22,7 +22,7 @@ const PEER_TUNNEL: AllocatingTunnel = {
   src: Buffer.from([10, 0, 0, 1]), dst: Buffer.from([10, 0, 0, 2]),
 };
 
-/** Sink for loop results so the optimizer cannot drop the work. */
+/** Sink for loop results so the optimizer cannot drop the work; kept int32 (a double here would be boxed). */
 let sink = 0;
 
 function innerFrame(buf: Uint8Array, off: number, len: number): void {
@@ -36,39 +36,54 @@ let gcEvents = 0;
 const gcObserver = new PerformanceObserver((list) => { gcEvents += list.getEntries().length; });
 const flush = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
-interface Run { ops: number; seconds: number; wallSeconds: number; heapGrowth: number; gcs: number }
+interface Run {
+  ops: number; seconds: number; wallSeconds: number;
+  /** Heap growth over the timed call, net of the same measurement around an empty loop (see calibrate()). */
+  heapGrowth: number;
+  gcs: number;
+}
 
-/** Heap growth of measure()'s own bookkeeping (hrtime/cpuUsage/memoryUsage results), subtracted from every run. */
+/**
+ * Heap growth that measure() shows around a loop that allocates nothing: its own bookkeeping (the first
+ * process.memoryUsage() result is allocated after it read heapUsed, inside the measured span). Subtracted from
+ * every run, so a loop of ours that allocates nothing reports 0 net, and one that allocates k bytes per packet
+ * reports about k * packets (or, once that passes the young generation, GCs).
+ */
 let heapBaseline = 0;
 
 /**
  * Warms `loop` up, then times `loop(n)`; reports heap growth and GC events over the timed call only.
  * Rates use the process's CPU time (process.cpuUsage): this 2-core machine is shared with other work, and CPU
  * time of a single-threaded, allocation-free loop is its own cost, not the neighbours'. Wall time is kept too.
+ * Nothing but the loop runs between the two heapUsed readings; loop sums are int32 (a double stored in the
+ * module-level sink would itself be a heap allocation).
  */
 async function measure(loop: (n: number) => void, n: number): Promise<Run> {
   // three warm-up rounds so the optimizing compiler is done before the measured loop
   for (let i = 0; i < 3; i++) loop(Math.max(1000, Math.floor(n / 10)));
   await flush();
   const g0 = gcEvents;
-  const h0 = process.memoryUsage().heapUsed;
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
+  const h0 = process.memoryUsage().heapUsed;
   loop(n);
+  const h1 = process.memoryUsage().heapUsed;
   const t1 = process.hrtime.bigint();
   const c1 = process.cpuUsage(c0);
-  const h1 = process.memoryUsage().heapUsed;
   await flush();
   const cpu = (c1.user + c1.system) / 1e6;
   return { ops: n, seconds: cpu > 0 ? cpu : Number(t1 - t0) / 1e9, wallSeconds: Number(t1 - t0) / 1e9, heapGrowth: h1 - h0 - heapBaseline, gcs: gcEvents - g0 };
 }
 
-async function calibrate(): Promise<void> {
-  const empty = (n: number) => { let s = 0; for (let i = 0; i < n; i++) s = (s + i) | 0; sink += s; };
+/** Measures an empty loop the same way, 9 times; the median growth becomes the baseline. */
+async function calibrate(): Promise<number[]> {
+  const empty = (n: number) => { let s = 0; for (let i = 0; i < n; i++) s = (s + i) | 0; sink = (sink + s) | 0; };
   heapBaseline = 0;
   const runs: number[] = [];
-  for (let i = 0; i < 5; i++) runs.push((await measure(empty, 100000)).heapGrowth);
-  heapBaseline = Math.min(...runs);
+  for (let i = 0; i < 9; i++) runs.push((await measure(empty, 100000)).heapGrowth);
+  runs.sort((a, b) => a - b);
+  heapBaseline = runs[4];
+  return runs;
 }
 
 export const runCodecsBench: BenchSuite = async (options) => {
@@ -81,7 +96,8 @@ export const runCodecsBench: BenchSuite = async (options) => {
   let done = 0;
   const step = (label: string) => options.progress?.(++done, cases, label);
   gcObserver.observe({ entryTypes: ['gc'] });
-  await calibrate();
+  const baselineRuns = await calibrate();
+  notes.push(`heap growth is net of an empty loop measured the same way (median of 9: ${heapBaseline} bytes; range ${baselineRuns[0]}..${baselineRuns[8]}); heap B/Mpkt = net growth per million packets`);
 
   const report = (caseName: string, subject: string, r: Run, bytesPerOp: number, withMemory: boolean): { mpps: number; gbps: number } => {
     const mpps = r.ops / r.seconds / 1e6;
@@ -92,8 +108,9 @@ export const runCodecsBench: BenchSuite = async (options) => {
     measurements.push({ suite: SUITE, case: caseName, subject, metric: 'ns/packet (wall)', value: (r.wallSeconds * 1e9) / r.ops, unit: 'ns' });
     if (withMemory) {
       measurements.push({ suite: SUITE, case: caseName, subject, metric: 'heap growth', value: r.heapGrowth, unit: 'bytes' });
+      measurements.push({ suite: SUITE, case: caseName, subject, metric: 'heap B/Mpkt', value: (r.heapGrowth / r.ops) * 1e6, unit: 'bytes per million packets' });
       measurements.push({ suite: SUITE, case: caseName, subject, metric: 'gc count', value: r.gcs, unit: 'collections' });
-      if (r.heapGrowth !== 0 || r.gcs !== 0) notes.push(`${caseName}: heap grew ${r.heapGrowth} bytes and ${r.gcs} GCs ran during the measured loop (expected 0)`);
+      if (r.heapGrowth !== 0 || r.gcs !== 0) notes.push(`${caseName}: net heap growth ${r.heapGrowth} bytes over ${r.ops} packets and ${r.gcs} GCs during the measured loop (expected 0)`);
     }
     return { mpps, gbps };
   };
@@ -108,14 +125,14 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const loop = (n: number) => {
       let s = 0;
       for (let i = 0; i < n; i++) s = (s + enc.encapOvn(buf, head, size, 5, i & 0x7fff, 7)) | 0;
-      sink += s + buf[head - 20];
+      sink = (sink + s + buf[head - 20]) | 0;
     };
     const ours = report(caseName, OURS, await measure(loop, Math.floor(20_000_000 * scale)), enc.headerLength + size, true);
     const inner = Buffer.from(buf.subarray(head, head + size));
     const peerLoop = (n: number) => {
       let s = 0;
       for (let i = 0; i < n; i++) s = (s + allocatingGeneveEncap(PEER_TUNNEL, inner, 5, i & 0x7fff, 7).length) | 0;
-      sink += s;
+      sink = (sink + s) | 0;
     };
     const peer = report(caseName, 'allocating encoder', await measure(peerLoop, Math.floor(1_000_000 * scale)), enc.headerLength + size, false);
     comparisons.push(compare(SUITE, caseName, 'Mpps', 'allocating encoder', ours.mpps, peer.mpps, true,
@@ -139,14 +156,14 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const loop = (n: number) => {
       let s = 0;
       for (let i = 0; i < n; i++) s = (s + dec.decode(buf, start, len, out) + out.ovnEgress) | 0;
-      sink += s;
+      sink = (sink + s) | 0;
     };
     const ours = report(caseName, OURS, await measure(loop, Math.floor(30_000_000 * scale)), len, true);
     const frame = buf.subarray(start, start + len);
     const peerLoop = (n: number) => {
       let s = 0;
       for (let i = 0; i < n; i++) s = (s + (inspectFrame(frame).geneve?.vni ?? 0)) | 0;
-      sink += s;
+      sink = (sink + s) | 0;
     };
     const peer = report(caseName, 'binary-parser', await measure(peerLoop, Math.floor(300_000 * scale)), len, false);
     comparisons.push(compare(SUITE, caseName, 'Mpps', 'binary-parser', ours.mpps, peer.mpps, true));
@@ -168,14 +185,14 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const loop = (n: number) => {
       let s = 0;
       for (let i = 0; i < n; i++) s = (s + seg.segment(inner, 0, innerLen, dst, 0, stride) + seg.segmentCount) | 0;
-      sink += s;
+      sink = (sink + s) | 0;
     };
     const ours = report(caseName, OURS, await measure(loop, Math.floor(40_000 * scale)), innerLen, true);
     const innerBuf = Buffer.from(inner);
     const peerLoop = (n: number) => {
       let s = 0;
       for (let i = 0; i < n; i++) s = (s + allocatingSttSegment(PEER_TUNNEL, innerBuf, mss, i, 6, 7).length) | 0;
-      sink += s;
+      sink = (sink + s) | 0;
     };
     const peer = report(caseName, 'allocating encoder', await measure(peerLoop, Math.floor(3_000 * scale)), innerLen, false);
     comparisons.push(compare(SUITE, caseName, 'Gbps', 'allocating encoder', ours.gbps, peer.gbps, true));
@@ -208,7 +225,7 @@ export const runCodecsBench: BenchSuite = async (options) => {
         for (let k = 0; k < c; k++) s = (s + ra.push(all, f * frameBytes + k * stride, lens[f * maxSeg + k], clock, out)) | 0;
         // the packet ids repeat every 8 frames; a frame completes before its id comes back
       }
-      sink += s + out.innerLength;
+      sink = (sink + s + out.innerLength) | 0;
     };
     const rr = await measure(rloop, Math.floor(20_000 * scale));
     const rOurs = report(rcase, OURS, rr, innerLen, true);
@@ -227,14 +244,14 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const loop = (n: number) => {
       let s = 0;
       for (let i = 0; i < n; i++) s = (s + enc.encapOvn(buf, head, size, 5, i & 0xfff)) | 0;
-      sink += s + buf[head - 10];
+      sink = (sink + s + buf[head - 10]) | 0;
     };
     const ours = report(caseName, OURS, await measure(loop, Math.floor(20_000_000 * scale)), enc.headerLength + size, true);
     const inner = Buffer.from(buf.subarray(head, head + size));
     const peerLoop = (n: number) => {
       let s = 0;
       for (let i = 0; i < n; i++) s = (s + allocatingVxlanEncap(PEER_TUNNEL, inner, i & 0xffffff).length) | 0;
-      sink += s;
+      sink = (sink + s) | 0;
     };
     const peer = report(caseName, 'allocating encoder', await measure(peerLoop, Math.floor(1_000_000 * scale)), enc.headerLength + size, false);
     comparisons.push(compare(SUITE, caseName, 'Mpps', 'allocating encoder', ours.mpps, peer.mpps, true));
@@ -255,14 +272,14 @@ export const runCodecsBench: BenchSuite = async (options) => {
     const loop = (n: number) => {
       let s = 0;
       for (let i = 0; i < n; i++) s = (s + dec.decode(buf, start, len, out) + out.vni) | 0;
-      sink += s;
+      sink = (sink + s) | 0;
     };
     const ours = report(caseName, OURS, await measure(loop, Math.floor(30_000_000 * scale)), len, true);
     const frame = buf.subarray(start, start + len);
     const peerLoop = (n: number) => {
       let s = 0;
       for (let i = 0; i < n; i++) s = (s + (inspectFrame(frame).vxlan?.vni ?? 0)) | 0;
-      sink += s;
+      sink = (sink + s) | 0;
     };
     const peer = report(caseName, 'binary-parser', await measure(peerLoop, Math.floor(300_000 * scale)), len, false);
     comparisons.push(compare(SUITE, caseName, 'Mpps', 'binary-parser', ours.mpps, peer.mpps, true));
@@ -291,7 +308,7 @@ async function main(): Promise<void> {
     if (!byKey.has(key)) byKey.set(key, new Map());
     byKey.get(key)?.set(m.metric, m.value);
   }
-  const metrics = ['Mpps', 'Gbps', 'ns/packet', 'ns/packet (wall)', 'heap growth', 'gc count'];
+  const metrics = ['Mpps', 'Gbps', 'ns/packet', 'ns/packet (wall)', 'heap growth', 'heap B/Mpkt', 'gc count'];
   const rows = [['case', 'subject', ...metrics]];
   for (const [key, vals] of byKey) rows.push([...key.split(' | '), ...metrics.map((m) => (vals.has(m) ? fmt(vals.get(m) as number) : ''))]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
