@@ -11,7 +11,8 @@ import { IPPROTO_UDP } from './ipv4.js';
 import { OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, ovnGeneveOptionValue, OVN_MAX_DATAPATH } from './ovn-metadata.js';
 import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
 import { Reason } from './reason.js';
-import { readI32, readU16, writeU32be } from './bytes.js';
+import { writeU32be } from './bytes.js';
+import { ByteView } from './views.js';
 
 export const GENEVE_PORT = 6081;
 export const GENEVE_HEADER_LENGTH = 8;
@@ -186,19 +187,24 @@ export class GeneveDecoder {
   declare readonly port: number;
   declare readonly verifyUdpChecksum: boolean;
   private declare readonly known: Int32Array;
+  private declare readonly bytes: ByteView;
 
   constructor(options: GeneveDecoderOptions = {}) {
     this.port = options.port ?? GENEVE_PORT;
     this.verifyUdpChecksum = options.verifyUdpChecksum ?? true;
     const known = options.knownCriticalOptions ?? [{ optionClass: OVN_GENEVE_CLASS, type: OVN_GENEVE_TYPE }];
     this.known = Int32Array.from(known, (k) => (k.optionClass << 8) | k.type);
+    this.bytes = new ByteView();
   }
 
   /** Decodes the Ethernet frame buf[off, off+len) into `out`. */
   decode(buf: Uint8Array, off: number, len: number, out: GeneveResult): Reason {
-    let r = decodeIp(buf, off, len, out, IPPROTO_UDP);
+    const v = this.bytes;
+    if (buf !== v.array) v.bind(buf);
+    const dv = v.view; const base = v.base;
+    let r = decodeIp(buf, dv, base, off, len, out, IPPROTO_UDP);
     if (r !== Reason.Ok) return r;
-    r = decodeUdp(buf, out, this.port, this.verifyUdpChecksum);
+    r = decodeUdp(buf, dv, base, out, this.port, this.verifyUdpChecksum);
     if (r !== Reason.Ok) return r;
     return this.decodeTunnel(buf, out.l4Offset + 8, out.l4End, out);
   }
@@ -208,14 +214,17 @@ export class GeneveDecoder {
     out.optionCount = 0;
     out.ovn = false;
     if (p < 0 || end > buf.length || p + 8 > end) return Reason.Truncated;
-    const b0 = buf[p];
+    const v = this.bytes;
+    if (buf !== v.array) v.bind(buf);
+    const dv = v.view; const base = v.base;
+    const b0 = dv.getUint8(base + p);
     if (b0 >>> 6 !== 0) return Reason.GeneveBadVersion;
     const optLen = (b0 & 0x3f) << 2;
-    const b1 = buf[p + 1];
+    const b1 = dv.getUint8(base + p + 1);
     out.oam = (b1 & 0x80) !== 0;
     out.critical = (b1 & 0x40) !== 0;
-    out.protocolType = readU16(buf, p + 2);
-    out.vni = (buf[p + 4] << 16) | (buf[p + 5] << 8) | buf[p + 6];
+    out.protocolType = dv.getUint16(base + p + 2);
+    out.vni = dv.getUint32(base + p + 4) >>> 8;
     const optStart = p + 8;
     const optEnd = optStart + optLen;
     if (optEnd > end) return Reason.Truncated;
@@ -233,7 +242,7 @@ export class GeneveDecoder {
     const known = this.known;
     while (q < optEnd) {
       if (q + 4 > optEnd) return Reason.GeneveOptionLengthMismatch;
-      const hdr = readI32(buf, q);
+      const hdr = dv.getInt32(base + q);
       const olen = 4 + ((hdr & 0x1f) << 2);
       if (q + olen > optEnd) return Reason.GeneveOptionLengthMismatch;
       const key = hdr >>> 8; // class << 8 | type
@@ -241,8 +250,8 @@ export class GeneveDecoder {
       if (key === OVN_KEY) {
         if (olen !== 8) return Reason.GeneveBadOvnOption;
         out.ovn = true;
-        out.ovnIngress = readU16(buf, q + 4) & 0x7fff;
-        out.ovnEgress = readU16(buf, q + 6);
+        out.ovnIngress = dv.getUint16(base + q + 4) & 0x7fff;
+        out.ovnEgress = dv.getUint16(base + q + 6);
       }
       if ((key & GENEVE_CRITICAL) !== 0) {
         let found = false;

@@ -14,7 +14,7 @@ import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_VLAN, macByte
 import { IPPROTO_UDP, IPV4_FLAG_DF, isIpv4Text, parseIpv4, writeU32 } from './ipv4.js';
 import { parseIpv6 } from './ipv6.js';
 import { Reason } from './reason.js';
-import { readI32, readU16, writeU16 } from './bytes.js';
+import { writeU16 } from './bytes.js';
 
 /** How to build the outer headers of one tunnel flow (one remote endpoint). */
 export interface OuterSpec {
@@ -237,69 +237,73 @@ export class OuterInfo {
   l4Checksum = 0;
 }
 
-/** Validates Ethernet (+ up to two VLAN tags) and IPv4/IPv6 up to the L4 header of protocol `proto`. */
-export function decodeIp(buf: Uint8Array, off: number, len: number, out: OuterInfo, proto: number): Reason {
+/**
+ * Validates Ethernet (+ up to two VLAN tags) and IPv4/IPv6 up to the L4 header of protocol `proto`.
+ * `dv`/`base` view buf's bytes (a decoder's ByteView, see views.ts): words are read through the view, and
+ * every offset is checked against buf[off, off+len) first.
+ */
+export function decodeIp(buf: Uint8Array, dv: DataView, base: number, off: number, len: number, out: OuterInfo, proto: number): Reason {
   if (off < 0 || len < 0 || off + len > buf.length) return Reason.InvalidArgument;
   const end = off + len;
   if (len < 14) return Reason.Truncated;
   let p = off + 14;
-  let type = readU16(buf, off + 12);
+  let type = dv.getUint16(base + off + 12);
   out.vlanTci = -1;
   if (type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ) {
     if (p + 4 > end) return Reason.Truncated;
-    out.vlanTci = readU16(buf, p);
-    type = readU16(buf, p + 2);
+    out.vlanTci = dv.getUint16(base + p);
+    type = dv.getUint16(base + p + 2);
     p += 4;
     if (type === ETHERTYPE_VLAN) {
       if (p + 4 > end) return Reason.Truncated;
-      type = readU16(buf, p + 2);
+      type = dv.getUint16(base + p + 2);
       p += 4;
     }
   }
   out.ipOffset = p;
   if (type === ETHERTYPE_IPV4) {
     if (p + 20 > end) return Reason.Truncated;
-    const vihl = buf[p];
+    const vihl = dv.getUint8(base + p);
     if (vihl >>> 4 !== 4) return Reason.BadIpVersion;
     const hl = (vihl & 0x0f) << 2;
     if (hl < 20) return Reason.BadIpHeaderLength;
     if (p + hl > end) return Reason.Truncated;
-    const total = readU16(buf, p + 2);
+    const total = dv.getUint16(base + p + 2);
     if (total < hl) return Reason.BadIpLength;
     if (p + total > end) return Reason.Truncated;
     // header checksum: the sum of the header's 16-bit words must be 0xffff
     let s = 0;
-    for (let i = p; i < p + hl; i += 2) s += (buf[i] << 8) | buf[i + 1];
+    for (let i = base + p; i < base + p + hl; i += 4) { const w = dv.getUint32(i); s += (w >>> 16) + (w & 0xffff); }
     s = (s & 0xffff) + (s >>> 16);
     s = (s & 0xffff) + (s >>> 16);
     if (s !== 0xffff) return Reason.BadIpChecksum;
-    const frag = readU16(buf, p + 6);
+    const frag = dv.getUint16(base + p + 6);
     if ((frag & 0x3fff) !== 0) return Reason.IpFragment;
     out.ipVersion = 4;
-    out.tos = buf[p + 1];
-    out.ipId = readU16(buf, p + 4);
-    out.ttl = buf[p + 8];
-    out.srcAddr4 = readI32(buf, p + 12) >>> 0;
-    out.dstAddr4 = readI32(buf, p + 16) >>> 0;
+    out.tos = dv.getUint8(base + p + 1);
+    out.ipId = dv.getUint16(base + p + 4);
+    out.ttl = dv.getUint8(base + p + 8);
+    out.srcAddr4 = dv.getUint32(base + p + 12);
+    out.dstAddr4 = dv.getUint32(base + p + 16);
     out.srcAddrOffset = p + 12;
     out.dstAddrOffset = p + 16;
     out.flowLabel = 0;
     out.l4Offset = p + hl;
     out.l4End = p + total;
-    if (buf[p + 9] !== proto) return Reason.WrongProtocol;
+    if (dv.getUint8(base + p + 9) !== proto) return Reason.WrongProtocol;
     return Reason.Ok;
   }
   if (type === ETHERTYPE_IPV6) {
     if (p + 40 > end) return Reason.Truncated;
-    const w0 = readI32(buf, p);
+    const w0 = dv.getInt32(base + p);
     if (w0 >>> 28 !== 6) return Reason.BadIpVersion;
-    const plen = readU16(buf, p + 4);
+    const plen = dv.getUint16(base + p + 4);
     if (p + 40 + plen > end) return Reason.Truncated;
     out.ipVersion = 6;
     out.tos = (w0 >>> 20) & 0xff;
     out.flowLabel = w0 & 0xfffff;
     out.ipId = 0;
-    out.ttl = buf[p + 7];
+    out.ttl = dv.getUint8(base + p + 7);
     out.srcAddr4 = 0;
     out.dstAddr4 = 0;
     out.srcAddrOffset = p + 8;
@@ -307,7 +311,7 @@ export function decodeIp(buf: Uint8Array, off: number, len: number, out: OuterIn
     out.l4Offset = p + 40;
     out.l4End = p + 40 + plen;
     // extension headers are not supported on tunnel packets (as OVS)
-    if (buf[p + 6] !== proto) return Reason.WrongProtocol;
+    if (dv.getUint8(base + p + 6) !== proto) return Reason.WrongProtocol;
     return Reason.Ok;
   }
   return Reason.NotIp;
@@ -326,14 +330,14 @@ export function pseudoHeaderSum(buf: Uint8Array, out: OuterInfo, proto: number, 
   return s;
 }
 
-/** Validates the UDP header at out.l4Offset: port, length, and the checksum when present and asked to. */
-export function decodeUdp(buf: Uint8Array, out: OuterInfo, port: number, verifyChecksum: boolean): Reason {
+/** Validates the UDP header at out.l4Offset (through the same view as decodeIp): port, length, and the checksum when present and asked to. */
+export function decodeUdp(buf: Uint8Array, dv: DataView, base: number, out: OuterInfo, port: number, verifyChecksum: boolean): Reason {
   const u = out.l4Offset;
   if (u + 8 > out.l4End) return Reason.Truncated;
-  out.srcPort = readU16(buf, u);
-  out.dstPort = readU16(buf, u + 2);
-  const ulen = readU16(buf, u + 4);
-  out.l4Checksum = readU16(buf, u + 6);
+  out.srcPort = dv.getUint16(base + u);
+  out.dstPort = dv.getUint16(base + u + 2);
+  const ulen = dv.getUint16(base + u + 4);
+  out.l4Checksum = dv.getUint16(base + u + 6);
   if (out.dstPort !== port) return Reason.WrongPort;
   if (ulen < 8 || u + ulen > out.l4End) return Reason.BadUdpLength;
   out.l4End = u + ulen;

@@ -16,6 +16,7 @@ import { IPPROTO_TCP } from './ipv4.js';
 import { ovnFromSttContext, ovnKeysValid, ovnSttContextHi, ovnSttContextLo } from './ovn-metadata.js';
 import { decodeIp, emitOuter, OuterInfo, OuterTemplate, pseudoHeaderSum, type OuterSpec } from './outer.js';
 import { Reason, REASON_COUNT } from './reason.js';
+import { ByteView } from './views.js';
 
 export const STT_PORT = 7471;
 export const STT_HEADER_LENGTH = 18;
@@ -228,6 +229,8 @@ export class SttReassembler {
 
   // entry table
   private readonly keys: Uint32Array; // 9 words per entry: src[4] dst[4] packet id
+  /** DataView of the caller's buffer, for the outer header checks. */
+  private declare readonly bytes: ByteView;
   private declare readonly family: Uint8Array;
   private declare readonly state: Uint8Array;
   private declare readonly serial: Float64Array;
@@ -265,6 +268,7 @@ export class SttReassembler {
     this.verifyChecksum = options.verifyChecksum ?? true;
     this.arena = new Uint8Array(this.memoryBudget);
     this.keys = new Uint32Array(e * 9);
+    this.bytes = new ByteView();
     this.family = new Uint8Array(e);
     this.state = new Uint8Array(e);
     this.serial = new Float64Array(e);
@@ -299,7 +303,9 @@ export class SttReassembler {
 
   private pushInner(buf: Uint8Array, off: number, len: number, now: number, out: SttResult): Reason {
     this.expire(now);
-    let r = decodeIp(buf, off, len, out, IPPROTO_TCP);
+    const v = this.bytes;
+    if (buf !== v.array) v.bind(buf);
+    let r = decodeIp(buf, v.view, v.base, off, len, out, IPPROTO_TCP);
     if (r !== Reason.Ok) return r;
     const tcp = out.l4Offset;
     if (tcp + STT_TCP_HEADER_LENGTH > out.l4End) return Reason.Truncated;

@@ -7,6 +7,7 @@ import { ovnVxlanVni } from './ovn-metadata.js';
 import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
 import { Reason } from './reason.js';
 import { writeU32be } from './bytes.js';
+import { ByteView } from './views.js';
 
 export const VXLAN_PORT = 4789;
 export const VXLAN_HEADER_LENGTH = 8;
@@ -84,16 +85,20 @@ export class VxlanResult extends OuterInfo {
 export class VxlanDecoder {
   declare readonly port: number;
   declare readonly verifyUdpChecksum: boolean;
+  private declare readonly bytes: ByteView;
 
   constructor(options: VxlanDecoderOptions = {}) {
     this.port = options.port ?? VXLAN_PORT;
     this.verifyUdpChecksum = options.verifyUdpChecksum ?? true;
+    this.bytes = new ByteView();
   }
 
   decode(buf: Uint8Array, off: number, len: number, out: VxlanResult): Reason {
-    let r = decodeIp(buf, off, len, out, IPPROTO_UDP);
+    const v = this.bytes;
+    if (buf !== v.array) v.bind(buf);
+    let r = decodeIp(buf, v.view, v.base, off, len, out, IPPROTO_UDP);
     if (r !== Reason.Ok) return r;
-    r = decodeUdp(buf, out, this.port, this.verifyUdpChecksum);
+    r = decodeUdp(buf, v.view, v.base, out, this.port, this.verifyUdpChecksum);
     if (r !== Reason.Ok) return r;
     return decodeVxlanHeader(buf, out.l4Offset + 8, out.l4End, out);
   }
