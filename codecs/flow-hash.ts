@@ -3,7 +3,10 @@
 // No allocation; every read is bounds-checked (a short frame hashes what it has).
 
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_VLAN } from './ethernet.js';
-import { readI32, readU16 } from './bytes.js';
+import { ByteView } from './views.js';
+
+/** The view of the public flowHash(); encoders pass their own to flowHashIn(). */
+const publicView = new ByteView();
 
 function avalanche(h: number): number {
   h ^= h >>> 16;
@@ -17,6 +20,12 @@ function avalanche(h: number): number {
 
 /** Hash (an int32) of the inner frame buf[off, off+len) (Ethernet): addresses, protocol and L4 ports when present. */
 export function flowHash(buf: Uint8Array, off: number, len: number, seed = 0): number {
+  if (buf !== publicView.array) publicView.bind(buf);
+  return flowHashIn(buf, publicView.view, publicView.base, off, len, seed);
+}
+
+/** flowHash() reading through `dv`, a view of buf's bytes at `base` (an encoder's ByteView). */
+export function flowHashIn(buf: Uint8Array, dv: DataView, base: number, off: number, len: number, seed: number): number {
   const end = off + len;
   if (len < 14 || off < 0 || end > buf.length) {
     // not a full Ethernet header: hash what there is
@@ -25,38 +34,38 @@ export function flowHash(buf: Uint8Array, off: number, len: number, seed = 0): n
     return avalanche(h);
   }
   let p = off + 12;
-  let type = readU16(buf, p);
+  let type = dv.getUint16(base + p);
   p += 2;
   while ((type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ) && p + 4 <= end) {
-    type = readU16(buf, p + 2);
+    type = dv.getUint16(base + p + 2);
     p += 4;
   }
   if (type === ETHERTYPE_IPV4 && p + 20 <= end) {
-    const ihl = (buf[p] & 0x0f) << 2;
-    const proto = buf[p + 9];
-    let h = seed ^ readI32(buf, p + 12);
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) ^ readI32(buf, p + 16);
+    const ihl = (dv.getUint8(base + p) & 0x0f) << 2;
+    const proto = dv.getUint8(base + p + 9);
+    let h = seed ^ dv.getInt32(base + p + 12);
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) ^ dv.getInt32(base + p + 16);
     h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ proto;
     const l4 = p + ihl;
-    if ((readU16(buf, p + 6) & 0x3fff) === 0 && ihl >= 20 && (proto === 6 || proto === 17 || proto === 132) && l4 + 4 <= end) {
-      h = Math.imul(h ^ (h >>> 16), 0x9e3779b1) ^ readI32(buf, l4);
+    if ((dv.getUint16(base + p + 6) & 0x3fff) === 0 && ihl >= 20 && (proto === 6 || proto === 17 || proto === 132) && l4 + 4 <= end) {
+      h = Math.imul(h ^ (h >>> 16), 0x9e3779b1) ^ dv.getInt32(base + l4);
     }
     return avalanche(h);
   }
   if (type === ETHERTYPE_IPV6 && p + 40 <= end) {
     let h = seed ^ 6;
-    for (let i = p + 8; i < p + 40; i += 4) h = Math.imul(h ^ readI32(buf, i), 0x9e3779b1) ^ (h >>> 15);
-    const nh = buf[p + 6];
+    for (let i = p + 8; i < p + 40; i += 4) h = Math.imul(h ^ dv.getInt32(base + i), 0x9e3779b1) ^ (h >>> 15);
+    const nh = dv.getUint8(base + p + 6);
     h ^= nh;
     const l4 = p + 40;
-    if ((nh === 6 || nh === 17 || nh === 132) && l4 + 4 <= end) h = Math.imul(h ^ readI32(buf, l4), 0x85ebca6b);
+    if ((nh === 6 || nh === 17 || nh === 132) && l4 + 4 <= end) h = Math.imul(h ^ dv.getInt32(base + l4), 0x85ebca6b);
     return avalanche(h);
   }
   // L2 only: MAC addresses and ethertype
   let h = seed ^ 2;
-  h = Math.imul(h ^ readI32(buf, off), 0x9e3779b1);
-  h = Math.imul(h ^ readI32(buf, off + 4), 0x85ebca6b);
-  h = Math.imul(h ^ readI32(buf, off + 8), 0xc2b2ae35);
+  h = Math.imul(h ^ dv.getInt32(base + off), 0x9e3779b1);
+  h = Math.imul(h ^ dv.getInt32(base + off + 4), 0x85ebca6b);
+  h = Math.imul(h ^ dv.getInt32(base + off + 8), 0xc2b2ae35);
   return avalanche(h ^ type);
 }
 

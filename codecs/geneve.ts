@@ -5,7 +5,7 @@
 //  |        Virtual Network Identifier (VNI)       |    Reserved   |
 //  options: | Option Class (16) | Type (8, 0x80 = critical) | R R R | Length (5, in 4-byte words) | data |
 
-import { flowHash } from './flow-hash.js';
+import { flowHashIn } from './flow-hash.js';
 import { ETHERTYPE_TEB } from './ethernet.js';
 import { IPPROTO_UDP } from './ipv4.js';
 import { OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, ovnGeneveOptionValue, OVN_MAX_DATAPATH } from './ovn-metadata.js';
@@ -55,6 +55,8 @@ export class GeneveEncoder {
   /** Offset of OVN's option data within the headers, or -1. */
   private declare readonly ovnDataOffset: number;
   private declare readonly vniOffset: number;
+  /** DataView of the caller's buffer for the inner flow hash (see views.ts). */
+  private declare readonly bytes: ByteView;
 
   constructor(options: GeneveEncoderOptions) {
     const opts = options.options ?? [];
@@ -67,6 +69,7 @@ export class GeneveEncoder {
     }
     if (optLen > GENEVE_MAX_OPTIONS_LENGTH) throw new RangeError(`Geneve options take ${optLen} bytes, more than ${GENEVE_MAX_OPTIONS_LENGTH}`);
     this.optionsLength = optLen;
+    this.bytes = new ByteView();
     const t = new OuterTemplate(options.outer, IPPROTO_UDP, 8, GENEVE_HEADER_LENGTH + optLen, GENEVE_PORT);
     this.template = t;
     this.headerLength = t.headerLength;
@@ -92,6 +95,13 @@ export class GeneveEncoder {
       p += 4 + o.data.length;
     }
     if (this.setVni(options.vni ?? 0) !== Reason.Ok) throw new RangeError('VNI must be 24 bits');
+  }
+
+  /** The inner flow hash (source port, IPv6 flow label) read through this encoder's view of buf. */
+  private innerHash(buf: Uint8Array, off: number, len: number): number {
+    const v = this.bytes;
+    if (buf !== v.array) v.bind(buf);
+    return flowHashIn(buf, v.view, v.base, off, len, 0);
   }
 
   /** Sets the VNI of subsequent packets. */
@@ -125,7 +135,7 @@ export class GeneveEncoder {
     const start = innerOffset - t.headerLength;
     if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
     if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > MAX_IP_TOTAL) return Reason.FrameTooLarge;
-    const h = hash < 0 ? flowHash(buf, innerOffset, innerLength) : hash;
+    const h = hash < 0 ? this.innerHash(buf, innerOffset, innerLength) : hash;
     emitOuter(t, buf, start, innerLength, h);
     if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
     return Reason.Ok;
@@ -143,7 +153,7 @@ export class GeneveEncoder {
     const start = innerOffset - t.headerLength;
     if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
     if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > MAX_IP_TOTAL) return Reason.FrameTooLarge;
-    const h = hash < 0 ? flowHash(buf, innerOffset, innerLength) : hash;
+    const h = hash < 0 ? this.innerHash(buf, innerOffset, innerLength) : hash;
     emitOuter(t, buf, start, innerLength, h);
     writeU32be(buf, start + this.vniOffset, datapath << 8);
     writeU32be(buf, start + this.ovnDataOffset, v);

@@ -5,7 +5,7 @@
 // those getters are 10-15 ns builtin calls each (see bytes.ts). Comparing the array with the last one seen
 // is free; only a different Uint8Array pays the getters, and only a different ArrayBuffer allocates a view
 // (once; a pipeline that carves packets out of one pool, or reuses its buffers, never allocates again).
-// Index the view with `base + offset`.
+// Index the view with `base + offset`. The cache keeps a reference to the last array it saw.
 
 const EMPTY = new DataView(new ArrayBuffer(0));
 

@@ -1,7 +1,7 @@
 // VXLAN (RFC 7348) encapsulation and decapsulation, allocation-free.
 //  | R R R R I R R R |  Reserved (24)  |  VNI (24)  |  Reserved (8) |
 
-import { flowHash } from './flow-hash.js';
+import { flowHashIn } from './flow-hash.js';
 import { IPPROTO_UDP } from './ipv4.js';
 import { ovnVxlanVni } from './ovn-metadata.js';
 import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
@@ -22,14 +22,24 @@ export class VxlanEncoder {
   declare readonly template: OuterTemplate;
   declare readonly headerLength: number;
   private declare readonly vniOffset: number;
+  /** DataView of the caller's buffer for the inner flow hash (see views.ts). */
+  private declare readonly bytes: ByteView;
 
   constructor(options: VxlanEncoderOptions) {
+    this.bytes = new ByteView();
     const t = new OuterTemplate(options.outer, IPPROTO_UDP, 8, VXLAN_HEADER_LENGTH, VXLAN_PORT);
     this.template = t;
     this.headerLength = t.headerLength;
     t.bytes[t.tunnelOffset] = VXLAN_FLAG_VNI;
     this.vniOffset = t.tunnelOffset + 4;
     if (this.setVni(options.vni ?? 0) !== Reason.Ok) throw new RangeError('VNI must be 24 bits');
+  }
+
+  /** The inner flow hash (source port, IPv6 flow label) read through this encoder's view of buf. */
+  private innerHash(buf: Uint8Array, off: number, len: number): number {
+    const v = this.bytes;
+    if (buf !== v.array) v.bind(buf);
+    return flowHashIn(buf, v.view, v.base, off, len, 0);
   }
 
   setVni(vni: number): Reason {
@@ -45,7 +55,7 @@ export class VxlanEncoder {
     const start = innerOffset - t.headerLength;
     if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
     if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > 65535) return Reason.FrameTooLarge;
-    const h = hash < 0 ? flowHash(buf, innerOffset, innerLength) : hash;
+    const h = hash < 0 ? this.innerHash(buf, innerOffset, innerLength) : hash;
     emitOuter(t, buf, start, innerLength, h);
     if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
     return Reason.Ok;
@@ -59,7 +69,7 @@ export class VxlanEncoder {
     const start = innerOffset - t.headerLength;
     if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
     if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > 65535) return Reason.FrameTooLarge;
-    const h = hash < 0 ? flowHash(buf, innerOffset, innerLength) : hash;
+    const h = hash < 0 ? this.innerHash(buf, innerOffset, innerLength) : hash;
     emitOuter(t, buf, start, innerLength, h);
     writeU32be(buf, start + this.vniOffset, vni << 8);
     if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
