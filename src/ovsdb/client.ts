@@ -30,7 +30,7 @@ export type MonitorCondChangeRequests = Readonly<Record<string, { where: readonl
 
 /** `monitor` (RFC 7047) row update: the old and/or new row (only the monitored, changed columns in `old`). */
 export interface RowUpdate { old?: Row; new?: Row }
-/** `update2`/`update3` row update. `modify.diff`: see decodeDiff (sets/optional columns: elements to toggle). */
+/** `update2`/`update3` row update. `modify.diff`: see decodeDiff (apply with applyDiff). */
 export type RowUpdate2 =
   | { readonly type: 'initial'; readonly row: Row }
   | { readonly type: 'insert'; readonly row: Row }

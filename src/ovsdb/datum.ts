@@ -299,11 +299,14 @@ export function decodeValue(type: ColumnType, json: Json, where = 'value'): Valu
 }
 
 /**
- * Decodes the value of a column in an update2/update3 `modify`: scalar columns carry the new value; optional
- * and set columns the symmetric difference (elements to toggle) as an array; maps the changed pairs.
+ * Decodes the value of a column in an update2/update3 `modify`. ovsdb-server(7): "For columns with single value,
+ * the difference is the value of the new column" -- scalar and optional (min 0, max 1) columns carry their new
+ * value (`["set", []]` when an optional column became empty), as lib/ovsdb-data.c `ovsdb_datum_diff` makes it
+ * (it clones `new` unless n_max > 1). Set columns carry the elements to toggle (symmetric difference), maps the
+ * pairs to toggle: a pair equal to the current one is removed, any other is set.
  */
 export function decodeDiff(type: ColumnType, json: Json, where = 'value'): Value {
-  if (type.kind === 'scalar' || type.kind === 'map') return decodeValue(type, json, where);
+  if (type.kind !== 'set') return decodeValue(type, json, where);
   return decodeValue({ key: type.key, min: 0, max: Infinity, kind: 'set' }, json, where);
 }
 
@@ -311,6 +314,7 @@ export function decodeDiff(type: ColumnType, json: Json, where = 'value'): Value
 export function applyDiff(type: ColumnType, old: Value, diff: Value): Value {
   switch (type.kind) {
     case 'scalar':
+    case 'optional':
       return diff;
     case 'map': {
       const out = new Map(old as Map<AtomValue, AtomValue> | undefined);
@@ -320,20 +324,22 @@ export function applyDiff(type: ColumnType, old: Value, diff: Value): Value {
       }
       return out;
     }
-    case 'optional':
     case 'set': {
-      const before: AtomValue[] = type.kind === 'optional' ? (old === undefined ? [] : [old as AtomValue]) : (old as AtomValue[] | undefined) ?? [];
-      const toggled = new Set(before);
-      for (const e of diff as AtomValue[]) {
-        if (toggled.has(e)) toggled.delete(e);
-        else toggled.add(e);
+      const before = (old as AtomValue[] | undefined) ?? [];
+      const toggled = diff as AtomValue[];
+      if (toggled.length <= 4) {
+        // The common change to a large set (a port added to a switch): one copy, no Set of every element.
+        const removed = toggled.filter((e) => before.includes(e));
+        const after = removed.length === 0 ? before.slice() : before.filter((e) => !removed.includes(e));
+        for (const e of toggled) if (!removed.includes(e)) after.push(e);
+        return after;
       }
-      const after = [...toggled];
-      if (type.kind === 'optional') {
-        if (after.length > 1) throw new OvsdbProtocolError(`diff leaves ${after.length} values in an optional column`);
-        return after[0];
+      const set = new Set(before);
+      for (const e of toggled) {
+        if (set.has(e)) set.delete(e);
+        else set.add(e);
       }
-      return after;
+      return [...set];
     }
   }
 }

@@ -4,9 +4,8 @@
 //
 //   update   {table: {uuid: {old?, new?}}}        new = every monitored column
 //   update2  {table: {uuid: {initial|insert: row} | {modify: diff} | {delete: null}}}
-//            rows omit columns holding their default; a diff carries the new value of a column of at most one
-//            value (scalar or optional), the elements to toggle (symmetric difference) of a set column, and
-//            for a map the pairs to toggle (a pair equal to the current one is removed, any other is set).
+//            rows omit columns holding their default; a modify's diff is applied by datum.applyDiff (the new
+//            value of a scalar or optional column, the elements to toggle of a set, the pairs to toggle of a map).
 //
 // Rows are immutable: a modify builds a new object and carries unchanged column values over by reference, so
 // change events can hand out both the old and the new row.
@@ -149,9 +148,6 @@ export class TableState {
       const c = cols[i];
       const j = diff[c.name];
       if (j === undefined) row[c.name] = old[c.name];
-      // Columns holding at most one value (scalar, optional) carry their new value, as ovsdb-server sends them
-      // (and as OVS's IDLs read them): a diff of {old, new} would be ambiguous for optional columns.
-      else if (c.type.kind === 'scalar' || c.type.kind === 'optional') row[c.name] = decodeValue(c.type, j, `${this.schema.name}.${c.name}`);
       else row[c.name] = canonical(applyDiff(c.type, old[c.name] as Value, decodeDiff(c.type, j, `${this.schema.name}.${c.name}`)));
     }
     return row as StoredRow;
