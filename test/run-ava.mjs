@@ -1,10 +1,10 @@
 // Runs ava with its own reporter and ends with the plain `N passed, N failed` line CI reads.
 // Plain JavaScript: it is started by npm before any TypeScript loader is involved.
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const avaCli = require.resolve('ava/entrypoints/cli.mjs');
+// ava's package exports do not include its CLI entry point, so run its bin file by path.
+const avaCli = fileURLToPath(new URL('../node_modules/ava/entrypoints/cli.mjs', import.meta.url));
 const child = spawn(process.execPath, [avaCli, ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'pipe'] });
 
 let text = '';
