@@ -3,6 +3,10 @@
 // leader-only it must be the leader and not a relay; and its RAFT log index must not be below the highest index
 // this client has already seen, so a member that is behind (or a stale restored copy) never rolls our replica
 // back in time.
+//
+// `prejudge` is the same judgement from the role columns alone (model, connected, leader): the member watch
+// (member-watch.ts) keeps idle `_Server` monitors of just those columns on the other members, which change only
+// when a role changes, so an election is seen the moment it ends without a notification per commit.
 import type { Database as ServerDatabaseRow } from '../models/server.js';
 
 export type { ServerDatabaseRow };
@@ -16,6 +20,9 @@ export type MemberVerdict =
       readonly follower: boolean;
     };
 
+/** The role columns of a `_Server.Database` row (what the member watch monitors). */
+export type MemberRole = Pick<ServerDatabaseRow, 'model' | 'connected' | 'leader'>;
+
 export class ClusterMemberChooser {
   /** The highest RAFT index seen in any member's `_Server` row. */
   highestIndex = 0n;
@@ -28,18 +35,30 @@ export class ClusterMemberChooser {
    */
   judge(row: ServerDatabaseRow | undefined): MemberVerdict {
     if (!row) return { usable: false, reason: 'the server does not serve this database', follower: false };
+    if ((row.model === 'clustered' || row.model === 'relay') && !row.schema) {
+      return { usable: false, reason: `${row.model === 'relay' ? 'relay' : 'clustered database server'} has not yet joined (empty schema)`, follower: false };
+    }
+    const role = this.prejudge(row);
+    if (!role.usable) return role;
     if (row.model === 'clustered' || row.model === 'relay') {
-      const what = row.model === 'relay' ? 'relay' : 'clustered database server';
-      if (!row.schema) return { usable: false, reason: `${what} has not yet joined (empty schema)`, follower: false };
-      if (!row.connected) return { usable: false, reason: `${what} is disconnected from its cluster`, follower: false };
-      if (this.leaderOnly && row.model === 'relay') return { usable: false, reason: 'a relay cannot be the leader', follower: false };
-      if (this.leaderOnly && !row.leader) return { usable: false, reason: 'not the cluster leader', follower: true };
       if (row.model === 'clustered' && row.index !== undefined) {
         if (row.index < this.highestIndex) {
           return { usable: false, reason: `stale data (index ${row.index} < ${this.highestIndex} already seen)`, follower: true };
         }
         this.highestIndex = row.index;
       }
+    }
+    return { usable: true };
+  }
+
+  /** The judgement from the role columns only (no schema, no index, nothing recorded). */
+  prejudge(row: MemberRole | undefined): MemberVerdict {
+    if (!row) return { usable: false, reason: 'the server does not serve this database', follower: false };
+    if (row.model === 'clustered' || row.model === 'relay') {
+      const what = row.model === 'relay' ? 'relay' : 'clustered database server';
+      if (!row.connected) return { usable: false, reason: `${what} is disconnected from its cluster`, follower: false };
+      if (this.leaderOnly && row.model === 'relay') return { usable: false, reason: 'a relay cannot be the leader', follower: false };
+      if (this.leaderOnly && !row.leader) return { usable: false, reason: 'not the cluster leader', follower: true };
     }
     return { usable: true };
   }

@@ -6,13 +6,16 @@
 //   db.table('Logical_Switch_Port').findOne('byIface', 'pod1');
 //   await db.transact([ops.insert('Logical_Switch', { name: 'sw0' })]);   // resolves once the replica has the row
 //
-// The connection loop walks the (shuffled) remote list; on each member it reads `_Server` first and keeps only a
-// usable member (cluster-member.ts), takes the schema from there, monitors with monitor_cond_since (falling back
+// The connection loop opens every member of the remote list at once and watches the role columns of their
+// `_Server` rows (member-watch.ts: no polling during an election, the new leader is known as soon as it is
+// elected); on the first member that looks usable it reads the full `_Server` row and keeps it only when it is
+// usable (cluster-member.ts), takes the schema from there, monitors with monitor_cond_since (falling back
 // to monitor_cond and monitor), resumes each monitor from its last txn id or resyncs it with a diff, re-acquires
 // locks and only then lets transactions through, so a transaction always sees its own updates applied before it
 // resolves. A transaction in flight when the connection ends fails with OvsdbOutcomeUnknownError.
 import { EventEmitter } from 'node:events';
-import { Backoff, RemoteRotation, type BackoffOptions } from './reconnect.js';
+import { Backoff, type BackoffOptions } from './reconnect.js';
+import { MemberWatch } from './member-watch.js';
 import { ClusterMemberChooser, type MemberVerdict, type ServerDatabaseRow } from './cluster-member.js';
 import { InactivityProbe } from './probe.js';
 import { openRpcChannel, splitRemotes, type RpcChannel, type RpcChannelOptions } from './rpc-channel.js';
@@ -64,6 +67,12 @@ export interface OvsdbDatabaseOptions<T> extends RpcChannelOptions {
   readonly backoff?: BackoffOptions;
   /** Shuffle the remote list on every pass (default true). */
   readonly shuffleRemotes?: boolean;
+  /**
+   * Keep an idle `_Server` monitor of the role columns on every other member while connected (default: when
+   * there is more than one remote), so a new leader is known the moment it is elected. Costs one idle
+   * connection per other member; without it the members are opened (all at once) only after a drop.
+   */
+  readonly watchMembers?: boolean;
   /** Timeout of each call while setting up a connection (default: the probe interval, or 10 s). */
   readonly setupTimeoutMs?: number;
   /** Replaces how a connection to one remote is opened (tests, other transports). */
@@ -79,6 +88,8 @@ export interface DatabaseEvents<T> {
   disconnected: [info: { readonly remote: string; readonly reason: Error }];
   /** A member was tried and not used (unreachable, not leader, stale, ...). */
   skipped: [info: { readonly remote: string; readonly reason: string }];
+  /** A member's `_Server` row made it usable (the leader, when leader-only); its monitors are set up next. */
+  chosen: [info: { readonly remote: string }];
   /** A monitor came back after a reconnect or re-monitor (found: only the missed changes). */
   resync: [info: MonitorResume];
   lock: [info: { readonly name: string; readonly held: boolean }];
@@ -215,7 +226,7 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
   private readonly tableOptions = new Map<string, TableOptions>();
   private readonly chooser: ClusterMemberChooser;
   private readonly backoff: Backoff;
-  private readonly rotation: RemoteRotation;
+  private readonly watch: MemberWatch;
   private readonly locks = new Map<string, DatabaseLock>();
   private channel: RpcChannel | undefined;
   private ready = false;
@@ -236,10 +247,15 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
     this.remotes = splitRemotes(options.remotes);
     this.chooser = new ClusterMemberChooser(options.leaderOnly ?? true);
     this.backoff = new Backoff(options.backoff);
-    this.rotation = new RemoteRotation(this.remotes, options.shuffleRemotes ?? true);
     this.probeIntervalMs = options.probeIntervalMs ?? 5000;
     this.setupTimeoutMs = options.setupTimeoutMs ?? (this.probeIntervalMs > 0 ? this.probeIntervalMs : 10_000);
     this.open = options.openChannel ?? ((remote) => openRpcChannel(remote, options));
+    this.watch = new MemberWatch({
+      remotes: this.remotes, database: this.database, chooser: this.chooser, open: this.open,
+      callTimeoutMs: this.setupTimeoutMs, probeIntervalMs: this.probeIntervalMs, shuffle: options.shuffleRemotes ?? true,
+      keepWatching: options.watchMembers ?? this.remotes.length > 1,
+      onSkip: (remote, reason) => this.skip(remote, reason),
+    });
     this.synced = new Promise<void>((resolve, reject) => { this.resolveSynced = resolve; this.rejectSynced = reject; });
     this.synced.catch(() => undefined);
     const specs = [options.tables ?? {}, ...(options.monitors ?? [])];
@@ -418,6 +434,7 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
     if (this.closing) return;
     this.closing = true;
     this.wake?.();
+    this.watch.close();
     const ch = this.channel;
     ch?.close();
     const err = new OvsdbConnectionClosedError(undefined, 'the database was closed');
@@ -446,64 +463,48 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
 
   private async run(): Promise<void> {
     let avoid: string | undefined;
-    const suspects = new Set<string>();
     while (!this.closing) {
-      this.rotation.startPass(avoid);
-      let sawFollower = false;
-      let sessionLastedMs = -1;
-      const pass: string[] = [];
-      for (let r = this.rotation.next(); r !== undefined; r = this.rotation.next()) pass.push(r);
-      // Members that timed out recently go last: a SIGSTOPped server accepts connections but never answers.
-      pass.sort((a, b) => Number(suspects.has(a)) - Number(suspects.has(b)));
-      for (const remote of pass) {
-        if (this.closing) break;
-        this.setState('connecting', { remote });
-        let ch: RpcChannel;
-        try {
-          ch = await this.open(remote);
-        } catch (err) {
-          this.skip(remote, (err as Error).message);
-          continue;
-        }
-        if (this.closing) { ch.close(); break; }
-        const probe = this.startProbe(ch);
-        let verdict: MemberVerdict;
-        try {
-          verdict = await this.establish(ch);
-        } catch (err) {
-          if (err instanceof OvsdbCallTimeoutError) suspects.add(remote);
-          verdict = { usable: false, reason: (err as Error).message, follower: false };
-        }
-        if (!verdict.usable || ch.isClosed) {
-          probe.stop();
-          ch.close();
-          this.teardown(ch);
-          if (!verdict.usable && verdict.follower) sawFollower = true;
-          this.skip(remote, verdict.usable ? 'the connection ended during setup' : verdict.reason);
-          continue;
-        }
-        suspects.delete(remote);
-        const since = Date.now();
-        this.stats.connects++;
-        this.backoff.reset();
-        const reason = await ch.closed;
-        probe.stop();
-        this.teardown(ch);
-        if (reason instanceof OvsdbCallTimeoutError || /inactivity probe/.test(reason.message)) suspects.add(remote);
-        if (!this.closing) {
-          this.stats.disconnects++;
-          this.emit('disconnected', { remote, reason });
-        }
-        avoid = remote;
-        sessionLastedMs = Date.now() - since;
-        break;
+      // Every member at once; the first whose `_Server` role looks usable comes back (member-watch.ts).
+      this.setState('connecting', {});
+      const ch = await this.watch.find(avoid);
+      if (this.closing) { ch?.close(); break; }
+      if (!ch) {
+        // No member answered at all: wait, growing, then open them all again.
+        const delayMs = this.backoff.next();
+        this.setState('backoff', { delayMs });
+        await this.sleep(delayMs);
+        continue;
       }
-      if (this.closing) break;
-      // A session that worked for a while: look for the next member at once.
-      if (sessionLastedMs >= 250) continue;
-      const delayMs = sawFollower ? this.backoff.nextElectionPoll() : this.backoff.next();
-      this.setState('backoff', { delayMs });
-      await this.sleep(delayMs);
+      const remote = ch.remote;
+      this.setState('connecting', { remote });
+      const probe = this.startProbe(ch);
+      let verdict: MemberVerdict;
+      try {
+        verdict = await this.establish(ch);
+      } catch (err) {
+        verdict = { usable: false, reason: (err as Error).message, follower: false };
+      }
+      if (!verdict.usable || ch.isClosed) {
+        probe.stop();
+        ch.close();
+        this.teardown(ch);
+        // Not chosen again before its role changes or a while passed: briefly for a follower (stale index
+        // during an election), growing for a member that fails its setup.
+        const follower = !verdict.usable && verdict.follower;
+        this.watch.holdOff(remote, follower ? this.backoff.nextElectionPoll() : this.backoff.next());
+        this.skip(remote, verdict.usable ? 'the connection ended during setup' : verdict.reason);
+        continue;
+      }
+      this.stats.connects++;
+      this.backoff.reset();
+      const reason = await ch.closed;
+      probe.stop();
+      this.teardown(ch);
+      if (!this.closing) {
+        this.stats.disconnects++;
+        this.emit('disconnected', { remote, reason });
+      }
+      avoid = remote;
     }
   }
 
@@ -564,17 +565,20 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
       const verdict = this.chooser.judge(serverRow);
       if (!verdict.usable) return verdict;
     }
+    this.emit('chosen', { remote: ch.remote });
 
     // 2. The schema: from _Server when it has it (no extra round trip), else get_schema.
     const schemaJson = serverRow?.schema ? parseJson(serverRow.schema) : await ch.call('get_schema', [this.database], timeout);
     const text = stringifyJson(schemaJson);
     if (text !== this.schemaText) this.adoptSchema(parseSchema(schemaJson), text);
 
-    // 3. Be told about conversions instead of being disconnected.
-    if (hasServerDb) await ch.call('set_db_change_aware', [true], timeout).catch(() => undefined);
+    // 3. Be told about conversions instead of being disconnected (sent ahead of the monitors, not awaited first:
+    // the server answers in order, so it is in effect before any monitor is).
+    const changeAware = hasServerDb ? ch.call('set_db_change_aware', [true], timeout).catch(() => undefined) : undefined;
 
     // 4. Monitors, in parallel; each resumes or resyncs.
     const resumes = await Promise.all(this.monitors.map((m) => this.startMonitor(ch, m)));
+    await changeAware;
     if (ch.isClosed) return { usable: false, reason: 'the connection ended during setup', follower: false };
 
     // 5. Locks, 6. open the gate.

@@ -56,8 +56,9 @@ export class MarkerWriter {
   committed = new Set<string>();
   unknown = new Set<string>();
   failed = 0;
-  /** performance.now() of every successful commit. */
+  /** performance.now() of every successful commit, and when that transaction was sent. */
   commitTimes: number[] = [];
+  sentTimes: number[] = [];
   private running = false;
   private paused = false;
   private loop: Promise<void> | undefined;
@@ -75,9 +76,11 @@ export class MarkerWriter {
       if (this.paused) { await sleep(5); continue; }
       const name = `${this.prefix}${this.n++}`;
       try {
+        const sentAt = performance.now();
         await this.db.transact([ops.insert('Logical_Switch', { name, external_ids: { marker: name } })]);
         this.committed.add(name);
         this.commitTimes.push(performance.now());
+        this.sentTimes.push(sentAt);
       } catch (err) {
         if (err instanceof OvsdbOutcomeUnknownError) this.unknown.add(name);
         else this.failed++;
@@ -110,6 +113,12 @@ export class MarkerWriter {
   /** First commit after time `t` (performance.now()). */
   firstCommitAfter(t: number): number | undefined {
     return this.commitTimes.find((x) => x > t);
+  }
+
+  /** When the first transaction sent after `t` committed (a commit racing a kill was the old leader's). */
+  firstCommitSentAfter(t: number): number | undefined {
+    const i = this.sentTimes.findIndex((x) => x > t);
+    return i < 0 ? undefined : this.commitTimes[i];
   }
 }
 

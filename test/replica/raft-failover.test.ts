@@ -1,12 +1,15 @@
 // The RAFT leader is killed again and again under a continuous write load (one transaction every ~10 ms).
 // After each recovery the replica must equal `ovsdb-client dump` of the new leader; at the end every transaction
 // reported committed is in the database exactly once, and nothing was written twice (outcome-unknown ones are
-// never resent, so they are there at most once). Prints the failover gap p50/p99, resyncs, lost and duplicated.
+// never resent, so they are there at most once). Prints the failover gap p50/p99 next to the election time the
+// servers logged for each kill, the replica's own share (gap - election), where it went (failover-timeline.ts),
+// resyncs, lost and duplicated.
 import test from 'ava';
 import { startLab } from '../../src/lab/index.js';
 import { OvsdbDatabase } from '../../src/ovsdb/database.js';
 import type { NorthboundTables } from '../../src/models/ovn-northbound.js';
-import { dumpTable, MarkerWriter, markerCounts, percentile, replicaTable, tableDiff, waitUntil } from './helpers.js';
+import { dumpTable, MarkerWriter, markerCounts, replicaTable, tableDiff, waitUntil } from './helpers.js';
+import { electedAt, FailoverRecorder, logMarks } from './failover-timeline.js';
 
 const KILLS = Number(process.env.REPLICA_FAILOVER_KILLS ?? 20);
 const ELECTION_MS = 250;
@@ -24,17 +27,22 @@ test(`RAFT leader killed ${KILLS} times under continuous writes: nothing lost, n
   const schema = db.schema!;
   const writer = new MarkerWriter(db, 'w', 10);
   writer.start();
-  const gaps: number[] = [];
+  const recorder = new FailoverRecorder(db);
   try {
     for (let k = 0; k < KILLS; k++) {
       const before = writer.committed.size;
       await waitUntil('commits before the kill', () => writer.committed.size >= before + 5);
       const leader = await lab.nb.leader();
       t.is(db.remote, leader.tcp, 'leader-only: the replica is connected to the leader');
+      const marks = await logMarks(lab.nb.servers);
       const killedAt = performance.now();
+      const timeline = recorder.begin(Date.now());
       await leader.kill();
-      await waitUntil('a commit after the kill', () => writer.firstCommitAfter(killedAt) !== undefined, 30_000);
-      gaps.push(writer.firstCommitAfter(killedAt)! - killedAt);
+      await waitUntil('a commit after the kill', () => writer.firstCommitSentAfter(killedAt) !== undefined, 30_000);
+      timeline.firstCommit = writer.firstCommitSentAfter(killedAt)! - killedAt;
+      const elected = await electedAt(lab.nb.servers.filter((s) => s !== leader), marks.filter((_, i) => lab.nb.servers[i] !== leader), timeline.killedAt);
+      if (elected !== undefined) timeline.elected = elected - timeline.killedAt;
+      t.log(FailoverRecorder.line(timeline, k));
       // Quiesce, then the replica must equal the new leader's dump.
       await writer.pause();
       const next = await lab.nb.leader();
@@ -56,7 +64,7 @@ test(`RAFT leader killed ${KILLS} times under continuous writes: nothing lost, n
   for (const name of writer.committed) t.truthy(db.table('Logical_Switch').findOne('marker', name), `${name} in the replica`);
   const figures = {
     kills: KILLS, electionTimerMs: ELECTION_MS,
-    failoverGapP50Ms: Math.round(percentile(gaps, 50)), failoverGapP99Ms: Math.round(percentile(gaps, 99)),
+    ...recorder.summary(),
     committed: writer.committed.size, outcomeUnknown: writer.unknown.size, outcomeUnknownCommitted: unknownPresent,
     otherFailures: writer.failed, resumes: db.stats.resumes, resyncs: db.stats.resyncs, reconnects: db.stats.connects - 1,
     skippedMembers: db.stats.skippedMembers, lost: lost.length, duplicated: duplicated.length,

@@ -1,0 +1,278 @@
+// Finding a usable member without polling. Every member of the remote list is opened at once, and on each a
+// small `_Server` monitor watches the role columns of our database's row (model, connected, leader): they
+// change only when a role changes, so the watch costs nothing per commit, and the row flips the moment the
+// member wins an election (ovsdb-server updates `_Server` in the same main-loop turn). The first member whose
+// row looks usable (ClusterMemberChooser.prejudge) is handed over; the caller then reads the full `_Server` row
+// (schema, RAFT index) on it and judges it for real.
+//
+// A member that refuses (a killed server's port is closed) fails at once and never delays the others; one that
+// accepts but never answers (SIGSTOPped) only ties up its own channel until the call timeout or the probe.
+// With `keepWatching` the other members stay watched while the chosen one is in use, so after it drops the new
+// leader is known as soon as it is elected; without it they are closed once a member is chosen.
+import { InactivityProbe } from './probe.js';
+import { RemoteRotation } from './reconnect.js';
+import type { ClusterMemberChooser, MemberRole, MemberVerdict } from './cluster-member.js';
+import { OvsdbConnectionClosedError, OvsdbRpcError } from './errors.js';
+import type { Json, JsonObject } from './json.js';
+import type { RpcChannel } from './rpc-channel.js';
+
+/** The monitor id of the watch on each member's `_Server` database. */
+export const WATCH_MONITOR_ID = '_Server-watch';
+const WATCH_COLUMNS = ['name', 'model', 'connected', 'leader'];
+
+export interface MemberWatchOptions {
+  readonly remotes: readonly string[];
+  readonly database: string;
+  readonly chooser: ClusterMemberChooser;
+  readonly open: (remote: string) => Promise<RpcChannel>;
+  /** Timeout of the `_Server` monitor request. */
+  readonly callTimeoutMs: number;
+  /** Inactivity probe of the watch channels (0 = off). */
+  readonly probeIntervalMs: number;
+  /** Keep watching the other members while one is in use (default true). */
+  readonly keepWatching?: boolean;
+  readonly shuffle?: boolean;
+  /** A member was tried and is not usable now (reported once per reason). */
+  readonly onSkip?: (remote: string, reason: string) => void;
+  /** A connection to a member is being opened. */
+  readonly onOpen?: (remote: string) => void;
+}
+
+interface WatchedMember {
+  readonly remote: string;
+  ch: RpcChannel | undefined;
+  opening: boolean;
+  probe: InactivityProbe | undefined;
+  /** The row's role columns by uuid (one row: ours); `null` = the server has no `_Server` (take it as it is). */
+  rows: Map<string, MemberRole> | null | undefined;
+  /** Not opened again (and not chosen) before this Date.now(). */
+  notBefore: number;
+  /** Consecutive failures to open or to answer. */
+  failures: number;
+  lastReason: string | undefined;
+}
+
+/** The wait between re-opening attempts of a member that refused or died: 100 ms doubling to 2 s. */
+function reopenDelay(failures: number): number {
+  return Math.min(2000, 100 * 2 ** Math.max(0, failures - 1));
+}
+
+/** The longest find() waits without any news before it looks again (a safety net; news normally wakes it). */
+const MAX_QUIET_MS = 1000;
+
+export class MemberWatch {
+  private readonly members: WatchedMember[];
+  private readonly rotation: RemoteRotation;
+  private readonly keepWatching: boolean;
+  private wakeUp: (() => void) | undefined;
+  private closed = false;
+
+  constructor(private readonly options: MemberWatchOptions) {
+    this.members = options.remotes.map((remote) => ({
+      remote, ch: undefined, opening: false, probe: undefined, rows: undefined, notBefore: 0, failures: 0, lastReason: undefined,
+    }));
+    this.rotation = new RemoteRotation(options.remotes, options.shuffle ?? true);
+    this.keepWatching = options.keepWatching ?? true;
+  }
+
+  /** Members with an open watch channel (for tests and diagnostics). */
+  get watching(): string[] {
+    return this.members.filter((m) => m.ch && !m.opening).map((m) => m.remote);
+  }
+
+  /**
+   * Resolves with an open channel to a member whose role looks usable, preferring others over `avoid` (the one
+   * that just dropped). Resolves undefined when no member could be reached at all (the caller backs off), or
+   * after close().
+   */
+  async find(avoid?: string): Promise<RpcChannel | undefined> {
+    this.rotation.startPass(avoid);
+    const order: string[] = [];
+    for (let r = this.rotation.next(); r !== undefined; r = this.rotation.next()) order.push(r);
+    const byOrder = order.map((r) => this.members.find((m) => m.remote === r)!);
+    for (;;) {
+      if (this.closed) return undefined;
+      const now = Date.now();
+      for (const m of byOrder) if (!m.ch && !m.opening && now >= m.notBefore) this.openMember(m);
+      const pick = this.pick(byOrder, avoid);
+      if (pick) return this.handOver(pick);
+      const answered = byOrder.some((m) => m.ch && m.rows !== undefined);
+      const pending = byOrder.some((m) => m.opening);
+      if (!answered && !pending) return undefined;
+      const waits = byOrder.filter((m) => m.notBefore > now && !m.opening).map((m) => m.notBefore - now);
+      await this.news(Math.max(5, Math.min(MAX_QUIET_MS, ...waits)));
+    }
+  }
+
+  /** Keeps `remote` from being chosen (and re-opened) for `ms`: a full look found it unusable. */
+  holdOff(remote: string, ms: number): void {
+    const m = this.members.find((x) => x.remote === remote);
+    if (m) m.notBefore = Math.max(m.notBefore, Date.now() + ms);
+  }
+
+  /** Closes every watch channel; a pending find() resolves undefined. */
+  close(): void {
+    this.closed = true;
+    for (const m of this.members) this.drop(m);
+    this.wakeUp?.();
+  }
+
+  private pick(byOrder: readonly WatchedMember[], avoid: string | undefined): WatchedMember | undefined {
+    let avoided: WatchedMember | undefined;
+    const now = Date.now();
+    for (const m of byOrder) {
+      if (!m.ch || m.rows === undefined || now < m.notBefore) continue;
+      const verdict = this.verdict(m);
+      if (!verdict.usable) {
+        this.report(m, verdict.reason);
+        continue;
+      }
+      if (m.remote === avoid) avoided = m;
+      else return m;
+    }
+    // The member that just dropped only when nothing else can still turn up.
+    if (avoided && !byOrder.some((m) => m.opening)) return avoided;
+    return undefined;
+  }
+
+  private verdict(m: WatchedMember): MemberVerdict {
+    if (m.rows === null) return { usable: true };
+    const row = m.rows?.values().next().value;
+    return this.options.chooser.prejudge(row);
+  }
+
+  private report(m: WatchedMember, reason: string): void {
+    if (m.lastReason === reason) return;
+    m.lastReason = reason;
+    this.options.onSkip?.(m.remote, reason);
+  }
+
+  /** Detaches the member's channel from the watch and gives it to the caller; the rest stay or are closed. */
+  private handOver(m: WatchedMember): RpcChannel {
+    const ch = m.ch!;
+    m.probe?.stop();
+    m.probe = undefined;
+    m.ch = undefined;
+    m.rows = undefined;
+    m.lastReason = undefined;
+    m.failures = 0;
+    ch.onNotification = undefined;
+    ch.call('monitor_cancel', [WATCH_MONITOR_ID]).catch(() => undefined);
+    if (!this.keepWatching) for (const other of this.members) this.drop(other);
+    return ch;
+  }
+
+  private drop(m: WatchedMember): void {
+    m.probe?.stop();
+    m.probe = undefined;
+    const ch = m.ch;
+    m.ch = undefined;
+    m.rows = undefined;
+    m.lastReason = undefined;
+    ch?.close();
+  }
+
+  private news(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { this.wakeUp = undefined; resolve(); }, ms);
+      this.wakeUp = () => { clearTimeout(timer); this.wakeUp = undefined; resolve(); };
+    });
+  }
+
+  private signal(): void {
+    this.wakeUp?.();
+  }
+
+  private failed(m: WatchedMember, reason: string): void {
+    m.failures++;
+    m.notBefore = Date.now() + reopenDelay(m.failures);
+    this.report(m, reason);
+  }
+
+  private openMember(m: WatchedMember): void {
+    m.opening = true;
+    this.options.onOpen?.(m.remote);
+    void (async () => {
+      let ch: RpcChannel | undefined;
+      try {
+        ch = await this.options.open(m.remote);
+        if (this.closed) { ch.close(); return; }
+        m.ch = ch;
+        const own = ch;
+        ch.onNotification = (method, params) => this.onNotification(m, own, method, params);
+        if (this.options.probeIntervalMs > 0) {
+          m.probe = new InactivityProbe({
+            get lastReceived() { return own.lastReceived; },
+            sendEcho: () => { own.call('echo', []).catch(() => undefined); },
+            dead: (idleMs) => own.close(new OvsdbConnectionClosedError(undefined, `inactivity probe: nothing received for ${Math.round(idleMs)} ms`)),
+          }, this.options.probeIntervalMs);
+          m.probe.start();
+        }
+        void own.closed.then((reason) => {
+          if (m.ch !== own) return;
+          m.probe?.stop();
+          m.probe = undefined;
+          m.ch = undefined;
+          m.rows = undefined;
+          if (!this.closed) this.failed(m, reason.message);
+          this.signal();
+        });
+        let rows: Map<string, MemberRole> | null;
+        try {
+          const reply = await ch.call('monitor_cond', ['_Server', WATCH_MONITOR_ID,
+            { Database: [{ columns: WATCH_COLUMNS, where: [['name', '==', this.options.database]] }] }], this.options.callTimeoutMs);
+          rows = new Map();
+          applyRoleUpdate(rows, reply);
+        } catch (err) {
+          if (!(err instanceof OvsdbRpcError)) throw err;
+          rows = null; // an old server without _Server: take it as it is
+        }
+        // ovsdb-server answers the monitor request before it sends any update of that monitor.
+        if (m.ch === own) {
+          m.rows = rows;
+          m.failures = 0;
+        }
+      } catch (err) {
+        if (ch && m.ch === ch) {
+          m.ch = undefined;
+          m.probe?.stop();
+          m.probe = undefined;
+          ch.close();
+        }
+        if (!this.closed) this.failed(m, (err as Error).message);
+      } finally {
+        m.opening = false;
+        this.signal();
+      }
+    })();
+  }
+
+  private onNotification(m: WatchedMember, ch: RpcChannel, method: string, params: Json[]): void {
+    if (m.ch !== ch || method !== 'update2' || params[0] !== WATCH_MONITOR_ID || !m.rows) return;
+    applyRoleUpdate(m.rows, params[1] ?? {});
+    m.lastReason = undefined;
+    this.signal();
+  }
+}
+
+/** Applies a `monitor_cond` reply or an `update2` of the watch to the role rows (update2 omits default values). */
+function applyRoleUpdate(rows: Map<string, MemberRole>, update: Json): void {
+  const table = (update as JsonObject | null)?.Database;
+  if (!table || typeof table !== 'object' || Array.isArray(table)) return;
+  for (const [uuid, change] of Object.entries(table as JsonObject)) {
+    const c = change as JsonObject | null;
+    if (!c || typeof c !== 'object') continue;
+    const full = (c.initial ?? c.insert) as JsonObject | undefined;
+    if (full) rows.set(uuid, { model: 'standalone', connected: false, leader: false, ...roleColumns(full) });
+    else if (c.modify && rows.has(uuid)) rows.set(uuid, { ...rows.get(uuid)!, ...roleColumns(c.modify as JsonObject) });
+    else if ('delete' in c) rows.delete(uuid);
+  }
+}
+
+function roleColumns(o: JsonObject): Partial<MemberRole> {
+  const out: { -readonly [K in keyof MemberRole]?: MemberRole[K] } = {};
+  if (typeof o.model === 'string') out.model = o.model as MemberRole['model'];
+  if (typeof o.connected === 'boolean') out.connected = o.connected;
+  if (typeof o.leader === 'boolean') out.leader = o.leader;
+  return out;
+}
