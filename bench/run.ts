@@ -16,6 +16,7 @@ const SUITES: ReadonlyArray<{ name: string; file: string; exportName: string }> 
   { name: 'ovsdb', file: 'ovsdb.ts', exportName: 'runOvsdbBench' },
   { name: 'replica', file: 'replica.ts', exportName: 'runReplicaBench' },
   { name: 'pods', file: 'pods.ts', exportName: 'runPodsBench' },
+  { name: 'overlay', file: 'overlay.ts', exportName: 'runOverlayBench' },
 ];
 
 function formatNumber(value: number): string {
