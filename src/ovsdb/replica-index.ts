@@ -1,7 +1,7 @@
 // Indexes of the replica: O(1) lookups by a column value, a tuple of columns (the schema's unique indexes),
 // every element of a set column, or the value under one key of a map column (e.g. external_ids:iface-id).
-// Rows are immutable objects; an update removes the old object and adds the new one, skipped when the indexed
-// value is the same object (unchanged columns are carried over by reference).
+// Rows are immutable objects; an update removes the old object and adds the new one, or, when the indexed
+// value is the same object (unchanged columns are carried over by reference), swaps the object under its keys.
 import type { AtomValue, ColumnType } from './schema.js';
 import { OvsdbSchemaError } from './errors.js';
 
@@ -107,7 +107,22 @@ export class ReplicaIndex {
     }
   }
 
-  /** True when the indexed columns of `a` and `b` are the same objects/values (no re-index needed). */
+  /** Points the index at `row` instead of `old`, whose indexed values are the same (a modify of other columns). */
+  replace(old: StoredRow, row: StoredRow): void {
+    const keys = this.scratch;
+    keys.length = 0;
+    this.keysOf(old, keys);
+    for (const k of keys) {
+      if (this.unique) {
+        if (this.single.get(k) === old) this.single.set(k, row);
+      } else {
+        const set = this.multi.get(k);
+        if (set?.delete(old)) set.add(row);
+      }
+    }
+  }
+
+  /** True when the indexed columns of `a` and `b` are the same objects/values (the keys need no change). */
   sameKeys(a: StoredRow, b: StoredRow): boolean {
     for (const c of this.columns) if (a[c] !== b[c]) return false;
     return true;

@@ -170,7 +170,8 @@ export class TableState {
     this.rows.set(row._uuid, row);
     for (const idx of this.indexes.values()) {
       if (old) {
-        if (idx.sameKeys(old, row)) continue;
+        // Same keys: lookups must still return the new row object, never the one it replaced.
+        if (idx.sameKeys(old, row)) { idx.replace(old, row); continue; }
         idx.remove(old);
       }
       idx.add(row);
