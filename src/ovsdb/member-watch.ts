@@ -90,15 +90,20 @@ export class MemberWatch {
     const order: string[] = [];
     for (let r = this.rotation.next(); r !== undefined; r = this.rotation.next()) order.push(r);
     const byOrder = order.map((r) => this.members.find((m) => m.remote === r)!);
+    const tried = new Set<WatchedMember>();
     for (;;) {
       if (this.closed) return undefined;
       const now = Date.now();
-      for (const m of byOrder) if (!m.ch && !m.opening && now >= m.notBefore) this.openMember(m);
+      for (const m of byOrder) {
+        if (m.ch || m.opening) tried.add(m);
+        else if (now >= m.notBefore) { tried.add(m); this.openMember(m); }
+      }
       const pick = this.pick(byOrder, avoid);
       if (pick) return this.handOver(pick);
       const answered = byOrder.some((m) => m.ch && m.rows !== undefined);
       const pending = byOrder.some((m) => m.opening);
-      if (!answered && !pending) return undefined;
+      // Every member was tried in this call and none is there: let the caller back off.
+      if (!answered && !pending && byOrder.every((m) => tried.has(m))) return undefined;
       const waits = byOrder.filter((m) => m.notBefore > now && !m.opening).map((m) => m.notBefore - now);
       await this.news(Math.max(5, Math.min(MAX_QUIET_MS, ...waits)));
     }

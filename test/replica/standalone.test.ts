@@ -88,6 +88,31 @@ test.serial('conditions: where at connect and changed at runtime with monitor_co
   await waitUntil('every port', () => db.table('Logical_Switch_Port').size > 20);
 });
 
+test.serial('addMonitor at runtime: a second monitor syncs, follows changes, and both resume after the server drops every connection', async (t) => {
+  const db = OvsdbDatabase.connect<NorthboundTables>({ remotes: lab.nb.unix, database: 'OVN_Northbound', tables: { Logical_Switch: { columns: ['name', 'ports'] } } });
+  t.teardown(() => db.close());
+  await db.synced;
+  t.throws(() => db.table('Logical_Switch_Port').size, undefined, 'not replicated before addMonitor');
+  const resyncs: { monitor: string; found: boolean }[] = [];
+  db.on('resync', (r) => resyncs.push(r));
+  await db.addMonitor({ Logical_Switch_Port: { columns: ['name', 'external_ids'], indexes: { byIface: { column: 'external_ids', key: 'iface-id' } } } });
+  const cols = ['name', 'external_ids'];
+  t.deepEqual(tableDiff(replicaTable(db, 'Logical_Switch_Port', cols), await dumpTable(lab.nb.unix, db.schema!, 'Logical_Switch_Port', cols)), [],
+    'the added monitor holds the full initial state once addMonitor resolves');
+  await t.throwsAsync(db.addMonitor({ Logical_Switch: {} }), { message: /already in a monitor/ });
+  await lab.nbctl('lsp-add', 'sw0', 'added1', '--', 'set', 'logical_switch_port', 'added1', 'external_ids:iface-id=pod-added1');
+  await waitUntil('the new port in the added monitor', () => db.table('Logical_Switch_Port').findOne('byIface', 'pod-added1') !== undefined);
+  // The server drops every client; both monitors come back.
+  const before = db.stats.connects;
+  await lab.nb.servers[0].appctl('ovsdb-server/reconnect');
+  await waitUntil('reconnected', () => db.stats.connects > before && db.state === 'connected');
+  await lab.nbctl('lsp-add', 'sw0', 'added2');
+  await waitUntil('a change after the reconnect', () => db.table('Logical_Switch_Port').findOne('name', 'added2') !== undefined);
+  // A standalone ovsdb-server keeps no transaction history (only clustered ones do), so both resync with a diff.
+  t.deepEqual(resyncs.map((r) => `${r.monitor} ${r.method}`).sort(), ['m1 monitor_cond_since', 'm2 monitor_cond_since'], 'both monitors came back');
+  t.deepEqual(tableDiff(replicaTable(db, 'Logical_Switch', ['name', 'ports']), await dumpTable(lab.nb.unix, db.schema!, 'Logical_Switch', ['name', 'ports'])), []);
+});
+
 test.serial('verify -> wait: a concurrent change makes the transaction run again on the fresh replica', async (t) => {
   const a = connect();
   const b = connect();
