@@ -137,7 +137,7 @@ function cluster(members: Record<string, 'refuse' | 'hang' | 'leader' | 'followe
       const ch = new FakeChannel(remote, (method) => {
         if (method !== 'monitor_cond') return null;
         if (kind === 'hang') return 'hang';
-        if (kind === 'no-server-db') return new OvsdbRpcError(method, 'unknown database', '_Server');
+        if (kind === 'no-server-db') return new OvsdbRpcError(method, { error: 'unknown database', details: '_Server' });
         return watchReply(kind === 'leader', kind === 'relay' ? 'relay' : 'clustered');
       });
       channels.set(remote, ch);

@@ -3,7 +3,7 @@
 // server under a continuous write load (the replica resyncs with a diff, the lock is taken again).
 import test from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
-import { OvsdbDatabase, type ChangeOf } from '../../src/ovsdb/database.js';
+import { OvsdbDatabase, type ChangeOf, type MonitorResume } from '../../src/ovsdb/database.js';
 import { NamedUuid } from '../../src/ovsdb/datum.js';
 import { ops } from '../../src/ovsdb/operations.js';
 import { OvsdbNotOwnerError } from '../../src/ovsdb/errors.js';
@@ -93,7 +93,7 @@ test.serial('addMonitor at runtime: a second monitor syncs, follows changes, and
   t.teardown(() => db.close());
   await db.synced;
   t.throws(() => db.table('Logical_Switch_Port').size, undefined, 'not replicated before addMonitor');
-  const resyncs: { monitor: string; found: boolean }[] = [];
+  const resyncs: MonitorResume[] = [];
   db.on('resync', (r) => resyncs.push(r));
   await db.addMonitor({ Logical_Switch_Port: { columns: ['name', 'external_ids'], indexes: { byIface: { column: 'external_ids', key: 'iface-id' } } } });
   const cols = ['name', 'external_ids'];
