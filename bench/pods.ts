@@ -8,7 +8,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startLab } from '../src/lab/index.js';
-import { OvsdbClient } from '../src/ovsdb/client.js';
 import { openNorthbound } from '../src/ovn/northbound.js';
 import { PodNetworking } from '../src/ovn/pods.js';
 import { ensureNode, removeNode } from '../src/ovn/topology.js';
@@ -52,8 +51,7 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
   let step = 0;
   const progress = (label: string): void => options.progress?.(step++, steps, label);
   try {
-    const client = await OvsdbClient.connect(lab.nb.unix);
-    const db = await openNorthbound(client);
+    const db = await openNorthbound({ remotes: lab.nb.unix });
     const pods = new PodNetworking(db);
 
     // Each subject gets a fresh node switch, removed afterwards, so every run starts from the same database size.
@@ -122,7 +120,7 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
       return { subject: 'ovn-nbctl', count: nbctlCount, totalMs: performance.now() - started, latencies };
     }));
     options.progress?.(steps, steps, 'done');
-    await client.close();
+    await db.close();
   } finally {
     await lab.stop();
   }

@@ -4,9 +4,9 @@
 //   await k8s.addNode('node1', '10.244.1.0/24')
 //   await k8s.addPod('default', 'web', 'node1')      // -> port default_web, its MAC and IP
 import { inspect } from 'node:util';
-import { openNorthbound } from '../ovn/northbound.js';
+import { openNorthbound, type Northbound } from '../ovn/northbound.js';
 import { PodNetworking, type PodNetwork } from '../ovn/pods.js';
-import { ensureNode, type Northbound, type NodeOptions } from '../ovn/topology.js';
+import { ensureNode, type NodeOptions } from '../ovn/topology.js';
 import type { DbHandle } from './db-handle.js';
 
 export class ClusterApi {
@@ -15,10 +15,19 @@ export class ClusterApi {
 
   constructor(private readonly nb: DbHandle) {}
 
-  /** The monitored Northbound view src/ovn works on (opened on first use). */
+  /**
+   * The Northbound replica src/ovn works on (opened on first use, on the REPL's member and TLS settings; closed
+   * with the REPL's connection).
+   */
   db(): Promise<Northbound> {
-    this.northbound ??= openNorthbound(this.nb.client);
-    this.northbound.catch(() => { this.northbound = undefined; });
+    if (!this.northbound) {
+      const opening = openNorthbound({ remotes: this.nb.remote, tls: this.nb.tls, leaderOnly: false, syncTimeoutMs: 10_000 });
+      this.northbound = opening;
+      opening.then((db) => {
+        if (this.nb.client.state === 'closed') void db.close();
+        else this.nb.client.once('close', () => { void db.close(); });
+      }, () => { if (this.northbound === opening) this.northbound = undefined; });
+    }
     return this.northbound;
   }
 

@@ -47,7 +47,7 @@ export async function connectDatabases(remotes: string, options: ConnectDatabase
     for (const db of dbs) {
       if (db === '_Server' || byName.has(db)) continue;
       const schema = await client.getSchema(db);
-      byName.set(db, new DbHandle(client, schema));
+      byName.set(db, new DbHandle(client, schema, options.tls));
       used = true;
     }
     if (used) clients.push(client);

@@ -14,6 +14,7 @@ import {
 } from '../ovsdb/operations.js';
 import type { WriteRow } from '../ovsdb/datum.js';
 import type { DatabaseSchema } from '../ovsdb/schema.js';
+import type { TlsOptions } from '../ovsdb/remote.js';
 
 /** Conditions as the REPL accepts them: a list of `[column, function, value]`, or `{ column: value }` for ==. */
 export type Where = readonly Condition[] | Readonly<Record<string, unknown>>;
@@ -28,7 +29,8 @@ export const DATABASE_ALIASES: Readonly<Record<string, string>> = {
 };
 
 export class DbHandle {
-  constructor(readonly client: OvsdbClient, readonly schema: DatabaseSchema) {}
+  /** `tls`: what the client was connected with, for other connections to the same remote (the k8s replica). */
+  constructor(readonly client: OvsdbClient, readonly schema: DatabaseSchema, readonly tls?: TlsOptions) {}
 
   /** The database name (`OVN_Northbound`, ...). */
   get name(): string { return this.schema.name; }

@@ -7,17 +7,16 @@
 // Ingress ACLs are `to-lport` on `outport == @pg`, egress `from-lport` on `inport == @pg` (applied after the
 // load balancer, as ovn-kubernetes does). The caller resolves selectors to pods and addresses.
 import type { Uuid } from '../ovsdb/datum.js';
-import type { ACL, AddressSet, PortGroup } from '../models/ovn-northbound.js';
+import type { ACL, AddressSet, NorthboundTables, PortGroup } from '../models/ovn-northbound.js';
 import {
   DEFAULT_ALLOW_PRIORITY, DEFAULT_DENY_PRIORITY, IPBLOCK_EXCEPT_PRIORITY,
   aclDirection, addressSetMatch, andMatch, arpAllowMatch, defaultDenyPortGroupName, ipBlockMatch, l4Match, peerAddressSetName,
   policyPortGroupName, portGroupMatch, type IpBlock, type PolicyDirection, type PolicyPort,
 } from './acl-match.js';
-import { commitDesired } from './commit.js';
 import { parseAddress, type IpFamily } from './ip.js';
 import { OWNER, OWNER_KEY, podPortName } from './names.js';
-import type { Northbound } from './topology.js';
-import { TransactionBuilder, type RowRef } from './transaction.js';
+import { commitDesired, type DesiredState, type RowRef } from './desired-state.js';
+import { byName, type Northbound } from './northbound.js';
 
 const NAMESPACE_KEY = 'k8s.ovn.org/namespace';
 const POLICY_KEY = 'k8s.ovn.org/policy';
@@ -55,8 +54,8 @@ function aclOptions(direction: PolicyDirection): Map<string, string> {
 }
 
 /** Makes a port group's ACLs exactly `want` (ACLs are children of the group). */
-function ensureAcls(tx: TransactionBuilder, db: Northbound, pg: RowRef, pgRow: PortGroup | undefined, want: DesiredAcl[], ids: Map<string, string>): void {
-  const have = pgRow ? pgRow.acls.map((u) => db.get('ACL', u)).filter((a): a is ACL => a !== undefined) : [];
+function ensureAcls(tx: DesiredState<NorthboundTables>, db: Northbound, pg: RowRef, pgRow: PortGroup | undefined, want: DesiredAcl[], ids: Map<string, string>): void {
+  const have = pgRow ? pgRow.acls.map((u) => db.table('ACL').get(u)).filter((a): a is ACL => a !== undefined) : [];
   const wantKeys = new Map(want.map((a) => [aclKey(a), a]));
   const haveKeys = new Set<string>();
   for (const a of have) {
@@ -71,23 +70,20 @@ function ensureAcls(tx: TransactionBuilder, db: Northbound, pg: RowRef, pgRow: P
     if (haveKeys.has(k)) continue;
     inserted.push(tx.insert<ACL>('ACL', { ...a, external_ids: ids }));
   }
-  if (inserted.length > 0) {
-    if (typeof pg === 'string') tx.addToSet('Port_Group', pg, 'acls', inserted);
-    else tx.push({ op: 'mutate', table: 'Port_Group', where: [['_uuid', '==', pg]], mutations: [['acls', 'insert', inserted]] } as never);
-  }
+  if (inserted.length > 0) tx.addRef('Port_Group', pg, 'acls', inserted);
 }
 
-function ensurePortGroup(tx: TransactionBuilder, db: Northbound, name: string, ports: readonly Uuid[], ids: Map<string, string>, acls: DesiredAcl[]): void {
-  const row = db.byName('Port_Group', name);
+function ensurePortGroup(tx: DesiredState<NorthboundTables>, db: Northbound, name: string, ports: readonly Uuid[], ids: Map<string, string>, acls: DesiredAcl[]): void {
+  const row = byName(db, 'Port_Group', name);
   let pg: RowRef;
-  if (row) { tx.updateChanged('Port_Group', row, { ports, external_ids: ids }); pg = row._uuid; } else pg = tx.insert<PortGroup>('Port_Group', { name, ports, external_ids: ids });
+  if (row) { tx.updateChanged('Port_Group', row, { ports, external_ids: ids }); pg = row._uuid; } else pg = tx.insertNamed<PortGroup>('Port_Group', { name, ports, external_ids: ids });
   ensureAcls(tx, db, pg, row, acls, ids);
 }
 
-function ensureAddressSet(tx: TransactionBuilder, db: Northbound, name: string, addresses: string[], ids: Map<string, string>): void {
-  const row = db.byName('Address_Set', name);
+function ensureAddressSet(tx: DesiredState<NorthboundTables>, db: Northbound, name: string, addresses: string[], ids: Map<string, string>): void {
+  const row = byName(db, 'Address_Set', name);
   if (row) tx.updateChanged('Address_Set', row, { addresses, external_ids: ids });
-  else tx.insert<AddressSet>('Address_Set', { name, addresses, external_ids: ids });
+  else tx.insertNamed<AddressSet>('Address_Set', { name, addresses, external_ids: ids });
 }
 
 function policyDirections(pg: PortGroup): PolicyDirection[] {
@@ -95,11 +91,11 @@ function policyDirections(pg: PortGroup): PolicyDirection[] {
 }
 
 /** Recomputes (or deletes) the namespace's default-deny groups from every policy group of the namespace. */
-function ensureDefaultDeny(tx: TransactionBuilder, db: Northbound, namespace: string, override: { name: string; ports: readonly Uuid[]; directions: PolicyDirection[] } | { name: string; deleted: true }): void {
+function ensureDefaultDeny(tx: DesiredState<NorthboundTables>, db: Northbound, namespace: string, override: { name: string; ports: readonly Uuid[]; directions: PolicyDirection[] } | { name: string; deleted: true }): void {
   for (const direction of ['ingress', 'egress'] as const) {
     const ports = new Set<Uuid>();
     let any = false;
-    for (const pg of db.rows('Port_Group')) {
+    for (const pg of db.table('Port_Group')) {
       if (pg.external_ids.get(KIND_KEY) !== 'NetworkPolicy' || pg.external_ids.get(NAMESPACE_KEY) !== namespace) continue;
       if (pg.name === override.name) continue;
       if (!policyDirections(pg).includes(direction)) continue;
@@ -111,7 +107,7 @@ function ensureDefaultDeny(tx: TransactionBuilder, db: Northbound, namespace: st
       for (const p of override.ports) ports.add(p);
     }
     const name = defaultDenyPortGroupName(namespace, direction);
-    const row = db.byName('Port_Group', name);
+    const row = byName(db, 'Port_Group', name);
     if (!any) { if (row) tx.delete('Port_Group', row._uuid); continue; }
     const ids = new Map([[OWNER_KEY, OWNER], [KIND_KEY, 'NetworkPolicyDefaultDeny'], [NAMESPACE_KEY, namespace], ['direction', direction]]);
     const dir = aclDirection(direction);
@@ -128,11 +124,10 @@ export async function ensureNetworkPolicy(db: Northbound, policy: NetworkPolicyO
   const directions: PolicyDirection[] = [];
   if (policy.ingress) directions.push('ingress');
   if (policy.egress) directions.push('egress');
-  await commitDesired(db, () => {
-    const tx = new TransactionBuilder();
+  await commitDesired(db, (tx) => {
     const ports: Uuid[] = [];
     for (const p of policy.pods) {
-      const lsp = db.byName('Logical_Switch_Port', podPortName(p.namespace, p.name));
+      const lsp = byName(db, 'Logical_Switch_Port', podPortName(p.namespace, p.name));
       if (lsp) ports.push(lsp._uuid);
     }
     const ids = new Map([[OWNER_KEY, OWNER], [KIND_KEY, 'NetworkPolicy'], [NAMESPACE_KEY, policy.namespace], [POLICY_KEY, `${policy.namespace}/${policy.name}`], [DIRECTIONS_KEY, directions.join(',')]]);
@@ -170,23 +165,22 @@ export async function ensureNetworkPolicy(db: Northbound, policy: NetworkPolicyO
       });
     }
     ensurePortGroup(tx, db, pgName, ports, ids, acls);
-    for (const set of db.rows('Address_Set')) {
+    for (const set of db.table('Address_Set')) {
       if (set.external_ids.get(POLICY_KEY) === `${policy.namespace}/${policy.name}` && !wantedSets.has(set.name)) tx.delete('Address_Set', set._uuid);
     }
     ensureDefaultDeny(tx, db, policy.namespace, { name: pgName, ports, directions });
-    return { tx, value: undefined };
+    return undefined;
   });
 }
 
 /** Deletes a policy; the namespace's default deny shrinks (or goes) with it. One transaction. */
 export async function deleteNetworkPolicy(db: Northbound, namespace: string, name: string): Promise<void> {
   const pgName = policyPortGroupName(namespace, name);
-  await commitDesired(db, () => {
-    const tx = new TransactionBuilder();
-    const pg = db.byName('Port_Group', pgName);
+  await commitDesired(db, (tx) => {
+    const pg = byName(db, 'Port_Group', pgName);
     if (pg) tx.delete('Port_Group', pg._uuid);
-    for (const set of db.rows('Address_Set')) if (set.external_ids.get(POLICY_KEY) === `${namespace}/${name}`) tx.delete('Address_Set', set._uuid);
+    for (const set of db.table('Address_Set')) if (set.external_ids.get(POLICY_KEY) === `${namespace}/${name}`) tx.delete('Address_Set', set._uuid);
     if (pg) ensureDefaultDeny(tx, db, namespace, { name: pgName, deleted: true });
-    return { tx, value: undefined };
+    return undefined;
   });
 }

@@ -8,17 +8,31 @@
 // picks again. The LSP name index makes a second add of the same pod fail the same way, and the retry then finds
 // the port. Calls from one agent may run concurrently (pipelined): offsets in flight are reserved locally.
 import type { Uuid } from '../ovsdb/datum.js';
-import type { LogicalSwitch, LogicalSwitchPort } from '../models/ovn-northbound.js';
-import { isConflict, ConflictRetriesExhaustedError } from './commit.js';
+import type { LogicalSwitch, LogicalSwitchPort, NorthboundTables } from '../models/ovn-northbound.js';
+import { OvsdbConstraintViolationError, OvsdbTimedOutError } from '../ovsdb/errors.js';
+import { ReplicaTransaction } from '../ovsdb/transaction-retry.js';
 import { withLength } from './ip.js';
 import { allocatePodAddresses, gatewayAddress, offsetOf, podAddressesAt, type NodeAddressing, type OffsetSet, type PodAddresses } from './ipam.js';
 import { podPortName, nodeSwitchName } from './names.js';
 import { podNetworksAnnotation, type PodNetworksAnnotation, type PodRoute } from './pod-annotation.js';
-import { nodeAddressing, removeAddressesFromSets, type Northbound } from './topology.js';
-import { TransactionBuilder } from './transaction.js';
+import { nodeAddressing, removeAddressesFromSets } from './topology.js';
+import { DesiredState } from './desired-state.js';
+import { byName, type Northbound } from './northbound.js';
 
 export class NodeNotFoundError extends Error {
   override readonly name = 'NodeNotFoundError';
+}
+
+export class ConflictRetriesExhaustedError extends Error {
+  override readonly name = 'ConflictRetriesExhaustedError';
+}
+
+/**
+ * "Another agent got there first": the address guard (a `wait`) failed, or the port name's unique index refused
+ * a second port of the same pod. Worth a new plan on the fresher replica.
+ */
+export function isConflict(err: unknown): boolean {
+  return err instanceof OvsdbTimedOutError || err instanceof OvsdbConstraintViolationError;
 }
 
 export interface PodOptions {
@@ -117,7 +131,7 @@ export class PodNetworking {
       }
       for (let i = n; i < ls.ports.length; i++) {
         const u = ls.ports[i];
-        const lsp = this.db.get('Logical_Switch_Port', u);
+        const lsp = this.db.table('Logical_Switch_Port').get(u);
         const offsets = lsp ? this.portOffsets(lsp, addressing) : [];
         for (const o of offsets) cache.used.set(o, (cache.used.get(o) ?? 0) + 1);
       }
@@ -150,14 +164,14 @@ export class PodNetworking {
   }
 
   /** Appends the pod's desired state to `tx`; the returned offset is reserved until `release`. */
-  private plan(pod: PodOptions, tx: TransactionBuilder, inUseBySwitch: Map<Uuid, OffsetSet>): Plan {
-    const ls = this.db.byName('Logical_Switch', nodeSwitchName(pod.node));
+  private plan(pod: PodOptions, tx: DesiredState<NorthboundTables>, inUseBySwitch: Map<Uuid, OffsetSet>): Plan {
+    const ls = byName(this.db, 'Logical_Switch', nodeSwitchName(pod.node));
     if (!ls) throw new NodeNotFoundError(`node ${pod.node} has no logical switch (ensureNode first)`);
     const addressing = this.addressing(ls);
     const portName = podPortName(pod.namespace, pod.name);
     const externalIds = new Map([['namespace', pod.namespace], ['pod', 'true']]);
     const options = new Map([['requested-chassis', pod.node]]);
-    const existing = this.db.byName('Logical_Switch_Port', portName);
+    const existing = byName(this.db, 'Logical_Switch_Port', portName);
     const ifaceIdVer = pod.uid ?? existing?.options.get('iface-id-ver');
     if (ifaceIdVer !== undefined) options.set('iface-id-ver', ifaceIdVer);
     let addresses: PodAddresses | undefined;
@@ -168,7 +182,7 @@ export class PodNetworking {
     }
     if (existing) {
       // On another node's switch, or with addresses that do not fit this node: move it, with new addresses.
-      for (const s of this.db.rows('Logical_Switch')) if (s.ports.includes(existing._uuid)) tx.removeFromSet('Logical_Switch', s._uuid, 'ports', [existing._uuid]);
+      for (const s of this.db.table('Logical_Switch')) if (s.ports.includes(existing._uuid)) tx.removeFromSet('Logical_Switch', s._uuid, 'ports', [existing._uuid]);
     }
     let reserved = this.reserved.get(ls._uuid);
     if (!reserved) { reserved = new Set(); this.reserved.set(ls._uuid, reserved); }
@@ -176,13 +190,17 @@ export class PodNetworking {
     if (!inUse) { inUse = this.inUse(ls, addressing); inUseBySwitch.set(ls._uuid, inUse); }
     addresses = allocatePodAddresses(addressing, inUse, reserved);
     reserved.add(addresses.offset);
-    const waitIndex = tx.operations.length;
-    tx.requireNone('Logical_Switch_Port', [['addresses', 'includes', [addresses.lspAddress]]]);
+    const waitIndex = tx.requireNone('Logical_Switch_Port', [['addresses', 'includes', [addresses.lspAddress]]]);
     const port = tx.insert<LogicalSwitchPort>('Logical_Switch_Port', {
       name: portName, addresses: [addresses.lspAddress], port_security: [addresses.lspAddress], external_ids: externalIds, options,
     });
     tx.addToSet('Logical_Switch', ls._uuid, 'ports', [port]);
     return { ls: ls._uuid, result: this.result(pod, addressing, addresses), offset: addresses.offset, waitIndex };
+  }
+
+  /** A transaction sent by this class itself (its own retry loop: per-pod reservations and group commit). */
+  private transaction(): DesiredState<NorthboundTables> {
+    return new DesiredState(new ReplicaTransaction(this.db));
   }
 
   private release(plan: Plan): void {
@@ -215,7 +233,7 @@ export class PodNetworking {
     const batch = this.queue.splice(0, this.options.maxBatch ?? 256);
     if (this.queue.length > 0 && !this.flushScheduled) { this.flushScheduled = true; setImmediate(() => { this.flushScheduled = false; void this.flush(); }); }
     if (batch.length === 1) { this.addPodAlone(batch[0].pod).then(batch[0].resolve, batch[0].reject); return; }
-    const tx = new TransactionBuilder();
+    const tx = this.transaction();
     const plans: (Plan | undefined)[] = [];
     const inUse = new Map<Uuid, OffsetSet>();
     const names = new Set<string>();
@@ -247,7 +265,7 @@ export class PodNetworking {
   private async addPodAlone(pod: PodOptions): Promise<PodNetwork> {
     const attempts = this.options.attempts ?? 50;
     for (let attempt = 1; ; attempt++) {
-      const tx = new TransactionBuilder();
+      const tx = this.transaction();
       const plan = this.plan(pod, tx, new Map());
       if (tx.isEmpty) return plan.result;
       try {
@@ -266,17 +284,17 @@ export class PodNetworking {
 
   /** Removes a pod's port and its addresses from the address sets this library maintains. False if absent. */
   async deletePod(namespace: string, name: string): Promise<boolean> {
-    const lsp = this.db.byName('Logical_Switch_Port', podPortName(namespace, name));
+    const lsp = byName(this.db, 'Logical_Switch_Port', podPortName(namespace, name));
     if (!lsp) return false;
-    const tx = new TransactionBuilder();
+    const tx = this.transaction();
     this.buildDelete(tx, [lsp]);
     await this.db.transact(tx.operations);
     return true;
   }
 
-  private buildDelete(tx: TransactionBuilder, ports: readonly LogicalSwitchPort[]): void {
+  private buildDelete(tx: DesiredState<NorthboundTables>, ports: readonly LogicalSwitchPort[]): void {
     const uuids = new Set(ports.map((p) => p._uuid));
-    for (const s of this.db.rows('Logical_Switch')) {
+    for (const s of this.db.table('Logical_Switch')) {
       const mine = s.ports.filter((u) => uuids.has(u));
       if (mine.length > 0) tx.removeFromSet('Logical_Switch', s._uuid, 'ports', mine);
     }
@@ -293,11 +311,11 @@ export class PodNetworking {
     const keep = new Set<string>();
     for (const p of existing) keep.add(podPortName(p.namespace, p.name));
     const stale: LogicalSwitchPort[] = [];
-    for (const lsp of this.db.rows('Logical_Switch_Port')) {
+    for (const lsp of this.db.table('Logical_Switch_Port')) {
       if (lsp.external_ids.get('pod') === 'true' && !keep.has(lsp.name)) stale.push(lsp);
     }
     if (stale.length === 0) return [];
-    const tx = new TransactionBuilder();
+    const tx = this.transaction();
     this.buildDelete(tx, stale);
     await this.db.transact(tx.operations);
     return stale.map((p) => p.name);

@@ -5,28 +5,37 @@
 // node switches the packet crosses the cluster router on the sending chassis and is tunnelled in the destination
 // switch's pipeline: datapath = destination switch, ingress = its patch port from the router (stor-<node>),
 // egress = the destination pod's port.
-import type { OvsdbClient } from '../ovsdb/client.js';
+import type { OvsdbDatabase } from '../ovsdb/database.js';
 import type { Uuid } from '../ovsdb/datum.js';
-import type { Chassis, DatapathBinding, Encap, PortBinding, SouthboundTables } from '../models/ovn-southbound.js';
-import { MonitoredDatabase, type OvnDatabase } from './database.js';
+import type { DatapathBinding, PortBinding, SouthboundTables } from '../models/ovn-southbound.js';
+import { openReplica, type DatabaseTarget, type ReplicaOptions, type ReplicaSpec } from './connect.js';
 import { tunnelMetadataFromKeys, type TunnelMetadata } from './tunnel-metadata.js';
 
-export type Southbound = OvnDatabase<SouthboundTables>;
+/** The Southbound database as src/ovn reads it: the replica of the tables below. */
+export type Southbound = OvsdbDatabase<SouthboundTables>;
+export type SouthboundOptions = ReplicaOptions<SouthboundTables>;
 
 export class PortBindingNotFoundError extends Error {
   override readonly name = 'PortBindingNotFoundError';
 }
 
-/** Monitors the Southbound tables needed for tunnel keys and chassis. */
-export async function openSouthbound(client: OvsdbClient): Promise<Southbound> {
-  return MonitoredDatabase.open<SouthboundTables>(client, 'OVN_Southbound', {
-    tables: {
-      Chassis: ['name', 'hostname', 'encaps', 'external_ids', 'other_config'],
-      Encap: ['type', 'ip', 'options', 'chassis_name'],
-      Datapath_Binding: ['tunnel_key', 'external_ids'],
-      Port_Binding: ['logical_port', 'tunnel_key', 'datapath', 'type', 'options', 'chassis', 'mac'],
-    },
-  });
+/** What src/ovn monitors in OVN_Southbound (tunnel keys and chassis); the schema indexes serve the lookups. */
+export const SOUTHBOUND: ReplicaSpec<SouthboundTables> = {
+  database: 'OVN_Southbound',
+  tables: {
+    Chassis: { columns: ['name', 'hostname', 'encaps', 'external_ids', 'other_config'] },
+    Encap: { columns: ['type', 'ip', 'options', 'chassis_name'] },
+    Datapath_Binding: { columns: ['tunnel_key', 'external_ids'] },
+    Port_Binding: { columns: ['logical_port', 'tunnel_key', 'datapath', 'type', 'options', 'chassis', 'mac'] },
+  },
+};
+
+/**
+ * Opens the Southbound replica (a remote list, OvsdbDatabase options, or an OvsdbDatabase of OVN_Southbound you
+ * have) and resolves once it holds the initial state. `ovn-sbctl`-style readers usually pass `leaderOnly: false`.
+ */
+export function openSouthbound(target: DatabaseTarget<SouthboundTables> | SouthboundOptions): Promise<Southbound> {
+  return openReplica(target, SOUTHBOUND);
 }
 
 export interface ChassisInfo {
@@ -50,8 +59,9 @@ export class SouthboundReader {
 
   chassis(): ChassisInfo[] {
     const out: ChassisInfo[] = [];
-    for (const c of this.db.rows('Chassis') as IterableIterator<Chassis>) {
-      const encaps = c.encaps.map((u) => this.db.get('Encap', u)).filter((e): e is Encap => e !== undefined)
+    const encapTable = this.db.table('Encap');
+    for (const c of this.db.table('Chassis')) {
+      const encaps = c.encaps.map((u) => encapTable.get(u)).filter((e) => e !== undefined)
         .map((e) => ({ type: e.type, ip: e.ip, options: e.options }));
       out.push({ name: c.name, hostname: c.hostname, encaps });
     }
@@ -59,23 +69,20 @@ export class SouthboundReader {
   }
 
   /** The Port_Binding of a logical port (Port_Binding has no name column: looked up by logical_port). */
-  portBinding(logicalPort: string): PortBinding | undefined {
-    for (const pb of this.db.rows('Port_Binding')) if (pb.logical_port === logicalPort) return pb;
-    return undefined;
+  portBinding(logicalPort: string): Readonly<PortBinding> | undefined {
+    return this.db.table('Port_Binding').findOne('logical_port', logicalPort);
   }
 
-  datapath(uuid: Uuid): DatapathBinding | undefined {
-    return this.db.get('Datapath_Binding', uuid);
+  datapath(uuid: Uuid): Readonly<DatapathBinding> | undefined {
+    return this.db.table('Datapath_Binding').get(uuid);
   }
 
-  /** Resolves once ovn-northd has created bindings for every port (polling the view), or rejects at the timeout. */
-  async waitForPortBindings(logicalPorts: readonly string[], timeoutMs = 10_000): Promise<PortBinding[]> {
+  /** Resolves once ovn-northd has created bindings for every port (polling the replica), or rejects at the timeout. */
+  async waitForPortBindings(logicalPorts: readonly string[], timeoutMs = 10_000): Promise<Readonly<PortBinding>[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const index = new Map<string, PortBinding>();
-      for (const pb of this.db.rows('Port_Binding')) index.set(pb.logical_port, pb);
-      const found = logicalPorts.map((p) => index.get(p));
-      if (found.every((p) => p !== undefined && p.tunnel_key > 0n)) return found as PortBinding[];
+      const found = logicalPorts.map((p) => this.portBinding(p));
+      if (found.every((p) => p !== undefined && p.tunnel_key > 0n)) return found as Readonly<PortBinding>[];
       if (Date.now() > deadline) {
         throw new PortBindingNotFoundError(`no Port_Binding after ${timeoutMs} ms for ${logicalPorts.filter((_, i) => !found[i]).join(', ')}`);
       }
@@ -85,8 +92,8 @@ export class SouthboundReader {
 
   /** The metadata of a packet from `fromPort` to `toPort` (logical switch port names) as it crosses the tunnel. */
   tunnelMetadata(fromPort: string, toPort: string): TunnelPath {
-    const bindings = new Map<string, PortBinding>();
-    for (const pb of this.db.rows('Port_Binding')) bindings.set(pb.logical_port, pb);
+    const bindings = new Map<string, Readonly<PortBinding>>();
+    for (const pb of this.db.table('Port_Binding')) bindings.set(pb.logical_port, pb);
     const from = bindings.get(fromPort);
     const to = bindings.get(toPort);
     if (!from) throw new PortBindingNotFoundError(`no Port_Binding for ${fromPort}`);
@@ -112,7 +119,7 @@ export class SouthboundReader {
       ingress = candidate;
     }
     const metadata = tunnelMetadataFromKeys({ datapath: Number(dp.tunnel_key), ingressPort: Number(ingress.tunnel_key), egressPort: Number(to.tunnel_key) });
-    const chassis = to.chassis ? (this.db.get('Chassis', to.chassis) as Chassis | undefined)?.name : undefined;
+    const chassis = to.chassis ? this.db.table('Chassis').get(to.chassis)?.name : undefined;
     return {
       ...metadata, datapathName: dp.external_ids.get('name'), ingressPortName: ingress.logical_port, egressPortName: to.logical_port, destinationChassis: chassis,
     };

@@ -6,11 +6,11 @@
 //          |  jtor-GR_<node> / rtoj-GR_<node>
 //        GR_<node> (options:chassis, SNAT of the node subnet, routes to the cluster subnets via the cluster router)
 //
-// Every function is one transaction computed from the view (desired state), so calling it again sends nothing.
+// Every function is one transaction computed from the replica (desired state), so calling it again sends nothing;
+// rows it creates by name are guarded (desired-state.ts insertNamed), so two agents ensuring the same node at once
+// cannot create the cluster router or a port twice.
 import type { Uuid, WriteRow } from '../ovsdb/datum.js';
 import type { LogicalRouter, LogicalSwitch, LogicalSwitchPort, NorthboundTables } from '../models/ovn-northbound.js';
-import { commitDesired } from './commit.js';
-import type { OvnDatabase } from './database.js';
 import { addressAt, parsePrefix, prefixSize, withLength, type IpPrefix } from './ip.js';
 import { gatewayAddress, managementAddress, parseExcludeIps, type NodeAddressing } from './ipam.js';
 import { macFromAddress } from './mac.js';
@@ -18,9 +18,10 @@ import {
   CLUSTER_ROUTER, DEFAULT_JOIN_SUBNET, JOIN_SWITCH, NODE_KEY, OWNER, OWNER_KEY,
   gatewayRouterName, joinToRouterPort, managementPort, nodeSwitchName, routerToJoinPort, routerToSwitchPort, switchToRouterPort,
 } from './names.js';
-import { TransactionBuilder, type RowRef } from './transaction.js';
+import { commitDesired, type DesiredState, type RowRef } from './desired-state.js';
+import { byName, type Northbound } from './northbound.js';
 
-export type Northbound = OvnDatabase<NorthboundTables>;
+export type { Northbound };
 
 /** The load balancer group every node switch and gateway router uses (ovn-kubernetes' clusterLBGroup). */
 export const CLUSTER_LB_GROUP = 'clusterLBGroup';
@@ -74,23 +75,23 @@ function parseNodeSubnets(subnets: readonly string[]): IpPrefix[] {
 
 interface ClusterRows { router: RowRef; join: RowRef; lbGroup: RowRef; joinPrefix: IpPrefix; routerJoinIp: string }
 
-function buildCluster(db: Northbound, tx: TransactionBuilder, options: ClusterOptions): ClusterRows {
+function buildCluster(db: Northbound, tx: DesiredState<NorthboundTables>, options: ClusterOptions): ClusterRows {
   const joinPrefix = parsePrefix(options.joinSubnet ?? DEFAULT_JOIN_SUBNET);
   if (joinPrefix.family !== 4) throw new RangeError('the join subnet must be IPv4');
   const routerJoin = addressAt(joinPrefix, 1n);
 
-  const lbGroupRow = db.byName('Load_Balancer_Group', CLUSTER_LB_GROUP);
-  const lbGroup: RowRef = lbGroupRow ? lbGroupRow._uuid : tx.insert('Load_Balancer_Group', { name: CLUSTER_LB_GROUP });
+  const lbGroupRow = byName(db, 'Load_Balancer_Group', CLUSTER_LB_GROUP);
+  const lbGroup: RowRef = lbGroupRow ? lbGroupRow._uuid : tx.insertNamed('Load_Balancer_Group', { name: CLUSTER_LB_GROUP });
 
-  const routerRow = db.byName('Logical_Router', CLUSTER_ROUTER);
+  const routerRow = byName(db, 'Logical_Router', CLUSTER_ROUTER);
   const routerDesired = { external_ids: owned({ 'k8s-cluster-router': 'yes' }) };
   let router: RowRef;
-  if (routerRow) { tx.updateChanged('Logical_Router', routerRow, routerDesired); router = routerRow._uuid; } else router = tx.insert<LogicalRouter>('Logical_Router', { name: CLUSTER_ROUTER, ...routerDesired });
+  if (routerRow) { tx.updateChanged('Logical_Router', routerRow, routerDesired); router = routerRow._uuid; } else router = tx.insertNamed<LogicalRouter>('Logical_Router', { name: CLUSTER_ROUTER, ...routerDesired });
 
-  const joinRow = db.byName('Logical_Switch', JOIN_SWITCH);
+  const joinRow = byName(db, 'Logical_Switch', JOIN_SWITCH);
   const joinDesired = { external_ids: owned() };
   let join: RowRef;
-  if (joinRow) { tx.updateChanged('Logical_Switch', joinRow, joinDesired); join = joinRow._uuid; } else join = tx.insert<LogicalSwitch>('Logical_Switch', { name: JOIN_SWITCH, ...joinDesired });
+  if (joinRow) { tx.updateChanged('Logical_Switch', joinRow, joinDesired); join = joinRow._uuid; } else join = tx.insertNamed<LogicalSwitch>('Logical_Switch', { name: JOIN_SWITCH, ...joinDesired });
 
   ensureRouterPort(db, tx, router, routerRow?.ports, routerToJoinPort(CLUSTER_ROUTER), macFromAddress(routerJoin), [withLength(routerJoin, joinPrefix.length)]);
   ensureSwitchRouterPort(db, tx, join, joinRow?.ports, joinToRouterPort(CLUSTER_ROUTER), routerToJoinPort(CLUSTER_ROUTER));
@@ -98,55 +99,49 @@ function buildCluster(db: Northbound, tx: TransactionBuilder, options: ClusterOp
 }
 
 /** Ensures a router port (name, mac, networks) on a router. */
-function ensureRouterPort(db: Northbound, tx: TransactionBuilder, router: RowRef, routerPorts: readonly Uuid[] | undefined, name: string, mac: string, networks: string[]): void {
+function ensureRouterPort(db: Northbound, tx: DesiredState<NorthboundTables>, router: RowRef, routerPorts: readonly Uuid[] | undefined, name: string, mac: string, networks: string[]): void {
   const desired = { mac, networks, external_ids: owned() };
-  const row = db.byName('Logical_Router_Port', name);
+  const row = byName(db, 'Logical_Router_Port', name);
   if (row && routerPorts?.includes(row._uuid)) { tx.updateChanged('Logical_Router_Port', row, desired); return; }
   if (row) {
     // It exists on another router: move it (a port belongs to one router).
-    for (const r of db.rows('Logical_Router')) if (r.ports.includes(row._uuid) && r._uuid !== router) tx.removeFromSet('Logical_Router', r._uuid, 'ports', [row._uuid]);
+    for (const r of db.table('Logical_Router')) if (r.ports.includes(row._uuid) && r._uuid !== router) tx.removeFromSet('Logical_Router', r._uuid, 'ports', [row._uuid]);
     tx.updateChanged('Logical_Router_Port', row, desired);
-    addRef(tx, 'Logical_Router', router, 'ports', row._uuid);
+    tx.addRef('Logical_Router', router, 'ports', row._uuid);
     return;
   }
-  const port = tx.insert('Logical_Router_Port', { name, ...desired });
-  addRef(tx, 'Logical_Router', router, 'ports', port);
+  const port = tx.insertNamed('Logical_Router_Port', { name, ...desired });
+  tx.addRef('Logical_Router', router, 'ports', port);
 }
 
 /** Ensures a switch port of type router peering with `routerPort`. */
-function ensureSwitchRouterPort(db: Northbound, tx: TransactionBuilder, ls: RowRef, switchPorts: readonly Uuid[] | undefined, name: string, routerPort: string): void {
+function ensureSwitchRouterPort(db: Northbound, tx: DesiredState<NorthboundTables>, ls: RowRef, switchPorts: readonly Uuid[] | undefined, name: string, routerPort: string): void {
   ensureSwitchPort(db, tx, ls, switchPorts, name, { type: 'router', addresses: ['router'], options: new Map([['router-port', routerPort]]), external_ids: owned() });
 }
 
-function ensureSwitchPort(db: Northbound, tx: TransactionBuilder, ls: RowRef, switchPorts: readonly Uuid[] | undefined, name: string, desired: WriteRow<LogicalSwitchPort>): void {
-  const row = db.byName('Logical_Switch_Port', name);
+function ensureSwitchPort(db: Northbound, tx: DesiredState<NorthboundTables>, ls: RowRef, switchPorts: readonly Uuid[] | undefined, name: string, desired: WriteRow<LogicalSwitchPort>): void {
+  const row = byName(db, 'Logical_Switch_Port', name);
   if (row && switchPorts?.includes(row._uuid)) { tx.updateChanged('Logical_Switch_Port', row, desired); return; }
   if (row) {
-    for (const s of db.rows('Logical_Switch')) if (s.ports.includes(row._uuid) && s._uuid !== ls) tx.removeFromSet('Logical_Switch', s._uuid, 'ports', [row._uuid]);
+    for (const s of db.table('Logical_Switch')) if (s.ports.includes(row._uuid) && s._uuid !== ls) tx.removeFromSet('Logical_Switch', s._uuid, 'ports', [row._uuid]);
     tx.updateChanged('Logical_Switch_Port', row, desired);
-    addRef(tx, 'Logical_Switch', ls, 'ports', row._uuid);
+    tx.addRef('Logical_Switch', ls, 'ports', row._uuid);
     return;
   }
-  addRef(tx, 'Logical_Switch', ls, 'ports', tx.insert('Logical_Switch_Port', { name, ...desired }));
-}
-
-function addRef(tx: TransactionBuilder, table: string, parent: RowRef, column: string, child: RowRef): void {
-  if (typeof parent === 'string') tx.addToSet(table, parent, column, [child]);
-  else tx.push({ op: 'mutate', table, where: [['_uuid', '==', parent]], mutations: [[column, 'insert', [child]]] } as never);
+  tx.addRef('Logical_Switch', ls, 'ports', tx.insertNamed('Logical_Switch_Port', { name, ...desired }));
 }
 
 /** Ensures the cluster router, the join switch and the cluster load balancer group. One transaction. */
 export async function ensureCluster(db: Northbound, options: ClusterOptions = {}): Promise<void> {
-  await commitDesired(db, () => {
-    const tx = new TransactionBuilder();
+  await commitDesired(db, (tx) => {
     buildCluster(db, tx, options);
-    return { tx, value: undefined };
+    return undefined;
   });
 }
 
 function firstFreeJoinAddress(db: Northbound, joinPrefix: IpPrefix): { text: string; cidr: string } {
   const used = new Set<bigint>();
-  for (const lrp of db.rows('Logical_Router_Port')) {
+  for (const lrp of db.table('Logical_Router_Port')) {
     for (const n of lrp.networks) {
       try {
         const p = parsePrefix(n, true);
@@ -173,11 +168,10 @@ export async function ensureNode(db: Northbound, node: NodeOptions, cluster: Clu
   const v4 = subnets.find((s) => s.family === 4);
   const v6 = subnets.find((s) => s.family === 6);
   const excluded = node.excludeIps ? parseExcludeIps(node.excludeIps) : [];
-  await commitDesired(db, () => {
-    const tx = new TransactionBuilder();
+  await commitDesired(db, (tx) => {
     const c = buildCluster(db, tx, cluster);
-    const clusterRouterRow = typeof c.router === 'string' ? db.get('Logical_Router', c.router) : undefined;
-    const joinRow = typeof c.join === 'string' ? db.get('Logical_Switch', c.join) : undefined;
+    const clusterRouterRow = typeof c.router === 'string' ? db.table('Logical_Router').get(c.router) : undefined;
+    const joinRow = typeof c.join === 'string' ? db.table('Logical_Switch').get(c.join) : undefined;
 
     // The node switch.
     const otherConfig = new Map<string, string>();
@@ -189,14 +183,14 @@ export async function ensureNode(db: Northbound, node: NodeOptions, cluster: Clu
     if (v6) otherConfig.set('ipv6_prefix', v6.text.slice(0, v6.text.indexOf('/')));
     if (!v4 && excluded.length > 0) throw new RangeError('exclude_ips needs an IPv4 subnet (OVN applies it to other_config:subnet)');
     const lsDesired = { other_config: otherConfig, external_ids: owned({ [NODE_KEY]: node.name }), load_balancer_group: [c.lbGroup] };
-    const lsRow = db.byName('Logical_Switch', nodeSwitchName(node.name));
+    const lsRow = byName(db, 'Logical_Switch', nodeSwitchName(node.name));
     let ls: RowRef;
     if (lsRow) {
       const { load_balancer_group: _ignored, ...rest } = lsDesired;
       tx.updateChanged('Logical_Switch', lsRow, rest);
       if (typeof c.lbGroup === 'string') tx.addToSet('Logical_Switch', lsRow._uuid, 'load_balancer_group', [c.lbGroup], lsRow.load_balancer_group);
       ls = lsRow._uuid;
-    } else ls = tx.insert<LogicalSwitch>('Logical_Switch', { name: nodeSwitchName(node.name), ...lsDesired });
+    } else ls = tx.insertNamed<LogicalSwitch>('Logical_Switch', { name: nodeSwitchName(node.name), ...lsDesired });
 
     // rtos-<node> / stor-<node>.
     const gateways = subnets.map((s) => gatewayAddress(s));
@@ -212,24 +206,24 @@ export async function ensureNode(db: Northbound, node: NodeOptions, cluster: Clu
     });
 
     if (node.chassis) buildGatewayRouter(db, tx, node, c, joinRow, v4);
-    return { tx, value: undefined };
+    return undefined;
   });
 }
 
-function buildGatewayRouter(db: Northbound, tx: TransactionBuilder, node: NodeOptions, c: ClusterRows, joinRow: LogicalSwitch | undefined, v4: IpPrefix | undefined): void {
+function buildGatewayRouter(db: Northbound, tx: DesiredState<NorthboundTables>, node: NodeOptions, c: ClusterRows, joinRow: LogicalSwitch | undefined, v4: IpPrefix | undefined): void {
   const grName = gatewayRouterName(node.name);
-  const grRow = db.byName('Logical_Router', grName);
+  const grRow = byName(db, 'Logical_Router', grName);
   const grDesired = { options: new Map([['chassis', node.chassis as string]]), external_ids: owned({ [NODE_KEY]: node.name }) };
   let gr: RowRef;
   if (grRow) {
     tx.updateChanged('Logical_Router', grRow, grDesired);
     if (typeof c.lbGroup === 'string') tx.addToSet('Logical_Router', grRow._uuid, 'load_balancer_group', [c.lbGroup], grRow.load_balancer_group);
     gr = grRow._uuid;
-  } else gr = tx.insert<LogicalRouter>('Logical_Router', { name: grName, ...grDesired, load_balancer_group: [c.lbGroup] });
+  } else gr = tx.insertNamed<LogicalRouter>('Logical_Router', { name: grName, ...grDesired, load_balancer_group: [c.lbGroup] });
 
   // rtoj-GR_<node> keeps its join address; a new one takes the lowest free one, guarded against a concurrent pick.
   const portName = routerToJoinPort(grName);
-  const existing = db.byName('Logical_Router_Port', portName);
+  const existing = byName(db, 'Logical_Router_Port', portName);
   const existingJoin = existing?.networks.find((n) => { try { return parsePrefix(n, true).text === c.joinPrefix.text; } catch { return false; } });
   let joinCidr: string;
   if (existingJoin) joinCidr = existingJoin;
@@ -245,28 +239,28 @@ function buildGatewayRouter(db: Northbound, tx: TransactionBuilder, node: NodeOp
   // from the node subnet leaves through this node's gateway router (policy src-ip).
   const clusterSubnets = (node.clusterSubnets ?? (v4 ? [v4.text] : [])).map((s) => parsePrefix(s, true)).filter((p) => p.family === 4);
   ensureRoutes(db, tx, gr, grRow, clusterSubnets.map((p) => ({ ip_prefix: p.text, nexthop: c.routerJoinIp })), () => true, {});
-  const routerRow = typeof c.router === 'string' ? db.get('Logical_Router', c.router) : undefined;
+  const routerRow = typeof c.router === 'string' ? db.table('Logical_Router').get(c.router) : undefined;
   ensureRoutes(db, tx, c.router, routerRow, v4 ? [{ ip_prefix: v4.text, nexthop: joinIp, policy: 'src-ip' as const }] : [],
     (r) => r.external_ids.get(NODE_KEY) === node.name, { [NODE_KEY]: node.name });
 
   // SNAT of the node subnet to the node's address.
   const wantNat = node.nodeIp && v4 ? [{ type: 'snat' as const, logical_ip: v4.text, external_ip: node.nodeIp }] : [];
-  const haveNat = grRow ? grRow.nat.map((u) => db.get('NAT', u)).filter((n) => n !== undefined) : [];
+  const haveNat = grRow ? grRow.nat.map((u) => db.table('NAT').get(u)).filter((n) => n !== undefined) : [];
   for (const n of haveNat) {
     if (!wantNat.some((w) => w.type === n.type && w.logical_ip === n.logical_ip && w.external_ip === n.external_ip)) tx.removeFromSet('Logical_Router', (gr as Uuid), 'nat', [n._uuid]);
   }
   for (const w of wantNat) {
     if (haveNat.some((n) => w.type === n.type && w.logical_ip === n.logical_ip && w.external_ip === n.external_ip)) continue;
-    addRef(tx, 'Logical_Router', gr, 'nat', tx.insert('NAT', { ...w, external_ids: owned({ [NODE_KEY]: node.name }) }));
+    tx.addRef('Logical_Router', gr, 'nat', tx.insert('NAT', { ...w, external_ids: owned({ [NODE_KEY]: node.name }) }));
   }
 }
 
 interface RouteSpec { ip_prefix: string; nexthop: string; policy?: 'src-ip' | 'dst-ip' }
 
 /** Makes the routes of `router` selected by `mine` exactly `want`. */
-function ensureRoutes(db: Northbound, tx: TransactionBuilder, router: RowRef, routerRow: LogicalRouter | undefined, want: RouteSpec[],
+function ensureRoutes(db: Northbound, tx: DesiredState<NorthboundTables>, router: RowRef, routerRow: LogicalRouter | undefined, want: RouteSpec[],
   mine: (r: NorthboundTables['Logical_Router_Static_Route']) => boolean, ids: Record<string, string>): void {
-  const have = routerRow ? routerRow.static_routes.map((u) => db.get('Logical_Router_Static_Route', u)).filter((r) => r !== undefined) : [];
+  const have = routerRow ? routerRow.static_routes.map((u) => db.table('Logical_Router_Static_Route').get(u)).filter((r) => r !== undefined) : [];
   const same = (r: NorthboundTables['Logical_Router_Static_Route'], w: RouteSpec): boolean =>
     r.ip_prefix === w.ip_prefix && r.nexthop === w.nexthop && (r.policy ?? 'dst-ip') === (w.policy ?? 'dst-ip');
   for (const r of have) if (mine(r) && !want.some((w) => same(r, w))) tx.removeFromSet('Logical_Router', router as Uuid, 'static_routes', [r._uuid]);
@@ -274,7 +268,7 @@ function ensureRoutes(db: Northbound, tx: TransactionBuilder, router: RowRef, ro
     if (have.some((r) => same(r, w))) continue;
     const row: Record<string, unknown> = { ip_prefix: w.ip_prefix, nexthop: w.nexthop, external_ids: owned(ids) };
     if (w.policy) row.policy = w.policy;
-    addRef(tx, 'Logical_Router', router, 'static_routes', tx.insert('Logical_Router_Static_Route', row));
+    tx.addRef('Logical_Router', router, 'static_routes', tx.insert('Logical_Router_Static_Route', row));
   }
 }
 
@@ -284,38 +278,37 @@ function ensureRoutes(db: Northbound, tx: TransactionBuilder, router: RowRef, ro
  * from the address sets this library maintains. One transaction; nothing is sent when the node is already gone.
  */
 export async function removeNode(db: Northbound, nodeName: string): Promise<void> {
-  await commitDesired(db, () => {
-    const tx = new TransactionBuilder();
-    const ls = db.byName('Logical_Switch', nodeSwitchName(nodeName));
-    const router = db.byName('Logical_Router', CLUSTER_ROUTER);
-    const join = db.byName('Logical_Switch', JOIN_SWITCH);
+  await commitDesired(db, (tx) => {
+    const ls = byName(db, 'Logical_Switch', nodeSwitchName(nodeName));
+    const router = byName(db, 'Logical_Router', CLUSTER_ROUTER);
+    const join = byName(db, 'Logical_Switch', JOIN_SWITCH);
     const removedAddresses = new Set<string>();
     if (ls) {
       for (const u of ls.ports) {
-        const lsp = db.get('Logical_Switch_Port', u);
+        const lsp = db.table('Logical_Switch_Port').get(u);
         if (lsp?.external_ids.get('pod') === 'true') for (const a of lsp.addresses) for (const ip of a.split(' ').slice(1)) removedAddresses.add(ip);
       }
       tx.delete('Logical_Switch', ls._uuid);
     }
     if (router) {
-      const rtos = db.byName('Logical_Router_Port', routerToSwitchPort(nodeName));
+      const rtos = byName(db, 'Logical_Router_Port', routerToSwitchPort(nodeName));
       if (rtos) tx.removeFromSet('Logical_Router', router._uuid, 'ports', [rtos._uuid], router.ports);
-      const routes = router.static_routes.filter((u) => db.get('Logical_Router_Static_Route', u)?.external_ids.get(NODE_KEY) === nodeName);
+      const routes = router.static_routes.filter((u) => db.table('Logical_Router_Static_Route').get(u)?.external_ids.get(NODE_KEY) === nodeName);
       tx.removeFromSet('Logical_Router', router._uuid, 'static_routes', routes, router.static_routes);
     }
-    const gr = db.byName('Logical_Router', gatewayRouterName(nodeName));
+    const gr = byName(db, 'Logical_Router', gatewayRouterName(nodeName));
     if (gr) tx.delete('Logical_Router', gr._uuid);
-    const jtor = db.byName('Logical_Switch_Port', joinToRouterPort(gatewayRouterName(nodeName)));
+    const jtor = byName(db, 'Logical_Switch_Port', joinToRouterPort(gatewayRouterName(nodeName)));
     if (join && jtor) tx.removeFromSet('Logical_Switch', join._uuid, 'ports', [jtor._uuid], join.ports);
     removeAddressesFromSets(db, tx, removedAddresses);
-    return { tx, value: undefined };
+    return undefined;
   });
 }
 
 /** Removes addresses from every address set this library owns. */
-export function removeAddressesFromSets(db: Northbound, tx: TransactionBuilder, addresses: ReadonlySet<string>): void {
+export function removeAddressesFromSets(db: Northbound, tx: DesiredState<NorthboundTables>, addresses: ReadonlySet<string>): void {
   if (addresses.size === 0) return;
-  for (const set of db.rows('Address_Set')) {
+  for (const set of db.table('Address_Set')) {
     if (set.external_ids.get(OWNER_KEY) !== OWNER) continue;
     const present = set.addresses.filter((a) => addresses.has(a));
     if (present.length > 0) tx.removeFromSet('Address_Set', set._uuid, 'addresses', present);

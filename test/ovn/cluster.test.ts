@@ -3,30 +3,29 @@
 import test, { type ExecutionContext } from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
-import { OvsdbClient } from '../../src/ovsdb/client.js';
-import { openNorthbound } from '../../src/ovn/northbound.js';
-import { ensureCluster, ensureNode, removeNode, type Northbound } from '../../src/ovn/topology.js';
+import { openNorthbound, type Northbound } from '../../src/ovn/northbound.js';
+import { ensureCluster, ensureNode, removeNode } from '../../src/ovn/topology.js';
 import { PodNetworking, type PodNetwork } from '../../src/ovn/pods.js';
 import { ensureService, deleteService } from '../../src/ovn/services.js';
 import { ensureNetworkPolicy, deleteNetworkPolicy } from '../../src/ovn/network-policy.js';
-import { SouthboundReader, openSouthbound } from '../../src/ovn/southbound.js';
+import { SouthboundReader, openSouthbound, type Southbound } from '../../src/ovn/southbound.js';
 import { defaultDenyPortGroupName } from '../../src/ovn/acl-match.js';
+import { SentTransactions } from './helpers.js';
 
 let lab: Lab;
-let nbClient: OvsdbClient;
-let sbClient: OvsdbClient;
 let db: Northbound;
-let sent = 0;
+let sbDb: Southbound | undefined;
+const wire = new SentTransactions();
 let pods: PodNetworking;
 let a: PodNetwork; let b: PodNetwork; let c: PodNetwork;
 
-/** Runs `call` twice: the second time nothing may be sent. */
+/** Runs `call` twice: the second time nothing may be sent (counted on the wire: `transact` requests). */
 async function twice<T>(t: ExecutionContext, what: string, call: () => Promise<T>): Promise<T> {
-  const before = sent;
+  const before = wire.count;
   const first = await call();
-  const afterFirst = sent;
+  const afterFirst = wire.count;
   await call();
-  t.is(sent, afterFirst, `${what}: the second identical call sent a transaction`);
+  t.is(wire.count, afterFirst, `${what}: the second identical call sent a transaction: ${JSON.stringify(wire.sent.slice(afterFirst))}`);
   t.true(afterFirst - before <= 1, `${what}: one call sent ${afterFirst - before} transactions`);
   return first;
 }
@@ -36,16 +35,13 @@ const node2 = { name: 'node2', subnets: ['10.244.2.0/24'], chassis: 'chassis-2',
 
 test.before(async () => {
   lab = await startLab();
-  nbClient = await OvsdbClient.connect(lab.nb.unix);
-  sbClient = await OvsdbClient.connect(lab.sb.unix);
-  db = await openNorthbound(nbClient);
-  db.onTransact = () => { sent++; };
+  db = await openNorthbound({ remotes: lab.nb.unix, openChannel: wire.openChannel });
   pods = new PodNetworking(db);
 });
 
 test.after.always(async () => {
-  await nbClient?.close();
-  await sbClient?.close();
+  await db?.close();
+  await sbDb?.close();
   await lab?.stop();
 });
 
@@ -88,7 +84,8 @@ test.serial('adds pods with IPAM (dual-stack, exclusions), ovn-kubernetes port s
 });
 
 test.serial('ovn-northd binds every pod port and keys every switch; tunnelMetadata matches the Southbound keys', async (t) => {
-  const sb = new SouthboundReader(await openSouthbound(sbClient));
+  sbDb = await openSouthbound(lab.sb.unix);
+  const sb = new SouthboundReader(sbDb);
   await lab.nbctl('--wait=sb', 'sync');
   const [pa, pb, pc] = await sb.waitForPortBindings(['default_a', 'default_b', 'other_c']);
   for (const pbRow of [pa, pb, pc]) t.true(pbRow.tunnel_key > 0n);

@@ -2,10 +2,10 @@
 // flight (agent B coalescing its calls into shared transactions), with 200 pods requested by both: no address is handed out twice and every port exists exactly once.
 import test from 'ava';
 import { startLab } from '../../src/lab/index.js';
-import { OvsdbClient } from '../../src/ovsdb/client.js';
 import { openNorthbound } from '../../src/ovn/northbound.js';
 import { ensureNode } from '../../src/ovn/topology.js';
 import { PodNetworking, type PodNetwork } from '../../src/ovn/pods.js';
+import { SentTransactions } from './helpers.js';
 
 async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -16,16 +16,17 @@ async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) 
 test('1,000 pods from two concurrent agents on one node: no duplicate address, every port once', async (t) => {
   const lab = await startLab({ northd: false });
   t.teardown(() => lab.stop());
-  const clients = await Promise.all([OvsdbClient.connect(lab.nb.unix), OvsdbClient.connect(lab.nb.tcp)]);
-  t.teardown(() => Promise.all(clients.map((c) => c.close())));
-  const [dbA, dbB] = await Promise.all(clients.map((c) => openNorthbound(c)));
+  const [wireA, wireB] = [new SentTransactions(), new SentTransactions()];
+  const [dbA, dbB] = await Promise.all([
+    openNorthbound({ remotes: lab.nb.unix, openChannel: wireA.openChannel }),
+    openNorthbound({ remotes: lab.nb.tcp, openChannel: wireB.openChannel }),
+  ]);
+  t.teardown(() => Promise.all([dbA.close(), dbB.close()]));
   await ensureNode(dbA, { name: 'node1', subnets: ['10.128.0.0/22', 'fd00:128::/64'] });
   await ensureNode(dbB, { name: 'node1', subnets: ['10.128.0.0/22', 'fd00:128::/64'] });
   const agentA = new PodNetworking(dbA);
   const agentB = new PodNetworking(dbB, { coalesce: true }); // group commit: calls of one turn share a transaction
-  let transactionsA = 0; let transactionsB = 0;
-  dbA.onTransact = () => { transactionsA++; };
-  dbB.onTransact = () => { transactionsB++; };
+  const [sentBeforeA, sentBeforeB] = [wireA.count, wireB.count];
   const names = Array.from({ length: 1000 }, (_, i) => `pod-${i}`);
   const results = new Map<string, PodNetwork[]>();
   const record = (r: PodNetwork): void => { const l = results.get(r.portName) ?? []; l.push(r); results.set(r.portName, l); };
@@ -35,7 +36,7 @@ test('1,000 pods from two concurrent agents on one node: no duplicate address, e
     inParallel(names.slice(400), 16, async (name) => record(await agentB.addPod({ namespace: 'load', name, node: 'node1', uid: name }))),
   ]);
   const elapsed = Date.now() - started;
-  t.log(`1,000 pods (200 requested twice) in ${elapsed} ms; transactions sent: A ${transactionsA}, B ${transactionsB}`);
+  t.log(`1,000 pods (200 requested twice) in ${elapsed} ms; transactions sent: A ${wireA.count - sentBeforeA}, B ${wireB.count - sentBeforeB}`);
 
   // What the agents were told: both agents agree on the pods they both added.
   t.is(results.size, 1000);
