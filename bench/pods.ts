@@ -146,7 +146,7 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
     compare(SUITE, 'one at a time', 'p50 latency', 'python-idl', percentile([...sequential.latencies].sort((a, b) => a - b), 50), percentile([...python.latencies].sort((a, b) => a - b), 50), false),
     compare(SUITE, 'one at a time', 'p99 latency', 'python-idl', percentile([...sequential.latencies].sort((a, b) => a - b), 99), percentile([...python.latencies].sort((a, b) => a - b), 99), false),
   ];
-  notes.push(`ovsdb-server standalone on a unix socket, no ovn-northd; every pod is one transaction with a wait-guarded address (ours), a plain insert (python-idl, ovn-nbctl)`);
+  notes.push(`ovsdb-server standalone on a unix socket, no ovn-northd; every pod is one transaction (ours: the port's UUID derived from its address offset guards it against other agents, checked by ovsdb-server in O(1)), a plain insert (python-idl, ovn-nbctl)`);
   notes.push(`coalesced: addPod calls made in the same event-loop turn share one transaction (group commit; each pod all-or-nothing, conflicts retried pod by pod)`);
   notes.push(`ovn-nbctl gets its addresses precomputed (it has no IPAM); ${nbctlCount} pods`);
   return { suite: SUITE, measurements: measured, comparisons, notes };

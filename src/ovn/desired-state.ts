@@ -72,9 +72,10 @@ export class DesiredState<T extends object = object> {
   /** True when nothing would change. */
   get isEmpty(): boolean { return this.tx.operations.length === 0; }
 
-  insert<R>(table: string, row: WriteRow<R>): NamedUuid {
+  /** Inserts a row; `uuid` fixes its UUID (OVS 2.13+), so a second insert of it fails with "duplicate uuid". */
+  insert<R>(table: string, row: WriteRow<R>, uuid?: Uuid): NamedUuid {
     const name = `row${this.next++}`;
-    this.tx.add(insert<R>(table, row, { uuidName: name }));
+    this.tx.add(insert<R>(table, row, uuid === undefined ? { uuidName: name } : { uuidName: name, uuid }));
     return new NamedUuid(name);
   }
 

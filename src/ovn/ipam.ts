@@ -4,7 +4,7 @@
 // handed out, nor are `exclude_ips` or the IPv4 broadcast address. Dual-stack pods get the same host offset in
 // both subnets (10.244.1.7 with fd00:10:244:1::7): an offset is free only when it is free in every family. That
 // keeps a pod's whole `addresses` string a function of one number, which is what lets a transaction guard its
-// choice with one OVSDB `wait` (see pods.ts): two agents that picked the same offset produce the same string.
+// choice with one key, the port's UUID (see pods.ts): two agents that picked the same offset produce the same string.
 import { InvalidAddressError, addressAt, parseAddress, prefixSize, tryParseAddress, type IpAddress, type IpFamily, type IpPrefix } from './ip.js';
 import { macFromAddress } from './mac.js';
 

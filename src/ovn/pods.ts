@@ -1,15 +1,19 @@
 // Pods on the node switches: one logical switch port `<namespace>_<pod>` per pod, addresses from the node's
 // subnets, in one transaction per call.
 //
-// Two agents may allocate on the same node at once. Each picks the lowest free offset from its own view and sends
-// the port together with a prerequisite: "no port has these addresses" (an OVSDB `wait` with timeout 0 on
-// `addresses includes "MAC IP..."`). Since the whole address string is a function of the offset (ipam.ts), two
-// agents that picked the same offset wait on the same string: one commits, the other fails with "timed out" and
-// picks again. The LSP name index makes a second add of the same pod fail the same way, and the retry then finds
-// the port. Calls from one agent may run concurrently (pipelined): offsets in flight are reserved locally.
-import type { Uuid } from '../ovsdb/datum.js';
+// Two agents may allocate on the same node at once. Each picks the lowest free offset from its own replica; the
+// whole address string is a function of that offset (ipam.ts), and so is the port's UUID: the insert carries
+// `uuid` = podPortUuid(switch, offset). Two agents that picked the same offset insert the same UUID: one
+// commits, the other fails with "duplicate uuid" and picks again. ovsdb-server checks that in O(1) (its UUID
+// index), where a `wait` on `addresses includes "MAC IP..."` (addressGuard: 'wait', added on top) scans every
+// port of the database in each transaction. The UUID guard covers every agent allocating through this class; a
+// writer that allocates on the same subnet some other way is seen only through the replica ('wait' covers it). The LSP
+// name index makes a second add of the same pod fail ("constraint violation"), and the retry then finds the
+// port. Calls from one agent may run concurrently (pipelined): offsets in flight are reserved locally.
+import { createHash } from 'node:crypto';
+import type { NamedUuid, Uuid } from '../ovsdb/datum.js';
 import type { LogicalSwitch, LogicalSwitchPort, NorthboundTables } from '../models/ovn-northbound.js';
-import { OvsdbConstraintViolationError, OvsdbTimedOutError } from '../ovsdb/errors.js';
+import { OvsdbConstraintViolationError, OvsdbOperationError, OvsdbTimedOutError } from '../ovsdb/errors.js';
 import { ReplicaTransaction } from '../ovsdb/transaction-retry.js';
 import { withLength } from './ip.js';
 import { allocatePodAddresses, gatewayAddress, offsetOf, podAddressesAt, type NodeAddressing, type OffsetSet, type PodAddresses } from './ipam.js';
@@ -28,11 +32,25 @@ export class ConflictRetriesExhaustedError extends Error {
 }
 
 /**
- * "Another agent got there first": the address guard (a `wait`) failed, or the port name's unique index refused
- * a second port of the same pod. Worth a new plan on the fresher replica.
+ * "Another agent got there first": the address guard failed ("duplicate uuid", or "timed out" for the `wait`
+ * guard), or the port name's unique index refused a second port of the same pod. Worth a new plan on the
+ * fresher replica.
  */
 export function isConflict(err: unknown): boolean {
-  return err instanceof OvsdbTimedOutError || err instanceof OvsdbConstraintViolationError;
+  return err instanceof OvsdbTimedOutError || err instanceof OvsdbConstraintViolationError
+    || (err instanceof OvsdbOperationError && err.error === 'duplicate uuid');
+}
+
+/**
+ * The UUID of the pod port holding `offset` on the switch `ls` (a name-based UUID, version 5 layout, of both):
+ * two ports can only have the same addresses on a switch by having the same UUID.
+ */
+export function podPortUuid(ls: Uuid, offset: bigint): Uuid {
+  const h = createHash('sha1').update(`ovn-overlay pod port\0${ls}\0${offset}`).digest();
+  h[6] = (h[6] & 0x0f) | 0x50;
+  h[8] = (h[8] & 0x3f) | 0x80;
+  const x = h.toString('hex', 0, 16);
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
 export interface PodOptions {
@@ -62,7 +80,7 @@ export interface PodReference { readonly namespace: string; readonly name: strin
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Plan { readonly ls: Uuid; readonly result: PodNetwork; readonly offset: bigint | undefined; readonly waitIndex: number }
+interface Plan { readonly ls: Uuid; readonly result: PodNetwork; readonly offset: bigint | undefined; readonly guardIndex: number }
 interface Pending { readonly pod: PodOptions; resolve(network: PodNetwork): void; reject(err: unknown): void }
 
 export interface PodNetworkingOptions {
@@ -72,6 +90,13 @@ export interface PodNetworkingOptions {
   readonly coalesce?: boolean;
   /** Most pods in one coalesced transaction (default 256). */
   readonly maxBatch?: number;
+  /**
+   * How a new port's address is guarded against another agent taking it at the same time. 'uuid' (default): the
+   * port's UUID is derived from its switch and address offset (O(1) on the server; covers agents using this
+   * class). 'wait': that, plus a `wait` "no port has these addresses" (scans every port of the database in each
+   * transaction; also covers writers that allocate some other way). Agents with either setting can share a node.
+   */
+  readonly addressGuard?: 'uuid' | 'wait';
 }
 const CONFLICT_MEMORY_MS = 5_000;
 
@@ -164,7 +189,11 @@ export class PodNetworking {
   }
 
   /** Appends the pod's desired state to `tx`; the returned offset is reserved until `release`. */
-  private plan(pod: PodOptions, tx: DesiredState<NorthboundTables>, inUseBySwitch: Map<Uuid, OffsetSet>): Plan {
+  /**
+   * `newPorts`, in a batch: where to collect the new ports per switch, added to `ports` by one mutation per switch
+   * at the end (ovsdb-server copies the whole set for each mutation).
+   */
+  private plan(pod: PodOptions, tx: DesiredState<NorthboundTables>, inUseBySwitch: Map<Uuid, OffsetSet>, newPorts?: Map<Uuid, NamedUuid[]>): Plan {
     const ls = byName(this.db, 'Logical_Switch', nodeSwitchName(pod.node));
     if (!ls) throw new NodeNotFoundError(`node ${pod.node} has no logical switch (ensureNode first)`);
     const addressing = this.addressing(ls);
@@ -178,7 +207,7 @@ export class PodNetworking {
     if (existing && ls.ports.includes(existing._uuid)) addresses = this.existingAddresses(existing, addressing);
     if (existing && addresses) {
       tx.updateChanged('Logical_Switch_Port', existing, { external_ids: externalIds, options, port_security: [addresses.lspAddress] });
-      return { ls: ls._uuid, result: this.result(pod, addressing, addresses), offset: undefined, waitIndex: -1 };
+      return { ls: ls._uuid, result: this.result(pod, addressing, addresses), offset: undefined, guardIndex: -1 };
     }
     if (existing) {
       // On another node's switch, or with addresses that do not fit this node: move it, with new addresses.
@@ -190,12 +219,17 @@ export class PodNetworking {
     if (!inUse) { inUse = this.inUse(ls, addressing); inUseBySwitch.set(ls._uuid, inUse); }
     addresses = allocatePodAddresses(addressing, inUse, reserved);
     reserved.add(addresses.offset);
-    const waitIndex = tx.requireNone('Logical_Switch_Port', [['addresses', 'includes', [addresses.lspAddress]]]);
+    const byWait = this.options.addressGuard === 'wait';
+    const guardIndex = byWait ? tx.requireNone('Logical_Switch_Port', [['addresses', 'includes', [addresses.lspAddress]]]) : tx.operations.length;
     const port = tx.insert<LogicalSwitchPort>('Logical_Switch_Port', {
       name: portName, addresses: [addresses.lspAddress], port_security: [addresses.lspAddress], external_ids: externalIds, options,
-    });
-    tx.addToSet('Logical_Switch', ls._uuid, 'ports', [port]);
-    return { ls: ls._uuid, result: this.result(pod, addressing, addresses), offset: addresses.offset, waitIndex };
+    }, podPortUuid(ls._uuid, addresses.offset));
+    if (newPorts) {
+      const list = newPorts.get(ls._uuid);
+      if (list) list.push(port);
+      else newPorts.set(ls._uuid, [port]);
+    } else tx.addToSet('Logical_Switch', ls._uuid, 'ports', [port]);
+    return { ls: ls._uuid, result: this.result(pod, addressing, addresses), offset: addresses.offset, guardIndex };
   }
 
   /** A transaction sent by this class itself (its own retry loop: per-pod reservations and group commit). */
@@ -239,19 +273,21 @@ export class PodNetworking {
     const names = new Set<string>();
     const alone: Pending[] = [];
     const grouped: Pending[] = [];
+    const newPorts = new Map<Uuid, NamedUuid[]>();
     for (const p of batch) {
       const name = podPortName(p.pod.namespace, p.pod.name);
       if (names.has(name)) { alone.push(p); continue; } // the same pod twice: the second goes after
       names.add(name);
-      try { plans.push(this.plan(p.pod, tx, inUse)); grouped.push(p); } catch (err) { p.reject(err); }
+      try { plans.push(this.plan(p.pod, tx, inUse, newPorts)); grouped.push(p); } catch (err) { p.reject(err); }
     }
+    for (const [ls, ports] of newPorts) tx.addToSet('Logical_Switch', ls, 'ports', ports);
     try {
       if (!tx.isEmpty) await this.db.transact(tx.operations);
       grouped.forEach((p, i) => p.resolve((plans[i] as Plan).result));
     } catch (err) {
       if (!isConflict(err)) { for (const p of grouped) p.reject(err); } else {
         const failed = (err as { index?: number }).index;
-        for (const plan of plans) if (plan && plan.waitIndex === failed) this.markTaken(plan);
+        for (const plan of plans) if (plan && plan.guardIndex === failed) this.markTaken(plan);
         for (const plan of plans) if (plan) this.release(plan);
         plans.length = 0;
         for (const p of grouped) this.addPodAlone(p.pod).then(p.resolve, p.reject);

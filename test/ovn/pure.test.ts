@@ -16,6 +16,7 @@ import { podNetworksAnnotation, formatPodNetworksAnnotation } from '../../src/ov
 import {
   tunnelMetadataFromKeys, keysFromGeneve, keysFromStt, TunnelKeyRangeError, vxlanVni,
 } from '../../src/ovn/tunnel-metadata.js';
+import { podPortUuid } from '../../src/ovn/pods.js';
 
 test('names follow ovn-kubernetes', (t) => {
   t.is(podPortName('default', 'web-0'), 'default_web-0');
@@ -141,4 +142,14 @@ test('tunnel metadata: Geneve, STT and VXLAN layouts round-trip and validate ran
   t.throws(() => tunnelMetadataFromKeys({ datapath: 1, ingressPort: 1, egressPort: 0x10000 }), { instanceOf: TunnelKeyRangeError });
   t.throws(() => vxlanVni({ datapath: 4096, egressPort: 1 }), { instanceOf: TunnelKeyRangeError });
   t.throws(() => vxlanVni({ datapath: 1, egressPort: 4096 }), { instanceOf: TunnelKeyRangeError });
+});
+
+test('pod port UUIDs: one per switch and offset, valid, stable', (t) => {
+  const ls1 = '6f1c2a4e-0000-4000-8000-000000000001';
+  const ls2 = '6f1c2a4e-0000-4000-8000-000000000002';
+  const u = podPortUuid(ls1, 3n);
+  t.regex(u, /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  t.is(podPortUuid(ls1, 3n), u);
+  const all = new Set([u, podPortUuid(ls1, 4n), podPortUuid(ls2, 3n), podPortUuid(ls2, 4n)]);
+  t.is(all.size, 4);
 });
