@@ -40,7 +40,11 @@ test(`RAFT leader killed ${KILLS} times under continuous writes: nothing lost, n
       await leader.kill();
       await waitUntil('a commit after the kill', () => writer.firstCommitSentAfter(killedAt) !== undefined, 30_000);
       timeline.firstCommit = writer.firstCommitSentAfter(killedAt)! - killedAt;
-      const elected = await electedAt(lab.nb.servers.filter((s) => s !== leader), marks.filter((_, i) => lab.nb.servers[i] !== leader), timeline.killedAt);
+      const survivors = lab.nb.servers.filter((s) => s !== leader);
+      const survivorMarks = marks.filter((_, i) => lab.nb.servers[i] !== leader);
+      let elected: number | undefined;
+      await waitUntil('the election in the servers\' logs', async () => (elected = await electedAt(survivors, survivorMarks, timeline.killedAt)) !== undefined, 5000)
+        .catch(() => undefined);
       if (elected !== undefined) timeline.elected = elected - timeline.killedAt;
       t.log(FailoverRecorder.line(timeline, k));
       // Quiesce, then the replica must equal the new leader's dump.
@@ -71,6 +75,17 @@ test(`RAFT leader killed ${KILLS} times under continuous writes: nothing lost, n
   };
   t.log(JSON.stringify(figures));
   console.log(`replica failover figures: ${JSON.stringify(figures)}`);
+  const f: Record<string, number> = figures;
+  console.log(`replica failover (${KILLS} kills, ${ELECTION_MS} ms election timer): gap p50 ${f.failoverGapP50Ms} / p99 ${f.failoverGapP99Ms} ms, `
+    + `election p50 ${f.electionP50Ms} / p99 ${f.electionP99Ms} ms, gap - election p50 ${f.gapMinusElectionP50Ms} / p99 ${f.gapMinusElectionP99Ms} ms; `
+    + `resyncs ${f.resyncs}, lost ${f.lost}, duplicated ${f.duplicated}, outcome-unknown ${f.outcomeUnknown} (${f.outcomeUnknownCommitted} of them committed)`);
+  // The target: commits resume within the election time + 0.5 s. Every kill is held to it but one (p95 of 20):
+  // on a shared 2-core machine a single scheduling stall of the test process must not fail the run; the p99 is
+  // printed above.
+  const unmeasured = recorder.kills.filter((k) => k.elected === undefined || k.firstCommit === undefined).length;
+  t.is(unmeasured, 0, 'every election was found in the servers\' logs');
+  const overTarget = recorder.kills.filter((k) => k.firstCommit! - k.elected! > 500);
+  t.true(overTarget.length <= Math.floor(KILLS / 20), `commits resumed later than election + 500 ms after ${overTarget.length} kills: ${overTarget.map((k) => Math.round(k.firstCommit! - k.elected!)).join(', ')} ms`);
   t.is(lost.length, 0, `lost: ${lost.slice(0, 5).join(', ')}`);
   t.is(duplicated.length, 0, `duplicated: ${duplicated.slice(0, 5).join(', ')}`);
   t.is(writer.failed, 0);
