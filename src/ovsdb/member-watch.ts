@@ -32,6 +32,8 @@ export interface MemberWatchOptions {
   /** Keep watching the other members while one is in use (default true). */
   readonly keepWatching?: boolean;
   readonly shuffle?: boolean;
+  /** Random source of the shuffle and the reopen jitter (tests). */
+  readonly random?: () => number;
   /** A member was tried and is not usable now (reported once per reason). */
   readonly onSkip?: (remote: string, reason: string) => void;
   /** A connection to a member is being opened. */
@@ -52,9 +54,13 @@ interface WatchedMember {
   lastReason: string | undefined;
 }
 
-/** The wait between re-opening attempts of a member that refused or died: 100 ms doubling to 2 s. */
-function reopenDelay(failures: number): number {
-  return Math.min(2000, 100 * 2 ** Math.max(0, failures - 1));
+/**
+ * The wait between re-opening attempts of a member that refused or died: 100 ms doubling to 2 s, with equal
+ * jitter so that the clients of a server that just died do not come back in lockstep.
+ */
+function reopenDelay(failures: number, random: () => number): number {
+  const ceiling = Math.min(2000, 100 * 2 ** Math.max(0, failures - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 /** The longest find() waits without any news before it looks again (a safety net; news normally wakes it). */
@@ -71,7 +77,7 @@ export class MemberWatch {
     this.members = options.remotes.map((remote) => ({
       remote, ch: undefined, opening: false, probe: undefined, rows: undefined, notBefore: 0, failures: 0, lastReason: undefined,
     }));
-    this.rotation = new RemoteRotation(options.remotes, options.shuffle ?? true);
+    this.rotation = new RemoteRotation(options.remotes, options.shuffle ?? true, options.random ?? Math.random);
     this.keepWatching = options.keepWatching ?? true;
   }
 
@@ -190,7 +196,7 @@ export class MemberWatch {
 
   private failed(m: WatchedMember, reason: string): void {
     m.failures++;
-    m.notBefore = Date.now() + reopenDelay(m.failures);
+    m.notBefore = Date.now() + reopenDelay(m.failures, this.options.random ?? Math.random);
     this.report(m, reason);
   }
 

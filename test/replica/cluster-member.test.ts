@@ -218,6 +218,19 @@ test('member watch: the member that just dropped is taken only when nothing else
   t.true(c.skips.some((s) => s.startsWith('tcp:b:2: ')));
 });
 
+test('member watch: a refusing member is opened again (paced) while the others wait, and found once it is back as leader', async (t) => {
+  const members: Record<string, 'refuse' | 'follower' | 'leader'> = { 'tcp:a:1': 'follower', 'tcp:b:2': 'refuse', 'tcp:c:3': 'refuse' };
+  const c = cluster(members);
+  t.teardown(() => c.watch.close());
+  const found = c.watch.find();
+  await new Promise((r) => setTimeout(r, 400));
+  const attempts = c.opens.filter((r) => r === 'tcp:b:2').length;
+  t.true(attempts >= 2 && attempts <= 5, `${attempts} attempts in 400 ms: retried, but paced (100 ms doubling, jittered)`);
+  members['tcp:b:2'] = 'leader';
+  const ch = await found;
+  t.is(ch?.remote, 'tcp:b:2');
+});
+
 test('member watch: close() ends a pending find', async (t) => {
   const c = cluster({ 'tcp:a:1': 'follower' });
   const found = c.watch.find();
