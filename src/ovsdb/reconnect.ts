@@ -1,7 +1,10 @@
-// Reconnect pacing: the remote list is shuffled once per pass (so a fleet of clients does not pile onto the first
-// member), every remote of a pass is tried back to back, and only a failed pass waits. The wait grows
-// exponentially with full jitter up to a cap; a pass that found live members that merely were not eligible
-// (a cluster electing its leader) retries on a short fixed pace instead, because the answer will change soon.
+// Reconnect pacing. The member watch (member-watch.ts) opens every member at once and follows elections by
+// `_Server` notification, so nothing here polls a cluster: the Backoff paces only what fails. When no member
+// answers at all, the wait grows exponentially with equal jitter up to a cap (a fleet of clients does not come
+// back in lockstep); a member that answered but was found unusable on a closer look is held off briefly
+// (`nextElectionPoll`, e.g. behind on its RAFT index during an election) or with the growing wait (its setup
+// failed). RemoteRotation gives the order in which members that look usable at the same moment are preferred:
+// shuffled, the one that just dropped last.
 
 export interface BackoffOptions {
   /** First wait after a failed pass (default 50 ms). */
