@@ -1,4 +1,5 @@
 // Drives the `ovn-overlay` command as a user would: run it and read its output, or type into its REPL.
+import test from 'ava';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -27,6 +28,13 @@ export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessE
 }
 
 /** A running `ovn-overlay` process whose stdout is collected and whose stdin can be typed into. */
+/** Every process a test started and has not seen exit: a failed assertion must not leave one running, or the
+ * test worker (whose event loop the child's pipes keep alive) never exits and the whole run hangs. */
+const running = new Set<ChildProcessWithoutNullStreams>();
+test.after.always(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 export class CliProcess {
   readonly child: ChildProcessWithoutNullStreams;
   output = '';
@@ -39,7 +47,8 @@ export class CliProcess {
     });
     this.child.stdout.on('data', (c: Buffer) => { this.output += c.toString(); });
     this.child.stderr.on('data', (c: Buffer) => { this.output += c.toString(); });
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    running.add(this.child);
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => { running.delete(this.child); resolve(code); }));
   }
 
   /** Waits until the output after the last mark matches; returns the match. Fails if the process exits first. */
