@@ -1,7 +1,7 @@
 // `npm run bench`: runs every suite, prints one table of ours against each peer measured in the same run,
 // writes bench/results/<date>.json and an SVG chart. `-- --quick` for a short run, `-- --only=codecs,ovsdb`.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { drawComparisonChart } from './chart.js';
@@ -36,7 +36,20 @@ export function formatTable(comparisons: readonly BenchComparison[]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+/** `--redraw <results.json>`: prints the table and rewrites the chart of an earlier run without measuring. */
+async function redraw(file: string): Promise<number> {
+  const record = JSON.parse(await readFile(file, 'utf8')) as { date: string; quick: boolean; results: BenchSuiteResult[] };
+  const comparisons = record.results.flatMap((r) => r.comparisons);
+  console.log(formatTable(comparisons));
+  const svgFile = file.replace(/\.json$/, '.svg');
+  await writeFile(svgFile, drawComparisonChart(comparisons, `ovn-overlay bench ${record.date.slice(0, 10)}${record.quick ? ' (quick)' : ''}`));
+  console.log(`wrote ${svgFile}`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
+  const redrawAt = argv.indexOf('--redraw');
+  if (redrawAt >= 0) return redraw(argv[redrawAt + 1]);
   const quick = argv.includes('--quick');
   const onlyArg = argv.find((a) => a.startsWith('--only='));
   const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
