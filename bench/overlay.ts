@@ -1,28 +1,23 @@
 // Bench: pods per second from "the pod is scheduled" to "ovn-controller reports it up" on a real two-hypervisor
 // OVN lab (src/lab: ovn-northd, and per hypervisor an ovsdb-server, userspace ovs-vswitchd and ovn-controller).
 // Per pod: addPod (Northbound logical port with IPAM), bindPod on the pod's hypervisor (Open_vSwitch Port and
-// Interface, a dummy interface standing for the veth), then wait until Logical_Switch_Port.up is true (read from
-// a replica's change events). Pods alternate between the two hypervisors. The peer does the same with the CLIs a
-// script would use: ovn-nbctl lsp-add (addresses precomputed: it has no IPAM), ovs-vsctl add-port, and
-// ovn-nbctl wait-until up=true, one process each.
+// Interface, a dummy interface standing for the veth), then wait until Logical_Switch_Port.up is true
+// (waitForPortsUp: the Northbound replica's change events). Pods alternate between the two hypervisors. The peer
+// does the same with the CLIs a script would use: ovn-nbctl lsp-add (addresses precomputed: it has no IPAM),
+// ovs-vsctl add-port, and ovn-nbctl wait-until up=true, one process each.
 //
 //   node --import tsx bench/overlay.ts [--quick]
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startLab, type Lab } from '../src/lab/index.js';
 import {
-  OvsdbClient, OvsdbDatabase, PodNetworking, bindPod, configureNodeAt, ensureCluster, ensureNode, macFromAddress, mutate, openNorthbound,
-  podPortName,
+  OvsdbClient, PodNetworking, bindPod, configureNodeAt, ensureCluster, ensureNode, macFromAddress, openNorthbound, podPortName,
+  waitForHypervisors, waitForPortsUp, type Northbound,
 } from '../src/index.js';
 import { compare, type BenchComparison, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
 
 const SUITE = 'overlay';
 const WINDOW = 32;
-
-interface Watched {
-  Logical_Switch_Port: { _uuid: string; name: string; up?: boolean };
-  NB_Global: { _uuid: string; nb_cfg: bigint; hv_cfg: bigint };
-}
 
 interface Run { subject: string; count: number; totalMs: number; latencies: number[] }
 
@@ -43,45 +38,6 @@ function measurements(caseName: string, r: Run): BenchMeasurement[] {
   ];
 }
 
-/** Resolves when the replica shows a port up: one waiter per port, fed by the replica's change events. */
-class UpWatch {
-  private readonly waiters = new Map<string, () => void>();
-  constructor(private readonly db: OvsdbDatabase<Watched>) {
-    db.on('change', (changes) => {
-      for (const c of changes) {
-        if (c.table !== 'Logical_Switch_Port' || c.new === undefined || c.new.up !== true) continue;
-        const w = this.waiters.get(c.new.name);
-        if (w) { this.waiters.delete(c.new.name); w(); }
-      }
-    });
-  }
-
-  /** Register before creating the port: the change that sets up=true cannot be missed. */
-  up(port: string, timeoutMs = 60_000): Promise<void> {
-    const row = this.db.table('Logical_Switch_Port').all().find((r) => r.name === port);
-    if (row?.up === true) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { this.waiters.delete(port); reject(new Error(`${port} not up after ${timeoutMs} ms`)); }, timeoutMs);
-      this.waiters.set(port, () => { clearTimeout(timer); resolve(); });
-    });
-  }
-}
-
-/** `ovn-nbctl --wait=hv sync` through the replica: nb_cfg + 1, then wait for hv_cfg to reach it. */
-async function syncHypervisors(db: OvsdbDatabase<Watched>, timeoutMs = 60_000): Promise<void> {
-  await db.transact([mutate<Watched['NB_Global']>('NB_Global', [], [['nb_cfg', '+=', 1]])]);
-  const target = db.table('NB_Global').all()[0].nb_cfg;
-  await new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if ((db.table('NB_Global').all()[0]?.hv_cfg ?? -1n) < target) return;
-      clearTimeout(timer); db.off('change', check); resolve();
-    };
-    const timer = setTimeout(() => { db.off('change', check); reject(new Error(`hv_cfg did not reach ${target}`)); }, timeoutMs);
-    db.on('change', check);
-    check();
-  });
-}
-
 /** Runs `count` pods through `one` with `inFlight` at a time; per-pod latency from start to up. */
 async function timed(subject: string, count: number, inFlight: number, one: (i: number) => Promise<void>): Promise<Run> {
   const latencies: number[] = [];
@@ -100,14 +56,14 @@ async function timed(subject: string, count: number, inFlight: number, one: (i: 
 }
 
 /** Removes a run's pods (not measured) with one ovn-nbctl and one ovs-vsctl per hypervisor, then waits for every chassis. */
-async function cleanup(lab: Lab, replica: OvsdbDatabase<Watched>, ports: { port: string; iface: string; hv: number }[]): Promise<void> {
+async function cleanup(lab: Lab, nb: Northbound, ports: { port: string; iface: string; hv: number }[]): Promise<void> {
   if (ports.length === 0) return;
   await lab.nbctl(...ports.flatMap((p) => ['--', '--if-exists', 'lsp-del', p.port]));
   for (const hv of lab.hypervisors) {
     const mine = ports.filter((p) => p.hv === hv.index);
     if (mine.length > 0) await hv.vsctl(...mine.flatMap((p) => ['--', '--if-exists', 'del-port', 'br-int', p.iface]));
   }
-  await syncHypervisors(replica);
+  await waitForHypervisors(nb, { timeoutMs: 60_000 });
 }
 
 export const runOverlayBench: BenchSuite = async (options: BenchOptions): Promise<BenchSuiteResult> => {
@@ -125,33 +81,29 @@ export const runOverlayBench: BenchSuite = async (options: BenchOptions): Promis
   try {
     const ovs = await Promise.all(lab.hypervisors.map((hv) => OvsdbClient.connect(hv.ovsdb)));
     closers.push(...ovs);
-    const replica = OvsdbDatabase.connect<Watched>({
-      remotes: lab.nb.unix, database: 'OVN_Northbound',
-      tables: { Logical_Switch_Port: { columns: ['name', 'up'] }, NB_Global: { columns: ['nb_cfg', 'hv_cfg'] } },
-    });
-    closers.push(replica);
     const nb = await openNorthbound(lab.nb.unix);
     closers.push(nb);
-    await replica.synced;
-    const watch = new UpWatch(replica);
     await ensureCluster(nb);
     for (const hv of lab.hypervisors) {
       await ensureNode(nb, { name: hv.name, subnets: [nodeSubnet(hv.index)], chassis: hv.name, nodeIp: hv.encapIp, clusterSubnets: ['10.0.0.0/8'] });
     }
-    await syncHypervisors(replica);
+    await waitForHypervisors(nb, { timeoutMs: 60_000 });
     const hvOf = (i: number) => lab.hypervisors[i % 2];
 
-    // ovn-overlay: the pod API, the node API, the replica.
+    // ovn-overlay: the pod API, the node API, the replica. The wait starts before the port exists: no change is missed.
     const ours = (namespace: string, agent: PodNetworking) => async (i: number): Promise<void> => {
       const hv = hvOf(i);
       const name = `pod-${i}`;
-      const up = watch.up(podPortName(namespace, name));
-      const net = await agent.addPod({ namespace, name, node: hv.name, uid: `${namespace}-${i}` });
-      await bindPod(ovs[hv.index - 1], {
-        namespace, pod: name, sandbox: sandboxOf(`${namespace}/${name}`), mac: net.mac, ipAddresses: net.ipAddresses,
-        ifaceIdVer: `${namespace}-${i}`, interfaceType: 'dummy',
-      });
-      await up;
+      await Promise.all([
+        waitForPortsUp(nb, [podPortName(namespace, name)], { timeoutMs: 60_000 }),
+        (async () => {
+          const net = await agent.addPod({ namespace, name, node: hv.name, uid: `${namespace}-${i}` });
+          await bindPod(ovs[hv.index - 1], {
+            namespace, pod: name, sandbox: sandboxOf(`${namespace}/${name}`), mac: net.mac, ipAddresses: net.ipAddresses,
+            ifaceIdVer: `${namespace}-${i}`, interfaceType: 'dummy',
+          });
+        })(),
+      ]);
     };
     const oursPorts = (namespace: string) => Array.from({ length: count }, (_, i) => ({
       port: podPortName(namespace, `pod-${i}`), iface: sandboxOf(`${namespace}/pod-${i}`).slice(0, 15), hv: hvOf(i).index,
@@ -178,16 +130,16 @@ export const runOverlayBench: BenchSuite = async (options: BenchOptions): Promis
 
     progress('ovn-overlay one at a time');
     runs.set('ours-seq', await timed('ovn-overlay', count, 1, ours('seq', new PodNetworking(nb))));
-    await cleanup(lab, replica, oursPorts('seq'));
+    await cleanup(lab, nb, oursPorts('seq'));
     progress(`ovn-overlay ${WINDOW} in flight`);
     runs.set('ours-par', await timed('ovn-overlay', count, WINDOW, ours('par', new PodNetworking(nb))));
-    await cleanup(lab, replica, oursPorts('par'));
+    await cleanup(lab, nb, oursPorts('par'));
     progress('ovn-nbctl + ovs-vsctl one at a time');
     runs.set('cli-seq', await timed('ovn-nbctl + ovs-vsctl', count, 1, cli('cliseq', 129)));
-    await cleanup(lab, replica, cliPorts('cliseq'));
+    await cleanup(lab, nb, cliPorts('cliseq'));
     progress(`ovn-nbctl + ovs-vsctl ${WINDOW} in parallel`);
     runs.set('cli-par', await timed('ovn-nbctl + ovs-vsctl', count, WINDOW, cli('clipar', 130)));
-    await cleanup(lab, replica, cliPorts('clipar'));
+    await cleanup(lab, nb, cliPorts('clipar'));
     options.progress?.(steps, steps, 'done');
   } finally {
     for (const c of closers.reverse()) await c.close().catch(() => undefined);

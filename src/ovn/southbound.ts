@@ -7,6 +7,7 @@
 // egress = the destination pod's port.
 import type { OvsdbDatabase } from '../ovsdb/database.js';
 import type { Uuid } from '../ovsdb/datum.js';
+import { ReplicaWaitTimeoutError, waitForReplica } from '../ovsdb/replica-wait.js';
 import type { DatapathBinding, PortBinding, SouthboundTables } from '../models/ovn-southbound.js';
 import { openReplica, type DatabaseTarget, type ReplicaOptions, type ReplicaSpec } from './connect.js';
 import { tunnelMetadataFromKeys, type TunnelMetadata } from './tunnel-metadata.js';
@@ -77,16 +78,21 @@ export class SouthboundReader {
     return this.db.table('Datapath_Binding').get(uuid);
   }
 
-  /** Resolves once ovn-northd has created bindings for every port (polling the replica), or rejects at the timeout. */
+  /**
+   * Resolves once ovn-northd has created bindings (with a tunnel key) for every port, from the replica's change
+   * events, or rejects with PortBindingNotFoundError naming the missing ports at the timeout.
+   */
   async waitForPortBindings(logicalPorts: readonly string[], timeoutMs = 10_000): Promise<Readonly<PortBinding>[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = logicalPorts.map((p) => this.portBinding(p));
-      if (found.every((p) => p !== undefined && p.tunnel_key > 0n)) return found as Readonly<PortBinding>[];
-      if (Date.now() > deadline) {
-        throw new PortBindingNotFoundError(`no Port_Binding after ${timeoutMs} ms for ${logicalPorts.filter((_, i) => !found[i]).join(', ')}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+    const bound = (p: Readonly<PortBinding> | undefined): p is Readonly<PortBinding> => p !== undefined && p.tunnel_key > 0n;
+    const missing = (): string => logicalPorts.filter((p) => !bound(this.portBinding(p))).join(', ');
+    try {
+      return await waitForReplica(this.db, () => `Port_Binding of ${missing()}`, () => {
+        const found = logicalPorts.map((p) => this.portBinding(p));
+        return found.every(bound) ? found : undefined;
+      }, { timeoutMs });
+    } catch (err) {
+      if (err instanceof ReplicaWaitTimeoutError) throw new PortBindingNotFoundError(`no Port_Binding after ${timeoutMs} ms for ${missing()}`);
+      throw err;
     }
   }
 

@@ -56,6 +56,11 @@ export interface PodBindingSpec {
   bridge?: string;
   /** `Interface:mtu_request`; undefined leaves it as it is. */
   mtu?: number;
+  /**
+   * `Interface:options` keys to set (e.g. a userspace lab's `tx_pcap`/`rxq_pcap` on a `dummy` interface), written
+   * in the same transaction; keys not named here are left as they are.
+   */
+  options?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
   /** Windows: what the PowerShell steps need (HNS network, gateway, compartment); without it only names are returned. */
   windows?: WindowsHostOptions;
   /**
@@ -145,7 +150,7 @@ export function podInterfaceNames(spec: Pick<PodBindingSpec, 'namespace' | 'pod'
 
 type BridgeRow = Pick<Bridge, '_uuid' | 'ports'>;
 type PortRow = Pick<Port, '_uuid' | 'interfaces'> & Partial<Pick<Port, 'other_config'>>;
-type IfaceRow = Pick<Interface, '_uuid' | 'name' | 'type' | 'external_ids'> & Partial<Pick<Interface, 'mtu_request'>>;
+type IfaceRow = Pick<Interface, '_uuid' | 'name' | 'type' | 'external_ids'> & Partial<Pick<Interface, 'mtu_request' | 'options'>>;
 
 /**
  * Binds a pod's interface on the node: Port + Interface on the bridge with the OVN external_ids, in one atomic
@@ -182,10 +187,15 @@ export async function bindPod(db: NodeDatabase, spec: PodBindingSpec): Promise<P
     ['sandbox', spec.sandbox],
   ]);
   const owned = new Map([...ids].filter((e): e is [string, string] => e[1] !== null));
+  const options = new Map<string, string>(spec.options instanceof Map ? spec.options : Object.entries(spec.options ?? {}));
+  for (const [k, v] of options) {
+    if (typeof k !== 'string' || typeof v !== 'string') throw new NodeConfigError('bad-option', k, 'Interface options are string keys and values');
+  }
   const filter = await vswitchFilter(db);
   filter.require('bindPod', ['Bridge.name', 'Bridge.ports', 'Port.name', 'Port.interfaces', 'Interface.name', 'Interface.type', 'Interface.external_ids']);
   const portCols = (['_uuid', 'interfaces', 'other_config'] as const).filter((c) => filter.hasColumn('Port', c));
-  const ifaceCols = (['_uuid', 'name', 'type', 'external_ids', 'mtu_request'] as const).filter((c) => filter.hasColumn('Interface', c));
+  if (options.size > 0) filter.require('bindPod options', ['Interface.options']);
+  const ifaceCols = (['_uuid', 'name', 'type', 'external_ids', 'mtu_request', 'options'] as const).filter((c) => filter.hasColumn('Interface', c));
 
   const result = await guarded(`bindPod ${n.ifaceId}`, async () => {
     const [brSel, portSel, ifaceSel, staleSel] = await db.transact(OPEN_VSWITCH, [
@@ -221,6 +231,7 @@ export async function bindPod(db: NodeDatabase, spec: PodBindingSpec): Promise<P
         insert<Interface>('Interface', filter.row('Interface', {
           name: n.name, type: n.type, external_ids: owned,
           ...(spec.mtu !== undefined ? { mtu_request: spec.mtu } : {}),
+          ...(options.size > 0 ? { options } : {}),
         }), { uuidName: ifaceRef.name }),
         insert<Port>('Port', filter.row('Port', {
           name: n.name, interfaces: [ifaceRef], other_config: { transient: 'true' },
@@ -250,6 +261,12 @@ export async function bindPod(db: NodeDatabase, spec: PodBindingSpec): Promise<P
         ops.push(mutate<Interface>('Interface', [['_uuid', '==', iface._uuid]], [
           ['external_ids', 'delete', toDelete],
           ...(diff.set.size > 0 ? [['external_ids', 'insert', diff.set] as const] : []),
+        ]));
+      }
+      const optionsDiff = mapDiff(iface.options ?? new Map<string, string>(), options).set;
+      if (optionsDiff.size > 0) {
+        ops.push(mutate<Interface>('Interface', [['_uuid', '==', iface._uuid]], [
+          ['options', 'delete', [...optionsDiff.keys()]], ['options', 'insert', optionsDiff],
         ]));
       }
       if (port.other_config !== undefined && port.other_config.get('transient') !== 'true') {

@@ -1,12 +1,13 @@
 // The multi-hypervisor overlay driven by the library's public API: the lab's hypervisors configured through the
 // node API, the cluster built with the pod API, each pod's interface bound with bindPod in its hypervisor's
-// Open_vSwitch database, readiness read from a replica (OvsdbDatabase), never from a CLI or a sleep.
+// Open_vSwitch database, readiness read from the pod API's Northbound replica (waitForPortsUp, waitForHypervisors),
+// never from a CLI or a sleep.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { startLab, type Lab, type LabHypervisor } from '../../src/lab/index.js';
 import {
-  OvsdbClient, OvsdbDatabase, SouthboundReader, PodNetworking, bindPod, configureNodeAt, ensureCluster, ensureNode,
-  mutate, openNorthbound, openSouthbound, routerToSwitchPort, select, wait,
+  OvsdbClient, SouthboundReader, PodNetworking, bindPod, byName, configureNodeAt, ensureCluster, ensureNode,
+  openNorthbound, openSouthbound, podInterfaceNames, routerToSwitchPort, select, waitForPortsUp,
   type Northbound, type PodNetwork, type Southbound,
 } from '../../src/index.js';
 import { ipv4HeaderChecksum, parseIpv4, parseMac, readPcap } from '../../codecs/index.js';
@@ -71,61 +72,6 @@ export async function readCapture(path: string): Promise<Uint8Array[]> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Waiting on the replica
-
-/** The Northbound rows this test watches through the replica (the generated model types are not exported). */
-export interface WatchedNorthbound {
-  Logical_Switch_Port: { _uuid: string; name: string; up?: boolean; options: Map<string, string> };
-  Logical_Router_Port: { _uuid: string; name: string; mac: string };
-  NB_Global: { _uuid: string; nb_cfg: bigint; hv_cfg: bigint };
-}
-
-/** Resolves once `ready()` is true, checked now and after every change the replica applies; rejects at the deadline. */
-export function waitForReplica<T extends object, V>(db: OvsdbDatabase<T>, what: string, ready: () => V | undefined, timeoutMs = 15_000): Promise<V> {
-  return new Promise<V>((resolve, reject) => {
-    const check = (): boolean => {
-      const v = ready();
-      if (v === undefined) return false;
-      cleanup();
-      resolve(v);
-      return true;
-    };
-    const onChange = () => { check(); };
-    const timer = setTimeout(() => { cleanup(); reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)); }, timeoutMs);
-    const cleanup = () => { clearTimeout(timer); db.off('change', onChange); };
-    db.on('change', onChange);
-    check();
-  });
-}
-
-/** Until ovn-controller has reported every port up (`Logical_Switch_Port.up`, read through the replica). */
-export async function waitPortsUp(db: OvsdbDatabase<WatchedNorthbound>, ports: readonly string[], timeoutMs?: number): Promise<void> {
-  await db.synced;
-  const lsp = db.table('Logical_Switch_Port');
-  await waitForReplica(db, `up=true on ${ports.join(', ')}`, () => {
-    const byName = new Map<string, boolean>();
-    for (const row of lsp) byName.set(row.name, row.up === true);
-    return ports.every((p) => byName.get(p) === true) ? true : undefined;
-  }, timeoutMs);
-}
-
-/**
- * What `ovn-nbctl --wait=hv sync` does, through the replica: bump NB_Global.nb_cfg and wait until ovn-northd
- * reports that every chassis has caught up (hv_cfg, the minimum over the chassis' acknowledged nb_cfg).
- */
-export async function syncHypervisors(db: OvsdbDatabase<WatchedNorthbound>, timeoutMs?: number): Promise<void> {
-  await db.synced;
-  await db.transact([mutate<WatchedNorthbound['NB_Global']>('NB_Global', [], [['nb_cfg', '+=', 1]])]);
-  const global = db.table('NB_Global').all()[0];
-  if (!global) throw new Error('NB_Global has no row');
-  const target = global.nb_cfg;
-  await waitForReplica(db, `hv_cfg >= ${target}`, () => {
-    const g = db.table('NB_Global').all()[0];
-    return g && g.hv_cfg >= target ? true : undefined;
-  }, timeoutMs);
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // The overlay
 
 export interface PodSpec { readonly name: string; readonly hv: number }
@@ -150,10 +96,8 @@ export const sandboxOf = (pod: string): string => createHash('sha256').update(`s
 export interface Overlay {
   readonly lab: Lab;
   readonly sbClient: OvsdbClient;
-  /** The pod API's Northbound view. */
+  /** The pod API's Northbound replica: readiness (ports up, hv_cfg) is read from it too. */
   readonly nb: Northbound;
-  /** A replica of what this test watches in Northbound (ports up, hv_cfg). */
-  readonly replica: OvsdbDatabase<WatchedNorthbound>;
   readonly sb: SouthboundReader;
   readonly southbound: Southbound;
   readonly pods: PodNetworking;
@@ -173,19 +117,11 @@ export async function startOverlay(count: number): Promise<Overlay> {
     opened.push(sbClient);
     const ovs = await Promise.all(lab.hypervisors.map((hv) => OvsdbClient.connect(hv.ovsdb)));
     opened.push(...ovs);
-    const replica = OvsdbDatabase.connect<WatchedNorthbound>({
-      remotes: lab.nb.unix, database: 'OVN_Northbound',
-      tables: {
-        Logical_Switch_Port: { columns: ['name', 'up', 'options'] }, Logical_Router_Port: { columns: ['name', 'mac'] },
-        NB_Global: { columns: ['nb_cfg', 'hv_cfg'] },
-      },
-    });
-    opened.push(replica);
     // The pod API's own Northbound replica and Southbound view (their option shapes are src/ovn's to change).
-    const [nb, southbound] = await Promise.all([openNorthbound(lab.nb.unix), openSouthbound(lab.sb.unix), replica.synced]);
+    const [nb, southbound] = await Promise.all([openNorthbound(lab.nb.unix), openSouthbound(lab.sb.unix)]);
     opened.push(nb, southbound);
     return {
-      lab, sbClient, nb, replica, southbound, sb: new SouthboundReader(southbound), pods: new PodNetworking(nb), ovs,
+      lab, sbClient, nb, southbound, sb: new SouthboundReader(southbound), pods: new PodNetworking(nb), ovs,
       close: async () => {
         for (const c of opened.reverse()) await c.close().catch(() => undefined);
         await lab.stop();
@@ -208,43 +144,28 @@ export async function buildTopology(o: Overlay): Promise<void> {
 
 /** The MAC of the cluster router's port on a node switch: what a pod addresses a frame to for another subnet. */
 export function gatewayMac(o: Overlay, hv: LabHypervisor): string {
-  const lrp = o.replica.table('Logical_Router_Port').all().find((r) => r.name === routerToSwitchPort(hv.name));
+  const lrp = byName(o.nb, 'Logical_Router_Port', routerToSwitchPort(hv.name));
   if (!lrp) throw new Error(`no router port ${routerToSwitchPort(hv.name)}`);
   return lrp.mac;
 }
 
 /**
- * Binds the pod on its hypervisor with bindPod as a `dummy` interface (the userspace lab's stand-in for the veth),
- * then gives it tx/rx captures. bindPod has no way to pass Interface `options`, so the pcaps are a second
- * transaction, which also bumps next_cfg so that we can wait (inside ovsdb-server) until ovs-vswitchd has
- * applied it (cur_cfg), as ovs-vsctl does.
+ * Binds the pod on its hypervisor with bindPod as a `dummy` interface (the userspace lab's stand-in for the veth)
+ * with tx/rx captures (Interface options, in the same transaction), and waits (inside ovsdb-server) until
+ * ovs-vswitchd has opened it (an ofport), as ovs-vsctl waits for vswitchd.
  */
 export async function bindOverlayPod(o: Overlay, pod: PodNetwork & { name: string; namespace: string; uid: string }, hv: LabHypervisor): Promise<string> {
-  const client = o.ovs[hv.index - 1];
-  const binding = await bindPod(client, {
-    namespace: pod.namespace, pod: pod.name, sandbox: sandboxOf(`${pod.namespace}/${pod.name}`), mac: pod.mac,
+  const sandbox = sandboxOf(`${pod.namespace}/${pod.name}`);
+  const vif = podInterfaceNames({ namespace: pod.namespace, pod: pod.name, sandbox }).interfaceName;
+  const binding = await bindPod(o.ovs[hv.index - 1], {
+    namespace: pod.namespace, pod: pod.name, sandbox, mac: pod.mac,
     ipAddresses: pod.ipAddresses, ifaceIdVer: pod.uid, interfaceType: 'dummy',
+    options: { tx_pcap: hv.pcapPath(vif, 'tx'), rxq_pcap: hv.pcapPath(vif, 'rx') }, waitForOfportMs: 10_000,
   });
-  await setCaptures(client, hv, binding.interfaceName);
   return binding.interfaceName;
 }
 
-interface OpenVSwitchRow { _uuid: string; next_cfg: bigint; cur_cfg: bigint }
 interface InterfaceRow { _uuid: string; name: string; type: string; options: Map<string, string> }
-
-export async function setCaptures(client: OvsdbClient, hv: LabHypervisor, iface: string, timeoutMs = 10_000): Promise<void> {
-  const [, , sel] = await client.transact('Open_vSwitch', [
-    mutate<InterfaceRow>('Interface', [['name', '==', iface]], [['options', 'insert', new Map([
-      ['tx_pcap', hv.pcapPath(iface, 'tx')], ['rxq_pcap', hv.pcapPath(iface, 'rx')],
-    ])]]),
-    mutate<OpenVSwitchRow>('Open_vSwitch', [], [['next_cfg', '+=', 1]]),
-    select<OpenVSwitchRow, 'next_cfg'>('Open_vSwitch', [], ['next_cfg']),
-  ]);
-  const target = sel.rows[0].next_cfg;
-  await client.transact('Open_vSwitch', [
-    wait<OpenVSwitchRow>('Open_vSwitch', [['cur_cfg', '>=', target]], ['cur_cfg'], '!=', [], timeoutMs),
-  ]);
-}
 
 /** `options:csum` of the hypervisor's Geneve tunnel ports, as ovn-controller created them (ovn-encap-csum). */
 export async function tunnelChecksum(client: OvsdbClient): Promise<boolean> {
@@ -267,6 +188,6 @@ export async function addPods(o: Overlay, specs: readonly PodSpec[]): Promise<Ma
     const vif = await bindOverlayPod(o, { ...net, name: s.name, namespace: NAMESPACE, uid }, hv);
     out.set(s.name, { ...net, name: s.name, namespace: NAMESPACE, hv, vif, ip: net.ipAddresses[0].split('/')[0] });
   }));
-  await waitPortsUp(o.replica, [...out.values()].map((p) => p.portName));
+  await waitForPortsUp(o.nb, [...out.values()].map((p) => p.portName), { timeoutMs: 15_000 });
   return out;
 }

@@ -8,11 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { TestFn } from 'ava';
 import {
-  ensureNetworkPolicy, ensureService, select, switchToRouterPort, type TunnelPath,
+  byName, ensureNetworkPolicy, ensureService, select, switchToRouterPort, waitForHypervisors, type TunnelPath,
 } from '../../src/index.js';
 import { GeneveDecoder, GeneveEncoder, GeneveResult, Reason, formatIpv4, reasonName } from '../../codecs/index.js';
 import {
-  NAMESPACE, addPods, buildTopology, gatewayMac, readCapture, readUdp, sameBytes, startOverlay, syncHypervisors, tunnelChecksum,
+  NAMESPACE, addPods, buildTopology, gatewayMac, readCapture, readUdp, sameBytes, startOverlay, tunnelChecksum,
   udpFrame, type Overlay, type OverlayPod, type PodSpec, type UdpFrameSpec,
 } from './helpers.js';
 
@@ -71,7 +71,7 @@ export function overlayScenario(test: TestFn, count: number): void {
     await buildTopology(o);
     pods = await addPods(o, specs);
     // up=true says the pod's own chassis is ready; hv_cfg says every chassis has the flows towards it.
-    await syncHypervisors(o.replica);
+    await waitForHypervisors(o.nb, { timeoutMs: 15_000 });
     t.log(`${count} node switches, ${specs.length} pods bound and up on every hypervisor in ${Math.round(performance.now() - t0)} ms`);
 
     const chassisNames = new Map<string, string>();
@@ -81,7 +81,7 @@ export function overlayScenario(test: TestFn, count: number): void {
     ]);
     for (const c of chassis.rows) chassisNames.set(c._uuid, c.name);
     for (const p of pods.values()) {
-      const lsp = o.replica.table('Logical_Switch_Port').all().find((r) => r.name === p.portName);
+      const lsp = byName(o.nb, 'Logical_Switch_Port', p.portName);
       t.is(lsp?.up, true, `${p.portName} up`);
       t.is(lsp?.options.get('requested-chassis'), p.hv.name);
       const pb = bindings.rows.find((r) => r.logical_port === p.portName);
@@ -204,7 +204,7 @@ export function overlayScenario(test: TestFn, count: number): void {
     await ensureService(o.nb, {
       namespace: NAMESPACE, name: 'dns', protocol: 'udp', vips: [{ ip: VIP, port: 53, endpoints: [{ ip: c.ip, port: 5353 }] }],
     });
-    await syncHypervisors(o.replica);
+    await waitForHypervisors(o.nb, { timeoutMs: 15_000 });
     const toVip = udpFrame({ srcMac: a.mac, dstMac: gatewayMac(o, a.hv), srcIp: a.ip, dstIp: VIP, srcPort: 40053, dstPort: 53, payload: 'to the service' });
     await a.hv.inject(a.vif, toVip);
     const got = readUdp(await c.hv.waitTransmitted(c.vif, withPayload('to the service')));
@@ -222,7 +222,7 @@ export function overlayScenario(test: TestFn, count: number): void {
     await b.hv.waitTransmitted(b.vif, isProbe);
 
     await ensureNetworkPolicy(o.nb, { namespace: NAMESPACE, name: 'deny-b', pods: [{ namespace: NAMESPACE, name: 'b' }], ingress: [] });
-    await syncHypervisors(o.replica);
+    await waitForHypervisors(o.nb, { timeoutMs: 15_000 });
     await a.hv.inject(a.vif, probe);
     // The control takes the same path (pod a's VIF, the cluster router, the tunnel to the same hypervisor) after it.
     await a.hv.inject(a.vif, sent(a, c, 'policy control', { srcPort: 41000 }));

@@ -10,6 +10,9 @@ import { ensureService, deleteService } from '../../src/ovn/services.js';
 import { ensureNetworkPolicy, deleteNetworkPolicy } from '../../src/ovn/network-policy.js';
 import { SouthboundReader, openSouthbound, type Southbound } from '../../src/ovn/southbound.js';
 import { defaultDenyPortGroupName } from '../../src/ovn/acl-match.js';
+import { waitForPortsUp } from '../../src/ovn/wait-ports-up.js';
+import { waitForHypervisors } from '../../src/ovn/wait-hypervisors.js';
+import { ReplicaWaitTimeoutError } from '../../src/ovsdb/replica-wait.js';
 import { SentTransactions } from './helpers.js';
 
 let lab: Lab;
@@ -104,6 +107,25 @@ test.serial('ovn-northd binds every pod port and keys every switch; tunnelMetada
   t.is(crossNode.geneve.optionValue, (crossNode.keys.ingressPort << 16) | crossNode.keys.egressPort);
   t.is(crossNode.stt, (BigInt(crossNode.keys.ingressPort) << 40n) | (BigInt(crossNode.keys.egressPort) << 24n) | BigInt(dpKey));
   t.is(crossNode.vxlanVni, (crossNode.keys.egressPort << 12) | dpKey);
+});
+
+test.serial('readiness through the replica: waitForHypervisors bumps nb_cfg and sees hv_cfg reach it (no chassis: at once); waitForPortsUp names the ports still down', async (t) => {
+  const first = await waitForHypervisors(db, { timeoutMs: 10_000 });
+  const second = await waitForHypervisors(db, { timeoutMs: 10_000 });
+  t.is(second, first + 1n);
+  t.is(BigInt((await lab.nbctl('get', 'NB_Global', '.', 'nb_cfg')).trim()), second);
+  t.true(BigInt((await lab.nbctl('get', 'NB_Global', '.', 'hv_cfg')).trim()) >= second);
+  const [x, y] = await Promise.all([waitForHypervisors(db), waitForHypervisors(db)]);
+  t.not(x, y, 'concurrent calls each wait for their own increment');
+
+  await waitForPortsUp(db, []);
+  // No chassis in this lab: nothing claims the ports, so they stay down.
+  const e = await t.throwsAsync(waitForPortsUp(db, ['default_a', 'no-such-port'], { timeoutMs: 200 }), { instanceOf: ReplicaWaitTimeoutError });
+  t.regex(e?.message ?? '', /timed out after 200 ms waiting for up=true on default_a, no-such-port/);
+  const aborted = new AbortController();
+  const pending = waitForPortsUp(db, ['default_a'], { signal: aborted.signal });
+  aborted.abort(new Error('stop'));
+  await t.throwsAsync(pending, { message: 'stop' });
 });
 
 function podFlow(from: PodNetwork, toIp: string, dstMac: string, l4 = 'tcp && tcp.dst == 80'): string {

@@ -127,6 +127,26 @@ test.serial('a new sandbox of the same pod takes over the iface-id; unbind leave
   await lab.vsctl('del-port', 'br-int', first.interfaceName);
 });
 
+test.serial('Interface options are written with the binding (one transaction); a rebind sets only the named keys that differ', async (t) => {
+  const dir = lab.dir;
+  t.teardown(() => unbindPod(client, { namespace: 'default', pod: 'web-0', sandbox: SANDBOX }).then(() => undefined));
+  const r = recording(client);
+  const b = await bindPod(r.db, linuxPod({ options: { tx_pcap: join(dir, 'web-0-tx.pcap'), rxq_pcap: join(dir, 'web-0-rx.pcap') } }));
+  t.true(b.created);
+  t.is(r.writes(), 1, JSON.stringify(r.log));
+  const options = () => lab.vsctl('get', 'Interface', b.interfaceName, 'options').then(parseVsctlMap);
+  t.is((await options()).get('tx_pcap'), join(dir, 'web-0-tx.pcap'));
+  t.is((await options()).get('rxq_pcap'), join(dir, 'web-0-rx.pcap'));
+
+  r.reset();
+  t.false((await bindPod(r.db, linuxPod({ options: new Map([['tx_pcap', join(dir, 'web-0-tx.pcap')]]) }))).changed, 'same value: nothing written');
+  const again = await bindPod(r.db, linuxPod({ options: new Map([['tx_pcap', join(dir, 'web-0-tx2.pcap')]]) }));
+  t.true(again.changed);
+  t.deepEqual(r.log.slice(-1), [['mutate']]);
+  t.is((await options()).get('tx_pcap'), join(dir, 'web-0-tx2.pcap'));
+  t.is((await options()).get('rxq_pcap'), join(dir, 'web-0-rx.pcap'), 'keys not named are left alone');
+});
+
 test.serial('Windows: internal interface named as the HNS endpoint (shortened to 48), PowerShell steps returned, ofport assigned', async (t) => {
   const namespace = 'team-payments-production-eu-west';
   const pod = 'checkout-service-deployment-7f9c8d6b5-x2x9q';
