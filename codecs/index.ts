@@ -22,7 +22,7 @@ export {
 } from './stt.js';
 export {
   OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, OVN_MAX_DATAPATH, OVN_MAX_INGRESS_PORT, OVN_MAX_EGRESS_PORT,
-  OVN_VXLAN_MAX_DATAPATH, OVN_VXLAN_MAX_EGRESS_PORT, ovnKeysValid, ovnGeneveOptionValue, ovnSttContextHi,
+  OVN_VXLAN_MAX_DATAPATH, OVN_VXLAN_MAX_EGRESS_PORT, ovnKeysValid, ovnGeneveOptionValue, ovnGeneveIngress, ovnGeneveEgress, ovnSttContextHi,
   ovnSttContextLo, ovnFromSttContext, ovnVxlanVni,
 } from './ovn-metadata.js';
 export { readPcap, PcapWriter, LINKTYPE_ETHERNET, type PcapFile, type PcapRecord } from './pcap.js';

@@ -30,6 +30,16 @@ export function ovnGeneveOptionValue(ingress: number, egress: number): number {
   return ((ingress << 16) | egress) >>> 0;
 }
 
+/** The ingress port key of an OVN Geneve option value (the reserved top bit ignored). */
+export function ovnGeneveIngress(optionValue: number): number {
+  return (optionValue >>> 16) & OVN_MAX_INGRESS_PORT;
+}
+
+/** The egress port key of an OVN Geneve option value. */
+export function ovnGeneveEgress(optionValue: number): number {
+  return optionValue & OVN_MAX_EGRESS_PORT;
+}
+
 /** High 32 bits of the STT context for OVN keys (assumes valid keys). */
 export function ovnSttContextHi(ingress: number, egress: number): number {
   return ((ingress << 8) | (egress >>> 8)) >>> 0;

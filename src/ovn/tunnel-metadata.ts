@@ -1,19 +1,19 @@
 // The logical metadata OVN carries between chassis (ovn-architecture(7), "Tunnel Encapsulations"), computed from
-// Southbound tunnel keys in the forms the codecs write:
-//   Geneve: VNI = datapath key (24 bits); option class 0x0102 type 0x80, 32 bits: rsv(1) ingress(15) egress(16)
-//   STT:    64-bit context, MSB to LSB: reserved(9) ingress(15) egress(16) datapath(24)
-//   VXLAN:  VNI (24 bits) = egress(12) << 12 | datapath(12); no ingress port (OVN's reduced VXLAN mode)
+// Southbound tunnel keys. The bit layouts (Geneve option value, STT context, VXLAN VNI) and key ranges are the
+// codecs' (codecs/ovn-metadata.ts, what the encoders and decoders use per packet); this module adds the OVN-level
+// API: keys validated with errors that name the key, the STT context as one BigInt, every encapsulation at once.
+import {
+  OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, OVN_MAX_DATAPATH, OVN_MAX_EGRESS_PORT, OVN_MAX_INGRESS_PORT,
+  OVN_VXLAN_MAX_DATAPATH, OVN_VXLAN_MAX_EGRESS_PORT, ovnFromSttContext, ovnGeneveEgress, ovnGeneveIngress, ovnGeneveOptionValue,
+  ovnSttContextHi, ovnSttContextLo, ovnVxlanVni,
+} from '../../codecs/ovn-metadata.js';
 
-export const OVN_GENEVE_OPTION_CLASS = 0x0102;
-export const OVN_GENEVE_OPTION_TYPE = 0x80;
-/** Length of the OVN Geneve option's data in bytes. */
-export const OVN_GENEVE_OPTION_LENGTH = 4;
-
-export const MAX_DATAPATH_KEY = 0xff_ffff;
-export const MAX_INGRESS_PORT_KEY = 0x7fff;
-export const MAX_EGRESS_PORT_KEY = 0xffff;
-export const MAX_VXLAN_DATAPATH_KEY = 0xfff;
-export const MAX_VXLAN_EGRESS_PORT_KEY = 0xfff;
+// The codecs' constants under the names of the Southbound keys they bound (MAX_* are inclusive).
+export {
+  OVN_GENEVE_CLASS as OVN_GENEVE_OPTION_CLASS, OVN_GENEVE_TYPE as OVN_GENEVE_OPTION_TYPE, OVN_GENEVE_DATA_LENGTH as OVN_GENEVE_OPTION_LENGTH,
+  OVN_MAX_DATAPATH as MAX_DATAPATH_KEY, OVN_MAX_INGRESS_PORT as MAX_INGRESS_PORT_KEY, OVN_MAX_EGRESS_PORT as MAX_EGRESS_PORT_KEY,
+  OVN_VXLAN_MAX_DATAPATH as MAX_VXLAN_DATAPATH_KEY, OVN_VXLAN_MAX_EGRESS_PORT as MAX_VXLAN_EGRESS_PORT_KEY,
+} from '../../codecs/ovn-metadata.js';
 
 export class TunnelKeyRangeError extends RangeError {
   override readonly name = 'TunnelKeyRangeError';
@@ -52,49 +52,48 @@ function check(name: string, value: number, max: number, min = 0): void {
 }
 
 export function validateTunnelKeys(keys: LogicalTunnelKeys): void {
-  check('datapath tunnel key', keys.datapath, MAX_DATAPATH_KEY, 1);
-  check('ingress port tunnel key', keys.ingressPort, MAX_INGRESS_PORT_KEY);
-  check('egress port tunnel key', keys.egressPort, MAX_EGRESS_PORT_KEY);
+  check('datapath tunnel key', keys.datapath, OVN_MAX_DATAPATH, 1);
+  check('ingress port tunnel key', keys.ingressPort, OVN_MAX_INGRESS_PORT);
+  check('egress port tunnel key', keys.egressPort, OVN_MAX_EGRESS_PORT);
 }
 
 export function geneveMetadata(keys: LogicalTunnelKeys): GeneveMetadata {
   validateTunnelKeys(keys);
   return {
     vni: keys.datapath,
-    optionClass: OVN_GENEVE_OPTION_CLASS,
-    optionType: OVN_GENEVE_OPTION_TYPE,
-    optionValue: ((keys.ingressPort << 16) | keys.egressPort) >>> 0,
+    optionClass: OVN_GENEVE_CLASS,
+    optionType: OVN_GENEVE_TYPE,
+    optionValue: ovnGeneveOptionValue(keys.ingressPort, keys.egressPort),
   };
 }
 
 export function sttContext(keys: LogicalTunnelKeys): bigint {
   validateTunnelKeys(keys);
-  return (BigInt(keys.ingressPort) << 40n) | (BigInt(keys.egressPort) << 24n) | BigInt(keys.datapath);
+  const hi = ovnSttContextHi(keys.ingressPort, keys.egressPort);
+  return (BigInt(hi) << 32n) | BigInt(ovnSttContextLo(keys.egressPort, keys.datapath));
 }
 
 export function vxlanVni(keys: { readonly datapath: number; readonly egressPort: number }): number {
-  check('datapath tunnel key (VXLAN)', keys.datapath, MAX_VXLAN_DATAPATH_KEY, 1);
-  check('egress port tunnel key (VXLAN)', keys.egressPort, MAX_VXLAN_EGRESS_PORT_KEY);
-  return (keys.egressPort << 12) | keys.datapath;
+  check('datapath tunnel key (VXLAN)', keys.datapath, OVN_VXLAN_MAX_DATAPATH, 1);
+  check('egress port tunnel key (VXLAN)', keys.egressPort, OVN_VXLAN_MAX_EGRESS_PORT);
+  return ovnVxlanVni(keys.datapath, keys.egressPort);
 }
 
 /** Every encapsulation's metadata for one set of keys. */
 export function tunnelMetadataFromKeys(keys: LogicalTunnelKeys): TunnelMetadata {
   const geneve = geneveMetadata(keys);
-  const fitsVxlan = keys.datapath <= MAX_VXLAN_DATAPATH_KEY && keys.egressPort <= MAX_VXLAN_EGRESS_PORT_KEY;
+  const fitsVxlan = keys.datapath <= OVN_VXLAN_MAX_DATAPATH && keys.egressPort <= OVN_VXLAN_MAX_EGRESS_PORT;
   return { keys, geneve, stt: sttContext(keys), vxlanVni: fitsVxlan ? vxlanVni(keys) : undefined };
 }
 
 /** Decodes the keys back from the Geneve VNI and option value (for tests and inspection). */
 export function keysFromGeneve(vni: number, optionValue: number): LogicalTunnelKeys {
-  return { datapath: vni & MAX_DATAPATH_KEY, ingressPort: (optionValue >>> 16) & MAX_INGRESS_PORT_KEY, egressPort: optionValue & 0xffff };
+  return { datapath: vni & OVN_MAX_DATAPATH, ingressPort: ovnGeneveIngress(optionValue), egressPort: ovnGeneveEgress(optionValue) };
 }
 
-/** Decodes the keys back from an STT context. */
+/** Decodes the keys back from an STT context (the 9 reserved bits ignored). */
 export function keysFromStt(context: bigint): LogicalTunnelKeys {
-  return {
-    datapath: Number(context & 0xff_ffffn),
-    egressPort: Number((context >> 24n) & 0xffffn),
-    ingressPort: Number((context >> 40n) & 0x7fffn),
-  };
+  const out = { datapath: 0, ingress: 0, egress: 0 };
+  ovnFromSttContext(Number((context >> 32n) & 0x7f_ffffn), Number(context & 0xffff_ffffn), out);
+  return { datapath: out.datapath, egressPort: out.egress, ingressPort: out.ingress };
 }
