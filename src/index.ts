@@ -8,7 +8,7 @@ export type { Uuid, Value, Row, WriteRow, WriteValue } from './ovsdb/datum.js';
 export { insert, select, update, mutate, del, wait, commit, abort, comment, assert, ops, encodeOperations, decodeResults, decodeRow } from './ovsdb/operations.js';
 export type { Operation, OperationBase, Results, ResultOf, InsertResult, SelectResult, CountResult, EmptyResult, Condition, ConditionFunction, Mutation, Mutator, InsertOperation, SelectOperation, UpdateOperation, MutateOperation, DeleteOperation, WaitOperation, CommitOperation, AbortOperation, CommentOperation, AssertOperation } from './ovsdb/operations.js';
 export { parseSchema, getTable, getColumn } from './ovsdb/schema.js';
-export type { DatabaseSchema, TableSchema, ColumnSchema, ColumnType, BaseType, AtomicType, AtomValue, ColumnKind } from './ovsdb/schema.js';
+export type { DatabaseSchema, TableSchema, ColumnSchema, ColumnType, BaseType, AtomicType, AtomValue, ColumnKind, DatabaseSchemaJson, TableSchemaJson, ColumnSchemaJson, ColumnTypeJson, BaseTypeJson, EnumJson } from './ovsdb/schema.js';
 export { parseRemote, parseRemotes, windowsPipeName, connectRemote, DEFAULT_OVSDB_PORT } from './ovsdb/remote.js';
 export type { Remote, TlsOptions, ConnectRemoteOptions } from './ovsdb/remote.js';
 export { JsonFramer, JsonSplitter, DEFAULT_MAX_MESSAGE_BYTES } from './ovsdb/framing.js';

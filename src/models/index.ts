@@ -9,7 +9,7 @@ import { VSwitchSchema } from './open-vswitch.js';
 import { NorthboundSchema } from './ovn-northbound.js';
 import { SouthboundSchema } from './ovn-southbound.js';
 import { ServerSchema } from './server.js';
-export type * from './schema-json.js';
+export type { BaseTypeJson, ColumnSchemaJson, ColumnTypeJson, DatabaseSchemaJson, EnumJson, TableSchemaJson } from '../ovsdb/schema.js';
 
 /** Schema metadata by database name. */
 export const databaseSchemas = {

@@ -4,8 +4,7 @@
 // removal, so callers keep working against an older server and can tell the user what was left out.
 // (libovsdb refuses to start when the server lacks a modelled column, its issue #235; we degrade instead.)
 import type { Json } from '../ovsdb/json.js';
-import { parseSchema, type AtomValue, type BaseType, type ColumnType, type DatabaseSchema } from '../ovsdb/schema.js';
-import type { DatabaseSchemaJson } from './schema-json.js';
+import { parseSchema, type AtomValue, type BaseType, type ColumnType, type DatabaseSchema, type DatabaseSchemaJson } from '../ovsdb/schema.js';
 
 export interface SkewColumn {
   readonly table: string;

@@ -8,18 +8,69 @@ export type AtomicType = 'integer' | 'real' | 'boolean' | 'string' | 'uuid';
 /** An atom as a TypeScript value: integer -> bigint, real -> number, uuid -> string. */
 export type AtomValue = bigint | number | boolean | string;
 
-export interface BaseType {
-  readonly type: AtomicType;
-  /** Allowed values (integers as bigint). */
-  readonly enum?: ReadonlySet<AtomValue>;
-  readonly minInteger?: bigint;
-  readonly maxInteger?: bigint;
+/** The constraints a base type has in the JSON and in the parsed model alike. */
+interface BaseTypeConstraints {
   readonly minReal?: number;
   readonly maxReal?: number;
   readonly minLength?: number;
   readonly maxLength?: number;
   readonly refTable?: string;
   readonly refType?: 'strong' | 'weak';
+}
+
+export interface BaseType extends BaseTypeConstraints {
+  readonly type: AtomicType;
+  /** Allowed values (integers as bigint). */
+  readonly enum?: ReadonlySet<AtomValue>;
+  readonly minInteger?: bigint;
+  readonly maxInteger?: bigint;
+}
+
+// The schema as JSON (what `get_schema` returns and .ovsschema files hold), typed for the generated models'
+// metadata (src/models/*.ts check theirs with `satisfies DatabaseSchemaJson`) and for the generator.
+
+/** An enum as the schema writes it: a single atom, or `["set", [atoms...]]`. */
+export type EnumJson = string | number | boolean | readonly ['set', readonly (string | number | boolean)[]];
+
+/** `<base-type>`: an atomic type name, or an object with constraints. */
+export type BaseTypeJson = AtomicType | (BaseTypeConstraints & {
+  readonly type: AtomicType;
+  readonly enum?: EnumJson;
+  readonly minInteger?: number;
+  readonly maxInteger?: number;
+});
+
+/** `<type>`: an atomic type name, or key (+ value for a map) with min/max cardinality. */
+export type ColumnTypeJson = AtomicType | {
+  readonly key: BaseTypeJson;
+  readonly value?: BaseTypeJson;
+  readonly min?: number;
+  readonly max?: number | 'unlimited';
+};
+
+export interface ColumnSchemaJson {
+  readonly type: ColumnTypeJson;
+  readonly ephemeral?: boolean;
+  readonly mutable?: boolean;
+}
+
+/**
+ * `<table-schema>`. In the generated metadata `indexes` is always present (`[]` when the schema has none) and
+ * `isRoot` is always the effective value: RFC 7047 / OVS treat every table as a root table when no table of the
+ * schema says `isRoot`, otherwise an omitted `isRoot` means false.
+ */
+export interface TableSchemaJson {
+  readonly columns: { readonly [column: string]: ColumnSchemaJson };
+  readonly indexes: readonly (readonly string[])[];
+  readonly isRoot: boolean;
+  readonly maxRows?: number;
+}
+
+export interface DatabaseSchemaJson {
+  readonly name: string;
+  readonly version: string;
+  readonly cksum?: string;
+  readonly tables: { readonly [table: string]: TableSchemaJson };
 }
 
 /** How a column maps to TypeScript: scalar T, optional T | undefined, set T[], map Map<K, V>. */

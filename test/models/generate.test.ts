@@ -10,7 +10,7 @@ import { NorthboundSchema } from '../../src/models/ovn-northbound.js';
 import { SouthboundSchema } from '../../src/models/ovn-southbound.js';
 import { ServerSchema } from '../../src/models/server.js';
 import { databaseSchemas } from '../../src/models/index.js';
-import type { DatabaseSchemaJson } from '../../src/models/schema-json.js';
+import type { DatabaseSchemaJson } from '../../src/ovsdb/schema.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const modelsDir = join(root, 'src', 'models');
