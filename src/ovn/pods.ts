@@ -16,7 +16,7 @@ import type { LogicalSwitch, LogicalSwitchPort, NorthboundTables } from '../mode
 import { OvsdbConstraintViolationError, OvsdbOperationError, OvsdbTimedOutError } from '../ovsdb/errors.js';
 import { ReplicaTransaction } from '../ovsdb/transaction-retry.js';
 import { withLength } from './ip.js';
-import { allocatePodAddresses, gatewayAddress, offsetOf, podAddressesAt, type NodeAddressing, type OffsetSet, type PodAddresses } from './ipam.js';
+import { allocatePodAddresses, FIRST_POD_OFFSET, gatewayAddress, lowestFreeOffset, offsetOf, podAddressesAt, type NodeAddressing, type OffsetSet, type PodAddresses } from './ipam.js';
 import { podPortName, nodeSwitchName } from './names.js';
 import { podNetworksAnnotation, type PodNetworksAnnotation, type PodRoute } from './pod-annotation.js';
 import { nodeAddressing, removeAddressesFromSets } from './topology.js';
@@ -82,6 +82,12 @@ const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 interface Plan { readonly ls: Uuid; readonly result: PodNetwork; readonly offset: bigint | undefined; readonly guardIndex: number }
 interface Pending { readonly pod: PodOptions; resolve(network: PodNetwork): void; reject(err: unknown): void }
+/**
+ * The offsets taken on one switch while planning (one synchronous run of plan() calls): `from` is a low-water
+ * mark, every offset below it is taken (in use, taken by another agent, or reserved by this one), so the
+ * allocator starts there instead of scanning every address in use.
+ */
+interface SwitchOffsets extends OffsetSet { from: bigint }
 
 export interface PodNetworkingOptions {
   /** Attempts of one pod's transaction on repeated conflicts (default 50). */
@@ -106,7 +112,7 @@ export class PodNetworking {
   private readonly recentlyTaken = new Map<Uuid, Map<bigint, number>>();
   private readonly addressingCache = new WeakMap<ReadonlyMap<string, string>, NodeAddressing>();
   private readonly offsetCache = new WeakMap<LogicalSwitchPort, { addressing: NodeAddressing; offsets: bigint[] }>();
-  private readonly usedBySwitch = new Map<Uuid, { addressing: NodeAddressing; ports: readonly Uuid[]; used: Map<bigint, number> }>();
+  private readonly usedBySwitch = new Map<Uuid, { addressing: NodeAddressing; ports: readonly Uuid[]; used: Map<bigint, number>; floor: bigint }>();
 
   private queue: Pending[] = [];
   private flushScheduled = false;
@@ -137,12 +143,13 @@ export class PodNetworking {
   /**
    * Offsets in use on a switch. Kept per switch and brought up to date from the ports added since the last call
    * (rebuilt when ports went away), so a call costs O(ports added). A stale entry can only make an offset look
-   * free; the transaction's `wait` then refuses it and the retry sees the truth.
+   * free; the transaction's guard then refuses it and the retry sees the truth. `floor` is the lowest offset not
+   * in `used` (a lower bound of the lowest free one: `used` only grows until the entry is rebuilt).
    */
-  private inUse(ls: LogicalSwitch, addressing: NodeAddressing): OffsetSet {
+  private inUse(ls: LogicalSwitch, addressing: NodeAddressing): SwitchOffsets {
     let cache = this.usedBySwitch.get(ls._uuid);
     if (!cache || cache.addressing !== addressing) {
-      cache = { addressing, ports: [], used: new Map() };
+      cache = { addressing, ports: [], used: new Map(), floor: FIRST_POD_OFFSET };
       this.usedBySwitch.set(ls._uuid, cache);
     }
     if (cache.ports !== ls.ports) {
@@ -161,12 +168,13 @@ export class PodNetworking {
         for (const o of offsets) cache.used.set(o, (cache.used.get(o) ?? 0) + 1);
       }
       cache.ports = ls.ports;
+      cache.floor = lowestFreeOffset(addressing, cache.used, undefined, cache.floor) ?? cache.floor;
     }
     const used = cache.used;
     const now = Date.now();
     const taken = this.recentlyTaken.get(ls._uuid);
     if (taken) for (const [o, until] of taken) if (until < now) taken.delete(o);
-    return { has: (o: bigint) => used.has(o) || taken?.has(o) === true };
+    return { has: (o: bigint) => used.has(o) || taken?.has(o) === true, from: cache.floor };
   }
 
   /** The pod's addresses when the existing port's addresses are one complete offset of the node's subnets. */
@@ -193,7 +201,7 @@ export class PodNetworking {
    * `newPorts`, in a batch: where to collect the new ports per switch, added to `ports` by one mutation per switch
    * at the end (ovsdb-server copies the whole set for each mutation).
    */
-  private plan(pod: PodOptions, tx: DesiredState<NorthboundTables>, inUseBySwitch: Map<Uuid, OffsetSet>, newPorts?: Map<Uuid, NamedUuid[]>): Plan {
+  private plan(pod: PodOptions, tx: DesiredState<NorthboundTables>, inUseBySwitch: Map<Uuid, SwitchOffsets>, newPorts?: Map<Uuid, NamedUuid[]>): Plan {
     const ls = byName(this.db, 'Logical_Switch', nodeSwitchName(pod.node));
     if (!ls) throw new NodeNotFoundError(`node ${pod.node} has no logical switch (ensureNode first)`);
     const addressing = this.addressing(ls);
@@ -217,8 +225,9 @@ export class PodNetworking {
     if (!reserved) { reserved = new Set(); this.reserved.set(ls._uuid, reserved); }
     let inUse = inUseBySwitch.get(ls._uuid);
     if (!inUse) { inUse = this.inUse(ls, addressing); inUseBySwitch.set(ls._uuid, inUse); }
-    addresses = allocatePodAddresses(addressing, inUse, reserved);
+    addresses = allocatePodAddresses(addressing, inUse, reserved, inUse.from);
     reserved.add(addresses.offset);
+    inUse.from = addresses.offset + 1n; // the lowest free one: everything below is taken (nothing is released while planning)
     const byWait = this.options.addressGuard === 'wait';
     const guardIndex = byWait ? tx.requireNone('Logical_Switch_Port', [['addresses', 'includes', [addresses.lspAddress]]]) : tx.operations.length;
     const port = tx.insert<LogicalSwitchPort>('Logical_Switch_Port', {
@@ -269,7 +278,7 @@ export class PodNetworking {
     if (batch.length === 1) { this.addPodAlone(batch[0].pod).then(batch[0].resolve, batch[0].reject); return; }
     const tx = this.transaction();
     const plans: (Plan | undefined)[] = [];
-    const inUse = new Map<Uuid, OffsetSet>();
+    const inUse = new Map<Uuid, SwitchOffsets>();
     const names = new Set<string>();
     const alone: Pending[] = [];
     const grouped: Pending[] = [];

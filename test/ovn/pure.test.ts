@@ -7,6 +7,7 @@ import { parseAddress, parsePrefix, InvalidAddressError } from '../../src/ovn/ip
 import { macFromAddress, isUnicastMac } from '../../src/ovn/mac.js';
 import {
   allocatePodAddresses, offsetsInUse, parseExcludeIps, podAddressesAt, SubnetExhaustedError, gatewayAddress, managementAddress,
+  lowestFreeOffset,
 } from '../../src/ovn/ipam.js';
 import {
   defaultDenyPortGroupName, ipBlockMatch, l4Match, portGroupMatch, arpAllowMatch, addressSetMatch, andMatch,
@@ -85,6 +86,20 @@ test('IPAM reports exhaustion and never hands out the broadcast address', (t) =>
     try { const p = allocatePodAddresses(tiny, used); used.add(p.offset); got.push(p.addresses[0].text); } catch (e) { t.true(e instanceof SubnetExhaustedError); break; }
   }
   t.deepEqual(got, ['10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6']);
+});
+
+test('IPAM: starting from a low-water mark gives the same answer as scanning from the start', (t) => {
+  const excluded = { subnets: [parsePrefix('10.244.1.0/24')], excluded: parseExcludeIps('10.244.1.8..10.244.1.12') };
+  const used = new Set([3n, 4n, 5n, 6n, 7n, 14n]);
+  const reserved = new Set([13n]);
+  t.is(allocatePodAddresses(excluded, used, reserved).offset, 15n);
+  for (let from = 0n; from <= 15n; from++) t.is(allocatePodAddresses(excluded, used, reserved, from).offset, 15n, `from ${from}`);
+  // A mark inside an excluded range skips to its end; below FIRST_POD_OFFSET is the start.
+  t.is(lowestFreeOffset(excluded, new Set(), undefined, 9n), 13n);
+  t.is(lowestFreeOffset(excluded, new Set(), undefined, 0n), 3n);
+  const tiny = { subnets: [parsePrefix('10.0.0.0/29')] };
+  t.is(lowestFreeOffset(tiny, new Set([3n, 4n, 5n, 6n])), undefined);
+  t.throws(() => allocatePodAddresses(tiny, new Set([3n, 4n, 5n, 6n]), undefined, 5n), { instanceOf: SubnetExhaustedError });
 });
 
 test('ACL matches', (t) => {
