@@ -1,54 +1,222 @@
-// `k8s` in the REPL: the pod-networking API of src/ovn over the REPL's Northbound connection, in the words of a
-// node agent: add a node (its switch, the cluster router, the join switch), add and delete pods.
+// `k8s` in the REPL: the pod-networking API of src/ovn over the REPL's Northbound replica, in the words of a node
+// agent (add a node, add and delete pods), and in `ovn-overlay lab` with hypervisors also the node side: bind a
+// pod's interface on a simulated hypervisor with the node API (src/ovs bindPod), wait until ovn-controller reports
+// it up (through the replica), and send a frame from one pod to another so that the wire has something to decode.
 //
-//   await k8s.addNode('node1', '10.244.1.0/24')
-//   await k8s.addPod('default', 'web', 'node1')      // -> port default_web, its MAC and IP
+//   await k8s.addNode('hv1', '10.244.1.0/24')         // a lab hypervisor's name: its chassis and node IP too
+//   await k8s.addPod('default', 'web', 'hv1')         // -> port default_web, its MAC and IP
+//   await k8s.bindPod('default', 'web', hv1)          // a dummy interface on hv1's br-int, with pcaps
+//   await k8s.waitUp('default', 'web')                // Logical_Switch_Port.up, then every hypervisor in sync
+//   await k8s.send('default', 'web', 'db')            // a UDP frame on web's VIF; the wire capture to decode
+import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
+import type { Lab, LabHypervisor } from '../lab/index.js';
+import { OvsdbDatabase } from '../ovsdb/database.js';
 import { openNorthbound, type Northbound } from '../ovn/northbound.js';
+import { routerToSwitchPort } from '../ovn/names.js';
 import { PodNetworking, type PodNetwork } from '../ovn/pods.js';
 import { ensureNode, type NodeOptions } from '../ovn/topology.js';
+import { waitForHypervisors } from '../ovn/wait-hypervisors.js';
+import { waitForPortsUp } from '../ovn/wait-ports-up.js';
+import { bindPod, nodeDatabaseOf } from '../ovs/index.js';
+import { logicalPortName } from '../ovs/windows.js';
 import type { DbHandle } from './db-handle.js';
+import { buildInnerFrame } from './inner-frame.js';
+
+export interface ClusterApiOptions {
+  /** The lab whose hypervisors bindPod/send use (`ovn-overlay lab`). */
+  lab?: Lab;
+}
+
+/** A pod bound on a lab hypervisor in this session. */
+export interface BoundPod {
+  readonly pod: string;
+  readonly hypervisor: string;
+  /** The OVS interface on the hypervisor's br-int (a `dummy` port with tx/rx pcaps). */
+  readonly interface: string;
+  readonly mac: string;
+  readonly ipAddresses: readonly string[];
+  /** What the VIF transmitted (to the pod) and received (from the pod). */
+  readonly pcap: { readonly tx: string; readonly rx: string };
+}
+
+export interface SentFrame {
+  readonly sent: string;
+  /** Whether the frame came out of the destination pod's VIF within 5 s (only known for pods bound here). */
+  readonly delivered: boolean | undefined;
+  /** The capture of what the sender's hypervisor put on the wire, and the command that names what is in it. */
+  readonly wire?: string;
+  readonly decode?: string;
+}
+
+const DELIVERY_WAIT_MS = 5000;
+
+/** A CRI-looking sandbox id (64 hex digits): bindPod names the veth after its first 15 characters. */
+function sandboxOf(namespace: string, pod: string): string {
+  return createHash('sha256').update(`sandbox/${namespace}/${pod}`).digest('hex');
+}
 
 export class ClusterApi {
   private northbound: Promise<Northbound> | undefined;
   private pods: PodNetworking | undefined;
+  private readonly nodeDbs = new Map<string, OvsdbDatabase>();
+  private readonly bound = new Map<string, BoundPod & { hv: LabHypervisor }>();
 
-  constructor(private readonly nb: DbHandle) {}
+  constructor(private readonly nb: DbHandle, private readonly options: ClusterApiOptions = {}) {}
 
-  /**
-   * The Northbound replica src/ovn works on (opened on first use, on the REPL's member and TLS settings; closed
-   * with the REPL's connection).
-   */
+  /** The Northbound replica src/ovn works on: the REPL's own `nb` replica, with the indexes src/ovn adds. */
   db(): Promise<Northbound> {
     if (!this.northbound) {
-      const opening = openNorthbound({ remotes: this.nb.remote, tls: this.nb.tls, leaderOnly: false, syncTimeoutMs: 10_000 });
+      const opening = openNorthbound(this.nb.db as unknown as Northbound);
       this.northbound = opening;
-      opening.then((db) => {
-        if (this.nb.client.state === 'closed') void db.close();
-        else this.nb.client.once('close', () => { void db.close(); });
-      }, () => { if (this.northbound === opening) this.northbound = undefined; });
+      opening.catch(() => { if (this.northbound === opening) this.northbound = undefined; });
     }
     return this.northbound;
   }
 
-  /** ensureNode: the node's switch with its subnet(s), management port, cluster router and join switch. */
+  private async podApi(): Promise<PodNetworking> {
+    this.pods ??= new PodNetworking(await this.db());
+    return this.pods;
+  }
+
+  private get hypervisors(): readonly LabHypervisor[] {
+    return this.options.lab?.hypervisors ?? [];
+  }
+
+  private hypervisor(hv: LabHypervisor | string): LabHypervisor {
+    const name = typeof hv === 'string' ? hv : hv.name;
+    const found = this.hypervisors.find((h) => h.name === name);
+    if (!found) {
+      throw new Error(this.hypervisors.length === 0
+        ? 'this session has no lab hypervisors (ovn-overlay lab --hypervisors N starts them)'
+        : `no hypervisor "${name}" (the lab has ${this.hypervisors.map((h) => h.name).join(', ')})`);
+    }
+    return found;
+  }
+
+  /**
+   * ensureNode: the node's switch with its subnet(s), management port, cluster router and join switch. A node
+   * named like a lab hypervisor gets it as its chassis (GR_<node>) and its underlay address as node IP.
+   */
   async addNode(name: string, subnets: string | readonly string[], options: Omit<NodeOptions, 'name' | 'subnets'> = {}): Promise<string> {
-    await ensureNode(await this.db(), { ...options, name, subnets: typeof subnets === 'string' ? [subnets] : subnets });
-    return `node ${name}: switch ${name} on ovn_cluster_router`;
+    const hv = this.hypervisors.find((h) => h.name === name);
+    const defaults = hv ? { chassis: hv.name, nodeIp: hv.encapIp } : {};
+    await ensureNode(await this.db(), { ...defaults, ...options, name, subnets: typeof subnets === 'string' ? [subnets] : subnets });
+    return `node ${name}: switch ${name} on ovn_cluster_router${hv ? ` (chassis ${hv.name}, node IP ${hv.encapIp})` : ''}`;
   }
 
   /** addPod: a logical switch port <namespace>_<pod> on the node's switch with the next free address. */
   async addPod(namespace: string, name: string, node: string): Promise<PodNetwork> {
-    this.pods ??= new PodNetworking(await this.db());
-    return this.pods.addPod({ namespace, name, node });
+    return (await this.podApi()).addPod({ namespace, name, node });
   }
 
   async deletePod(namespace: string, name: string): Promise<boolean> {
-    this.pods ??= new PodNetworking(await this.db());
-    return this.pods.deletePod(namespace, name);
+    return (await this.podApi()).deletePod(namespace, name);
+  }
+
+  /** The pod's port, its node (the switch it is on) and its network (addPod again: idempotent, sends nothing). */
+  private async podNetwork(namespace: string, pod: string): Promise<{ network: PodNetwork; node: string; ifaceIdVer: string | undefined }> {
+    const nb = await this.db();
+    const portName = logicalPortName(namespace, pod);
+    const lsp = nb.table('Logical_Switch_Port').findOne('name', portName);
+    if (!lsp) throw new Error(`no pod ${namespace}/${pod} (no logical switch port ${portName}; k8s.addPod first)`);
+    const ls = nb.table('Logical_Switch').filter((s) => s.ports.includes(lsp._uuid))[0];
+    if (!ls) throw new Error(`port ${portName} is on no logical switch`);
+    const network = await (await this.podApi()).addPod({ namespace, name: pod, node: ls.name });
+    return { network, node: ls.name, ifaceIdVer: lsp.options.get('iface-id-ver') };
+  }
+
+  /** The Open_vSwitch database of a hypervisor (a replica with no tables: its connection carries the node API). */
+  private async nodeDb(hv: LabHypervisor): Promise<OvsdbDatabase> {
+    let db = this.nodeDbs.get(hv.name);
+    if (!db) {
+      db = OvsdbDatabase.connect({ remotes: hv.ovsdb, database: 'Open_vSwitch', tables: {}, leaderOnly: false });
+      this.nodeDbs.set(hv.name, db);
+    }
+    await db.synced;
+    return db;
+  }
+
+  /**
+   * Binds the pod's interface on a lab hypervisor with the node API (bindPod): a `dummy` interface on br-int with
+   * the pod's iface-id, MAC and addresses, recording tx/rx pcaps; resolves once ovs-vswitchd gave it an OpenFlow
+   * port. ovn-controller claims the port when the hypervisor is the pod's node (its requested-chassis).
+   */
+  async bindPod(namespace: string, pod: string, hv: LabHypervisor | string): Promise<BoundPod> {
+    const h = this.hypervisor(hv);
+    const { network, node, ifaceIdVer } = await this.podNetwork(namespace, pod);
+    if (node !== h.name) {
+      throw new Error(`${namespace}/${pod} is on node ${node}: ovn-controller on ${h.name} would not claim it (requested-chassis ${node}); add nodes named after the hypervisors, e.g. k8s.addNode('${h.name}', ...)`);
+    }
+    const iface = `${pod}`.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 15);
+    const pcap = { tx: h.pcapPath(iface, 'tx'), rx: h.pcapPath(iface, 'rx') };
+    const binding = await bindPod(nodeDatabaseOf(await this.nodeDb(h)), {
+      namespace, pod, sandbox: sandboxOf(namespace, pod), mac: network.mac, ipAddresses: network.ipAddresses,
+      ifaceIdVer, interfaceType: 'dummy', interfaceName: iface, waitForOfportMs: 10_000,
+      options: { tx_pcap: pcap.tx, rxq_pcap: pcap.rx },
+    });
+    const result = { pod: `${namespace}/${pod}`, hypervisor: h.name, interface: binding.interfaceName, mac: network.mac, ipAddresses: network.ipAddresses, pcap };
+    this.bound.set(`${namespace}/${pod}`, { ...result, hv: h });
+    return result;
+  }
+
+  /**
+   * Until ovn-controller reports the pod's port up (`Logical_Switch_Port.up`, read through the replica), then
+   * until every hypervisor has caught up with the Northbound contents (`nb_cfg`/`hv_cfg`, what --wait=hv does),
+   * so that frames towards the pod find their flows on every node.
+   */
+  async waitUp(namespace: string, pod: string, timeoutMs = 20_000): Promise<string> {
+    const nb = await this.db();
+    await waitForPortsUp(nb, [logicalPortName(namespace, pod)], { timeoutMs });
+    await waitForHypervisors(nb, { timeoutMs });
+    return `${namespace}/${pod} is up`;
+  }
+
+  /**
+   * Sends a UDP frame from one pod (bound here) to another, as the pod would put it on its interface: to the
+   * other pod's MAC on the same node, else to the cluster router's MAC on its own switch (the gateway). Resolves
+   * with whether it was delivered and the capture of the sender's wire port (decode it with `ovn-overlay decode`).
+   */
+  async send(namespace: string, from: string, to: string, payload = `hello from ${from} to ${to}`): Promise<SentFrame> {
+    const src = this.bound.get(`${namespace}/${from}`);
+    if (!src) throw new Error(`${namespace}/${from} is not bound in this session (k8s.bindPod('${namespace}', '${from}', hv) first)`);
+    const nb = await this.db();
+    const dst = await this.podNetwork(namespace, to);
+    const srcNode = src.hypervisor;
+    let dstMac = dst.network.mac;
+    if (dst.node !== srcNode) {
+      const lrp = nb.table('Logical_Router_Port').findOne('name', routerToSwitchPort(srcNode));
+      if (!lrp) throw new Error(`no router port ${routerToSwitchPort(srcNode)}: is ${srcNode} a node (k8s.addNode)?`);
+      dstMac = lrp.mac;
+    }
+    const ip = (a: readonly string[]) => a.find((x) => !x.includes(':'))?.split('/')[0];
+    const srcIp = ip(src.ipAddresses);
+    const dstIp = ip(dst.network.ipAddresses);
+    if (srcIp === undefined || dstIp === undefined) throw new Error('send needs IPv4 addresses on both pods');
+    const frame = buildInnerFrame({ srcMac: src.mac, dstMac, srcIp, dstIp, srcPort: 40000, dstPort: 8080, payload });
+    const receiver = this.bound.get(`${namespace}/${to}`);
+    const text = new TextEncoder().encode(payload);
+    const arrived = receiver?.hv.waitTransmitted(receiver.interface, (f) => Buffer.from(f).includes(Buffer.from(text)), DELIVERY_WAIT_MS)
+      .then(() => true, () => false);
+    await src.hv.inject(src.interface, frame);
+    const delivered = await arrived;
+    const crossNode = dst.node !== srcNode;
+    const wire = crossNode ? src.hv.pcapPath(src.hv.wirePort, 'tx') : undefined;
+    return {
+      sent: `${namespace}/${from} (${srcIp}) > ${namespace}/${to} (${dstIp}), UDP 40000 > 8080, ${frame.length} bytes on ${srcNode}:${src.interface}`,
+      delivered,
+      ...(wire ? { wire, decode: `ovn-overlay decode ${wire} --sb ${this.options.lab!.sb.unix}` } : {}),
+    };
+  }
+
+  /** Ends the connections to the hypervisors' databases. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.nodeDbs.values()].map((db) => db.close()));
+    this.nodeDbs.clear();
   }
 
   [inspect.custom](): string {
-    return 'k8s { addNode(name, subnet), addPod(namespace, name, node), deletePod(namespace, name), db() }';
+    const lab = this.hypervisors.length > 0 ? ', bindPod(namespace, pod, hv), waitUp(namespace, pod), send(namespace, from, to, payload?)' : '';
+    return `k8s { addNode(name, subnet), addPod(namespace, name, node), deletePod(namespace, name)${lab}, db() }`;
   }
 }

@@ -1,16 +1,24 @@
-// `ovn-overlay lab`: starts the embedded lab with everything on, prints its remotes and opens the REPL
-// connected to it (unix sockets: no TLS set-up needed). On a terminal the REPL owns the session: .exit,
-// Ctrl-D or Ctrl-C twice stop the lab. When stdin is not a terminal (CI, `npm run lab </dev/null`), piped
-// lines run in the REPL and at the end of input the lab stays up until SIGINT/SIGTERM; `.exit` stops it.
+// `ovn-overlay lab`: starts the embedded lab with everything on (TLS, ovn-northd, a userspace vswitchd, and two
+// simulated OVN hypervisors configured through the library's node API), prints its remotes and opens the REPL
+// connected to it (unix sockets: no TLS set-up needed). On a terminal the REPL owns the session: .exit, Ctrl-D
+// or Ctrl-C twice stop the lab. When stdin is not a terminal (CI, `npm run lab </dev/null`), piped lines run
+// in the REPL and at the end of input the lab stays up until SIGINT/SIGTERM; `.exit` stops it.
 import { startLab, type Lab } from '../lab/index.js';
+import { configureNodeAt } from '../ovs/node-config.js';
 import { parse } from './args.js';
+import { usageError } from './cli-error.js';
+import { ClusterApi } from './cluster-api.js';
 import { connectDatabases } from './connect.js';
 import { LAB_USAGE } from './help.js';
-import { startRepl } from './repl.js';
+import { aliasHandles, startRepl } from './repl.js';
 import { describeConnections } from './repl-command.js';
+
+export const DEFAULT_HYPERVISORS = 2;
 
 export interface LabCommandOptions {
   clustered: boolean;
+  /** Simulated hypervisors: 0 for none, else at least 2. */
+  hypervisors: number;
   debug?: boolean;
 }
 
@@ -24,51 +32,84 @@ export function describeLab(lab: Lab): string {
     lines.push('TLS files (client):', `  --ca ${lab.tls.caCert} --cert ${lab.tls.clientCert} --key ${lab.tls.clientKey}`);
   }
   if (lab.netns) lines.push(`ovs-vswitchd (userspace, dummy datapath) in network namespace ${lab.netns}`);
+  if (lab.hypervisors.length > 0) {
+    lines.push(`Hypervisors (ovsdb-server + ovs-vswitchd + ovn-controller each, ${lab.hypervisors[0].encapType}, wire ${lab.hub ? 'through a hub' : 'back to back'}):`);
+    for (const hv of lab.hypervisors) {
+      lines.push(`  ${hv.name}  underlay ${hv.encapIp}  Open_vSwitch at ${hv.ovsdb}  wire capture ${hv.pcapPath(hv.wirePort, 'tx')}`);
+    }
+  }
   lines.push('Try:', ...lab.hints.map((hint) => `  ${hint}`));
   lines.push(`  ovn-overlay repl --db ${[lab.nb.tcp, lab.sb.tcp, lab.ovs.tcp].join(',')}`);
   return lines.join('\n');
 }
 
+/** `--hypervisors N`: 0 (none) or 2 and more (a simulated overlay needs two ends). */
+export function hypervisorCount(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_HYPERVISORS;
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n === 1 || n > 16) throw usageError(`lab: --hypervisors must be 0 (none) or 2..16, not "${text}"`);
+  return n;
+}
+
 export async function runLabCommand(argv: readonly string[]): Promise<number> {
-  const { values } = parse('lab', argv, { clustered: { type: 'boolean' } });
+  const { values } = parse('lab', argv, { clustered: { type: 'boolean' }, hypervisors: { type: 'string' } });
   if (values.help) { process.stdout.write(LAB_USAGE); return 0; }
-  await runLab({ clustered: values.clustered ?? false, debug: values.debug });
+  await runLab({ clustered: values.clustered ?? false, hypervisors: hypervisorCount(values.hypervisors), debug: values.debug });
   return 0;
 }
 
 export async function runLab(options: LabCommandOptions): Promise<void> {
   const started = Date.now();
-  const lab = await startLab({ tls: true, vswitchd: true, clustered: options.clustered });
+  const lab = await startLab({
+    tls: true, vswitchd: true, clustered: options.clustered,
+    ...(options.hypervisors > 0 ? {
+      // The hypervisors' OVN settings are written by the library's node API, as a node agent would.
+      hypervisors: { count: options.hypervisors, configureNode: async (node, settings) => { await configureNodeAt(node.ovsdb, settings); } },
+    } : {}),
+  });
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
     stopping ??= lab.stop().then(() => { process.stdout.write('lab stopped.\n'); });
     return stopping;
   };
+  let k8s: ClusterApi | undefined;
   try {
-    console.log(`ovn-overlay lab is up (${Date.now() - started} ms)${options.clustered ? ', NB and SB clustered' : ''}.`);
+    const what = [options.clustered ? 'NB and SB clustered' : '', lab.hypervisors.length > 0 ? `${lab.hypervisors.length} hypervisors` : ''].filter((x) => x !== '');
+    console.log(`ovn-overlay lab is up (${Date.now() - started} ms)${what.length > 0 ? `, ${what.join(', ')}` : ''}.`);
     console.log(describeLab(lab));
     const databases = await connectDatabases([lab.nb.unix, lab.sb.unix, lab.ovs.unix].join(','));
     const terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-    console.log(`The REPL is connected to the lab:\n${describeConnections(databases.byName)}\n  lab  the lab itself (lab.nbctl(...), lab.vsctl(...), lab.stop())`);
+    const hvs = Object.fromEntries(lab.hypervisors.map((hv) => [hv.name, hv]));
+    k8s = new ClusterApi(aliasHandles(databases.byName).get('nb')!, { lab });
+    console.log(`The REPL is connected to the lab:\n${describeConnections(databases.byName)}\n  lab  the lab itself (lab.nbctl(...), lab.vsctl(...), lab.stop())`
+      + `${lab.hypervisors.length > 0 ? `\n  ${Object.keys(hvs).join(', ')}  the hypervisors (hv1.vsctl(...), hv1.inject(port, frame), hv1.pcapPath(port, 'tx'))`
+        + '\n  k8s  pods: addNode, addPod, bindPod(namespace, pod, hv1), waitUp(namespace, pod), send(namespace, from, to)' : ''}`);
     console.log(terminal
       ? 'Type .help for commands. .exit, Ctrl-D or Ctrl-C twice stops the lab.'
       : 'Reading REPL input from stdin. Press Ctrl-C (SIGINT) or send SIGTERM to stop the lab.');
     const keepAlive = setInterval(() => undefined, 60_000);
+    const live: { session?: ReturnType<typeof startRepl> } = {};
     const signalled = new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
+      // The lab's own signal hook ends its servers at once: no "connection lost" notices for that.
+      const onSignal = (): void => { live.session?.stopNotices(); resolve(); };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
     });
-    const session = startRepl({ databases: databases.byName, debug: options.debug, context: { lab } });
+    const session = startRepl({ databases: databases.byName, debug: options.debug, k8s, context: { lab, ...hvs } });
+    live.session = session;
     const ended = session.closed.then(async ({ endOfInput }) => {
       if (!endOfInput) return;
       process.stdout.write('End of input: the lab stays up until Ctrl-C (SIGINT) or SIGTERM.\n');
       await signalled;
     });
     await Promise.race([ended, signalled]);
+    session.stopNotices();
     clearInterval(keepAlive);
+    await k8s.close();
     await databases.close();
     await stop();
   } catch (error) {
+    await k8s?.close();
     await stop();
     throw error;
   }

@@ -7,7 +7,10 @@ import { aliasHandles, startRepl } from './repl.js';
 import type { DbHandle } from './db-handle.js';
 
 export function describeConnections(databases: ReadonlyMap<string, DbHandle>): string {
-  return [...aliasHandles(databases)].map(([alias, h]) => `  ${alias.padEnd(4)} ${h.name} at ${h.remote}`).join('\n');
+  return [...aliasHandles(databases)].map(([alias, h]) => {
+    const others = h.db.remotes.length > 1 ? ` (the leader of ${h.db.remotes.length} members: ${h.remotes})` : '';
+    return `  ${alias.padEnd(4)} ${h.name} at ${h.remote}${others}`;
+  }).join('\n');
 }
 
 export async function runReplCommand(argv: readonly string[]): Promise<number> {
@@ -22,6 +25,7 @@ export async function runReplCommand(argv: readonly string[]): Promise<number> {
   process.stdout.write(`Connected:\n${describeConnections(databases.byName)}\nType .help for commands; .exit or Ctrl-D leaves.\n`);
   const session = startRepl({ databases: databases.byName, debug: values.debug });
   await session.closed;
+  session.stopNotices();
   await databases.close();
   return 0;
 }

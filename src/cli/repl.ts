@@ -27,8 +27,10 @@ export interface ReplOptions {
   historyFile?: string | false;
   /** Print stack traces of errors. */
   debug?: boolean;
-  /** More names in the REPL's context (e.g. `lab`). */
+  /** More names in the REPL's context (e.g. `lab`, `hv1`). */
   context?: Readonly<Record<string, unknown>>;
+  /** The `k8s` object (default: a ClusterApi on the Northbound database, when connected to one). */
+  k8s?: ClusterApi;
   prompt?: string;
 }
 
@@ -38,6 +40,8 @@ export interface ReplSession {
   complete(line: string): Promise<CompleterResult>;
   /** Resolves when the REPL ends: `.exit`, Ctrl-D, or the end of piped input (`endOfInput` true). */
   readonly closed: Promise<{ endOfInput: boolean }>;
+  /** Stops the connection notices (before closing the databases or stopping their servers on purpose). */
+  stopNotices(): void;
 }
 
 /** The history file the REPL uses: $OVN_OVERLAY_HISTORY, else ~/.ovn-overlay_history. */
@@ -59,6 +63,39 @@ function packNames(entries: readonly string[], width = 100): string[] {
   }
   if (current.trim() !== '') lines.push(current);
   return lines;
+}
+
+/**
+ * One line per connection change of each database after the REPL started (from the replicas' `state` events):
+ * `nb: connection to unix:... lost (reason); reconnecting` and `nb: reconnected to unix:...`. Returns the
+ * function that stops listening.
+ */
+export function connectionNotices(handles: ReadonlyMap<string, DbHandle>, say: (line: string) => void): () => void {
+  const stops: (() => void)[] = [];
+  for (const [alias, h] of handles) {
+    let lost = false;
+    let lastRemote = h.db.remote;
+    const onState = (state: string, detail: { remote?: string; reason?: Error }): void => {
+      if (state === 'connected') {
+        lastRemote = detail.remote ?? h.db.remote;
+        if (lost) say(`(${alias}: reconnected to ${lastRemote})`);
+        lost = false;
+      } else if ((state === 'connecting' || state === 'backoff') && !lost) {
+        lost = true;
+        const reason = detail.reason ? ` (${describeError(detail.reason, false, false)})` : '';
+        say(`(${alias}: connection to ${lastRemote ?? h.remotes} lost${reason}; reconnecting)`);
+      }
+    };
+    const onDown = (info: { remote: string; reason: Error }): void => {
+      if (lost) return;
+      lost = true;
+      say(`(${alias}: connection to ${info.remote} lost (${describeError(info.reason, false, false)}); reconnecting)`);
+    };
+    h.db.on('disconnected', onDown);
+    h.db.on('state', onState);
+    stops.push(() => { h.db.off('disconnected', onDown); h.db.off('state', onState); });
+  }
+  return () => { for (const stop of stops) stop(); };
 }
 
 export function startRepl(options: ReplOptions): ReplSession {
@@ -103,7 +140,7 @@ export function startRepl(options: ReplOptions): ReplSession {
     insert, select, update, mutate, del, wait, commit, comment, ops,
     NamedUuid, named: (name: string) => new NamedUuid(name),
     codecs,
-    ...(options.databases.has('OVN_Northbound') ? { k8s: new ClusterApi(options.databases.get('OVN_Northbound')!) } : {}),
+    ...(options.k8s ? { k8s: options.k8s } : options.databases.has('OVN_Northbound') ? { k8s: new ClusterApi(options.databases.get('OVN_Northbound')!) } : {}),
     ...options.context,
   };
   for (const [name, value] of Object.entries(context)) {
@@ -184,6 +221,19 @@ export function startRepl(options: ReplOptions): ReplSession {
     },
   });
 
+  const stopNotices = connectionNotices(handles, (line) => {
+    // One line, on a line of its own; the prompt (if it was showing) is drawn again after it on a terminal.
+    output.write(terminal ? `\r\x1b[K${line}\n` : `${line}\n`);
+    if (terminal && !busy) server.displayPrompt(true);
+  });
+  let busy = false;
+  const evaluate = server.eval.bind(server);
+  (server as unknown as { eval: typeof server.eval }).eval = (code, ctx, file, cb) => {
+    busy = true;
+    evaluate(code, ctx, file, (err, result) => { busy = false; cb(err, result); });
+  };
+  server.once('exit', stopNotices);
+
   if (terminal && options.historyFile !== false) {
     const file = options.historyFile ?? defaultHistoryFile();
     server.setupHistory(file, (error) => { if (error) say(`(history disabled: ${error.message})`); });
@@ -199,5 +249,6 @@ export function startRepl(options: ReplOptions): ReplSession {
       complete(line, (err, result) => (err ? reject(err) : resolve(result)));
     }),
     closed,
+    stopNotices,
   };
 }

@@ -1,19 +1,15 @@
 // `.show`: the overview `ovn-nbctl show`, `ovn-sbctl show` and `ovs-vsctl show` print, built from the database
-// contents read through the client (one transaction per database).
+// contents in the replica (current as of the command: see DbHandle.current()).
 import type { Row } from '../ovsdb/datum.js';
-import { select } from '../ovsdb/operations.js';
 import type { DbHandle } from './db-handle.js';
 import { formatAtom, formatValue } from './table-format.js';
 
 type Tables = Map<string, Row[]>;
 
-/** Reads whole tables in one transaction (tables the schema lacks come back empty). */
+/** Whole tables from the replica, current (tables the schema lacks, or not replicated, come back empty). */
 export async function readTables(db: DbHandle, tables: readonly string[]): Promise<Tables> {
-  const present = tables.filter((t) => db.schema.tables.has(t));
-  const results = present.length === 0 ? [] : await db.client.transact(db.name, present.map((t) => select(t)));
-  const out: Tables = new Map(tables.map((t) => [t, [] as Row[]]));
-  present.forEach((t, i) => out.set(t, (results[i] as { rows: Row[] }).rows));
-  return out;
+  await db.current();
+  return new Map(tables.map((t) => [t, db.replicated(t) as Row[]]));
 }
 
 function byUuid(rows: readonly Row[]): Map<string, Row> {

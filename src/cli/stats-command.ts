@@ -2,18 +2,15 @@
 // external_ids:iface-id=<namespace>_<pod> (the pod's port, as ovn-kubernetes names it), as a table, JSON, or
 // CRI protobuf (src/stats/cri.ts).
 import { writeFile } from 'node:fs/promises';
-import { select } from '../ovsdb/operations.js';
-import type { Row } from '../ovsdb/datum.js';
-import {
-  encodePodSandboxStats, podNetworkStatsFromInterfaces, type InterfaceCounters, type Platform, type PodSandboxStats,
-} from '../stats/cri.js';
+import { criPodStats, nodeDatabaseOf, podInterfaceStats, selectInterfaceStats, type InterfaceCountersView, type InterfaceStatsRow } from '../ovs/index.js';
+import { encodePodSandboxStats, type PodSandboxStats } from '../stats/cri.js';
 import { TLS_OPTIONS, parse, tlsFromArgs } from './args.js';
 import { CliError, usageError } from './cli-error.js';
 import { connectDatabases, requireDatabase } from './connect.js';
-import type { DbHandle } from './db-handle.js';
 import { STATS_USAGE } from './help.js';
 import { formatTable } from './table-format.js';
 
+/** A pod found among the Interface rows, with its interfaces' counters as the node API reads them. */
 export interface PodInterfaces {
   namespace: string;
   pod: string;
@@ -21,39 +18,35 @@ export interface PodInterfaces {
   /** external_ids:iface-id-ver (ovn-kubernetes: the pod UID) and :sandbox (the CRI sandbox id), when set. */
   uid: string;
   sandboxId: string;
-  interfaces: InterfaceCounters[];
+  interfaces: InterfaceCountersView[];
 }
 
 const COUNTERS = ['rx_bytes', 'rx_packets', 'rx_dropped', 'rx_errors', 'tx_bytes', 'tx_packets', 'tx_dropped', 'tx_errors'];
 
-function stringMap(v: unknown): Map<string, string> {
-  return v instanceof Map ? v as Map<string, string> : new Map();
-}
-
-/** Pods from the Interface rows with an iface-id of the form <namespace>_<pod>, sorted by namespace and name. */
-export async function readPodInterfaces(ovs: DbHandle): Promise<PodInterfaces[]> {
-  const [result] = await ovs.client.transact(ovs.name, [select('Interface', [], ['name', 'external_ids', 'statistics'])]);
+/**
+ * The pods among Interface rows (those with an iface-id of the form <namespace>_<pod>), sorted by namespace and
+ * name, each with podInterfaceStats() of src/ovs.
+ */
+export function podsOf(rows: readonly InterfaceStatsRow[]): PodInterfaces[] {
   const pods = new Map<string, PodInterfaces>();
-  for (const row of result.rows as Row[]) {
-    const ids = stringMap(row.external_ids);
+  for (const row of rows) {
+    const ids = row.external_ids;
     const ifaceId = ids.get('iface-id');
-    if (ifaceId === undefined) continue;
+    if (ifaceId === undefined || pods.has(ifaceId)) continue;
     const cut = ifaceId.indexOf('_');
     if (cut <= 0 || cut === ifaceId.length - 1) continue;
-    let pod = pods.get(ifaceId);
-    if (!pod) {
-      pod = { namespace: ifaceId.slice(0, cut), pod: ifaceId.slice(cut + 1), ifaceId, uid: ids.get('iface-id-ver') ?? '', sandboxId: ids.get('sandbox') ?? '', interfaces: [] };
-      pods.set(ifaceId, pod);
-    }
-    const statistics = new Map<string, bigint>();
-    for (const [k, v] of row.statistics instanceof Map ? row.statistics as Map<string, bigint> : []) statistics.set(k, BigInt(v));
-    pod.interfaces.push({ name: String(row.name), statistics });
+    const namespace = ifaceId.slice(0, cut);
+    const pod = ifaceId.slice(cut + 1);
+    pods.set(ifaceId, {
+      namespace, pod, ifaceId, uid: ids.get('iface-id-ver') ?? '', sandboxId: ids.get('sandbox') ?? '',
+      interfaces: podInterfaceStats(rows, namespace, pod),
+    });
   }
   return [...pods.values()].sort((a, b) => a.namespace.localeCompare(b.namespace) || a.pod.localeCompare(b.pod));
 }
 
 /** Counters of one interface from the pod's side (rx = what the pod received = what OVS sent) or the switch's. */
-export function podCounters(iface: InterfaceCounters, perspective: 'pod' | 'switch'): Record<string, bigint | undefined> {
+export function podCounters(iface: InterfaceCountersView, perspective: 'pod' | 'switch'): Record<string, bigint | undefined> {
   const out: Record<string, bigint | undefined> = {};
   for (const c of COUNTERS) {
     const key = perspective === 'pod' ? (c.startsWith('rx_') ? `tx_${c.slice(3)}` : `rx_${c.slice(3)}`) : c;
@@ -92,33 +85,34 @@ export async function runStatsCommand(argv: readonly string[]): Promise<number> 
   const perspective = values.perspective;
   if (perspective !== 'pod' && perspective !== 'switch') throw usageError(`stats: --perspective must be pod or switch, not "${perspective}"`);
 
-  const dbs = await connectDatabases(remotes, { tls: tlsFromArgs(values) });
-  let pods: PodInterfaces[];
+  // No table replicated: one select (selectInterfaceStats) over the replica's connection.
+  const dbs = await connectDatabases(remotes, { tls: tlsFromArgs(values), only: ['Open_vSwitch'], tables: { Open_vSwitch: [] } });
+  let rows: InterfaceStatsRow[];
   try {
-    pods = await readPodInterfaces(requireDatabase(dbs, 'Open_vSwitch', remotes));
+    rows = await selectInterfaceStats(nodeDatabaseOf(requireDatabase(dbs, 'Open_vSwitch', remotes).db));
   } finally {
     await dbs.close();
   }
+  const pods = podsOf(rows);
 
   let text: string;
   let bytes: Uint8Array | undefined;
   if (format === 'text') {
-    const rows = pods.flatMap((p) => p.interfaces.map((i) => ({ namespace: p.namespace, pod: p.pod, interface: i.name,
+    const table = pods.flatMap((p) => p.interfaces.map((i) => ({ namespace: p.namespace, pod: p.pod, interface: i.interfaceName,
       ...Object.fromEntries(Object.entries(podCounters(i, perspective)).map(([k, v]) => [k, v ?? '-'])) })));
-    text = rows.length === 0 ? 'no pod interfaces (no Interface row has external_ids:iface-id=<namespace>_<pod>)'
-      : formatTable(rows, { columns: ['namespace', 'pod', 'interface', ...COUNTERS] });
+    text = table.length === 0 ? 'no pod interfaces (no Interface row has external_ids:iface-id=<namespace>_<pod>)'
+      : formatTable(table, { columns: ['namespace', 'pod', 'interface', ...COUNTERS] });
   } else if (format === 'json') {
     const list = pods.map((p) => ({
       namespace: p.namespace, pod: p.pod, ifaceId: p.ifaceId, uid: p.uid, sandboxId: p.sandboxId, perspective,
-      interfaces: p.interfaces.map((i) => ({ name: i.name, counters: podCounters(i, perspective) })),
+      interfaces: p.interfaces.map((i) => ({ name: i.interfaceName, counters: podCounters(i, perspective) })),
     }));
     text = JSON.stringify(list, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
   } else {
     const timestamp = BigInt(Date.now()) * 1_000_000n;
-    const stats = pods.map((p) => podNetworkStatsFromInterfaces({
-      namespace: p.namespace, name: p.pod, uid: p.uid, sandboxId: p.sandboxId, platform: platform as Platform,
-      interfaceName: p.interfaces[0].name,
-    }, p.interfaces, { timestamp, perspective }));
+    const stats = pods.map((p) => criPodStats(rows, {
+      namespace: p.namespace, name: p.pod, uid: p.uid, sandboxId: p.sandboxId, platform,
+    }, { timestamp, perspective }));
     bytes = encodeListPodSandboxStatsResponse(stats);
     text = Buffer.from(bytes).toString('base64');
   }
