@@ -6,21 +6,28 @@ import { TLS_OPTIONS, integerOption, parse, tlsFromArgs } from './args.js';
 import { CliError, usageError } from './cli-error.js';
 import { connectDatabases, requireDatabase } from './connect.js';
 import { DECODE_USAGE } from './help.js';
-import { SouthboundNames } from './sb-names.js';
+import { NAMES_ONLY, SouthboundNames, type AddressOwner } from './sb-names.js';
 import { decodeCapture, type DecodedFrame } from './tunnel-frames.js';
 
 export interface NamedKeys {
   datapath?: { key: number; name: string; kind: string };
   ingress?: { key: number; name: string; type: string };
   egress?: { key: number; name: string; type: string };
+  /** The ports owning the inner frame's source and destination addresses (the pods, for pod traffic). */
+  source?: AddressOwner;
+  destination?: AddressOwner;
 }
 
-/** Names for a frame's OVN keys (those SB knows). */
+/** Names for a frame's OVN keys and inner addresses (those SB knows). */
 export function nameKeys(frame: DecodedFrame, names: SouthboundNames): NamedKeys {
-  if (!frame.ovn) return {};
+  const a = frame.innerAddresses;
+  const source = a ? names.addressOwner(a.srcMac, a.srcIp) : undefined;
+  const destination = a ? names.addressOwner(a.dstMac, a.dstIp) : undefined;
+  const pods: NamedKeys = { ...(source ? { source } : {}), ...(destination ? { destination } : {}) };
+  if (!frame.ovn) return pods;
   const dp = names.datapath(frame.ovn.datapath);
-  if (!dp) return {};
-  const out: NamedKeys = { datapath: { key: dp.key, name: dp.name, kind: dp.kind } };
+  if (!dp) return pods;
+  const out: NamedKeys = { datapath: { key: dp.key, name: dp.name, kind: dp.kind }, ...pods };
   if (frame.ovn.ingress !== undefined) {
     const p = names.port(dp.key, frame.ovn.ingress);
     if (p) out.ingress = { key: p.key, name: p.name, type: p.type };
@@ -36,16 +43,23 @@ function portText(key: number | undefined, named: { name: string; type: string }
   return sb ? `${key} (unknown)` : String(key);
 }
 
-/** The text form of one frame (several lines: outer, OVN keys with names, inner). */
+function ownerText(owner: AddressOwner | undefined): string {
+  if (!owner) return '(unknown)';
+  return `${owner.type === '' ? 'pod' : `port`} "${owner.name}"${owner.type !== '' ? ` (${owner.type})` : ''} by ${owner.by} ${owner.address}`;
+}
+
+/** The text form of one frame (several lines: outer, OVN keys with names, inner, the pods it goes between). */
 export function formatFrame(frame: DecodedFrame, named: NamedKeys | undefined): string {
   if (frame.error) return `frame ${frame.index}: ${frame.tunnel ? `${frame.tunnel}: ` : ''}${frame.error}`;
   const o = frame.outer!;
   const lines = [`frame ${frame.index}: ${frame.tunnel} ${o.src}:${o.srcPort} > ${o.dst}:${o.dstPort}`
     + `${o.vlan !== undefined ? ` vlan ${o.vlan}` : ''}`
     + `${frame.vni !== undefined ? ` vni ${frame.vni}` : ''}`
-    + `${frame.sttContext !== undefined ? ` context 0x${frame.sttContext.toString(16)} (${frame.sttSegments} segment${frame.sttSegments === 1 ? '' : 's'})` : ''}`];
+    + `${frame.sttContext !== undefined ? ` context 0x${frame.sttContext.toString(16)} (${frame.sttSegments} segment${frame.sttSegments === 1 ? '' : 's'})` : ''}`
+    + `${frame.unknownCritical ? ' [unknown critical option: a receiver drops this frame]' : ''}`];
   for (const opt of frame.geneveOptions ?? []) {
-    lines.push(`  option class 0x${opt.optionClass.toString(16).padStart(4, '0')} type 0x${opt.type.toString(16).padStart(2, '0')} data ${opt.data || '(none)'}`);
+    lines.push(`  option class 0x${opt.optionClass.toString(16).padStart(4, '0')} type 0x${opt.type.toString(16).padStart(2, '0')} data ${opt.data || '(none)'}`
+      + `${opt.unknownCritical ? ' (critical, unknown)' : ''}`);
   }
   if (frame.ovn) {
     const sb = named !== undefined;
@@ -55,6 +69,9 @@ export function formatFrame(frame: DecodedFrame, named: NamedKeys | undefined): 
     lines.push(`  egress port ${portText(frame.ovn.egress, named?.egress, sb)}`);
   }
   lines.push(`  inner ${frame.innerLength} bytes: ${frame.inner}`);
+  if (named && frame.innerAddresses && (named.source || named.destination)) {
+    lines.push(`  from ${ownerText(named.source)} to ${ownerText(named.destination)}`);
+  }
   return lines.join('\n');
 }
 
@@ -88,7 +105,7 @@ export async function runDecodeCommand(argv: readonly string[]): Promise<number>
 
   let names: SouthboundNames | undefined;
   if (values.sb !== undefined) {
-    const dbs = await connectDatabases(values.sb, { tls: tlsFromArgs(values) });
+    const dbs = await connectDatabases(values.sb, { tls: tlsFromArgs(values), ...NAMES_ONLY });
     try {
       names = await SouthboundNames.read(requireDatabase(dbs, 'OVN_Southbound', values.sb));
     } finally {

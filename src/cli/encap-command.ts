@@ -10,7 +10,7 @@ import { CliError, usageError } from './cli-error.js';
 import { connectDatabases, requireDatabase } from './connect.js';
 import { ENCAP_USAGE } from './help.js';
 import { DEFAULT_INNER, buildInnerFrame, parseHex } from './inner-frame.js';
-import { SouthboundNames } from './sb-names.js';
+import { NAMES_ONLY, SouthboundNames } from './sb-names.js';
 
 interface OvnKeys { datapath: number; ingress: number; egress: number }
 
@@ -30,7 +30,7 @@ async function resolveKeys(values: { datapath?: string; ingress?: string; egress
     };
   }
   if (values.sb === undefined) throw usageError('encap: names for --datapath/--ingress/--egress need --sb <remote> to look up their tunnel keys');
-  const dbs = await connectDatabases(values.sb, { tls: tlsFromArgs(values) });
+  const dbs = await connectDatabases(values.sb, { tls: tlsFromArgs(values), ...NAMES_ONLY });
   try {
     const names = await SouthboundNames.read(requireDatabase(dbs, 'OVN_Southbound', values.sb));
     const datapath = names.datapathKey(values.datapath);

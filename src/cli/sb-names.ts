@@ -1,6 +1,8 @@
 // Names for OVN tunnel keys, read from the Southbound database (ovn-detrace style): the logical datapath from
 // Datapath_Binding.tunnel_key (its external_ids name), ports from Port_Binding.tunnel_key within that datapath
-// (logical_port), and multicast groups (egress keys >= 32768) from Multicast_Group.
+// (logical_port), and multicast groups (egress keys >= 32768) from Multicast_Group. And names for the addresses
+// of an inner frame, from Port_Binding.mac ("MAC IP ...", as the logical switch port's addresses): a frame routed
+// across nodes carries the router's MAC as its source, so the source pod is found by its IP.
 import type { Row } from '../ovsdb/datum.js';
 import type { DbHandle } from './db-handle.js';
 import { readTables } from './show.js';
@@ -21,7 +23,27 @@ export interface PortName {
   readonly type: string;
 }
 
+/** A logical port that owns an inner frame's address. */
+export interface AddressOwner {
+  readonly name: string;
+  /** Port_Binding type: "" for a VIF (a pod), "patch", "l3gateway", ... */
+  readonly type: string;
+  /** What matched: "mac" or "ip", and the address. */
+  readonly by: 'mac' | 'ip';
+  readonly address: string;
+}
+
+/** The Southbound tables names are read from (what decode and encap replicate). */
+export const NAME_TABLES = ['Datapath_Binding', 'Port_Binding', 'Multicast_Group'] as const;
+
+/** connectDatabases options for a command that only needs the names: one replica, of these tables. */
+export const NAMES_ONLY = { only: ['OVN_Southbound'], tables: { OVN_Southbound: NAME_TABLES } } as const;
+
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+
 export class SouthboundNames {
+  private readonly byMac = new Map<string, { name: string; type: string }[]>();
+  private readonly byIp = new Map<string, { name: string; type: string }[]>();
   private readonly datapaths = new Map<number, DatapathName>();
   private readonly byName = new Map<string, DatapathName>();
   private readonly ports = new Map<string, Map<number, PortName>>();
@@ -40,18 +62,47 @@ export class SouthboundNames {
       if (!m) this.ports.set(dp, m = new Map());
       m.set(Number(key), port);
     };
+    const own = (index: Map<string, { name: string; type: string }[]>, key: string, port: { name: string; type: string }) => {
+      const list = index.get(key);
+      if (!list) index.set(key, [port]);
+      else if (!list.some((p) => p.name === port.name)) list.push(port);
+    };
     for (const pb of tables.get('Port_Binding')!) {
-      add(pb.datapath, pb.tunnel_key, { key: Number(pb.tunnel_key), name: String(pb.logical_port), type: String(pb.type ?? '') });
+      const port = { name: String(pb.logical_port), type: String(pb.type ?? '') };
+      add(pb.datapath, pb.tunnel_key, { key: Number(pb.tunnel_key), ...port });
+      for (const entry of Array.isArray(pb.mac) ? pb.mac as string[] : []) {
+        const [mac, ...ips] = entry.trim().split(/\s+/);
+        if (!MAC.test(mac)) continue;
+        own(this.byMac, mac.toLowerCase(), port);
+        for (const ip of ips) own(this.byIp, ip.replace(/\/\d+$/, '').toLowerCase(), port);
+      }
     }
     for (const mg of tables.get('Multicast_Group')!) {
       add(mg.datapath, mg.tunnel_key, { key: Number(mg.tunnel_key), name: String(mg.name), type: 'multicast group' });
     }
   }
 
-  /** Reads Datapath_Binding, Port_Binding and Multicast_Group in one transaction. */
+  /** Reads Datapath_Binding, Port_Binding and Multicast_Group from the replica. */
   static async read(sb: DbHandle): Promise<SouthboundNames> {
     if (sb.name !== 'OVN_Southbound') throw new Error(`${sb.remote} serves ${sb.name}, not OVN_Southbound`);
-    return new SouthboundNames(await readTables(sb, ['Datapath_Binding', 'Port_Binding', 'Multicast_Group']));
+    return new SouthboundNames(await readTables(sb, NAME_TABLES));
+  }
+
+  /**
+   * The logical port an inner frame's MAC or IP belongs to, preferring a pod (a VIF port, type "") found by MAC,
+   * then a pod found by IP (the source of a routed frame carries the router's MAC), then any port by MAC.
+   */
+  addressOwner(mac: string | undefined, ip: string | undefined): AddressOwner | undefined {
+    const byMac = mac === undefined ? [] : this.byMac.get(mac.toLowerCase()) ?? [];
+    const byIp = ip === undefined ? [] : this.byIp.get(ip.toLowerCase()) ?? [];
+    const vif = (list: { name: string; type: string }[]) => list.find((p) => p.type === '');
+    const macVif = vif(byMac);
+    if (macVif) return { ...macVif, by: 'mac', address: mac! };
+    const ipVif = vif(byIp);
+    if (ipVif) return { ...ipVif, by: 'ip', address: ip! };
+    if (byMac[0]) return { ...byMac[0], by: 'mac', address: mac! };
+    if (byIp[0]) return { ...byIp[0], by: 'ip', address: ip! };
+    return undefined;
   }
 
   datapath(key: number): DatapathName | undefined {

@@ -1,8 +1,8 @@
 // Decodes the frames of a capture with the fast codecs (Geneve, VXLAN, STT with reassembly) into plain,
 // printable descriptions; the inner frame is described with the readable inspector.
 import {
-  GeneveDecoder, GeneveResult, Reason, SttReassembler, SttResult, VxlanDecoder, VxlanResult,
-  formatIpv4, formatIpv6, inspectFrame, reasonName, type OuterInfo, type PcapFile,
+  ETHERTYPE_TEB, GENEVE_CRITICAL, GeneveDecoder, GeneveResult, OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, Reason, SttReassembler,
+  SttResult, VxlanDecoder, VxlanResult, formatIpv4, formatIpv6, inspectFrame, reasonName, type OuterInfo, type PcapFile,
 } from '../../codecs/index.js';
 
 export type TunnelType = 'geneve' | 'vxlan' | 'stt';
@@ -11,6 +11,16 @@ export interface GeneveOptionText {
   optionClass: number;
   type: number;
   data: string;
+  /** A critical option (type bit 0x80) that OVN does not know: a receiver must drop the frame (RFC 8926 3.5.1). */
+  unknownCritical?: boolean;
+}
+
+/** The inner frame's addresses (for naming the pods that sent and receive it). */
+export interface InnerAddresses {
+  srcMac: string;
+  dstMac: string;
+  srcIp?: string;
+  dstIp?: string;
 }
 
 export interface DecodedFrame {
@@ -26,6 +36,9 @@ export interface DecodedFrame {
   sttSegments?: number;
   inner?: string;
   innerLength?: number;
+  innerAddresses?: InnerAddresses;
+  /** Geneve: the frame carries a critical option OVN does not know (shown, flagged: OVS would drop it). */
+  unknownCritical?: boolean;
   /** Why the frame was not decoded (a codecs Reason name, or "not a tunnel frame"). */
   error?: string;
 }
@@ -51,6 +64,14 @@ function outerOf(buf: Uint8Array, info: OuterInfo): DecodedFrame['outer'] {
     dstPort: info.dstPort,
     ...(info.vlanTci >= 0 ? { vlan: info.vlanTci & 0xfff } : {}),
   };
+}
+
+/** The MACs and IP addresses of an inner Ethernet frame. */
+export function innerAddresses(frame: Uint8Array): InnerAddresses | undefined {
+  const f = inspectFrame(frame);
+  if (!f.ethernet) return undefined;
+  const ip = f.ipv4 ?? f.ipv6;
+  return { srcMac: f.ethernet.src, dstMac: f.ethernet.dst, ...(ip ? { srcIp: ip.src, dstIp: ip.dst } : {}) };
 }
 
 /** A one-line description of an inner Ethernet frame: MACs, IP addresses, L4 ports. */
@@ -81,17 +102,26 @@ export function decodeCapture(pcap: PcapFile, options: TunnelDecodeOptions & { v
   pcap.records.forEach((rec, i) => {
     const index = i + 1;
     let r: Reason = geneve.decode(buf, rec.offset, rec.length, g);
-    if (r === Reason.Ok) {
+    // A frame with a critical option OVN does not know is decoded all the same (the decoder fills everything
+    // before saying so) and shown flagged: a receiver drops it, which is worth seeing rather than hiding.
+    const unknownCritical = r === Reason.GeneveUnknownCriticalOption && !g.oam && g.protocolType === ETHERTYPE_TEB;
+    if (r === Reason.Ok || unknownCritical) {
       const options: GeneveOptionText[] = [];
       for (let k = 0; k < g.optionCount; k++) {
         const q = g.optionOffsets[k];
-        options.push({ optionClass: (buf[q] << 8) | buf[q + 1], type: buf[q + 2], data: hex(buf, q + 4, (buf[q + 3] & 0x1f) << 2) });
+        const optionClass = (buf[q] << 8) | buf[q + 1];
+        const type = buf[q + 2];
+        const unknown = (type & GENEVE_CRITICAL) !== 0 && !(optionClass === OVN_GENEVE_CLASS && type === OVN_GENEVE_TYPE);
+        options.push({ optionClass, type, data: hex(buf, q + 4, (buf[q + 3] & 0x1f) << 2), ...(unknown ? { unknownCritical: true } : {}) });
       }
       const inner = buf.subarray(g.innerOffset, g.innerOffset + g.innerLength);
+      const addresses = innerAddresses(inner);
       out.push({
         index, tunnel: 'geneve', outer: outerOf(buf, g), vni: g.vni,
         ...(g.ovn ? { ovn: { datapath: g.vni, ingress: g.ovnIngress, egress: g.ovnEgress } } : {}),
         geneveOptions: options, inner: describeInner(inner), innerLength: g.innerLength,
+        ...(addresses ? { innerAddresses: addresses } : {}),
+        ...(unknownCritical ? { unknownCritical: true } : {}),
       });
       return;
     }
@@ -99,10 +129,12 @@ export function decodeCapture(pcap: PcapFile, options: TunnelDecodeOptions & { v
     r = vxlan.decode(buf, rec.offset, rec.length, v);
     if (r === Reason.Ok) {
       const inner = buf.subarray(v.innerOffset, v.innerOffset + v.innerLength);
+      const addresses = innerAddresses(inner);
       out.push({
         index, tunnel: 'vxlan', outer: outerOf(buf, v), vni: v.vni,
         ...(options.vxlanAsOvn ? { ovn: { datapath: v.ovnDatapath, egress: v.ovnEgress } } : {}),
         inner: describeInner(inner), innerLength: v.innerLength,
+        ...(addresses ? { innerAddresses: addresses } : {}),
       });
       return;
     }
@@ -115,12 +147,14 @@ export function decodeCapture(pcap: PcapFile, options: TunnelDecodeOptions & { v
     if (r === Reason.Ok) {
       const segments = (sttSegments.get(s.packetId) ?? 0) + 1;
       sttSegments.delete(s.packetId);
-      const inner = s.frameBuffer.subarray(s.innerOffset, s.innerOffset + s.innerLength);
+      const inner = s.frameBuffer.subarray(s.innerOffset, s.innerOffset + s.innerLength).slice();
+      const addresses = innerAddresses(inner);
       out.push({
         index, tunnel: 'stt', outer: outerOf(buf, s),
         sttContext: (BigInt(s.contextHi) << 32n) | BigInt(s.contextLo), sttSegments: segments,
         ...(s.ovn ? { ovn: { datapath: s.ovnDatapath, ingress: s.ovnIngress, egress: s.ovnEgress } } : {}),
-        inner: describeInner(inner.slice()), innerLength: s.innerLength,
+        inner: describeInner(inner), innerLength: s.innerLength,
+        ...(addresses ? { innerAddresses: addresses } : {}),
       });
       return;
     }
