@@ -15,6 +15,7 @@ export const TLS_OPTIONS = {
   ca: { type: 'string' },
   cert: { type: 'string' },
   key: { type: 'string' },
+  'no-check-server-name': { type: 'boolean' },
 } as const satisfies OptionSpec;
 
 export interface Parsed<V> {
@@ -34,11 +35,18 @@ export function parse<const O extends OptionSpec>(command: string, argv: readonl
   }
 }
 
-/** TLS options from --ca/--cert/--key (file paths), or undefined when none is given. */
-export function tlsFromArgs(values: { ca?: string; cert?: string; key?: string }): TlsOptions | undefined {
-  if (values.ca === undefined && values.cert === undefined && values.key === undefined) return undefined;
+/**
+ * TLS options from --ca/--cert/--key (file paths), or undefined when none is given. `--no-check-server-name`
+ * accepts a server certificate that chains to the CA but does not name the host (the chain is still checked).
+ */
+export function tlsFromArgs(values: { ca?: string; cert?: string; key?: string; 'no-check-server-name'?: boolean }): TlsOptions | undefined {
+  const noName = values['no-check-server-name'] === true;
+  if (values.ca === undefined && values.cert === undefined && values.key === undefined) {
+    if (noName) throw usageError('--no-check-server-name is for ssl: remotes: it needs --ca');
+    return undefined;
+  }
   if (values.ca === undefined) throw usageError('--cert/--key need --ca (the CA certificate the server must chain to)');
-  return { ca: values.ca, cert: values.cert, key: values.key };
+  return { ca: values.ca, cert: values.cert, key: values.key, ...(noName ? { checkServerName: false } : {}) };
 }
 
 /** Parses a non-negative integer option (decimal or 0x hex). */

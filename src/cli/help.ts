@@ -12,12 +12,22 @@ commands:
 'ovn-overlay <command> --help' describes a command. --debug prints stack traces of errors.
 `;
 
-export const LAB_USAGE = `usage: ovn-overlay lab [--clustered] [--debug]
+export const LAB_USAGE = `usage: ovn-overlay lab [--clustered] [--hypervisors N] [--debug]
 
 Starts the embedded lab (ovsdb-servers for Open_vSwitch, OVN_Northbound and OVN_Southbound with TLS, ovn-northd,
-a userspace ovs-vswitchd with br-int), prints its remotes, and opens the REPL connected to it (nb, sb, ovs, lab).
+a userspace ovs-vswitchd with br-int, and simulated OVN hypervisors joined by a wire), prints its remotes, and
+opens the REPL connected to it (nb, sb, ovs, lab, hv1, hv2, k8s).
 
-  --clustered   NB and SB as 3-member RAFT clusters
+  --clustered      NB and SB as 3-member RAFT clusters
+  --hypervisors N  simulated hypervisors (ovsdb-server + ovs-vswitchd + ovn-controller each), configured through
+                   the node API: 2 by default, 0 for none, up to 16 (more than 2 are joined through a hub)
+
+In the REPL, with the hypervisors:
+  await k8s.addNode('hv1', '10.244.1.0/24')       a node named after a hypervisor: its switch, chassis, node IP
+  await k8s.addPod('default', 'web', 'hv1')
+  await k8s.bindPod('default', 'web', hv1)        its interface on hv1's br-int (node API bindPod, with pcaps)
+  await k8s.waitUp('default', 'web')              until ovn-controller reports it up (through the replica)
+  await k8s.send('default', 'web', 'db')          a frame from web to db; the wire capture to decode
 
 On a terminal: .exit, Ctrl-D or Ctrl-C twice stops the lab. With stdin not a terminal (a pipe, /dev/null), the
 lines read are run in the REPL, and at the end of input the lab stays up until SIGINT (Ctrl-C) or SIGTERM;
@@ -27,10 +37,13 @@ lines read are run in the REPL, and at the end of input the lab stays up until S
 export const REPL_USAGE = `usage: ovn-overlay repl --db <remote>[,<remote>...] [--ca FILE --cert FILE --key FILE] [--debug]
 
 Connects to every database the remotes serve (tcp:IP:PORT, ssl:IP:PORT, unix:PATH; list_dbs on each) and
-opens a REPL with them as nb (OVN_Northbound), sb (OVN_Southbound) and ovs (Open_vSwitch).
+opens a REPL with them as nb (OVN_Northbound), sb (OVN_Southbound) and ovs (Open_vSwitch). Each is a replica
+that reconnects on its own (a one-line notice says so); the remotes of one clustered database are its members,
+and only the leader is used. Reads come from the replica, writes resolve once the replica has them.
 
   --db      comma-separated remotes (also $OVN_OVERLAY_DB)
   --ca      CA certificate for ssl: remotes; --cert/--key the client certificate and key
+  --no-check-server-name   accept a server certificate that chains to the CA but does not name the host
 
 In the REPL (top-level await works):
   .tables  .show [nb|sb|ovs]  .dump [nb|sb|ovs] <table>  .help  .exit
@@ -48,8 +61,11 @@ Decodes every Geneve, VXLAN and STT frame of a classic pcap file (STT segments a
 outer addresses, the VNI / OVN metadata (datapath, ingress and egress port keys) and the inner frame.
 
   --sb      an OVN_Southbound remote: name the logical datapath (Datapath_Binding external_ids:name) and the
-            ingress/egress ports (Port_Binding logical_port, Multicast_Group name) from their tunnel keys
+            ingress/egress ports (Port_Binding logical_port, Multicast_Group name) from their tunnel keys, and
+            the pods the inner frame goes between from its MACs and IPs (Port_Binding mac)
   --json    one JSON object per frame instead of text
+  --ca, --cert, --key, --no-check-server-name   for an ssl: remote
+Geneve frames with a critical option OVN does not know are shown and flagged (a receiver would drop them).
   --geneve-port, --vxlan-port, --stt-port   non-standard destination ports
 `;
 
