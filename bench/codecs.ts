@@ -13,6 +13,7 @@ import {
 } from '../codecs/index.js';
 import { allocatingGeneveEncap, allocatingSttSegment, allocatingVxlanEncap, type AllocatingTunnel } from './codecs/allocating.js';
 import { compare, type BenchComparison, type BenchMeasurement, type BenchSuite } from './result.js';
+import { median } from './statistics.js';
 
 const SUITE = 'codecs';
 const OURS = 'ovn-overlay';
@@ -81,9 +82,8 @@ async function calibrate(): Promise<number[]> {
   heapBaseline = 0;
   const runs: number[] = [];
   for (let i = 0; i < 9; i++) runs.push((await measure(empty, 100000)).heapGrowth);
-  runs.sort((a, b) => a - b);
-  heapBaseline = runs[4];
-  return runs;
+  heapBaseline = median(runs);
+  return runs.sort((a, b) => a - b);
 }
 
 export const runCodecsBench: BenchSuite = async (options) => {

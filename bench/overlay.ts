@@ -14,32 +14,17 @@ import {
   OvsdbClient, PodNetworking, bindPod, configureNodeAt, ensureCluster, ensureNode, macFromAddress, openNorthbound, podPortName,
   waitForHypervisors, waitForPortsUp, type Northbound,
 } from '../src/index.js';
-import { compare, type BenchComparison, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
+import { compare, type BenchComparison, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
+import { latencyMeasurements, percentile, rate, type LatencyRun } from './statistics.js';
 
 const SUITE = 'overlay';
 const WINDOW = 32;
 
-interface Run { subject: string; count: number; totalMs: number; latencies: number[] }
-
 const nodeSubnet = (hv: number): string => `10.${hv}.0.0/16`;
 const sandboxOf = (name: string): string => createHash('sha256').update(name).digest('hex');
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function measurements(caseName: string, r: Run): BenchMeasurement[] {
-  const sorted = [...r.latencies].sort((a, b) => a - b);
-  return [
-    { suite: SUITE, case: caseName, subject: r.subject, metric: 'pods/s', value: (r.count * 1000) / r.totalMs, unit: 'pods/s' },
-    { suite: SUITE, case: caseName, subject: r.subject, metric: 'total', value: r.totalMs, unit: 'ms' },
-    { suite: SUITE, case: caseName, subject: r.subject, metric: 'p50', value: percentile(sorted, 50), unit: 'ms' },
-    { suite: SUITE, case: caseName, subject: r.subject, metric: 'p99', value: percentile(sorted, 99), unit: 'ms' },
-  ];
-}
-
 /** Runs `count` pods through `one` with `inFlight` at a time; per-pod latency from start to up. */
-async function timed(subject: string, count: number, inFlight: number, one: (i: number) => Promise<void>): Promise<Run> {
+async function timed(subject: string, count: number, inFlight: number, one: (i: number) => Promise<void>): Promise<LatencyRun> {
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -68,7 +53,7 @@ async function cleanup(lab: Lab, nb: Northbound, ports: { port: string; iface: s
 
 export const runOverlayBench: BenchSuite = async (options: BenchOptions): Promise<BenchSuiteResult> => {
   const count = options.quick ? 40 : 200;
-  const runs = new Map<string, Run>();
+  const runs = new Map<string, LatencyRun>();
   const steps = 4;
   let step = 0;
   const progress = (label: string): void => options.progress?.(step++, steps, label);
@@ -146,21 +131,19 @@ export const runOverlayBench: BenchSuite = async (options: BenchOptions): Promis
     await lab.stop();
   }
 
-  const get = (k: string) => runs.get(k) as Run;
-  const rate = (r: Run): number => (r.count * 1000) / r.totalMs;
-  const sorted = (r: Run) => [...r.latencies].sort((a, b) => a - b);
+  const get = (k: string) => runs.get(k) as LatencyRun;
   const seqCase = `${count} pods up over 2 hypervisors, one at a time`;
   const parCase = `${count} pods up over 2 hypervisors, ${WINDOW} in flight`;
   const comparisons: BenchComparison[] = [
     compare(SUITE, seqCase, 'pods/s', 'ovn-nbctl + ovs-vsctl', rate(get('ours-seq')), rate(get('cli-seq')), true),
-    compare(SUITE, seqCase, 'p50 latency', 'ovn-nbctl + ovs-vsctl', percentile(sorted(get('ours-seq')), 50), percentile(sorted(get('cli-seq')), 50), false),
+    compare(SUITE, seqCase, 'p50 latency', 'ovn-nbctl + ovs-vsctl', percentile(get('ours-seq').latencies, 50), percentile(get('cli-seq').latencies, 50), false),
     compare(SUITE, parCase, 'pods/s', 'ovn-nbctl + ovs-vsctl', rate(get('ours-par')), rate(get('cli-par')), true),
   ];
   return {
     suite: SUITE,
     measurements: [
-      ...measurements(seqCase, get('ours-seq')), ...measurements(parCase, get('ours-par')),
-      ...measurements(seqCase, get('cli-seq')), ...measurements(parCase, get('cli-par')),
+      ...latencyMeasurements(SUITE, seqCase, get('ours-seq'), 'pods/s'), ...latencyMeasurements(SUITE, parCase, get('ours-par'), 'pods/s'),
+      ...latencyMeasurements(SUITE, seqCase, get('cli-seq'), 'pods/s'), ...latencyMeasurements(SUITE, parCase, get('cli-par'), 'pods/s'),
     ],
     comparisons,
     notes: [

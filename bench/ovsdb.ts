@@ -13,6 +13,7 @@ import { startLab } from '../src/lab/index.js';
 import { OvsdbClient, del, insert } from '../src/index.js';
 import type { LogicalSwitch } from '../src/models/ovn-northbound.js';
 import { compare, type BenchComparison, type BenchMeasurement, type BenchSuite } from './result.js';
+import { median } from './statistics.js';
 
 const SUITE = 'ovsdb';
 const OURS = 'ovn-overlay';
@@ -22,7 +23,6 @@ const MAX_ARG_STRLEN = 128 * 1024;
 const here = dirname(fileURLToPath(import.meta.url));
 const run = promisify(execFile);
 
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 /** The floor: one socket, JSON.stringify'd text out, the reply collected until JSON.parse accepts it. */
 class RawSocket {

@@ -21,6 +21,7 @@ import { parseSchema } from '../src/ovsdb/schema.js';
 import type { Json } from '../src/ovsdb/json.js';
 import { NorthboundSchema, type NorthboundTables } from '../src/models/ovn-northbound.js';
 import { compare, type BenchComparison, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
+import { figure, median, percentile } from './statistics.js';
 
 const SUITE = 'replica';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,16 +30,6 @@ const PEER = join(here, 'peers', 'replica_python_idl.py');
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-}
 
 /** Runs a command; resolves with stdout; `onLine` sees each stdout line as it arrives. */
 function run(cmd: string, args: string[], onLine?: (line: string, kill: () => void) => void): Promise<string> {
@@ -380,7 +371,7 @@ export const runReplicaBench: BenchSuite = async (options: BenchOptions): Promis
     m(foCase, 'python-idl', 'gap p50', median(fo.python), 'ms');
     m(foCase, 'python-idl', 'gap max', Math.max(...fo.python), 'ms');
     comparisons.push(compare(SUITE, foCase, 'gap p99', 'python-idl leader_only=True', percentile(fo.ours, 99), percentile(fo.python, 99), false, { text: 'faster than the Python IDL', minAdvantage: 1 }));
-    notes.push(`failover gaps ours: ${fo.ours.join(', ')} ms; python-idl: ${fo.python.join(', ')} ms (gap = kill to first successful commit)`);
+    notes.push(`failover gaps ours: ${fo.ours.map(figure).join(', ')} ms; python-idl: ${fo.python.map(figure).join(', ')} ms (gap = kill to first successful commit)`);
     progress('done');
   } finally {
     await lab?.stop();

@@ -1,0 +1,50 @@
+// The statistics every bench suite reports: percentiles and medians of a sample, the per-run measurements of a
+// latency/throughput run, and figures rounded for the notes (a note says "7156 ms", not "7156.197021484375 ms").
+import type { BenchMeasurement } from './result.js';
+
+/**
+ * The p-th percentile (0..100) of a sample, by the "higher" index floor(p/100 * n) clamped to the last value, so
+ * that percentile(xs, 50) is the median below and percentile(xs, 100) the maximum. The input need not be sorted
+ * (a sorted copy is made; it is not modified). NaN for an empty sample.
+ */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** The median (the upper one of an even-sized sample): percentile(values, 50). */
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** A run of `count` operations that took `totalMs` in all, with each operation's latency in ms. */
+export interface LatencyRun {
+  readonly subject: string;
+  readonly count: number;
+  readonly totalMs: number;
+  readonly latencies: readonly number[];
+}
+
+/** Operations per second of a run. */
+export function rate(run: LatencyRun): number {
+  return (run.count * 1000) / run.totalMs;
+}
+
+/** A run's rate (in `rateUnit`, e.g. `pods/s`), total time, p50 and p99 latency as measurements. */
+export function latencyMeasurements(suite: string, caseName: string, run: LatencyRun, rateUnit: string): BenchMeasurement[] {
+  const m = (metric: string, value: number, unit: string): BenchMeasurement => ({ suite, case: caseName, subject: run.subject, metric, value, unit });
+  return [
+    m(rateUnit, rate(run), rateUnit),
+    m('total', run.totalMs, 'ms'),
+    m('p50', percentile(run.latencies, 50), 'ms'),
+    m('p99', percentile(run.latencies, 99), 'ms'),
+  ];
+}
+
+/** A figure for a note: whole numbers from 100 up, one decimal from 1, two below (7156.197 -> "7156", 3.14159 -> "3.1"). */
+export function figure(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const abs = Math.abs(value);
+  return value.toFixed(abs >= 100 ? 0 : abs >= 1 ? 1 : 2);
+}
