@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,26 @@ async function gone(pids: number[]): Promise<boolean> {
   return !pids.some(isProcessAlive);
 }
 
+/** Whether the lab directory is gone within a second (the owner removes it after ending the processes). */
+async function dirRemoved(dir: string): Promise<boolean> {
+  for (let i = 0; i < 100 && existsSync(dir); i++) await delay(10);
+  return !existsSync(dir);
+}
+
+/**
+ * SIGKILLs the child that owns `lab` (no hook of its can run, so its processes live on), then starts a lab here:
+ * startLab's sweep must end the orphan's processes and remove its directory.
+ */
+async function killOwnerAndSweep(t: ExecutionContext, lab: ChildLab): Promise<void> {
+  process.kill(lab.pid, 'SIGKILL');
+  await delay(100);
+  t.true(lab.pids.every(isProcessAlive), 'no hook can run on SIGKILL');
+  const next = await startLab({ northd: false });
+  t.teardown(() => next.stop());
+  t.true(await gone(lab.pids));
+  t.false(existsSync(lab.dir));
+}
+
 async function namespacesLeft(namespaces: string[]): Promise<string[]> {
   const listed = (await runCommand('ip', ['netns', 'list'])).split('\n').map((line) => line.split(' ')[0]);
   return namespaces.filter((ns) => listed.includes(ns));
@@ -43,20 +63,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     t.true(pids.every(isProcessAlive));
     process.kill(pid, signal);
     t.true(await gone(pids));
-    for (let i = 0; i < 100 && existsSync(dir); i++) await delay(10);
-    t.false(existsSync(dir));
+    t.true(await dirRemoved(dir));
   });
 }
 
 test('a lab whose owner was SIGKILLed is swept by the next startLab', async (t) => {
-  const { pid, pids, dir } = await startChildLab();
-  process.kill(pid, 'SIGKILL');
-  await delay(100);
-  t.true(pids.every(isProcessAlive), 'no hook can run on SIGKILL');
-  const lab = await startLab({ northd: false });
-  t.teardown(() => lab.stop());
-  t.true(await gone(pids));
-  t.false(existsSync(dir));
+  await killOwnerAndSweep(t, await startChildLab());
 });
 
 test('SIGTERM to the owner of a lab with hypervisors ends their processes and deletes their namespaces', async (t) => {
@@ -65,19 +77,12 @@ test('SIGTERM to the owner of a lab with hypervisors ends their processes and de
   t.deepEqual(await namespacesLeft(namespaces), namespaces);
   process.kill(pid, 'SIGTERM');
   t.true(await gone(pids));
-  for (let i = 0; i < 100 && existsSync(dir); i++) await delay(10);
-  t.false(existsSync(dir));
+  t.true(await dirRemoved(dir));
   t.deepEqual(await namespacesLeft(namespaces), []);
 });
 
 test('hypervisors of a lab whose owner was SIGKILLed are swept by the next startLab', async (t) => {
-  const { pid, pids, namespaces, dir } = await startChildLab({ hypervisors: 2 });
-  process.kill(pid, 'SIGKILL');
-  await delay(100);
-  t.true(pids.every(isProcessAlive), 'no hook can run on SIGKILL');
-  const lab = await startLab({ northd: false });
-  t.teardown(() => lab.stop());
-  t.true(await gone(pids));
-  t.false(existsSync(dir));
-  t.deepEqual(await namespacesLeft(namespaces), []);
+  const owner = await startChildLab({ hypervisors: 2 });
+  await killOwnerAndSweep(t, owner);
+  t.deepEqual(await namespacesLeft(owner.namespaces), []);
 });

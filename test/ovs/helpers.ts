@@ -1,11 +1,32 @@
-// Shared by the test/ovs files: a NodeDatabase that records every transaction it forwards, an independent
-// monitor that proves whether the server saw a change, and parsing of ovs-vsctl's map output.
+// Shared by the test/ovs files: the lab with a userspace vswitchd and a client on its Open_vSwitch database, a
+// NodeDatabase that records every transaction it forwards, an independent monitor that proves whether the server
+// saw a change, and parsing of ovs-vsctl's map output.
+import type { TestFn } from 'ava';
+import { startLab, type Lab } from '../../src/lab/index.js';
 import { OvsdbClient, type MonitorRequests } from '../../src/ovsdb/client.js';
 import type { OperationBase, Results } from '../../src/ovsdb/operations.js';
 import type { CallOptions } from '../../src/ovsdb/rpc.js';
 import type { NodeDatabase } from '../../src/ovs/node-db.js';
 
 const READ_ONLY = new Set(['select', 'comment']);
+
+/**
+ * Registers the file's hooks: before its tests a lab with a userspace ovs-vswitchd (dummy datapath, no northd)
+ * and an OvsdbClient on its Open_vSwitch database, handed to `use`; after them both closed.
+ */
+export function vswitchLab(test: TestFn, use: (started: { lab: Lab; client: OvsdbClient }) => void): void {
+  let lab: Lab | undefined;
+  let client: OvsdbClient | undefined;
+  test.before(async () => {
+    lab = await startLab({ vswitchd: true, northd: false });
+    client = await OvsdbClient.connect(lab.ovs.unix);
+    use({ lab, client });
+  });
+  test.after.always(async () => {
+    await client?.close();
+    await lab?.stop();
+  });
+}
 
 /** Wraps a client: `log` gets the op names of every transaction sent; `writes` counts those with a non-read op. */
 export function recording(client: OvsdbClient): { db: NodeDatabase; log: string[][]; writes(): number; reset(): void } {

@@ -2,7 +2,7 @@
 // up in Interface:statistics, read through the monitor and a select, and become CRI PodSandboxStats.
 import test from 'ava';
 import { join } from 'node:path';
-import { startLab, type Lab } from '../../src/lab/index.js';
+import type { Lab } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
 import { OvsdbClient } from '../../src/ovsdb/client.js';
 import { OvsdbDatabase } from '../../src/ovsdb/database.js';
@@ -10,19 +10,13 @@ import type { VSwitchTables } from '../../src/models/open-vswitch.js';
 import { nodeDatabaseOf } from '../../src/ovs/node-db.js';
 import { InterfaceStatsMonitor, criPodStats, podInterfaceStats, selectInterfaceStats } from '../../src/ovs/interface-stats.js';
 import { bindPod } from '../../src/ovs/pod-binding.js';
+import { vswitchLab } from './helpers.js';
 import { CriStatsError, decodePodSandboxStats, encodePodSandboxStats } from '../../src/stats/cri.js';
 
 let lab: Lab;
 let client: OvsdbClient;
 
-test.before(async () => {
-  lab = await startLab({ vswitchd: true, northd: false });
-  client = await OvsdbClient.connect(lab.ovs.unix);
-});
-test.after.always(async () => {
-  await client?.close();
-  await lab?.stop();
-});
+vswitchLab(test, (started) => ({ lab, client } = started));
 
 /** A 60-byte broadcast ARP request from the pod's MAC, as hex. */
 function arpFrame(mac: string): string {

@@ -1,23 +1,16 @@
 // configureNode / ensureBridge against the lab's real ovsdb-server and userspace ovs-vswitchd.
 import test from 'ava';
-import { startLab, type Lab } from '../../src/lab/index.js';
+import type { Lab } from '../../src/lab/index.js';
 import { OvsdbClient } from '../../src/ovsdb/client.js';
 import { ensureBridge } from '../../src/ovs/bridge.js';
 import { NodeConfigError } from '../../src/ovs/node-db.js';
 import { configureNode, configureNodeAt, formatBridgeMappings, nodeExternalIds, type NodeSettings } from '../../src/ovs/node-config.js';
-import { parseVsctlMap, recording, watcher } from './helpers.js';
+import { parseVsctlMap, recording, watcher, vswitchLab } from './helpers.js';
 
 let lab: Lab;
 let client: OvsdbClient;
 
-test.before(async () => {
-  lab = await startLab({ vswitchd: true, northd: false });
-  client = await OvsdbClient.connect(lab.ovs.unix);
-});
-test.after.always(async () => {
-  await client?.close();
-  await lab?.stop();
-});
+vswitchLab(test, (started) => ({ lab, client } = started));
 
 const settings = (): NodeSettings => ({
   systemId: 'node-1',

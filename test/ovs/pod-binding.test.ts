@@ -1,25 +1,18 @@
 // bindPod / unbindPod against the lab's real ovsdb-server and userspace ovs-vswitchd (dummy datapath).
 import test from 'ava';
 import { join } from 'node:path';
-import { startLab, type Lab } from '../../src/lab/index.js';
+import type { Lab } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
 import { OvsdbClient } from '../../src/ovsdb/client.js';
 import { NodeConfigError } from '../../src/ovs/node-db.js';
 import { linuxHostVethName } from '../../src/ovs/linux.js';
 import { bindPod, podInterfaceNames, unbindPod, type PodBindingSpec } from '../../src/ovs/pod-binding.js';
-import { parseVsctlMap, recording, uuids, watcher } from './helpers.js';
+import { parseVsctlMap, recording, uuids, watcher, vswitchLab } from './helpers.js';
 
 let lab: Lab;
 let client: OvsdbClient;
 
-test.before(async () => {
-  lab = await startLab({ vswitchd: true, northd: false });
-  client = await OvsdbClient.connect(lab.ovs.unix);
-});
-test.after.always(async () => {
-  await client?.close();
-  await lab?.stop();
-});
+vswitchLab(test, (started) => ({ lab, client } = started));
 
 const SANDBOX = '3f1c9a7be2d04c6f8a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6071';
 
