@@ -94,7 +94,11 @@ export interface PodNetworkingOptions {
   readonly attempts?: number;
   /** Calls made in the same event-loop turn share one transaction (group commit). Default false. */
   readonly coalesce?: boolean;
-  /** Most pods in one coalesced transaction (default 256). */
+  /**
+   * Most pods in one coalesced transaction (default 64). More calls than that in one turn become several
+   * transactions sent back to back, so ovsdb-server commits one while this process plans the next and applies
+   * the updates of the previous one (one batch of 256 leaves each side idle while the other works).
+   */
   readonly maxBatch?: number;
   /**
    * How a new port's address is guarded against another agent taking it at the same time. 'uuid' (default): the
@@ -273,7 +277,7 @@ export class PodNetworking {
   }
 
   private async flush(): Promise<void> {
-    const batch = this.queue.splice(0, this.options.maxBatch ?? 256);
+    const batch = this.queue.splice(0, this.options.maxBatch ?? 64);
     if (this.queue.length > 0 && !this.flushScheduled) { this.flushScheduled = true; setImmediate(() => { this.flushScheduled = false; void this.flush(); }); }
     if (batch.length === 1) { this.addPodAlone(batch[0].pod).then(batch[0].resolve, batch[0].reject); return; }
     const tx = this.transaction();
