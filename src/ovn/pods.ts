@@ -10,7 +10,7 @@
 // writer that allocates on the same subnet some other way is seen only through the replica ('wait' covers it). The LSP
 // name index makes a second add of the same pod fail ("constraint violation"), and the retry then finds the
 // port. Calls from one agent may run concurrently (pipelined): offsets in flight are reserved locally.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { NamedUuid, Uuid } from '../ovsdb/datum.js';
 import type { LogicalSwitch, LogicalSwitchPort, NorthboundTables } from '../models/ovn-northbound.js';
 import { OvsdbConstraintViolationError, OvsdbOperationError, OvsdbTimedOutError } from '../ovsdb/errors.js';
@@ -46,7 +46,7 @@ export function isConflict(err: unknown): boolean {
  * two ports can only have the same addresses on a switch by having the same UUID.
  */
 export function podPortUuid(ls: Uuid, offset: bigint): Uuid {
-  const h = createHash('sha1').update(`ovn-overlay pod port\0${ls}\0${offset}`).digest();
+  const h = hash('sha1', `ovn-overlay pod port\0${ls}\0${offset}`, 'buffer');
   h[6] = (h[6] & 0x0f) | 0x50;
   h[8] = (h[8] & 0x3f) | 0x80;
   const x = h.toString('hex', 0, 16);
@@ -87,7 +87,12 @@ interface Pending { readonly pod: PodOptions; resolve(network: PodNetwork): void
  * mark, every offset below it is taken (in use, taken by another agent, or reserved by this one), so the
  * allocator starts there instead of scanning every address in use.
  */
-interface SwitchOffsets extends OffsetSet { from: bigint }
+class SwitchOffsets implements OffsetSet {
+  constructor(private readonly used: ReadonlyMap<bigint, number>, private readonly taken: ReadonlyMap<bigint, number> | undefined, public from: bigint) {}
+  has(o: bigint): boolean { return this.used.has(o) || this.taken?.has(o) === true; }
+}
+/** Most entries of PodNetworking's memo of the offsets behind the address strings it wrote. */
+const MAX_OWN_ADDRESSES = 4096;
 
 export interface PodNetworkingOptions {
   /** Attempts of one pod's transaction on repeated conflicts (default 50). */
@@ -115,6 +120,12 @@ export class PodNetworking {
   private readonly reserved = new Map<Uuid, Set<bigint>>();
   private readonly recentlyTaken = new Map<Uuid, Map<bigint, number>>();
   private readonly addressingCache = new WeakMap<ReadonlyMap<string, string>, NodeAddressing>();
+  private readonly gatewaysCache = new WeakMap<NodeAddressing, readonly string[]>();
+  /**
+   * The offset behind each `addresses` string this agent planned, until its port shows up in the replica: reading
+   * the offsets back needs no parsing (the string is a function of the offset, ipam.ts).
+   */
+  private readonly ownAddresses = new Map<string, { addressing: NodeAddressing; offset: bigint }>();
   private readonly offsetCache = new WeakMap<LogicalSwitchPort, { addressing: NodeAddressing; offsets: bigint[] }>();
   private readonly usedBySwitch = new Map<Uuid, { addressing: NodeAddressing; ports: readonly Uuid[]; used: Map<bigint, number>; floor: bigint }>();
 
@@ -132,6 +143,13 @@ export class PodNetworking {
   private portOffsets(lsp: LogicalSwitchPort, addressing: NodeAddressing): bigint[] {
     const cached = this.offsetCache.get(lsp);
     if (cached && cached.addressing === addressing) return cached.offsets;
+    const own = lsp.addresses.length === 1 ? this.ownAddresses.get(lsp.addresses[0]) : undefined;
+    if (own && own.addressing === addressing) {
+      this.ownAddresses.delete(lsp.addresses[0]);
+      const offsets = addressing.subnets.map(() => own.offset);
+      this.offsetCache.set(lsp, { addressing, offsets });
+      return offsets;
+    }
     const offsets: bigint[] = [];
     for (const entry of lsp.addresses) {
       const words = entry.split(' ');
@@ -178,7 +196,7 @@ export class PodNetworking {
     const now = Date.now();
     const taken = this.recentlyTaken.get(ls._uuid);
     if (taken) for (const [o, until] of taken) if (until < now) taken.delete(o);
-    return { has: (o: bigint) => used.has(o) || taken?.has(o) === true, from: cache.floor };
+    return new SwitchOffsets(used, taken, cache.floor);
   }
 
   /** The pod's addresses when the existing port's addresses are one complete offset of the node's subnets. */
@@ -193,7 +211,8 @@ export class PodNetworking {
 
   private result(pod: PodOptions, addressing: NodeAddressing, addresses: PodAddresses): PodNetwork {
     const ipAddresses = addresses.addresses.map((a, i) => withLength(a, addressing.subnets[i].length));
-    const gateways = addressing.subnets.map((s) => gatewayAddress(s).text);
+    let gateways = this.gatewaysCache.get(addressing);
+    if (!gateways) { gateways = Object.freeze(addressing.subnets.map((s) => gatewayAddress(s).text)); this.gatewaysCache.set(addressing, gateways); }
     return {
       portName: podPortName(pod.namespace, pod.name), node: pod.node, ipAddresses, mac: addresses.mac, gateways,
       annotation: podNetworksAnnotation({ ipAddresses, mac: addresses.mac, gateways, routes: pod.routes }),
@@ -231,6 +250,8 @@ export class PodNetworking {
     if (!inUse) { inUse = this.inUse(ls, addressing); inUseBySwitch.set(ls._uuid, inUse); }
     addresses = allocatePodAddresses(addressing, inUse, reserved, inUse.from);
     reserved.add(addresses.offset);
+    if (this.ownAddresses.size >= MAX_OWN_ADDRESSES) this.ownAddresses.clear();
+    this.ownAddresses.set(addresses.lspAddress, { addressing, offset: addresses.offset });
     inUse.from = addresses.offset + 1n; // the lowest free one: everything below is taken (nothing is released while planning)
     const byWait = this.options.addressGuard === 'wait';
     const guardIndex = byWait ? tx.requireNone('Logical_Switch_Port', [['addresses', 'includes', [addresses.lspAddress]]]) : tx.operations.length;

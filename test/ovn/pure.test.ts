@@ -3,7 +3,7 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { hashForOvn, podPortName, gatewayRouterName, routerToSwitchPort, switchToRouterPort, managementPort } from '../../src/ovn/names.js';
-import { parseAddress, parsePrefix, InvalidAddressError } from '../../src/ovn/ip.js';
+import { parseAddress, parsePrefix, InvalidAddressError, addressAt } from '../../src/ovn/ip.js';
 import { macFromAddress, isUnicastMac } from '../../src/ovn/mac.js';
 import {
   allocatePodAddresses, offsetsInUse, parseExcludeIps, podAddressesAt, SubnetExhaustedError, gatewayAddress, managementAddress,
@@ -100,6 +100,19 @@ test('IPAM: starting from a low-water mark gives the same answer as scanning fro
   const tiny = { subnets: [parsePrefix('10.0.0.0/29')] };
   t.is(lowestFreeOffset(tiny, new Set([3n, 4n, 5n, 6n])), undefined);
   t.throws(() => allocatePodAddresses(tiny, new Set([3n, 4n, 5n, 6n]), undefined, 5n), { instanceOf: SubnetExhaustedError });
+});
+
+test('IPAM: the addresses at an offset are addressAt + macFromAddress (IPv4 computed without bigint shifts)', (t) => {
+  for (const subnets of [['10.244.1.0/24'], ['128.0.0.0/8'], ['255.255.255.0/24'], ['192.168.0.0/16', 'fd00:10:244:1::/64'], ['fd00:99::/64']]) {
+    const node = { subnets: subnets.map((s) => parsePrefix(s)) };
+    for (const offset of [3n, 9n, 10n, 15n, 16n, 100n, 127n, 128n, 200n, 253n]) {
+      const want = node.subnets.map((s) => addressAt(s, offset));
+      const got = podAddressesAt(node, offset);
+      t.deepEqual(got.addresses, want, `${subnets.join()} +${offset}`);
+      t.is(got.mac, macFromAddress(want[0]));
+      t.is(got.lspAddress, [macFromAddress(want[0]), ...want.map((a) => a.text)].join(' '));
+    }
+  }
 });
 
 test('ACL matches', (t) => {
