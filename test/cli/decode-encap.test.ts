@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
+import { GeneveEncoder, PcapWriter, Reason } from '../../codecs/index.js';
+import { buildInnerFrame, DEFAULT_INNER } from '../../src/cli/inner-frame.js';
 import { runCli } from './helpers.js';
 
 const fixtures = fileURLToPath(new URL('../../fixtures/codecs/', import.meta.url));
@@ -85,6 +87,8 @@ test('encap with SB names, decode --sb: frames name the logical switch and the p
     t.regex(out.stdout, new RegExp(`^  ingress port ${keys.a} "default_pod-a"$`, 'm'));
     t.regex(out.stdout, new RegExp(`^  egress port ${keys.b} "default_pod-b"$`, 'm'));
     t.regex(out.stdout, /inner \d+ bytes: 0a:58:0a:f4:00:05 > 0a:58:0a:f4:01:06, IPv4 10\.244\.0\.5 > 10\.244\.1\.6, UDP 40000 > 8080/);
+    // The inner source is pod-a's MAC and IP (Port_Binding.mac); the destination's are nobody's.
+    t.regex(out.stdout, /^ {2}from pod "default_pod-a" by mac 0a:58:0a:f4:00:05 to \(unknown\)$/m);
     if (type === 'stt') t.regex(out.stdout, /stt .* context 0x[0-9a-f]+ \(3 segments\)/);
   }
   // VXLAN carries the datapath and the egress port only; numeric keys read from SB with ovn-sbctl
@@ -92,6 +96,16 @@ test('encap with SB names, decode --sb: frames name the logical switch and the p
   t.is((await runCli(['encap', '--type', 'vxlan', '--datapath', String(keys.dp), '--egress', String(keys.b), '-o', vx])).code, 0);
   const out = await runCli(['decode', vx, '--sb', lab.sb.unix]);
   t.regex(out.stdout, new RegExp(`vni ${(keys.b << 12) | keys.dp}\\n  datapath ${keys.dp} "node1" \\(logical switch\\)\\n  egress port ${keys.b} "default_pod-b"`));
+  // the destination named too: by MAC, or by IP when the MAC is not a pod's (a routed frame)
+  const both = join(dir, 'both.pcap');
+  t.is((await runCli(['encap', '--datapath', String(keys.dp), '--ingress', String(keys.a), '--egress', String(keys.b), '--inner-dst-mac', '0a:58:0a:f4:00:06', '--inner-dst-ip', '10.244.0.6', '-o', both])).code, 0);
+  t.regex((await runCli(['decode', both, '--sb', sbRemote])).stdout, /^ {2}from pod "default_pod-a" by mac \S+ to pod "default_pod-b" by mac 0a:58:0a:f4:00:06$/m);
+  const routed = join(dir, 'routed.pcap');
+  t.is((await runCli(['encap', '--datapath', String(keys.dp), '--egress', String(keys.b), '--inner-src-mac', '0a:58:0a:f4:00:01', '--inner-dst-ip', '10.244.0.6', '-o', routed])).code, 0);
+  const routedOut = await runCli(['decode', routed, '--sb', sbRemote, '--json']);
+  const names = (JSON.parse(routedOut.stdout) as { names: { source: unknown; destination: unknown } }).names;
+  t.deepEqual(names.source, { name: 'default_pod-a', type: '', by: 'ip', address: '10.244.0.5' });
+  t.deepEqual(names.destination, { name: 'default_pod-b', type: '', by: 'ip', address: '10.244.0.6' });
   // without --sb: the keys, no names
   const plain = await runCli(['decode', join(dir, 'named-geneve.pcap')]);
   t.regex(plain.stdout, new RegExp(`^  datapath ${keys.dp}$`, 'm'));
@@ -103,6 +117,32 @@ test('encap with SB names, decode --sb: frames name the logical switch and the p
   const missing = await runCli(['encap', '--sb', sbRemote, '--datapath', 'nope', '-o', join(dir, 'x.pcap')]);
   t.is(missing.code, 1);
   t.regex(missing.stderr, /^ovn-overlay: no logical datapath named "nope" in tcp:/);
+});
+
+test('decode shows a Geneve frame with an unknown critical option, flagged, instead of rejecting it', async (t) => {
+  const inner = buildInnerFrame(DEFAULT_INNER);
+  const enc = new GeneveEncoder({
+    outer: { srcMac: '02:00:00:00:00:01', dstMac: '02:00:00:00:00:02', src: '192.168.0.1', dst: '192.168.0.2' }, ovn: true,
+    options: [{ optionClass: 0x0103, type: 0x81, data: Uint8Array.of(0xde, 0xad, 0xbe, 0xef) }],
+  });
+  const buf = new Uint8Array(enc.headerLength + inner.length);
+  buf.set(inner, enc.headerLength);
+  t.is(enc.encapOvn(buf, enc.headerLength, inner.length, 5, 3, 4), Reason.Ok);
+  const writer = new PcapWriter();
+  writer.add(buf);
+  const file = join(dir, 'critical.pcap');
+  await writeFile(file, writer.toBytes());
+  const out = await runCli(['decode', file]);
+  t.is(out.code, 0, out.stderr);
+  t.regex(out.stdout, /^frame 1: geneve 192\.168\.0\.1:\d+ > 192\.168\.0\.2:6081 vni 5 \[unknown critical option: a receiver drops this frame\]$/m);
+  t.regex(out.stdout, /^ {2}option class 0x0102 type 0x80 data 00030004$/m);
+  t.regex(out.stdout, /^ {2}option class 0x0103 type 0x81 data deadbeef \(critical, unknown\)$/m);
+  t.regex(out.stdout, /^ {2}egress port 4$/m);
+  t.regex(out.stdout, /inner \d+ bytes: 0a:58:0a:f4:00:05 > /);
+  t.regex(out.stdout, /1 record, 1 tunnel frame\(s\) decoded/);
+  const json = JSON.parse((await runCli(['decode', file, '--json'])).stdout) as { unknownCritical: boolean; geneveOptions: { unknownCritical?: boolean }[] };
+  t.true(json.unknownCritical);
+  t.deepEqual(json.geneveOptions.map((o) => o.unknownCritical === true), [false, true]);
 });
 
 test('decode and encap: bad files, remotes and options are one line with a non-zero exit', async (t) => {

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { connectDatabases, type Databases } from '../../src/cli/connect.js';
 import { startRepl } from '../../src/cli/repl.js';
+import { insert } from '../../src/ovsdb/operations.js';
 import { CliProcess, runCli } from './helpers.js';
 
 let lab: Lab;
@@ -168,5 +169,34 @@ test('tab completion: tables, columns, dot-command arguments and handle methods'
     session.server.close();
   } finally {
     await dbs?.close();
+  }
+});
+
+test('select on the replica: RFC 7047 conditions (==, !=, includes/excludes on maps and sets, < on integers, optional columns)', async (t) => {
+  const dbs = await connectDatabases(lab.nb.unix);
+  try {
+    const nb = dbs.byName.get('OVN_Northbound')!;
+    await nb.transact(
+      insert('Logical_Switch', { name: 'w1', external_ids: new Map([['k', 'a'], ['z', '1']]) }),
+      insert('Logical_Switch', { name: 'w2', external_ids: new Map([['k', 'b']]) }),
+      insert('Logical_Router', { name: 'r-on', enabled: true }),
+      insert('Logical_Router', { name: 'r-default' }),
+    );
+    const names = async (table: string, where: Parameters<typeof nb.select>[1]) => (await nb.select(table, where)).map((r) => r.name ?? r.priority).sort();
+    t.deepEqual(await names('Logical_Switch', [['external_ids', 'includes', new Map([['k', 'a']])]]), ['w1']);
+    t.deepEqual(await names('Logical_Switch', [['external_ids', 'excludes', new Map([['k', 'a']])], ['name', '!=', 'show-sw'], ['name', 'includes', 'w2']]), ['w2']);
+    t.deepEqual(await names('Logical_Switch', [['external_ids', '==', new Map([['k', 'b']])]]), ['w2']);
+    const cfg = (await nb.list('NB_Global'))[0].nb_cfg as bigint;
+    t.is((await nb.select('NB_Global', [['nb_cfg', '<', cfg + 1n]])).length, 1);
+    t.is((await nb.select('NB_Global', [['nb_cfg', '>', cfg]])).length, 0);
+    t.deepEqual(await nb.select('NB_Global', [['nb_cfg', '>=', Number(cfg)]], ['nb_cfg']), [{ nb_cfg: cfg }]);
+    t.deepEqual(await names('Logical_Router', [['enabled', '==', true]]), ['r-on']);
+    t.deepEqual(await names('Logical_Router', [['enabled', '==', []], ['name', '!=', 'ovn_cluster_router']]), ['r-default'], 'an empty optional equals the empty set');
+    await t.throwsAsync(nb.select('Logical_Router', [['enabled', '<', 1]]), { name: 'OvsdbValidationError' }, 'refused as the server would');
+    // a write by someone else is in the next read
+    await lab.nbctl('ls-add', 'w3');
+    t.true((await nb.list('Logical_Switch')).some((r) => r.name === 'w3'));
+  } finally {
+    await dbs.close();
   }
 });
