@@ -23,6 +23,8 @@ export type { RowChange, StoredRow, IndexSpec, ReplicaTableConfig, UpdateVersion
 export type { MonitorResume } from './ovsdb/replica-monitor.js';
 export { ReplicaTransaction, transactWithRetry } from './ovsdb/transaction-retry.js';
 export type { RetryOptions, RetryResult } from './ovsdb/transaction-retry.js';
+export { retryOnConflict } from './ovsdb/conflict-retry.js';
+export type { ConflictRetryPolicy } from './ovsdb/conflict-retry.js';
 export { OvsdbOutcomeUnknownError } from './ovsdb/outcome-unknown.js';
 export { waitForReplica, ReplicaWaitTimeoutError, DEFAULT_REPLICA_WAIT_MS } from './ovsdb/replica-wait.js';
 export type { ReplicaWaitOptions } from './ovsdb/replica-wait.js';
@@ -70,6 +72,6 @@ export type { HypervisorSyncOptions } from './ovn/wait-hypervisors.js';
 export { compareSchemas, describeSchemaSkew, SchemaSkewFilter, SchemaSkewError } from './models/schema-skew.js';
 export type { SchemaSkew, SkewColumn, SkewEnumValues, SkewTypeMismatch, DroppedItem } from './models/schema-skew.js';
 export { configureNode, configureNodeAt, nodeExternalIds, formatBridgeMappings, ENCAP_TYPES, ensureBridge, INTEGRATION_BRIDGE, bindPod, unbindPod, podInterfaceNames, waitForOfport, BINDING_KEYS, linuxHostVethName, InterfaceStatsMonitor, interfaceCounters, podInterfaceStats, criPodStats, selectInterfaceStats, NodeConfigError, nodeDatabaseOf } from './ovs/index.js';
-export type { NodeSettings, EncapType, ConfigureNodeOptions, ConfigureNodeResult, BridgeOptions, BridgeResult, PodBindingSpec, PodBinding, PodUnbindSpec, PodUnbinding, NodePlatform, WindowsHostOptions, InterfaceStatsRow, InterfaceCountersView, CriPodIdentity, NodeDatabase, ReplicatedDatabase, NodeConfigErrorCode } from './ovs/index.js';
+export type { NodeSettings, EncapType, ConfigureNodeOptions, ConfigureNodeResult, BridgeOptions, BridgeResult, PodBindingSpec, PodBinding, PodUnbindSpec, PodUnbinding, NodePlatform, WindowsHostOptions, InterfaceStatsRow, InterfaceCountersView, InterfaceStatsSource, CriPodIdentity, NodeDatabase, ReplicatedDatabase, NodeConfigErrorCode } from './ovs/index.js';
 export { windowsPodNames, windowsBindCommands, windowsUnbindCommands, windowsScript, WindowsNameError, HYPERV_PORT_NAME_MAX } from './ovs/windows.js';
 export type { WindowsPodNames, WindowsCommand, WindowsBindOptions, WindowsUnbindOptions } from './ovs/windows.js';

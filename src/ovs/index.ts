@@ -10,7 +10,7 @@ export { linuxHostVethName, validateLinuxInterfaceName, validateSandboxId, LINUX
 export {
   InterfaceStatsMonitor, interfaceCounters, podInterfaceRows, podInterfaceStats, criPodStats, selectInterfaceStats, STATS_COLUMNS,
 } from './interface-stats.js';
-export type { InterfaceStatsRow, InterfaceCountersView, CriPodIdentity } from './interface-stats.js';
-export { NodeConfigError, nodeDatabaseOf, vswitchSkew, guarded, MAX_ATTEMPTS } from './node-db.js';
+export type { InterfaceStatsRow, InterfaceCountersView, InterfaceStatsSource, CriPodIdentity } from './interface-stats.js';
+export { NodeConfigError, nodeDatabaseOf, vswitchSkew, guarded, isNodeConflict, MAX_ATTEMPTS } from './node-db.js';
 export type { NodeDatabase, ReplicatedDatabase, NodeConfigErrorCode } from './node-db.js';
 export * from './windows.js';

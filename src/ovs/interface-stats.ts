@@ -3,16 +3,16 @@
 // tx_errors, ...) every `other_config:stats-update-interval` (5 s by default). A pod's interfaces are those whose
 // `external_ids:iface-id` is `<namespace>_<pod>`.
 //
-// Three ways to get the rows: InterfaceStatsMonitor (a monitor_cond on Interface kept current in memory),
-// selectInterfaceStats() (one select), or any iterable of rows of the same shape (the replica's Interface rows
+// Three ways to get the rows: InterfaceStatsMonitor (a view of the replica's Interface rows, OvsdbDatabase),
+// selectInterfaceStats() (one select), or any iterable of rows of the same shape (any replica's Interface rows
 // fit). The counters are as OVS counts them, from the switch's side; criPodStats() turns them into CRI
 // PodSandboxStats from the pod's side (src/stats/cri.ts).
 import { EventEmitter } from 'node:events';
-import { applyDiff, type Uuid, type Value } from '../ovsdb/datum.js';
-import type { Monitor, OvsdbClient, RowUpdate2 } from '../ovsdb/client.js';
+import { OvsdbDatabase, type ChangeOf } from '../ovsdb/database.js';
+import type { Uuid } from '../ovsdb/datum.js';
 import { select, type Condition } from '../ovsdb/operations.js';
-import type { ColumnType, TableSchema } from '../ovsdb/schema.js';
-import type { Interface } from '../models/open-vswitch.js';
+import { waitForReplica } from '../ovsdb/replica-wait.js';
+import type { Interface, VSwitchTables } from '../models/open-vswitch.js';
 import { podNetworkStatsFromInterfaces, type PodIdentity, type PodSandboxStats, type PodStatsOptions } from '../stats/cri.js';
 import { OPEN_VSWITCH, type NodeDatabase } from './node-db.js';
 import { logicalPortName } from './windows.js';
@@ -101,42 +101,62 @@ export async function selectInterfaceStats(db: NodeDatabase, ifaceIds?: readonly
 interface MonitorEvents {
   /** Rows inserted or changed, and rows deleted, by one update from the server. */
   update: [rows: InterfaceStatsRow[], deleted: InterfaceStatsRow[]];
-  /** The monitor ended (connection closed or monitor canceled); rows stay as they last were. */
+  /** The monitor ended (closed, or its database closed); rows stay as they last were. */
   end: [];
 }
 
+/** The Interface columns the statistics read, as the replica holds them. */
+interface StatsTables { Interface: InterfaceStatsRow & { readonly _uuid: Uuid } }
+
+/** Where the monitor reads from: a remote list it opens a replica on, or an Open_vSwitch replica you have. */
+export type InterfaceStatsSource = string | readonly string[] | OvsdbDatabase<VSwitchTables>;
+
 /**
- * The Interface table's name, external_ids, statistics and ofport, kept current by a `monitor_cond` on the
- * client's connection. (When the project's replica monitors Interface, its rows serve the same functions.)
+ * The Interface table's name, external_ids, statistics and ofport, kept current by the replica (OvsdbDatabase:
+ * it reconnects and resumes on its own): a thin view with per-pod lookups and waits. Give it the remote
+ * (`InterfaceStatsMonitor.start('unix:/var/run/openvswitch/db.sock')`, its own replica, closed with it) or the
+ * Open_vSwitch replica the agent already has (Interface is added to it when not monitored yet).
  */
 export class InterfaceStatsMonitor extends EventEmitter<MonitorEvents> {
-  readonly #rows = new Map<Uuid, InterfaceStatsRow>();
-  readonly #types: ReadonlyMap<string, ColumnType>;
   #active = true;
+  readonly #onChange: (changes: readonly ChangeOf<StatsTables>[]) => void;
+  readonly #onState: (state: string) => void;
 
-  private constructor(readonly monitor: Monitor<RowUpdate2>, table: TableSchema) {
+  private constructor(readonly db: OvsdbDatabase<StatsTables>, private readonly owned: boolean) {
     super();
-    const types = new Map<string, ColumnType>();
-    for (const c of STATS_COLUMNS) types.set(c, table.columns.get(c)!.type);
-    this.#types = types;
-    this.#apply(monitor.initial.get('Interface'), []);
-    monitor.on('update', (updates) => {
+    this.#onChange = (changes) => {
+      const changed: InterfaceStatsRow[] = [];
       const deleted: InterfaceStatsRow[] = [];
-      const changed = this.#apply(updates.get('Interface'), deleted);
+      for (const c of changes) {
+        if (c.table !== 'Interface') continue;
+        if (c.kind === 'delete') deleted.push(c.old); else changed.push(c.new);
+      }
       if (changed.length > 0 || deleted.length > 0) this.emit('update', changed, deleted);
-    });
-    monitor.on('canceled', () => this.#end());
+    };
+    this.#onState = (state) => { if (state === 'closed') this.#end(); };
+    db.on('change', this.#onChange);
+    db.on('state', this.#onState);
   }
 
   /** Starts monitoring (the initial rows are loaded when this resolves). */
-  static async start(client: OvsdbClient): Promise<InterfaceStatsMonitor> {
-    const schema = await client.schema(OPEN_VSWITCH);
-    const table = schema.tables.get('Interface');
-    if (!table) throw new Error('the Open_vSwitch server has no Interface table');
-    const monitor = await client.monitorCond(OPEN_VSWITCH, { Interface: { columns: [...STATS_COLUMNS] } });
-    const m = new InterfaceStatsMonitor(monitor, table);
-    client.once('close', () => m.#end());
-    return m;
+  static async start(source: InterfaceStatsSource): Promise<InterfaceStatsMonitor> {
+    if (source instanceof OvsdbDatabase) {
+      const db = source as unknown as OvsdbDatabase<StatsTables>;
+      if (db.database !== OPEN_VSWITCH) throw new TypeError(`this OvsdbDatabase replicates ${db.database}, not ${OPEN_VSWITCH}`);
+      await db.synced;
+      try { db.table('Interface'); } catch { await db.addMonitor({ Interface: { columns: [...STATS_COLUMNS] } }); }
+      return new InterfaceStatsMonitor(db, false);
+    }
+    const db = OvsdbDatabase.connect<StatsTables>({
+      remotes: source as string | readonly string[], database: OPEN_VSWITCH, tables: { Interface: { columns: [...STATS_COLUMNS] } },
+    });
+    try {
+      await db.synced;
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    return new InterfaceStatsMonitor(db, true);
   }
 
   get active(): boolean {
@@ -146,90 +166,47 @@ export class InterfaceStatsMonitor extends EventEmitter<MonitorEvents> {
   #end(): void {
     if (!this.#active) return;
     this.#active = false;
+    this.db.off('change', this.#onChange);
+    this.db.off('state', this.#onState);
     this.emit('end');
   }
 
-  #defaultOf(type: ColumnType): Value {
-    return type.kind === 'map' ? new Map() : type.kind === 'set' ? [] : undefined;
-  }
-
-  #apply(updates: Map<Uuid, RowUpdate2> | undefined, deleted: InterfaceStatsRow[]): InterfaceStatsRow[] {
-    const changed: InterfaceStatsRow[] = [];
-    if (!updates) return changed;
-    for (const [uuid, u] of updates) {
-      if (u.type === 'delete') {
-        const old = this.#rows.get(uuid);
-        if (old) { this.#rows.delete(uuid); deleted.push(old); }
-        continue;
-      }
-      const next: Record<string, unknown> = {};
-      if (u.type === 'initial' || u.type === 'insert') {
-        // update2 rows leave out columns that hold their default value.
-        for (const [c, type] of this.#types) next[c] = c in u.row ? u.row[c] : this.#defaultOf(type);
-      } else {
-        const old = this.#rows.get(uuid);
-        if (!old) continue;
-        for (const [c, type] of this.#types) {
-          const prev = (old as unknown as Record<string, Value>)[c];
-          next[c] = c in u.diff ? applyDiff(type, prev, u.diff[c] as Value) : prev;
-        }
-      }
-      const row = next as unknown as InterfaceStatsRow;
-      this.#rows.set(uuid, row);
-      changed.push(row);
-    }
-    return changed;
-  }
-
   /** Every Interface row as last seen. */
-  rows(): IterableIterator<InterfaceStatsRow> {
-    return this.#rows.values();
+  rows(): Iterable<InterfaceStatsRow> {
+    return this.db.table('Interface');
   }
 
+  /** The Interface named `name` (the schema's index on name: O(1)). */
   byName(name: string): InterfaceStatsRow | undefined {
-    for (const r of this.#rows.values()) if (r.name === name) return r;
-    return undefined;
+    return this.db.table('Interface').findOne('name', name);
   }
 
   /** The counters of the pod's interface(s). */
   pod(namespace: string, pod: string): InterfaceCountersView[] {
-    return podInterfaceStats(this.#rows.values(), namespace, pod);
+    return podInterfaceStats(this.rows(), namespace, pod);
   }
 
   /** CRI PodSandboxStats of the pod. */
   cri(pod: CriPodIdentity, options: PodStatsOptions = {}): PodSandboxStats {
-    return criPodStats(this.#rows.values(), pod, options);
+    return criPodStats(this.rows(), pod, options);
   }
 
   /** Resolves with the first row (now or after an update) for which `test` holds; rejects after `timeoutMs`. */
-  async waitFor(test: (row: InterfaceStatsRow) => boolean, timeoutMs = 10_000): Promise<InterfaceStatsRow> {
-    let hit: InterfaceStatsRow | undefined;
-    await this.until(() => {
-      for (const r of this.#rows.values()) if (test(r)) { hit = r; return true; }
-      return false;
-    }, timeoutMs);
-    return hit!;
+  waitFor(test: (row: InterfaceStatsRow) => boolean, timeoutMs = 10_000): Promise<InterfaceStatsRow> {
+    return waitForReplica(this.db, 'an Interface row to match', () => {
+      for (const r of this.rows()) if (test(r)) return r;
+      return undefined;
+    }, { timeoutMs });
   }
 
   /** Resolves once `check()` holds, checked now and after every update; rejects after `timeoutMs`. */
-  until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-    if (check()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onUpdate = () => {
-        if (check()) { cleanup(); resolve(); }
-      };
-      const onEnd = () => { cleanup(); reject(new Error('the Interface monitor ended')); };
-      const timer = setTimeout(() => { cleanup(); reject(new Error(`the Interface rows did not get there within ${timeoutMs} ms`)); }, timeoutMs);
-      const cleanup = () => { clearTimeout(timer); this.off('update', onUpdate); this.off('end', onEnd); };
-      this.on('update', onUpdate);
-      this.once('end', onEnd);
-    });
+  async until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+    await waitForReplica(this.db, 'the Interface rows', () => (check() ? true : undefined), { timeoutMs });
   }
 
-  /** Cancels the monitor (the connection stays open). */
+  /** Stops following the rows; the replica is closed when the monitor opened it, left open when it was given. */
   async close(): Promise<void> {
-    if (this.#active && this.monitor.active) await this.monitor.cancel();
     this.#end();
+    if (this.owned) await this.db.close();
   }
 }
-

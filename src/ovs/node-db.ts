@@ -2,6 +2,7 @@
 // talks to, and the read-then-write loop (read the rows, decide, write with `wait` guards, re-read on a lost race).
 import { OvsdbAbortedError, OvsdbConstraintViolationError, OvsdbTimedOutError } from '../ovsdb/errors.js';
 import type { OperationBase, Results } from '../ovsdb/operations.js';
+import { retryOnConflict } from '../ovsdb/conflict-retry.js';
 import type { CallOptions } from '../ovsdb/rpc.js';
 import type { DatabaseSchema } from '../ovsdb/schema.js';
 import { VSwitchSchema } from '../models/open-vswitch.js';
@@ -80,23 +81,34 @@ export async function vswitchFilter(db: NodeDatabase): Promise<SchemaSkewFilter>
 /** How many times a guarded write is re-planned after losing a race before giving up. */
 export const MAX_ATTEMPTS = 8;
 
+/** A failed `wait` guard (`timed out`), an index clash (`constraint violation`) or an explicit abort. */
+export function isNodeConflict(err: unknown): boolean {
+  return err instanceof OvsdbTimedOutError || err instanceof OvsdbConstraintViolationError || err instanceof OvsdbAbortedError;
+}
+
 /**
  * Runs `attempt` until it returns: it reads, plans and writes with `wait` guards (timeout 0) or relies on the
- * schema's unique indexes; a failed guard (`timed out`), an index clash (`constraint violation`) or an explicit
- * abort means another client changed the rows in between, so the plan is made again from a fresh read.
+ * schema's unique indexes; a failed guard, an index clash or an explicit abort (isNodeConflict) means another
+ * client changed the rows in between, so the plan is made again from a fresh read, after a short linear backoff.
+ *
+ * This is the same loop as the replica's transactWithRetry (both are retryOnConflict, src/ovsdb/conflict-retry.ts)
+ * with another conflict test: the node API must work with a plain OvsdbClient (NodeDatabase: transact + schema),
+ * so it reads with `select` in its own transactions, and its prerequisites are `wait`s on what those selects
+ * returned, not verify() of replica rows. Over nodeDatabaseOf(replica) it is the same: the Open_vSwitch replica
+ * need not monitor Bridge or Port at all (a stats replica monitors only Interface), so there are no replica
+ * rows to verify, and a fresh select, not the replica catching up, is what the next attempt needs.
  */
 export async function guarded<T>(what: string, attempt: () => Promise<T>): Promise<T> {
-  let last: unknown;
-  for (let i = 0; i < MAX_ATTEMPTS; i++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (!(err instanceof OvsdbTimedOutError || err instanceof OvsdbConstraintViolationError || err instanceof OvsdbAbortedError)) throw err;
-      last = err;
-      await new Promise((r) => setTimeout(r, 5 * (i + 1)));
-    }
+  try {
+    return await retryOnConflict(attempt, {
+      attempts: MAX_ATTEMPTS,
+      isConflict: isNodeConflict,
+      beforeRetry: (n) => new Promise((r) => setTimeout(r, 5 * n)),
+    });
+  } catch (err) {
+    if (!isNodeConflict(err)) throw err;
+    throw new NodeConfigError('gave-up', undefined, `${what}: the rows kept changing under ${MAX_ATTEMPTS} attempts (${(err as Error).message})`);
   }
-  throw new NodeConfigError('gave-up', undefined, `${what}: the rows kept changing under ${MAX_ATTEMPTS} attempts (${(last as Error).message})`);
 }
 
 /** Keys whose values differ between `current` and `wanted` (`null` in wanted = remove the key). */

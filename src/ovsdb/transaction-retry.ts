@@ -7,6 +7,7 @@ import { OvsdbOperationError, OvsdbSchemaError } from './errors.js';
 import { ops, type OperationBase } from './operations.js';
 import type { Row, WriteRow } from './datum.js';
 import type { OvsdbDatabase } from './database.js';
+import { retryOnConflict } from './conflict-retry.js';
 
 /** The transaction under construction inside `transactWithRetry`. */
 export class ReplicaTransaction<T extends object> {
@@ -67,22 +68,24 @@ function failedVerify(err: unknown, tx: ReplicaTransaction<object>): boolean {
 export async function transactWithRetry<T extends object, V>(
   db: OvsdbDatabase<T>, fn: (tx: ReplicaTransaction<T>) => V | Promise<V>, options: RetryOptions = {},
 ): Promise<RetryResult<V>> {
-  const attempts = options.attempts ?? 10;
-  for (let attempt = 1; ; attempt++) {
+  let tx: ReplicaTransaction<T> | undefined;
+  let generation = 0;
+  return retryOnConflict(async (attempt) => {
     await db.synced;
-    const generation = db.generation;
-    const tx = new ReplicaTransaction<T>(db);
+    generation = db.generation;
+    tx = new ReplicaTransaction<T>(db);
     const value = await fn(tx);
     if (tx.operations.length === 0) return { value, results: [], attempts: attempt };
-    try {
-      const results = await db.transact(tx.operations, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
-      return { value, results: results as unknown[], attempts: attempt };
-    } catch (err) {
-      if (!failedVerify(err, tx as ReplicaTransaction<object>) || attempt >= attempts) throw err;
-      // The server already sent us the change that broke the prerequisite (updates come before replies), so
-      // the replica has usually moved; if not, wait for it briefly.
+    const results = await db.transact(tx.operations, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
+    return { value, results: results as unknown[], attempts: attempt };
+  }, {
+    attempts: options.attempts ?? 10,
+    isConflict: (err) => tx !== undefined && failedVerify(err, tx as ReplicaTransaction<object>),
+    // The server already sent us the change that broke the prerequisite (updates come before replies), so
+    // the replica has usually moved; if not, wait for it briefly.
+    beforeRetry: async () => {
       const deadline = Date.now() + (options.catchUpMs ?? 1000);
       while (db.generation === generation && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    }
-  }
+    },
+  });
 }

@@ -10,6 +10,7 @@ import type { VSwitchTables } from '../../src/models/open-vswitch.js';
 import { nodeDatabaseOf } from '../../src/ovs/node-db.js';
 import { InterfaceStatsMonitor, criPodStats, podInterfaceStats, selectInterfaceStats } from '../../src/ovs/interface-stats.js';
 import { bindPod } from '../../src/ovs/pod-binding.js';
+import { waitForReplica } from '../../src/ovsdb/replica-wait.js';
 import { vswitchLab } from './helpers.js';
 import { CriStatsError, decodePodSandboxStats, encodePodSandboxStats } from '../../src/stats/cri.js';
 
@@ -30,7 +31,7 @@ test('injected frames are counted per pod: monitor, select and CRI stats agree',
     namespace: 'default', pod: 'web-0', sandbox: '0123456789abcdef0123', mac, ipAddresses: ['10.244.1.5/24'],
     interfaceType: 'dummy', waitForOfportMs: 10_000,
   });
-  const monitor = await InterfaceStatsMonitor.start(client);
+  const monitor = await InterfaceStatsMonitor.start(lab.ovs.unix);
   t.teardown(() => monitor.close());
   t.truthy(monitor.byName(b.interfaceName), 'the monitor has the bound interface from its initial rows');
 
@@ -71,7 +72,7 @@ test('injected frames are counted per pod: monitor, select and CRI stats agree',
 });
 
 test('the monitor follows inserts and deletes', async (t) => {
-  const monitor = await InterfaceStatsMonitor.start(client);
+  const monitor = await InterfaceStatsMonitor.start(lab.ovs.unix);
   t.teardown(() => monitor.close());
   const added = monitor.waitFor((r) => r.external_ids.get('iface-id') === 'default_late-1', 10_000);
   const b = await bindPod(client, {
@@ -115,19 +116,19 @@ test('the replica (OvsdbDatabase) carries the node API and its Interface rows fe
   await runCommand('ovs-appctl', ['-t', join(lab.dir, 'vswitchd.ctl'), 'netdev-dummy/receive', b.interfaceName, frame]);
   const interfaces = db.table('Interface');
   // Counters arrive with vswitchd's next statistics write, as a replica change.
-  await new Promise<void>((resolve, reject) => {
-    const check = () => {
-      if ((podInterfaceStats(interfaces, 'kube-system', 'dns-1')[0]?.rxPackets ?? 0n) < 1n) return;
-      db.off('change', check); clearTimeout(timer); resolve();
-    };
-    const timer = setTimeout(() => { db.off('change', check); reject(new Error('no statistics within 15 s')); }, 15_000);
-    db.on('change', check);
-    check();
-  });
+  await waitForReplica(db, 'statistics', () => ((podInterfaceStats(interfaces, 'kube-system', 'dns-1')[0]?.rxPackets ?? 0n) >= 1n ? true : undefined), { timeoutMs: 15_000 });
   const [view] = podInterfaceStats(interfaces, 'kube-system', 'dns-1');
   t.is(view?.interfaceName, b.interfaceName);
   t.is(view?.rxPackets, 1n);
   t.is(view?.rxBytes, 60n);
   t.is(criPodStats(interfaces, { namespace: 'kube-system', name: 'dns-1', uid: 'u', sandboxId: 's', platform: 'linux' }, { timestamp: 1n })
     .linux?.network?.defaultInterface?.txBytes, 60n);
+
+  // The monitor is a view of that same replica when given it, and leaves it open when closed.
+  const monitor = await InterfaceStatsMonitor.start(db);
+  t.deepEqual(monitor.pod('kube-system', 'dns-1'), podInterfaceStats(interfaces, 'kube-system', 'dns-1'));
+  t.is(monitor.byName(b.interfaceName)?.name, b.interfaceName);
+  await monitor.close();
+  t.false(monitor.active);
+  t.not(db.state, 'closed');
 });
