@@ -131,6 +131,8 @@ export class PodNetworking {
 
   private queue: Pending[] = [];
   private flushScheduled = false;
+  /** Since construction: transactions addPod sent (committed or not) and conflicts it retried (a batch's counts once). */
+  readonly stats = { transactions: 0, conflicts: 0 };
 
   constructor(readonly db: Northbound, readonly options: PodNetworkingOptions = {}) {}
 
@@ -316,10 +318,11 @@ export class PodNetworking {
     }
     for (const [ls, ports] of newPorts) tx.addToSet('Logical_Switch', ls, 'ports', ports);
     try {
-      if (!tx.isEmpty) await this.db.transact(tx.operations);
+      if (!tx.isEmpty) { this.stats.transactions++; await this.db.transact(tx.operations); }
       grouped.forEach((p, i) => p.resolve((plans[i] as Plan).result));
     } catch (err) {
       if (!isConflict(err)) { for (const p of grouped) p.reject(err); } else {
+        this.stats.conflicts++;
         const failed = (err as { index?: number }).index;
         for (const plan of plans) if (plan && plan.guardIndex === failed) this.markTaken(plan);
         for (const plan of plans) if (plan) this.release(plan);
@@ -339,10 +342,12 @@ export class PodNetworking {
       const plan = this.plan(pod, tx, new Map());
       if (tx.isEmpty) return plan.result;
       try {
+        this.stats.transactions++;
         await this.db.transact(tx.operations);
         return plan.result;
       } catch (err) {
         if (!isConflict(err)) throw err;
+        this.stats.conflicts++;
         this.markTaken(plan);
         if (attempt >= attempts) throw new ConflictRetriesExhaustedError(`addPod ${plan.result.portName}: gave up after ${attempt} conflicts`, { cause: err });
         await pause(Math.min(20, attempt));

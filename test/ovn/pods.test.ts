@@ -51,6 +51,7 @@ test.serial('coalesced: batches of maxBatch, several in flight; distinct address
   const results = await Promise.all(names.map((name) => pods.addPod({ namespace: 'nb', name, node: 'batch', uid: name })));
   const sent = wire.sent.slice(before);
   t.is(sent.length, Math.ceil(names.length / 16));
+  t.deepEqual(pods.stats, { transactions: sent.length, conflicts: 0 });
   for (const params of sent) t.true(params.length - 1 <= 16 + 1, 'more than maxBatch pods in one transaction'); // inserts + one ports mutation
   t.is(new Set(results.map(v4)).size, names.length);
   t.is(new Set(results.map((r) => r.ipAddresses[1])).size, names.length);
