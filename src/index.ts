@@ -69,6 +69,14 @@ export { waitForPortsUp } from './ovn/wait-ports-up.js';
 export type { PortsUpOptions } from './ovn/wait-ports-up.js';
 export { waitForHypervisors } from './ovn/wait-hypervisors.js';
 export type { HypervisorSyncOptions } from './ovn/wait-hypervisors.js';
+// The generated models (also `ovn-overlay/models`): the table maps flat, each database's row interfaces, schema
+// metadata and names under a namespace (table names repeat across databases: `northbound.LoadBalancer`).
+export type { VSwitchTables } from './models/open-vswitch.js';
+export type { NorthboundTables } from './models/ovn-northbound.js';
+export type { SouthboundTables } from './models/ovn-southbound.js';
+export type { ServerTables } from './models/server.js';
+export { vswitch, northbound, southbound, server, databaseSchemas } from './models/index.js';
+export type { DatabaseName } from './models/index.js';
 export { compareSchemas, describeSchemaSkew, SchemaSkewFilter, SchemaSkewError } from './models/schema-skew.js';
 export type { SchemaSkew, SkewColumn, SkewEnumValues, SkewTypeMismatch, DroppedItem } from './models/schema-skew.js';
 export { configureNode, configureNodeAt, nodeExternalIds, formatBridgeMappings, ENCAP_TYPES, ensureBridge, INTEGRATION_BRIDGE, bindPod, unbindPod, podInterfaceNames, waitForOfport, BINDING_KEYS, linuxHostVethName, InterfaceStatsMonitor, interfaceCounters, podInterfaceStats, criPodStats, selectInterfaceStats, NodeConfigError, nodeDatabaseOf } from './ovs/index.js';
