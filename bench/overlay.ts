@@ -15,30 +15,13 @@ import {
   waitForHypervisors, waitForPortsUp, type Northbound,
 } from '../src/index.js';
 import { compare, type BenchComparison, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
-import { latencyMeasurements, percentile, rate, type LatencyRun } from './statistics.js';
+import { latencyMeasurements, percentile, rate, timedInFlight, type LatencyRun } from './statistics.js';
 
 const SUITE = 'overlay';
 const WINDOW = 32;
 
 const nodeSubnet = (hv: number): string => `10.${hv}.0.0/16`;
 const sandboxOf = (name: string): string => createHash('sha256').update(name).digest('hex');
-
-/** Runs `count` pods through `one` with `inFlight` at a time; per-pod latency from start to up. */
-async function timed(subject: string, count: number, inFlight: number, one: (i: number) => Promise<void>): Promise<LatencyRun> {
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (next < count) {
-      const i = next++;
-      const t0 = performance.now();
-      await one(i);
-      latencies.push(performance.now() - t0);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  return { subject, count, totalMs: performance.now() - started, latencies };
-}
 
 /** Removes a run's pods (not measured) with one ovn-nbctl and one ovs-vsctl per hypervisor, then waits for every chassis. */
 async function cleanup(lab: Lab, nb: Northbound, ports: { port: string; iface: string; hv: number }[]): Promise<void> {
@@ -114,16 +97,16 @@ export const runOverlayBench: BenchSuite = async (options: BenchOptions): Promis
     }));
 
     progress('ovn-overlay one at a time');
-    runs.set('ours-seq', await timed('ovn-overlay', count, 1, ours('seq', new PodNetworking(nb))));
+    runs.set('ours-seq', await timedInFlight('ovn-overlay', count, 1, ours('seq', new PodNetworking(nb))));
     await cleanup(lab, nb, oursPorts('seq'));
     progress(`ovn-overlay ${WINDOW} in flight`);
-    runs.set('ours-par', await timed('ovn-overlay', count, WINDOW, ours('par', new PodNetworking(nb))));
+    runs.set('ours-par', await timedInFlight('ovn-overlay', count, WINDOW, ours('par', new PodNetworking(nb))));
     await cleanup(lab, nb, oursPorts('par'));
     progress('ovn-nbctl + ovs-vsctl one at a time');
-    runs.set('cli-seq', await timed('ovn-nbctl + ovs-vsctl', count, 1, cli('cliseq', 129)));
+    runs.set('cli-seq', await timedInFlight('ovn-nbctl + ovs-vsctl', count, 1, cli('cliseq', 129)));
     await cleanup(lab, nb, cliPorts('cliseq'));
     progress(`ovn-nbctl + ovs-vsctl ${WINDOW} in parallel`);
-    runs.set('cli-par', await timed('ovn-nbctl + ovs-vsctl', count, WINDOW, cli('clipar', 130)));
+    runs.set('cli-par', await timedInFlight('ovn-nbctl + ovs-vsctl', count, WINDOW, cli('clipar', 130)));
     await cleanup(lab, nb, cliPorts('clipar'));
     options.progress?.(steps, steps, 'done');
   } finally {

@@ -1,5 +1,5 @@
-// The statistics every bench suite reports: percentiles and medians of a sample, the per-run measurements of a
-// latency/throughput run, and figures rounded for the notes (a note says "7156 ms", not "7156.197021484375 ms").
+// The statistics every bench suite reports: percentiles and medians of a sample, a run of operations with a given
+// number in flight and its measurements (rate, total, p50, p99), and figures rounded for the notes (a note says "7156 ms", not "7156.197021484375 ms").
 import type { BenchMeasurement } from './result.js';
 
 /**
@@ -24,6 +24,26 @@ export interface LatencyRun {
   readonly count: number;
   readonly totalMs: number;
   readonly latencies: readonly number[];
+}
+
+/**
+ * Runs operations 0..count-1 through `one`, `inFlight` at a time (each worker takes the next index when its
+ * previous operation finished), timing each from its start to its end and the whole run.
+ */
+export async function timedInFlight(subject: string, count: number, inFlight: number, one: (i: number) => Promise<void>): Promise<LatencyRun> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  const worker = async (): Promise<void> => {
+    while (next < count) {
+      const i = next++;
+      const t0 = performance.now();
+      await one(i);
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return { subject, count, totalMs: performance.now() - started, latencies };
 }
 
 /** Operations per second of a run. */

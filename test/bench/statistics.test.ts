@@ -1,5 +1,5 @@
 import test from 'ava';
-import { figure, latencyMeasurements, median, percentile, rate } from '../../bench/statistics.js';
+import { figure, latencyMeasurements, median, percentile, rate, timedInFlight } from '../../bench/statistics.js';
 
 test('percentile: the higher index floor(p/100 n), any order in, input untouched; median = p50', (t) => {
   const xs = [5, 1, 4, 2, 3];
@@ -28,4 +28,19 @@ test('figure: notes get rounded figures', (t) => {
   t.is(figure(12.345), '12.3');
   t.is(figure(0.123456), '0.12');
   t.is(figure(-250.6), '-251');
+});
+
+test('timedInFlight: every index once, never more than inFlight at a time, one latency each', async (t) => {
+  const seen: number[] = [];
+  let running = 0;
+  let most = 0;
+  const run = await timedInFlight('s', 10, 3, async (i) => {
+    running++; most = Math.max(most, running);
+    await new Promise((r) => setTimeout(r, 2));
+    seen.push(i); running--;
+  });
+  t.deepEqual([...seen].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  t.is(most, 3);
+  t.is(run.latencies.length, 10);
+  t.true(run.totalMs > 0);
 });
