@@ -1,5 +1,6 @@
 // TLS material for a lab, made with openssl. ovs-pki certificates carry no subjectAltName, which Node
 // refuses for an IP address, so the server certificate gets subjectAltName=IP:127.0.0.1.
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from './process.js';
@@ -25,8 +26,10 @@ async function makeSigned(
   const ext = join(dir, `${stem}.ext`);
   await writeFile(ext, extensions);
   await runCommand('openssl', ['req', ...keyArgs, '-keyout', key, '-out', csr, '-subj', `/CN=${commonName}`]);
-  await runCommand('openssl', ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial',
-    '-out', cert, '-days', '3650', '-extfile', ext]);
+  // A random serial per certificate: -CAcreateserial would have the certificates signed in parallel by one CA
+  // read and write the same serial file at once.
+  await runCommand('openssl', ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key,
+    '-set_serial', `0x${randomBytes(16).toString('hex')}`, '-out', cert, '-days', '3650', '-extfile', ext]);
   return { cert, key };
 }
 
@@ -35,11 +38,13 @@ export interface LabCertificates {
   forClients: LabTls;
 }
 
-export async function makeLabCertificates(dir: string): Promise<LabCertificates> {
+export const DEFAULT_SERVER_ALT_NAMES: readonly string[] = ['IP:127.0.0.1', 'DNS:localhost'];
+
+export async function makeLabCertificates(dir: string, serverAltNames = DEFAULT_SERVER_ALT_NAMES): Promise<LabCertificates> {
   const ca = await makeCa(dir, 'ca', 'ovn-overlay lab CA');
   const otherCa = await makeCa(dir, 'other-ca', 'untrusted CA');
   const [server, client, otherClient] = await Promise.all([
-    makeSigned(dir, 'server', '127.0.0.1', ca, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n'),
+    makeSigned(dir, 'server', '127.0.0.1', ca, `subjectAltName=${serverAltNames.join(',')}\nextendedKeyUsage=serverAuth,clientAuth\n`),
     makeSigned(dir, 'client', 'ovn-overlay client', ca, 'extendedKeyUsage=clientAuth\n'),
     makeSigned(dir, 'other-client', 'untrusted client', otherCa, 'extendedKeyUsage=clientAuth\n'),
   ]);

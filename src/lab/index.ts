@@ -145,7 +145,9 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   };
 
   try {
-    if (options.tls) ctx.certificates = await makeLabCertificates(dir);
+    if (options.tls) {
+      ctx.certificates = await makeLabCertificates(dir, typeof options.tls === 'object' ? options.tls.serverAltNames : undefined);
+    }
     const [ovs, nb, sb] = await Promise.all([
       startStandalone(ctx, 'Open_vSwitch', 'ovs'),
       options.clustered ? startCluster(ctx, 'OVN_Northbound', 'nb', options.electionTimerMs) : startStandalone(ctx, 'OVN_Northbound', 'nb'),

@@ -1,10 +1,16 @@
 // The public shape of a running lab: what a test or a user gets back from startLab().
 
+export interface LabTlsOptions {
+  /** subjectAltName entries of the servers' certificate (default `IP:127.0.0.1`, `DNS:localhost`); a test can
+   * leave out the address it connects to, to exercise the client's server name check. */
+  serverAltNames?: readonly string[];
+}
+
 export interface LabOptions {
   /** NB and SB as 3-member RAFT clusters on 127.0.0.1 instead of standalone servers. */
   clustered?: boolean;
   /** Also serve every database on pssl: with certificates made for this lab (client certificates required). */
-  tls?: boolean;
+  tls?: boolean | LabTlsOptions;
   /** A userspace ovs-vswitchd (dummy datapath) on the Open_vSwitch database, in a network namespace of its own. */
   vswitchd?: boolean;
   /** ovn-northd between NB and SB (default true). */
