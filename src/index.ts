@@ -83,3 +83,5 @@ export { configureNode, configureNodeAt, nodeExternalIds, formatBridgeMappings, 
 export type { NodeSettings, EncapType, ConfigureNodeOptions, ConfigureNodeResult, BridgeOptions, BridgeResult, PodBindingSpec, PodBinding, PodUnbindSpec, PodUnbinding, NodePlatform, WindowsHostOptions, InterfaceStatsRow, InterfaceCountersView, InterfaceStatsSource, CriPodIdentity, NodeDatabase, ReplicatedDatabase, NodeConfigErrorCode } from './ovs/index.js';
 export { windowsPodNames, windowsBindCommands, windowsUnbindCommands, windowsScript, WindowsNameError, HYPERV_PORT_NAME_MAX } from './ovs/windows.js';
 export type { WindowsPodNames, WindowsCommand, WindowsBindOptions, WindowsUnbindOptions } from './ovs/windows.js';
+export { podNetworkStatsFromInterfaces, encodePodSandboxStats, decodePodSandboxStats, podSandboxStatsType, nowNanoseconds, CriStatsError } from './stats/cri.js';
+export type { PodSandboxStats, PodSandboxAttributes, PodSandboxMetadata, NetworkUsage, NetworkInterfaceUsage, WindowsNetworkUsage, WindowsNetworkInterfaceUsage, PodIdentity, InterfaceCounters, PodStatsOptions, Counter, Platform } from './stats/cri.js';
