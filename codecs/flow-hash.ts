@@ -20,8 +20,13 @@ function avalanche(h: number): number {
 
 /** Hash (an int32) of the inner frame buf[off, off+len) (Ethernet): addresses, protocol and L4 ports when present. */
 export function flowHash(buf: Uint8Array, off: number, len: number, seed = 0): number {
-  if (buf !== publicView.array) publicView.bind(buf);
-  return flowHashIn(buf, publicView.view, publicView.base, off, len, seed);
+  return flowHashThrough(publicView, buf, off, len, seed);
+}
+
+/** flowHash() reading through `view` (an encoder's own ByteView, pointed at buf when it is a new array). */
+export function flowHashThrough(view: ByteView, buf: Uint8Array, off: number, len: number, seed: number): number {
+  if (buf !== view.array) view.bind(buf);
+  return flowHashIn(buf, view.view, view.base, off, len, seed);
 }
 
 /** flowHash() reading through `dv`, a view of buf's bytes at `base` (an encoder's ByteView). */

@@ -5,13 +5,13 @@
 //  |        Virtual Network Identifier (VNI)       |    Reserved   |
 //  options: | Option Class (16) | Type (8, 0x80 = critical) | R R R | Length (5, in 4-byte words) | data |
 
-import { flowHashIn } from './flow-hash.js';
+import { flowHashThrough } from './flow-hash.js';
 import { ETHERTYPE_TEB } from './ethernet.js';
 import { IPPROTO_UDP } from './ipv4.js';
 import { OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, ovnGeneveOptionValue, OVN_MAX_DATAPATH } from './ovn-metadata.js';
 import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
 import { Reason } from './reason.js';
-import { writeU32be } from './bytes.js';
+import { writeU32be, writeVni } from './bytes.js';
 import { ByteView } from './views.js';
 
 export const GENEVE_PORT = 6081;
@@ -97,19 +97,9 @@ export class GeneveEncoder {
     if (this.setVni(options.vni ?? 0) !== Reason.Ok) throw new RangeError('VNI must be 24 bits');
   }
 
-  /** The inner flow hash (source port, IPv6 flow label) read through this encoder's view of buf. */
-  private innerHash(buf: Uint8Array, off: number, len: number): number {
-    const v = this.bytes;
-    if (buf !== v.array) v.bind(buf);
-    return flowHashIn(buf, v.view, v.base, off, len, 0);
-  }
-
   /** Sets the VNI of subsequent packets. */
   setVni(vni: number): Reason {
-    if ((vni >>> 0) !== vni || vni > 0xffffff) return Reason.KeyOutOfRange;
-    const b = this.template.bytes; const o = this.vniOffset;
-    b[o] = vni >>> 16; b[o + 1] = (vni >>> 8) & 0xff; b[o + 2] = vni & 0xff;
-    return Reason.Ok;
+    return writeVni(this.template.bytes, this.vniOffset, vni);
   }
 
   /** Sets OVN's keys (VNI = datapath, option = ingress/egress) for subsequent packets. */
@@ -135,7 +125,7 @@ export class GeneveEncoder {
     const start = innerOffset - t.headerLength;
     if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
     if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > MAX_IP_TOTAL) return Reason.FrameTooLarge;
-    const h = hash < 0 ? this.innerHash(buf, innerOffset, innerLength) : hash;
+    const h = hash < 0 ? flowHashThrough(this.bytes, buf, innerOffset, innerLength, 0) : hash;
     emitOuter(t, buf, start, innerLength, h);
     if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
     return Reason.Ok;
@@ -153,7 +143,7 @@ export class GeneveEncoder {
     const start = innerOffset - t.headerLength;
     if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
     if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > MAX_IP_TOTAL) return Reason.FrameTooLarge;
-    const h = hash < 0 ? this.innerHash(buf, innerOffset, innerLength) : hash;
+    const h = hash < 0 ? flowHashThrough(this.bytes, buf, innerOffset, innerLength, 0) : hash;
     emitOuter(t, buf, start, innerLength, h);
     writeU32be(buf, start + this.vniOffset, datapath << 8);
     writeU32be(buf, start + this.ovnDataOffset, v);

@@ -1,12 +1,12 @@
 // VXLAN (RFC 7348) encapsulation and decapsulation, allocation-free.
 //  | R R R R I R R R |  Reserved (24)  |  VNI (24)  |  Reserved (8) |
 
-import { flowHashIn } from './flow-hash.js';
+import { flowHashThrough } from './flow-hash.js';
 import { IPPROTO_UDP } from './ipv4.js';
 import { ovnVxlanVni } from './ovn-metadata.js';
 import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
 import { Reason } from './reason.js';
-import { writeU32be } from './bytes.js';
+import { writeU32be, writeVni } from './bytes.js';
 import { ByteView } from './views.js';
 
 export const VXLAN_PORT = 4789;
@@ -35,18 +35,8 @@ export class VxlanEncoder {
     if (this.setVni(options.vni ?? 0) !== Reason.Ok) throw new RangeError('VNI must be 24 bits');
   }
 
-  /** The inner flow hash (source port, IPv6 flow label) read through this encoder's view of buf. */
-  private innerHash(buf: Uint8Array, off: number, len: number): number {
-    const v = this.bytes;
-    if (buf !== v.array) v.bind(buf);
-    return flowHashIn(buf, v.view, v.base, off, len, 0);
-  }
-
   setVni(vni: number): Reason {
-    if ((vni >>> 0) !== vni || vni > 0xffffff) return Reason.KeyOutOfRange;
-    const b = this.template.bytes; const o = this.vniOffset;
-    b[o] = vni >>> 16; b[o + 1] = (vni >>> 8) & 0xff; b[o + 2] = vni & 0xff;
-    return Reason.Ok;
+    return writeVni(this.template.bytes, this.vniOffset, vni);
   }
 
   /** Writes the headers in front of buf[innerOffset, innerOffset+innerLength); see GeneveEncoder.encap. */
@@ -55,7 +45,7 @@ export class VxlanEncoder {
     const start = innerOffset - t.headerLength;
     if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
     if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > 65535) return Reason.FrameTooLarge;
-    const h = hash < 0 ? this.innerHash(buf, innerOffset, innerLength) : hash;
+    const h = hash < 0 ? flowHashThrough(this.bytes, buf, innerOffset, innerLength, 0) : hash;
     emitOuter(t, buf, start, innerLength, h);
     if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
     return Reason.Ok;
@@ -69,7 +59,7 @@ export class VxlanEncoder {
     const start = innerOffset - t.headerLength;
     if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
     if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > 65535) return Reason.FrameTooLarge;
-    const h = hash < 0 ? this.innerHash(buf, innerOffset, innerLength) : hash;
+    const h = hash < 0 ? flowHashThrough(this.bytes, buf, innerOffset, innerLength, 0) : hash;
     emitOuter(t, buf, start, innerLength, h);
     writeU32be(buf, start + this.vniOffset, vni << 8);
     if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
