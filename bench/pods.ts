@@ -13,7 +13,7 @@ import { PodNetworking } from '../src/ovn/pods.js';
 import { ensureNode, removeNode } from '../src/ovn/topology.js';
 import { macFromAddress } from '../src/ovn/mac.js';
 import { compare, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
-import { percentile } from './statistics.js';
+import { latencyMeasurements, percentile, rate, timedInFlight, type LatencyRun } from './statistics.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,16 +21,9 @@ const SUITE = 'pods';
 const PYTHON = '/usr/bin/python3';
 const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema';
 
-interface Run { subject: string; count: number; totalMs: number; latencies: number[] }
+type Run = LatencyRun;
 
-function measurements(caseName: string, r: Run): BenchMeasurement[] {
-  return [
-    { suite: SUITE, case: caseName, subject: r.subject, metric: 'pods/s', value: (r.count * 1000) / r.totalMs, unit: 'pods/s' },
-    { suite: SUITE, case: caseName, subject: r.subject, metric: 'total', value: r.totalMs, unit: 'ms' },
-    { suite: SUITE, case: caseName, subject: r.subject, metric: 'p50', value: percentile(r.latencies, 50), unit: 'ms' },
-    { suite: SUITE, case: caseName, subject: r.subject, metric: 'p99', value: percentile(r.latencies, 99), unit: 'ms' },
-  ];
-}
+const measurements = (caseName: string, r: Run): BenchMeasurement[] => latencyMeasurements(SUITE, caseName, r, 'pods/s');
 
 const nodeSubnet = (i: number): string => `10.${100 + i}.0.0/20`;
 
@@ -58,32 +51,11 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
     };
 
     progress('ovn-overlay one at a time');
-    runs.set('sequential', await withNode(0, async (node) => {
-      const latencies: number[] = [];
-      const started = performance.now();
-      for (let i = 0; i < count; i++) {
-        const t0 = performance.now();
-        await pods.addPod({ namespace: 'bench', name: `pod-${i}`, node, uid: `pod-${i}` });
-        latencies.push(performance.now() - t0);
-      }
-      return { subject: 'ovn-overlay', count, totalMs: performance.now() - started, latencies };
-    }));
-
-    const pipelinedRun = (agent: PodNetworking, subject: string, inFlight: number) => async (node: string): Promise<Run> => {
-      const latencies: number[] = [];
-      let next = 0;
-      const started = performance.now();
-      const worker = async (): Promise<void> => {
-        while (next < count) {
-          const i = next++;
-          const t0 = performance.now();
-          await agent.addPod({ namespace: 'bench', name: `pod-${i}`, node, uid: `pod-${i}` });
-          latencies.push(performance.now() - t0);
-        }
-      };
-      await Promise.all(Array.from({ length: inFlight }, worker));
-      return { subject, count, totalMs: performance.now() - started, latencies };
-    };
+    const pipelinedRun = (agent: PodNetworking, subject: string, inFlight: number) => (node: string): Promise<Run> =>
+      timedInFlight(subject, count, inFlight, async (i) => {
+        await agent.addPod({ namespace: 'bench', name: `pod-${i}`, node, uid: `pod-${i}` });
+      });
+    runs.set('sequential', await withNode(0, pipelinedRun(pods, 'ovn-overlay', 1)));
     progress('ovn-overlay pipelined');
     runs.set('pipelined', await withNode(1, pipelinedRun(pods, 'ovn-overlay', window)));
     progress('ovn-overlay pipelined, coalesced');
@@ -128,7 +100,6 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
   const coalesced = runs.get('coalesced') as Run;
   const python = runs.get('python-idl') as Run;
   const nbctl = runs.get('ovn-nbctl') as Run;
-  const rate = (r: Run): number => (r.count * 1000) / r.totalMs;
   const measured = [
     ...measurements(`${count} pod adds, one at a time`, sequential),
     ...measurements(`${count} pod adds, pipelined (${window} in flight)`, pipelined),
