@@ -16,8 +16,10 @@ child.on('close', (code, signal) => {
   // eslint-disable-next-line no-control-regex
   const plain = text.replace(/\x1b\[[0-9;]*m/g, '');
   const count = (re) => { const m = plain.match(re); return m ? Number(m[1]) : 0; };
-  const passed = count(/^\s*(\d+) tests? passed/m);
-  let failed = count(/^\s*(\d+) tests? failed/m) + count(/^\s*(\d+) uncaught exceptions?/m)
+  // With failures ava's summary leaves out the passed count, so count the tick lines as well.
+  const lines = (re) => (plain.match(re) ?? []).length;
+  const passed = Math.max(count(/^\s*(\d+) tests? passed/m), lines(/^\s*✔ (?!\[)/gm));
+  let failed = Math.max(count(/^\s*(\d+) tests? failed/m), lines(/^\s*✘ \[fail\]/gm)) + count(/^\s*(\d+) uncaught exceptions?/m)
     + count(/^\s*(\d+) unhandled rejections?/m) + count(/^\s*(\d+) tests? remained pending/m);
   const exitCode = code ?? 1;
   if (exitCode !== 0 && failed === 0) failed = 1; // ava failed before counting (e.g. a crashed worker)

@@ -105,7 +105,10 @@ async function lowerElectionTimer(members: OvsdbServerProcess[], name: string, t
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   // Refuse bad options before anything is started.
   const hypervisorOptions = options.hypervisors === undefined ? undefined : normalizeHypervisorOptions(options.hypervisors);
-  const base = labBaseDir();
+  const base = options.baseDir ?? labBaseDir();
+  if (base.length > MAX_BASE_DIR_LENGTH) {
+    throw new RangeError(`lab: baseDir ${base} is longer than ${MAX_BASE_DIR_LENGTH} characters (unix socket paths must stay short)`);
+  }
   sweepOrphanedLabs(base);
   const dir = mkdtempSync(join(base, LAB_DIR_PREFIX));
   writeFileSync(join(dir, OWNER_FILE), `${process.pid}\n`);

@@ -19,6 +19,9 @@ export interface LabOptions {
   electionTimerMs?: number;
   /** Keep the directory after stop() (for debugging). */
   keepDir?: boolean;
+  /** Where the lab's directory is made (and orphaned labs are swept); default the system temp dir, or /tmp when
+   * that path is too long for unix sockets. At most 50 characters. */
+  baseDir?: string;
   /**
    * Simulated OVN hypervisors (at least 2), the way OVN's testsuite runs them: each its own ovsdb-server,
    * userspace ovs-vswitchd and ovn-controller in a network namespace of its own, bound to this lab's SB,

@@ -1,6 +1,6 @@
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startLab, type LabOptions } from '../../src/lab/index.js';
 import { delay, isProcessAlive, runCommand } from '../../src/lab/process.js';
@@ -39,14 +39,24 @@ async function dirRemoved(dir: string): Promise<boolean> {
 }
 
 /**
- * SIGKILLs the child that owns `lab` (no hook of its can run, so its processes live on), then starts a lab here:
- * startLab's sweep must end the orphan's processes and remove its directory.
+ * A base directory of the test's own for the SIGKILL cases: every startLab sweeps orphaned labs in its base, so in
+ * the shared temp dir another test file's lab start (they run in parallel) could sweep the orphan first.
  */
-async function killOwnerAndSweep(t: ExecutionContext, lab: ChildLab): Promise<void> {
+function privateBase(t: ExecutionContext): string {
+  const base = mkdtempSync('/tmp/sweep-');
+  t.teardown(() => rmSync(base, { recursive: true, force: true }));
+  return base;
+}
+
+/**
+ * SIGKILLs the child that owns `lab` (no hook of its can run, so its processes live on), then starts a lab here
+ * in the same base directory: startLab's sweep must end the orphan's processes and remove its directory.
+ */
+async function killOwnerAndSweep(t: ExecutionContext, lab: ChildLab, baseDir: string): Promise<void> {
   process.kill(lab.pid, 'SIGKILL');
   await delay(100);
   t.true(lab.pids.every(isProcessAlive), 'no hook can run on SIGKILL');
-  const next = await startLab({ northd: false });
+  const next = await startLab({ northd: false, baseDir });
   t.teardown(() => next.stop());
   t.true(await gone(lab.pids));
   t.false(existsSync(lab.dir));
@@ -68,7 +78,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 test('a lab whose owner was SIGKILLed is swept by the next startLab', async (t) => {
-  await killOwnerAndSweep(t, await startChildLab());
+  const baseDir = privateBase(t);
+  await killOwnerAndSweep(t, await startChildLab({ baseDir }), baseDir);
 });
 
 test('SIGTERM to the owner of a lab with hypervisors ends their processes and deletes their namespaces', async (t) => {
@@ -82,7 +93,8 @@ test('SIGTERM to the owner of a lab with hypervisors ends their processes and de
 });
 
 test('hypervisors of a lab whose owner was SIGKILLed are swept by the next startLab', async (t) => {
-  const owner = await startChildLab({ hypervisors: 2 });
-  await killOwnerAndSweep(t, owner);
+  const baseDir = privateBase(t);
+  const owner = await startChildLab({ hypervisors: 2, baseDir });
+  await killOwnerAndSweep(t, owner, baseDir);
   t.deepEqual(await namespacesLeft(owner.namespaces), []);
 });
