@@ -22,7 +22,7 @@ let hooksInstalled = false;
 function killLabNow(lab: LiveLab): void {
   for (const pid of lab.pids()) killNow(pid);
   for (const ns of lab.namespaces()) deleteNetnsNow(ns);
-  if (!lab.keepDir) rmSync(lab.dir, { recursive: true, force: true });
+  if (!lab.keepDir) rmSync(lab.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
 }
 
 function onSignal(signal: NodeJS.Signals): void {
@@ -65,20 +65,30 @@ export function sweepOrphanedLabs(base: string): void {
     if (!existsSync(ownerFile)) continue;
     const owner = Number.parseInt(readFileSync(ownerFile, 'utf8'), 10);
     if (Number.isInteger(owner) && isProcessAlive(owner)) continue;
-    const dirs = [dir, ...safeReaddir(dir).map((f) => join(dir, f)).filter(isDirectory)];
-    for (const d of dirs) {
-      for (const file of safeReaddir(d)) {
-        if (!file.endsWith('.pid') || file === OWNER_FILE) continue;
-        const pid = Number.parseInt(safeRead(join(d, file)), 10);
-        if (Number.isInteger(pid) && pid > 0) killNow(pid);
-      }
-    }
-    for (const d of dirs) {
-      const ns = safeRead(join(d, 'netns')).trim();
-      if (ns) deleteNetnsNow(ns);
-    }
-    rmSync(dir, { recursive: true, force: true });
+    removeLabDirNow(dir);
   }
+}
+
+/**
+ * Kills every process named by a pidfile in a lab directory (and its sandbox directories one level down),
+ * deletes the namespaces named in their `netns` files, and removes the directory. Also the last step of a
+ * failed start, which may have daemons running whose PIDs it had not recorded yet.
+ */
+export function removeLabDirNow(dir: string): void {
+  const dirs = [dir, ...safeReaddir(dir).map((f) => join(dir, f)).filter(isDirectory)];
+  for (const d of dirs) {
+    for (const file of safeReaddir(d)) {
+      if (!file.endsWith('.pid') || file === OWNER_FILE) continue;
+      const pid = Number.parseInt(safeRead(join(d, file)), 10);
+      if (Number.isInteger(pid) && pid > 0) killNow(pid);
+    }
+  }
+  for (const d of dirs) {
+    const ns = safeRead(join(d, 'netns')).trim();
+    if (ns) deleteNetnsNow(ns);
+  }
+  // Retries: a daemon killed a moment ago may still be closing a file it was writing in the directory.
+  rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
 }
 
 export function deleteNetnsNow(name: string): void {

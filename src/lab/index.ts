@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { makeLabCertificates, type LabCertificates } from './certificates.js';
-import { deleteNetnsNow, LAB_DIR_PREFIX, OWNER_FILE, registerLab, sweepOrphanedLabs } from './cleanup.js';
+import { deleteNetnsNow, LAB_DIR_PREFIX, OWNER_FILE, registerLab, removeLabDirNow, sweepOrphanedLabs } from './cleanup.js';
 import { OvsdbServerProcess, waitForLeader } from './database-server.js';
 import { normalizeHypervisorOptions, startHypervisors, type HypervisorsContext } from './hypervisors.js';
 import { freePort, readPidFile, runCommand, terminate } from './process.js';
@@ -143,7 +143,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     ]);
     if (netns) deleteNetnsNow(netns);
     for (const sandbox of sandboxes()) if (sandbox.netnsCreated) deleteNetnsNow(sandbox.netns);
-    if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
+    if (!options.keepDir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
     unregister();
   };
 
@@ -217,7 +217,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     };
     return lab;
   } catch (error) {
-    await stop();
+    // The start failed part-way: end what was recorded, then whatever left a pidfile; the start's own error is
+    // what the caller needs to see, not a clean-up error it may have caused.
+    await stop().catch(() => undefined);
+    if (!options.keepDir) removeLabDirNow(dir);
     throw error;
   }
 }
