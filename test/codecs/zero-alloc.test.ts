@@ -5,15 +5,15 @@
 //
 // Sensitivity: one 16-byte heap number per packet is 8 MB over 500,000 packets, at least 8 scavenges with a
 // 1 MB semi-space; a subarray() per packet showed 47. Below a scavenge's worth, the heap growth over the
-// loop (exact when no collection ran) must stay under 4 KB, the size of the measurement's own bookkeeping
-// (two process.memoryUsage() results, ~250 bytes) with a wide margin: under 0.01 byte per packet.
+// loop's young generation (exact when no collection ran, net of the reading's own result objects) must stay under
+// 4 KB (one-off map migrations, with a margin): under 0.01 byte per packet.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 
 const child = fileURLToPath(new URL('./zero-alloc-child.ts', import.meta.url));
 const PACKETS = 500_000;
-/** Bytes the measurement itself may show (process.memoryUsage() results and one-off map migrations). */
+/** Bytes the measurement itself may show (a heap-space statistics result and one-off map migrations). */
 const BOOKKEEPING_BYTES = 4096;
 
 interface Result { name: string; packets: number; gcs: number; heapGrowth: number }
