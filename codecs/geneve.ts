@@ -5,11 +5,10 @@
 //  |        Virtual Network Identifier (VNI)       |    Reserved   |
 //  options: | Option Class (16) | Type (8, 0x80 = critical) | R R R | Length (5, in 4-byte words) | data |
 
-import { flowHashThrough } from './flow-hash.js';
 import { ETHERTYPE_TEB } from './ethernet.js';
 import { IPPROTO_UDP } from './ipv4.js';
 import { OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, ovnGeneveOptionValue, OVN_MAX_DATAPATH } from './ovn-metadata.js';
-import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
+import { decodeIp, decodeUdp, finishUdpEncap, OuterInfo, OuterTemplate, startUdpEncap, type OuterSpec } from './outer.js';
 import { Reason } from './reason.js';
 import { writeU32be, writeVni } from './bytes.js';
 import { ByteView } from './views.js';
@@ -19,8 +18,6 @@ export const GENEVE_HEADER_LENGTH = 8;
 /** The option length field has 6 bits of 4-byte words. */
 export const GENEVE_MAX_OPTIONS_LENGTH = 252;
 export const GENEVE_CRITICAL = 0x80;
-/** Outer IP datagrams are limited to 65535 bytes. */
-const MAX_IP_TOTAL = 65535;
 const OVN_KEY = (OVN_GENEVE_CLASS << 8) | OVN_GENEVE_TYPE;
 
 export interface GeneveOption {
@@ -122,12 +119,9 @@ export class GeneveEncoder {
    */
   encap(buf: Uint8Array, innerOffset: number, innerLength: number, hash = -1): Reason {
     const t = this.template;
-    const start = innerOffset - t.headerLength;
-    if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
-    if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > MAX_IP_TOTAL) return Reason.FrameTooLarge;
-    const h = hash < 0 ? flowHashThrough(this.bytes, buf, innerOffset, innerLength, 0) : hash;
-    emitOuter(t, buf, start, innerLength, h);
-    if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
+    const r = startUdpEncap(t, this.bytes, buf, innerOffset, innerLength, hash);
+    if (r !== Reason.Ok) return r;
+    finishUdpEncap(t, buf, innerOffset, innerLength);
     return Reason.Ok;
   }
 
@@ -140,14 +134,12 @@ export class GeneveEncoder {
     const v = ovnGeneveOptionValue(ingress, egress);
     if (v < 0 || (datapath >>> 0) !== datapath || datapath > OVN_MAX_DATAPATH) return Reason.KeyOutOfRange;
     const t = this.template;
+    const r = startUdpEncap(t, this.bytes, buf, innerOffset, innerLength, hash);
+    if (r !== Reason.Ok) return r;
     const start = innerOffset - t.headerLength;
-    if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
-    if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > MAX_IP_TOTAL) return Reason.FrameTooLarge;
-    const h = hash < 0 ? flowHashThrough(this.bytes, buf, innerOffset, innerLength, 0) : hash;
-    emitOuter(t, buf, start, innerLength, h);
     writeU32be(buf, start + this.vniOffset, datapath << 8);
     writeU32be(buf, start + this.ovnDataOffset, v);
-    if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
+    finishUdpEncap(t, buf, innerOffset, innerLength);
     return Reason.Ok;
   }
 }

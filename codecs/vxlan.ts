@@ -1,10 +1,9 @@
 // VXLAN (RFC 7348) encapsulation and decapsulation, allocation-free.
 //  | R R R R I R R R |  Reserved (24)  |  VNI (24)  |  Reserved (8) |
 
-import { flowHashThrough } from './flow-hash.js';
 import { IPPROTO_UDP } from './ipv4.js';
 import { ovnVxlanVni } from './ovn-metadata.js';
-import { decodeIp, decodeUdp, emitOuter, OuterInfo, OuterTemplate, writeUdpChecksum, type OuterSpec } from './outer.js';
+import { decodeIp, decodeUdp, finishUdpEncap, OuterInfo, OuterTemplate, startUdpEncap, type OuterSpec } from './outer.js';
 import { Reason } from './reason.js';
 import { writeU32be, writeVni } from './bytes.js';
 import { ByteView } from './views.js';
@@ -42,12 +41,9 @@ export class VxlanEncoder {
   /** Writes the headers in front of buf[innerOffset, innerOffset+innerLength); see GeneveEncoder.encap. */
   encap(buf: Uint8Array, innerOffset: number, innerLength: number, hash = -1): Reason {
     const t = this.template;
-    const start = innerOffset - t.headerLength;
-    if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
-    if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > 65535) return Reason.FrameTooLarge;
-    const h = hash < 0 ? flowHashThrough(this.bytes, buf, innerOffset, innerLength, 0) : hash;
-    emitOuter(t, buf, start, innerLength, h);
-    if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
+    const r = startUdpEncap(t, this.bytes, buf, innerOffset, innerLength, hash);
+    if (r !== Reason.Ok) return r;
+    finishUdpEncap(t, buf, innerOffset, innerLength);
     return Reason.Ok;
   }
 
@@ -56,13 +52,10 @@ export class VxlanEncoder {
     const vni = ovnVxlanVni(datapath, egress);
     if (vni < 0) return Reason.KeyOutOfRange;
     const t = this.template;
-    const start = innerOffset - t.headerLength;
-    if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
-    if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > 65535) return Reason.FrameTooLarge;
-    const h = hash < 0 ? flowHashThrough(this.bytes, buf, innerOffset, innerLength, 0) : hash;
-    emitOuter(t, buf, start, innerLength, h);
-    writeU32be(buf, start + this.vniOffset, vni << 8);
-    if (t.udpChecksum) writeUdpChecksum(t, buf, start, innerLength);
+    const r = startUdpEncap(t, this.bytes, buf, innerOffset, innerLength, hash);
+    if (r !== Reason.Ok) return r;
+    writeU32be(buf, innerOffset - t.headerLength + this.vniOffset, vni << 8);
+    finishUdpEncap(t, buf, innerOffset, innerLength);
     return Reason.Ok;
   }
 }
