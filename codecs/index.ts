@@ -25,5 +25,5 @@ export {
   OVN_VXLAN_MAX_DATAPATH, OVN_VXLAN_MAX_EGRESS_PORT, ovnKeysValid, ovnGeneveOptionValue, ovnGeneveIngress, ovnGeneveEgress, ovnSttContextHi,
   ovnSttContextLo, ovnFromSttContext, ovnVxlanVni,
 } from './ovn-metadata.js';
-export { readPcap, PcapWriter, LINKTYPE_ETHERNET, type PcapFile, type PcapRecord } from './pcap.js';
+export { readPcap, PcapWriter, LINKTYPE_ETHERNET, type PcapFile, type PcapRecord, type ReadPcapOptions } from './pcap.js';
 export { inspectFrame, type InspectedFrame, type InspectOptions } from './inspect.js';

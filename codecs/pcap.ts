@@ -23,9 +23,21 @@ export interface PcapFile {
   records: PcapRecord[];
 }
 
+export interface ReadPcapOptions {
+  /**
+   * 'error' (default): a file or last record cut short is malformed. 'ignore': it ends the list, for captures
+   * that a program (ovs-vswitchd's tx_pcap/rxq_pcap) is still appending to, where a half-written tail is normal.
+   */
+  truncatedTail?: 'error' | 'ignore';
+}
+
 /** Parses a classic pcap file; throws on a malformed file (not a hot-path function). */
-export function readPcap(bytes: Uint8Array): PcapFile {
-  if (bytes.length < 24) throw new Error('pcap: file shorter than its 24-byte header');
+export function readPcap(bytes: Uint8Array, options: ReadPcapOptions = {}): PcapFile {
+  const tolerant = options.truncatedTail === 'ignore';
+  if (bytes.length < 24) {
+    if (tolerant) return { bytes, linkType: LINKTYPE_ETHERNET, nanoseconds: false, snapLength: 0, records: [] };
+    throw new Error('pcap: file shorter than its 24-byte header');
+  }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let le: boolean;
   let nanoseconds: boolean;
@@ -40,12 +52,18 @@ export function readPcap(bytes: Uint8Array): PcapFile {
   const records: PcapRecord[] = [];
   let p = 24;
   while (p < bytes.length) {
-    if (p + 16 > bytes.length) throw new Error(`pcap: truncated record header at ${p}`);
+    if (p + 16 > bytes.length) {
+      if (tolerant) break;
+      throw new Error(`pcap: truncated record header at ${p}`);
+    }
     const seconds = dv.getUint32(p, le);
     const fraction = dv.getUint32(p + 4, le);
     const length = dv.getUint32(p + 8, le);
     const originalLength = dv.getUint32(p + 12, le);
-    if (p + 16 + length > bytes.length) throw new Error(`pcap: truncated record at ${p}`);
+    if (p + 16 + length > bytes.length) {
+      if (tolerant) break;
+      throw new Error(`pcap: truncated record at ${p}`);
+    }
     records.push({ offset: p + 16, length, originalLength, seconds, fraction });
     p += 16 + length;
   }

@@ -13,7 +13,7 @@ import type { Lab, LabDatabase, LabDatabaseName, LabOptions, LabServer } from '.
 export type * from './types.js';
 export { LabCommandError } from './process.js';
 export { configureNodeWithVsctl, underlayIp, underlayMac } from './hypervisor.js';
-export { formatPcap, parsePcap, readPcapFrames, type PcapFile, type PcapRecord } from './pcap.js';
+export { readPcapFrames } from './pcap.js';
 
 export const SCHEMAS: Record<LabDatabaseName, string> = {
   Open_vSwitch: '/usr/share/openvswitch/vswitch.ovsschema',
