@@ -7,7 +7,7 @@ import { makeLabCertificates, type LabCertificates } from './certificates.js';
 import { deleteNetnsNow, LAB_DIR_PREFIX, OWNER_FILE, registerLab, removeLabDirNow, sweepOrphanedLabs } from './cleanup.js';
 import { OvsdbServerProcess, waitForLeader } from './database-server.js';
 import { normalizeHypervisorOptions, startHypervisors, type HypervisorsContext } from './hypervisors.js';
-import { freePort, readPidFile, runCommand, terminate } from './process.js';
+import { freePort, readPidFile, runCommand, terminate, waitFor } from './process.js';
 import type { Lab, LabDatabase, LabDatabaseName, LabOptions, LabServer } from './types.js';
 
 export type * from './types.js';
@@ -96,8 +96,17 @@ async function lowerElectionTimer(members: OvsdbServerProcess[], name: string, t
   let current = 1000;
   while (current !== targetMs) {
     const next = targetMs < current ? Math.max(targetMs, Math.ceil(current / 2)) : Math.min(targetMs, current * 2);
-    const leader = await waitForLeader(members);
-    await leader.appctl('cluster/change-election-timer', name, String(next));
+    // One change at a time: ovsdb-server refuses a new one ("election timer change pending") until the last
+    // is committed through the log, which a loaded machine makes visible; so wait until the leader reports it.
+    await waitFor(`election timer ${next} ms on ${name}`, async () => {
+      const leader = await waitForLeader(members);
+      const status = await leader.clusterStatus();
+      if (status.includes(`Election timer: ${next}\n`)) return true;
+      await leader.appctl('cluster/change-election-timer', name, String(next)).catch((error: Error) => {
+        if (!/change pending/.test(error.message)) throw error;
+      });
+      return undefined;
+    });
     current = next;
   }
 }
