@@ -1,5 +1,6 @@
 // Runs ava with its own reporter and ends with the plain `N passed, N failed` line CI reads.
-// Plain JavaScript: it is started by npm before any TypeScript loader is involved.
+// Plain JavaScript: it is started by npm before any TypeScript loader is involved. Arguments go to ava
+// (`npm run test:unit` passes the unit-file patterns).
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

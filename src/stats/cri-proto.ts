@@ -1,5 +1,5 @@
 // The text of src/stats/cri-stats.proto, embedded so that src/stats/cri.ts works from dist/ (tsc copies no
-// .proto files) and needs no file-system access at run time. test/stats/cri.test.ts checks that this string and
+// .proto files) and needs no file-system access at run time. test/stats/cri.integration.test.ts checks that this string and
 // the .proto file are identical; edit both together.
 export const CRI_STATS_PROTO = `// CRI pod sandbox network statistics: the subset of kubernetes/cri-api pkg/apis/runtime/v1/api.proto
 // (package runtime.v1) that ovn-overlay fills from OVS Interface counters. Message names, field names and

@@ -1,4 +1,4 @@
-// Run by zero-alloc.test.ts in a child process started with a 1 MB young generation
+// Run by zero-alloc.integration.test.ts in a child process started with a 1 MB young generation
 // (node --max-semi-space-size=1): every hot-path call of the codecs, after warm-up, in loops of hundreds of
 // thousands of packets, counting the garbage collections that happen during each loop.
 //

@@ -1,4 +1,4 @@
-// Helper process for cleanup.test.ts: starts a lab (options as JSON in argv[2]), prints its PIDs, network
+// Helper process for cleanup.integration.test.ts: starts a lab (options as JSON in argv[2]), prints its PIDs, network
 // namespaces and directory, and waits to be signalled.
 import { startLab, type LabOptions } from '../../src/lab/index.js';
 

@@ -88,7 +88,7 @@ test('update2 diffs apply as ovsdb-server means them', (t) => {
     decodeDiff(oc, ['map', [['change', 'z'], ['drop', 'y'], ['add', 'n']]]));
   t.deepEqual(after, new Map([['keep', '1'], ['change', 'z'], ['add', 'n']]));
   const tag = col('Logical_Switch_Port', 'tag_request');
-  // Optional (min 0, max 1) columns carry the new value, as ovsdb-server sends them (see update2-diff.test.ts).
+  // Optional (min 0, max 1) columns carry the new value, as ovsdb-server sends them (see update2-diff.integration.test.ts).
   t.is(applyDiff(tag, 1n, decodeDiff(tag, 2)), 2n);
   t.is(applyDiff(tag, 1n, decodeDiff(tag, ['set', [2]])), 2n);
   t.is(applyDiff(tag, 1n, decodeDiff(tag, ['set', []])), undefined);
