@@ -14,7 +14,7 @@ export type { Remote, TlsOptions, ConnectRemoteOptions } from './ovsdb/remote.js
 export { JsonFramer, JsonSplitter, DEFAULT_MAX_MESSAGE_BYTES } from './ovsdb/framing.js';
 export { parseJson, stringifyJson } from './ovsdb/json.js';
 export type { Json, JsonObject } from './ovsdb/json.js';
-export { OvsdbError, OvsdbProtocolError, OvsdbMessageTooLargeError, OvsdbRemoteError, OvsdbConnectError, OvsdbConnectionClosedError, OvsdbCallTimeoutError, OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbValidationError, OvsdbOperationError, OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError } from './ovsdb/errors.js';
+export { OvsdbError, OvsdbProtocolError, OvsdbMessageTooLargeError, OvsdbRemoteError, OvsdbConnectError, OvsdbConnectionClosedError, OvsdbCallTimeoutError, OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbValidationError, OvsdbOperationError, OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError } from './ovsdb/errors.js';
 export type { OvsdbErrorCode, OperationErrorCode } from './ovsdb/errors.js';
 export { OvsdbDatabase, ReplicaTableView, DatabaseLock } from './ovsdb/database.js';
 export type { OvsdbDatabaseOptions, TableOptions, MonitorTables, ChangeOf, DatabaseEvents, DatabaseStats, ConnectionState as DatabaseConnectionState } from './ovsdb/database.js';

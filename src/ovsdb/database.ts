@@ -17,12 +17,12 @@ import { EventEmitter } from 'node:events';
 import { Backoff, type BackoffOptions } from './reconnect.js';
 import { MemberWatch } from './member-watch.js';
 import { ClusterMemberChooser, type MemberVerdict, type ServerDatabaseRow } from './cluster-member.js';
-import { InactivityProbe } from './probe.js';
+import { probeConnection, type InactivityProbe } from './probe.js';
 import { openRpcChannel, splitRemotes, type RpcChannel, type RpcChannelOptions } from './rpc-channel.js';
 import { Replica, type IndexSpec, type RowChange, type StoredRow } from './replica.js';
 import { ReplicaMonitor, ZERO_UUID, type MonitorMethod, type MonitorResume } from './replica-monitor.js';
 import { OvsdbOutcomeUnknownError } from './outcome-unknown.js';
-import { OvsdbCallTimeoutError, OvsdbConnectionClosedError, OvsdbError, OvsdbProtocolError, OvsdbRpcError, OvsdbSchemaError } from './errors.js';
+import { OvsdbCallTimeoutError, OvsdbConnectionClosedError, OvsdbError, OvsdbProtocolError, OvsdbRpcError, OvsdbSchemaError, OvsdbUnknownDatabaseError } from './errors.js';
 import { parseJson, stringifyJson, type Json, type JsonObject } from './json.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
 import { decodeResults, encodeConditions, encodeOperations, type Condition, type OperationBase, type Results } from './operations.js';
@@ -101,7 +101,10 @@ export interface DatabaseEvents<T> {
 
 /** Counters since connect(). */
 export interface DatabaseStats {
+  /** Connections on which the monitors were established (the first one included). */
   connects: number;
+  /** Connections established after the first one: every one of them followed a drop. */
+  reconnects: number;
   disconnects: number;
   /** Monitors resumed with only the missed changes (monitor_cond_since found the txn id). */
   resumes: number;
@@ -203,7 +206,9 @@ interface Waiter {
 export class OvsdbDatabase<T extends object = Record<string, Row>> extends EventEmitter<DatabaseEvents<T>> {
   /**
    * Starts replicating and returns at once; await `db.synced` for the initial state. Never throws for
-   * connection problems: it keeps trying (see the `state` and `skipped` events).
+   * connection problems: it keeps trying (see the `state` and `skipped` events). Only when every server of the
+   * list answers `list_dbs` without the database (before the first sync) does `synced` reject, with
+   * OvsdbUnknownDatabaseError, and the database close.
    */
   static connect<T extends object = Record<string, Row>>(options: OvsdbDatabaseOptions<T>): OvsdbDatabase<T> {
     const db = new OvsdbDatabase<T>(options);
@@ -213,10 +218,13 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
 
   readonly database: string;
   readonly remotes: readonly string[];
-  readonly stats: DatabaseStats = { connects: 0, disconnects: 0, resumes: 0, resyncs: 0, outcomeUnknown: 0, skippedMembers: 0 };
+  readonly stats: DatabaseStats = { connects: 0, reconnects: 0, disconnects: 0, resumes: 0, resyncs: 0, outcomeUnknown: 0, skippedMembers: 0 };
   /** Resolves once every monitor has applied its first full state. Rejects only if closed before that. */
   readonly synced: Promise<void>;
   private resolveSynced!: () => void;
+  private syncedOnce = false;
+  /** Members whose `list_dbs` lacks our database, with what they serve. */
+  private readonly notServing = new Map<string, readonly string[]>();
   private rejectSynced!: (e: Error) => void;
   private stateValue: ConnectionState = 'connecting';
   private replicaValue: Replica | undefined;
@@ -255,8 +263,12 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
       callTimeoutMs: this.setupTimeoutMs, probeIntervalMs: this.probeIntervalMs, shuffle: options.shuffleRemotes ?? true,
       keepWatching: options.watchMembers ?? this.remotes.length > 1,
       onSkip: (remote, reason) => this.skip(remote, reason),
+      onListing: (remote, databases) => this.onListing(remote, databases),
     });
-    this.synced = new Promise<void>((resolve, reject) => { this.resolveSynced = resolve; this.rejectSynced = reject; });
+    this.synced = new Promise<void>((resolve, reject) => {
+      this.resolveSynced = () => { this.syncedOnce = true; resolve(); };
+      this.rejectSynced = reject;
+    });
     this.synced.catch(() => undefined);
     const specs = [options.tables ?? {}, ...(options.monitors ?? [])];
     for (const spec of specs) this.defineMonitor(spec as MonitorTables<Record<string, Row>>);
@@ -431,18 +443,34 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
 
   /** Stops everything: the connection is closed, pending waits reject. */
   async close(): Promise<void> {
+    await this.shutdown(new OvsdbConnectionClosedError(undefined, 'the database was closed'));
+  }
+
+  private async shutdown(err: Error, reason?: Error): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     this.wake?.();
     this.watch.close();
     const ch = this.channel;
     ch?.close();
-    const err = new OvsdbConnectionClosedError(undefined, 'the database was closed');
     for (const w of this.waiters) { if (w.timer) clearTimeout(w.timer); w.reject(err); }
     this.waiters = [];
     this.rejectSynced(err);
-    this.setState('closed', {});
+    this.setState('closed', reason ? { reason } : {});
     if (ch) await ch.closed;
+  }
+
+  /**
+   * A member's `list_dbs`. Before the first sync, when every member of the list has answered without our
+   * database, nothing will ever serve it as configured: fail now (synced rejects with OvsdbUnknownDatabaseError)
+   * rather than at a caller's timeout. Once synced, a member that stops serving it is only skipped.
+   */
+  private onListing(remote: string, databases: readonly string[]): void {
+    if (databases.includes(this.database)) { this.notServing.delete(remote); return; }
+    this.notServing.set(remote, databases);
+    if (this.syncedOnce || this.notServing.size < this.remotes.length) return;
+    const err = new OvsdbUnknownDatabaseError(this.database, new Map(this.notServing));
+    void this.shutdown(err, err);
   }
 
   private setState(state: ConnectionState, detail: { remote?: string; delayMs?: number; reason?: Error }): void {
@@ -484,18 +512,18 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
       } catch (err) {
         verdict = { usable: false, reason: (err as Error).message, follower: false };
       }
-      if (!verdict.usable || ch.isClosed) {
+      if (!verdict.usable) {
         probe.stop();
         ch.close();
         this.teardown(ch);
         // Not chosen again before its role changes or a while passed: briefly for a follower (stale index
         // during an election), growing for a member that fails its setup.
-        const follower = !verdict.usable && verdict.follower;
-        this.watch.holdOff(remote, follower ? this.backoff.nextElectionPoll() : this.backoff.next());
-        this.skip(remote, verdict.usable ? 'the connection ended during setup' : verdict.reason);
+        this.watch.holdOff(remote, verdict.follower ? this.backoff.nextElectionPoll() : this.backoff.next());
+        this.skip(remote, verdict.reason);
         continue;
       }
-      this.stats.connects++;
+      // Established (`connected` was emitted; counted there): from here on its end is a disconnect, even when it
+      // came before this loop got to run again.
       this.backoff.reset();
       const reason = await ch.closed;
       probe.stop();
@@ -514,13 +542,7 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
   }
 
   private startProbe(ch: RpcChannel): InactivityProbe {
-    const probe = new InactivityProbe({
-      get lastReceived() { return ch.lastReceived; },
-      sendEcho: () => { ch.call('echo', []).catch(() => undefined); },
-      dead: (idleMs) => ch.close(new OvsdbConnectionClosedError(undefined, `inactivity probe: nothing received for ${Math.round(idleMs)} ms`)),
-    }, this.probeIntervalMs);
-    probe.start();
-    return probe;
+    return probeConnection(ch, this.probeIntervalMs);
   }
 
   private teardown(ch: RpcChannel): void {
@@ -584,6 +606,7 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
     // 5. Locks, 6. open the gate.
     for (const lock of this.locks.values()) this.requestLock(ch, lock);
     this.ready = true;
+    if (this.stats.connects++ > 0) this.stats.reconnects++;
     this.setState('connected', { remote: ch.remote });
     this.emit('connected', { remote: ch.remote, monitors: resumes });
     if (this.monitors.every((m) => m.synced)) this.resolveSynced();

@@ -12,6 +12,7 @@ export type OvsdbErrorCode =
   | 'OVSDB_RPC_ERROR'
   | 'OVSDB_CANCELED'
   | 'OVSDB_SCHEMA'
+  | 'OVSDB_UNKNOWN_DATABASE'
   | 'OVSDB_VALIDATION'
   | 'OVSDB_OPERATION'
   | 'OVSDB_CONSTRAINT_VIOLATION'
@@ -100,6 +101,14 @@ export class OvsdbRpcError extends OvsdbError {
 export class OvsdbCanceledError extends OvsdbRpcError {
   constructor(method: string, raw: Json) {
     super(method, raw, 'OVSDB_CANCELED');
+  }
+}
+
+/** Every server of the remote list answered `list_dbs` without the database: none will ever serve it as configured. */
+export class OvsdbUnknownDatabaseError extends OvsdbError {
+  constructor(readonly database: string, readonly served: ReadonlyMap<string, readonly string[]>) {
+    const what = [...served].map(([remote, names]) => `${remote} serves ${names.filter((n) => !n.startsWith('_')).join(', ') || 'no database'}`);
+    super('OVSDB_UNKNOWN_DATABASE', `no server serves database ${database}: ${what.join('; ')}`);
   }
 }
 

@@ -9,10 +9,10 @@
 // accepts but never answers (SIGSTOPped) only ties up its own channel until the call timeout or the probe.
 // With `keepWatching` the other members stay watched while the chosen one is in use, so after it drops the new
 // leader is known as soon as it is elected; without it they are closed once a member is chosen.
-import { InactivityProbe } from './probe.js';
+import { probeConnection, type InactivityProbe } from './probe.js';
 import { RemoteRotation } from './reconnect.js';
 import type { ClusterMemberChooser, MemberRole, MemberVerdict } from './cluster-member.js';
-import { OvsdbConnectionClosedError, OvsdbRpcError } from './errors.js';
+import { OvsdbRpcError } from './errors.js';
 import type { Json, JsonObject } from './json.js';
 import type { RpcChannel } from './rpc-channel.js';
 
@@ -38,6 +38,11 @@ export interface MemberWatchOptions {
   readonly onSkip?: (remote: string, reason: string) => void;
   /** A connection to a member is being opened. */
   readonly onOpen?: (remote: string) => void;
+  /**
+   * A member answered `list_dbs` without our database (a definite answer: it is not configured to serve it),
+   * or with it again (`databases` includes it). The member is not chosen while it does not serve it.
+   */
+  readonly onListing?: (remote: string, databases: readonly string[]) => void;
 }
 
 interface WatchedMember {
@@ -211,14 +216,7 @@ export class MemberWatch {
         m.ch = ch;
         const own = ch;
         ch.onNotification = (method, params) => this.onNotification(m, own, method, params);
-        if (this.options.probeIntervalMs > 0) {
-          m.probe = new InactivityProbe({
-            get lastReceived() { return own.lastReceived; },
-            sendEcho: () => { own.call('echo', []).catch(() => undefined); },
-            dead: (idleMs) => own.close(new OvsdbConnectionClosedError(undefined, `inactivity probe: nothing received for ${Math.round(idleMs)} ms`)),
-          }, this.options.probeIntervalMs);
-          m.probe.start();
-        }
+        if (this.options.probeIntervalMs > 0) m.probe = probeConnection(own, this.options.probeIntervalMs);
         void own.closed.then((reason) => {
           if (m.ch !== own) return;
           m.probe?.stop();
@@ -228,6 +226,9 @@ export class MemberWatch {
           if (!this.closed) this.failed(m, reason.message);
           this.signal();
         });
+        // Sent together with the monitor (no extra round trip): which databases does this server serve at all?
+        const listing = ch.call('list_dbs', [], this.options.callTimeoutMs).then(
+          (names) => (Array.isArray(names) && names.every((n) => typeof n === 'string') ? names as string[] : undefined), () => undefined);
         let rows: Map<string, MemberRole> | null;
         try {
           const reply = await ch.call('monitor_cond', ['_Server', WATCH_MONITOR_ID,
@@ -237,6 +238,11 @@ export class MemberWatch {
         } catch (err) {
           if (!(err instanceof OvsdbRpcError)) throw err;
           rows = null; // an old server without _Server: take it as it is
+        }
+        const databases = await listing;
+        if (databases) {
+          this.options.onListing?.(m.remote, databases);
+          if (!databases.includes(this.options.database)) throw new Error(`the server does not serve ${this.options.database} (list_dbs: ${databases.join(', ')})`);
         }
         // ovsdb-server answers the monitor request before it sends any update of that monitor.
         if (m.ch === own) {

@@ -1,11 +1,18 @@
 // Inactivity probe: when nothing has arrived for half the interval, send `echo`; when nothing at all has arrived
 // for the whole interval, the peer is declared dead (a SIGSTOPped server keeps its socket open and never answers,
 // so only a probe notices). Any byte counts as life, so a long initial dump never trips it.
+//
+// Whether an echo is outstanding is a state of its own, cleared by any receive (the byte counter moved), never
+// inferred from two timestamps differing: a reply that lands in the same millisecond as its request (a unix
+// socket) would otherwise look like no reply, stop every further echo and get the peer declared dead.
+import { OvsdbConnectionClosedError } from './errors.js';
 
 export interface ProbeTarget {
   /** `Date.now()` when bytes last arrived. */
   readonly lastReceived: number;
-  /** Sends an echo request (its reply, like any message, updates lastReceived). */
+  /** Bytes received so far: any growth is a receive. */
+  readonly bytesReceived: number;
+  /** Sends an echo request. */
   sendEcho(): void;
   /** Called once when the peer is considered dead. */
   dead(idleMs: number): void;
@@ -13,10 +20,17 @@ export interface ProbeTarget {
 
 export class InactivityProbe {
   private timer: NodeJS.Timeout | undefined;
-  private echoSentAt = -1;
+  /** The byte count when the outstanding echo was sent; undefined when no echo is outstanding. */
+  private echoOutstandingAt: number | undefined;
+  private echoes = 0;
 
   /** `intervalMs` 0 disables the probe. */
   constructor(private readonly target: ProbeTarget, readonly intervalMs: number) {}
+
+  /** Echo requests sent so far. */
+  get echoesSent(): number {
+    return this.echoes;
+  }
 
   start(): void {
     if (this.intervalMs <= 0 || this.timer) return;
@@ -31,16 +45,37 @@ export class InactivityProbe {
   }
 
   private check(): void {
-    const now = Date.now();
-    const idle = now - this.target.lastReceived;
+    if (this.echoOutstandingAt !== undefined && this.target.bytesReceived !== this.echoOutstandingAt) this.echoOutstandingAt = undefined;
+    const idle = Date.now() - this.target.lastReceived;
     if (idle >= this.intervalMs) {
       this.stop();
       this.target.dead(idle);
       return;
     }
-    if (idle >= this.intervalMs / 2 && this.echoSentAt < this.target.lastReceived) {
-      this.echoSentAt = now;
+    if (idle >= this.intervalMs / 2 && this.echoOutstandingAt === undefined) {
+      this.echoOutstandingAt = this.target.bytesReceived;
+      this.echoes++;
       this.target.sendEcho();
     }
   }
+}
+
+/** What a probed connection offers: the ProbeTarget's counters, a raw call and close (an RpcChannel fits). */
+export interface ProbedConnection {
+  readonly lastReceived: number;
+  readonly bytesReceived: number;
+  call(method: 'echo', params: []): Promise<unknown>;
+  close(reason: Error): void;
+}
+
+/** Starts a probe on `connection` that closes it with OvsdbConnectionClosedError once the peer is silent. */
+export function probeConnection(connection: ProbedConnection, intervalMs: number): InactivityProbe {
+  const probe = new InactivityProbe({
+    get lastReceived() { return connection.lastReceived; },
+    get bytesReceived() { return connection.bytesReceived; },
+    sendEcho: () => { connection.call('echo', []).catch(() => undefined); },
+    dead: (idleMs) => connection.close(new OvsdbConnectionClosedError(undefined, `inactivity probe: nothing received for ${Math.round(idleMs)} ms`)),
+  }, intervalMs);
+  probe.start();
+  return probe;
 }

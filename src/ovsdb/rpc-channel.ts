@@ -12,6 +12,8 @@ export interface RpcChannel {
   readonly remote: string;
   /** `Date.now()` when bytes last arrived. */
   readonly lastReceived: number;
+  /** Bytes received so far (grows with every receive; the inactivity probe's sign of life). */
+  readonly bytesReceived: number;
   /** Resolves (never rejects) with the reason once the channel has ended. */
   readonly closed: Promise<Error>;
   readonly isClosed: boolean;
@@ -45,6 +47,10 @@ class SessionChannel implements RpcChannel {
 
   get lastReceived(): number {
     return this.session.stats.lastReceiveAt;
+  }
+
+  get bytesReceived(): number {
+    return this.session.stats.bytesIn;
   }
 
   get isClosed(): boolean {

@@ -15,6 +15,7 @@ export class SentTransactions {
     return {
       get remote() { return inner.remote; },
       get lastReceived() { return inner.lastReceived; },
+      get bytesReceived() { return inner.bytesReceived; },
       get closed() { return inner.closed; },
       get isClosed() { return inner.isClosed; },
       get onNotification() { return inner.onNotification; },

@@ -79,6 +79,7 @@ class FakeChannel implements RpcChannel {
   readonly closed: Promise<Error>;
   isClosed = false;
   lastReceived = Date.now();
+  bytesReceived = 0;
   calls: string[] = [];
   private endWith!: (e: Error) => void;
   private readonly hang = new Set<(e: Error) => void>();
@@ -101,6 +102,7 @@ class FakeChannel implements RpcChannel {
   /** The server sends an update2 of the watch. */
   push(update: Json): void {
     this.lastReceived = Date.now();
+    this.bytesReceived += 100;
     this.onNotification?.('update2', [WATCH_MONITOR_ID, update]);
   }
 
