@@ -19,6 +19,8 @@ const debianPackages = [
   ['ovn-host', '/usr/bin/ovn-controller'],
   ['ovn-common', '/usr/bin/ovn-nbctl'],
   ['ovn-common', '/usr/bin/ovn-trace'],
+  ['ovn-ic', '/usr/bin/ovn-ic'], // interconnect: one ovn-ic per zone in startLab({ zones })
+  ['ovn-ic-db', '/usr/share/ovn/ovn-ic-nb.ovsschema'], // the OVN_IC_Northbound / OVN_IC_Southbound schemas
   ['tshark', '/usr/bin/tshark'],
   ['python3-openvswitch', '/usr/lib/python3/dist-packages/ovs/db/idl.py'],
   ['protobuf-compiler', '/usr/bin/protoc'],

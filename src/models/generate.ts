@@ -1,5 +1,6 @@
 // Generates typed row models and schema metadata from the real .ovsschema files: one TypeScript file per
-// database (open-vswitch.ts, ovn-northbound.ts, ovn-southbound.ts, server.ts) and index.ts.
+// database (open-vswitch.ts, ovn-northbound.ts, ovn-southbound.ts, ovn-ic-northbound.ts, ovn-ic-southbound.ts,
+// server.ts) and index.ts.
 //
 //   npm run gen                 -> writes src/models/
 //   npm run gen -- --out <dir>  -> writes elsewhere (the regeneration test uses this)
@@ -59,6 +60,21 @@ export const DEFAULT_SOURCES: readonly DatabaseSource[] = [
     fileName: 'ovn-southbound.ts',
     prefix: 'Southbound',
     namespace: 'southbound',
+  },
+  // OVN interconnect (Debian's ovn-ic-db): the global databases every zone's ovn-ic reads and writes.
+  {
+    schemaPath: '/usr/share/ovn/ovn-ic-nb.ovsschema',
+    displayPath: '/usr/share/ovn/ovn-ic-nb.ovsschema',
+    fileName: 'ovn-ic-northbound.ts',
+    prefix: 'IcNorthbound',
+    namespace: 'icNorthbound',
+  },
+  {
+    schemaPath: '/usr/share/ovn/ovn-ic-sb.ovsschema',
+    displayPath: '/usr/share/ovn/ovn-ic-sb.ovsschema',
+    fileName: 'ovn-ic-southbound.ts',
+    prefix: 'IcSouthbound',
+    namespace: 'icSouthbound',
   },
   {
     schemaPath: join(repoRoot, 'fixtures', 'schemas', '_server.ovsschema'),

@@ -4,10 +4,14 @@
 export * as vswitch from './open-vswitch.js';
 export * as northbound from './ovn-northbound.js';
 export * as southbound from './ovn-southbound.js';
+export * as icNorthbound from './ovn-ic-northbound.js';
+export * as icSouthbound from './ovn-ic-southbound.js';
 export * as server from './server.js';
 import { VSwitchSchema } from './open-vswitch.js';
 import { NorthboundSchema } from './ovn-northbound.js';
 import { SouthboundSchema } from './ovn-southbound.js';
+import { IcNorthboundSchema } from './ovn-ic-northbound.js';
+import { IcSouthboundSchema } from './ovn-ic-southbound.js';
 import { ServerSchema } from './server.js';
 export type { BaseTypeJson, ColumnSchemaJson, ColumnTypeJson, DatabaseSchemaJson, EnumJson, TableSchemaJson } from '../ovsdb/schema.js';
 
@@ -16,6 +20,8 @@ export const databaseSchemas = {
   Open_vSwitch: VSwitchSchema,
   OVN_Northbound: NorthboundSchema,
   OVN_Southbound: SouthboundSchema,
+  OVN_IC_Northbound: IcNorthboundSchema,
+  OVN_IC_Southbound: IcSouthboundSchema,
   _Server: ServerSchema,
 } as const;
 

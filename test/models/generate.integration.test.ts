@@ -8,6 +8,8 @@ import { DEFAULT_SOURCES, generate, pascal, renderDatabase, type DatabaseSource 
 import { VSwitchSchema, VSwitchSchemaVersion } from '../../src/models/open-vswitch.js';
 import { NorthboundSchema } from '../../src/models/ovn-northbound.js';
 import { SouthboundSchema } from '../../src/models/ovn-southbound.js';
+import { IcNorthboundSchema } from '../../src/models/ovn-ic-northbound.js';
+import { IcSouthboundSchema } from '../../src/models/ovn-ic-southbound.js';
 import { ServerSchema } from '../../src/models/server.js';
 import { databaseSchemas } from '../../src/models/index.js';
 import type { DatabaseSchemaJson } from '../../src/ovsdb/schema.js';
@@ -20,7 +22,8 @@ test('regenerating from the installed schemas is byte-identical to the committed
   try {
     const written = generate(dir);
     t.deepEqual(written.map((p) => p.slice(dir.length + 1)).sort(),
-      ['index.ts', 'open-vswitch.ts', 'ovn-northbound.ts', 'ovn-southbound.ts', 'server.ts']);
+      ['index.ts', 'open-vswitch.ts', 'ovn-ic-northbound.ts', 'ovn-ic-southbound.ts', 'ovn-northbound.ts',
+        'ovn-southbound.ts', 'server.ts']);
     for (const name of readdirSync(dir)) {
       const fresh = readFileSync(join(dir, name), 'utf8');
       const committed = readFileSync(join(modelsDir, name), 'utf8');
@@ -54,6 +57,8 @@ const metadata: Record<string, DatabaseSchemaJson> = {
   'open-vswitch.ts': VSwitchSchema,
   'ovn-northbound.ts': NorthboundSchema,
   'ovn-southbound.ts': SouthboundSchema,
+  'ovn-ic-northbound.ts': IcNorthboundSchema,
+  'ovn-ic-southbound.ts': IcSouthboundSchema,
   'server.ts': ServerSchema,
 };
 
@@ -73,7 +78,10 @@ test('metadata facts: names, versions, root tables, indexes', (t) => {
   t.is(VSwitchSchema.tables.Open_vSwitch.maxRows, 1);
   t.deepEqual(NorthboundSchema.tables.Logical_Switch_Port.indexes, [['name']]);
   t.true(ServerSchema.tables.Database.isRoot, '_Server names no isRoot, so every table is a root table');
-  t.deepEqual(Object.keys(databaseSchemas).sort(), ['OVN_Northbound', 'OVN_Southbound', 'Open_vSwitch', '_Server']);
+  t.deepEqual(IcNorthboundSchema.tables.Transit_Switch.indexes, [['name']]);
+  t.is(IcSouthboundSchema.tables.IC_SB_Global.maxRows, 1);
+  t.deepEqual(Object.keys(databaseSchemas).sort(),
+    ['OVN_IC_Northbound', 'OVN_IC_Southbound', 'OVN_Northbound', 'OVN_Southbound', 'Open_vSwitch', '_Server']);
 });
 
 test('the committed _Server schema is the one the installed ovsdb-server serves', (t) => {
