@@ -1,6 +1,8 @@
-// One detached OVS/OVN daemon (ovsdb-server, ovs-vswitchd, ovn-controller) of a simulated hypervisor:
-// started with --detach into a network namespace, known by the PID in its pidfile, restartable in place.
+// One detached OVS/OVN daemon (ovsdb-server, ovs-vswitchd, ovn-controller of a simulated hypervisor;
+// ovn-northd, ovn-ic of the central side): started with --detach (into a network namespace, when it has one),
+// known by the PID in its pidfile, restartable in place.
 import { runCommand, readPidFile, terminate, isProcessAlive } from './process.js';
+import type { LabCentralDaemon } from './types.js';
 
 export interface DaemonSpec {
   /** Short role name, used in error messages ("hv2 ovn-controller"). */
@@ -15,11 +17,12 @@ export interface DaemonSpec {
   readonly env: NodeJS.ProcessEnv;
 }
 
-export class LabDaemon {
+export class LabDaemon implements LabCentralDaemon {
   #pid = 0;
   constructor(readonly spec: DaemonSpec) {}
 
   get pid(): number { return this.#pid; }
+  get logFile(): string { return this.spec.logFile; }
   get running(): boolean { return this.#pid > 0 && isProcessAlive(this.#pid); }
 
   /** Returns once the daemon has detached: OVS daemons detach only after their sockets are bound. */

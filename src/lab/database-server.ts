@@ -1,4 +1,4 @@
-// One real ovsdb-server process of the lab: a standalone database or one RAFT member.
+// One real ovsdb-server process of the lab: a standalone database, one RAFT member, or one relay.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand, readPidFile, terminate, waitFor, isProcessAlive } from './process.js';
@@ -12,45 +12,62 @@ export interface ServerTlsFiles {
 
 export interface ServerSpec {
   database: LabDatabaseName;
+  model: LabServer['model'];
   member: number;
   dir: string;
   /** File stem for this server's socket, pidfile, log and control socket, e.g. "nb2". */
   stem: string;
+  /** What the server serves: its database file, or `relay:<db>:<remotes>` for a relay. */
   dbFile: string;
+  /** Relays: the remote(s) in `dbFile`'s relay target. */
+  source?: string;
   env: NodeJS.ProcessEnv;
   tls?: ServerTlsFiles;
   sslPort?: number;
   raftPort?: number;
+  /** Resolves once the server is usable beyond its listeners (a relay: connected to its source); awaited after
+   * every start and restart. */
+  ready?: (server: OvsdbServerProcess) => Promise<void>;
 }
 
 export class OvsdbServerProcess implements LabServer {
   readonly database: LabDatabaseName;
+  readonly model: LabServer['model'];
   readonly member: number;
   readonly unix: string;
   readonly controlSocket: string;
   readonly logFile: string;
   readonly raftPort?: number;
   readonly ssl?: string;
+  readonly source?: string;
   #pid = 0;
   #tcpPort = 0;
+  #logStart = 0;
   readonly #spec: ServerSpec;
   readonly #pidFile: string;
 
   private constructor(spec: ServerSpec) {
     this.#spec = spec;
     this.database = spec.database;
+    this.model = spec.model;
     this.member = spec.member;
     this.unix = `unix:${join(spec.dir, `${spec.stem}.sock`)}`;
     this.controlSocket = join(spec.dir, `${spec.stem}.ctl`);
     this.logFile = join(spec.dir, `${spec.stem}.log`);
     this.#pidFile = join(spec.dir, `${spec.stem}.pid`);
     if (spec.raftPort !== undefined) this.raftPort = spec.raftPort;
+    if (spec.source !== undefined) this.source = spec.source;
     if (spec.sslPort !== undefined) this.ssl = `ssl:127.0.0.1:${spec.sslPort}`;
   }
 
   static async start(spec: ServerSpec): Promise<OvsdbServerProcess> {
     const server = new OvsdbServerProcess(spec);
     await server.#launch();
+    // A server that never becomes usable is ended here: the caller never gets to record it.
+    await spec.ready?.(server).catch(async (error: unknown) => {
+      await server.stop();
+      throw error;
+    });
     return server;
   }
 
@@ -61,6 +78,7 @@ export class OvsdbServerProcess implements LabServer {
   async #launch(): Promise<void> {
     const spec = this.#spec;
     const logBefore = await readFile(this.logFile, 'utf8').catch(() => '');
+    this.#logStart = logBefore.length;
     const args = [
       '--detach', '--no-chdir',
       `--pidfile=${this.#pidFile}`, `--log-file=${this.logFile}`, `--unixctl=${this.controlSocket}`,
@@ -125,6 +143,12 @@ export class OvsdbServerProcess implements LabServer {
     if (this.running) await this.stop();
     await this.#launch();
     if (this.raftPort !== undefined) await this.waitConnected();
+    await this.#spec.ready?.(this);
+  }
+
+  /** What the server logged since its latest start. */
+  async logSinceStart(): Promise<string> {
+    return (await readFile(this.logFile, 'utf8').catch(() => '')).slice(this.#logStart);
   }
 
   appctl(...args: string[]): Promise<string> {

@@ -46,6 +46,8 @@ export interface HypervisorSpec {
   readonly sbRemote: string;
   readonly encapType: LabEncapType;
   readonly configureNode: ConfigureNode;
+  /** The availability zone, in a lab with zones: the hypervisor is then an interconnect gateway. */
+  readonly zone?: string;
 }
 
 export const WIRE_PORT = 'wire';
@@ -53,6 +55,7 @@ export const WIRE_PORT = 'wire';
 export class LabHypervisorImpl implements LabHypervisor {
   readonly name: string;
   readonly index: number;
+  readonly zone?: string;
   readonly encapType: LabEncapType;
   readonly encapIp: string;
   readonly underlayMac: string;
@@ -67,6 +70,7 @@ export class LabHypervisorImpl implements LabHypervisor {
     this.#spec = spec;
     this.index = spec.index;
     this.name = `hv${spec.index}`;
+    if (spec.zone !== undefined) this.zone = spec.zone;
     this.encapType = spec.encapType;
     this.encapIp = underlayIp(spec.index);
     this.underlayMac = underlayMac(spec.index);
@@ -135,6 +139,10 @@ export class LabHypervisorImpl implements LabHypervisor {
     };
     const handle: NodeHandle = { name: this.name, ovsdb: this.ovsdb, vsctl: (...args) => this.vsctl(...args) };
     await this.#spec.configureNode(handle, settings);
+    // ovn-controller then says is-interconn in its Chassis: ovn-ic publishes it to the other zones as a gateway,
+    // and only such a chassis makes tunnels to the remote chassis of other zones. The IC tutorial sets it by hand
+    // on the chassis too; it is the lab's choice, not a node setting the hook must know.
+    if (this.zone !== undefined) await this.vsctl('set', 'Open_vSwitch', '.', 'external_ids:ovn-is-interconn=true');
     await this.controller.start();
   }
 

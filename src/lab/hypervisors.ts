@@ -1,19 +1,28 @@
 // Brings up the lab's simulated hypervisors as one step: their switches (and the hub) in parallel, the
-// wire between them, static tunnel neighbours, then the ovn-controllers; ready once every Chassis is in SB
-// and (with northd) every controller has caught up with NB (`ovn-nbctl --wait=hv sync`).
+// wire between them, static tunnel neighbours, then the ovn-controllers; ready once every Chassis is in its
+// SB and (with northd) every controller has caught up with its NB (`ovn-nbctl --wait=hv sync`). In a lab with
+// zones each hypervisor joins its zone's central; the wire joins them all.
 import { configureNodeWithVsctl, LabHypervisorImpl } from './hypervisor.js';
 import { joinDirect, LabHubImpl } from './wire.js';
 import type { LabEncapType, LabHypervisorOptions } from './types.js';
+
+/** The central side a hypervisor joins: the lab's one, or its zone's. */
+export interface HypervisorCentral {
+  /** The zone's name, in a lab with zones: its hypervisors are interconnect gateways. */
+  readonly zone?: string;
+  /** Unix remote(s) of the SB (or of its relays): the hypervisors' namespaces have no usable 127.0.0.1. */
+  readonly sbRemote: string;
+  sbctl(...args: string[]): Promise<string>;
+  /** Present when the central runs ovn-northd (needed for --wait=hv). */
+  nbctl?: (...args: string[]) => Promise<string>;
+}
 
 export interface HypervisorsContext {
   readonly labDir: string;
   readonly netnsPrefix: string;
   readonly env: NodeJS.ProcessEnv;
-  /** Unix remote(s) of the SB: the hypervisors' namespaces have no usable 127.0.0.1. */
-  readonly sbRemote: string;
-  sbctl(...args: string[]): Promise<string>;
-  /** Present when the lab runs ovn-northd (needed for --wait=hv). */
-  nbctl?: (...args: string[]) => Promise<string>;
+  /** The central side of hypervisor `index` (1-based) of `count`. */
+  centralOf(index: number, count: number): HypervisorCentral;
   /** Filled as things are created, so the lab's stop() and exit hooks see them even if a later step fails. */
   readonly started: { hypervisors: LabHypervisorImpl[]; hub?: LabHubImpl };
 }
@@ -40,12 +49,15 @@ export function normalizeHypervisorOptions(options: number | LabHypervisorOption
 
 export async function startHypervisors(ctx: HypervisorsContext, options: Required<LabHypervisorOptions>): Promise<void> {
   const hvs: LabHypervisorImpl[] = [];
+  const centrals = new Map<LabHypervisorImpl, HypervisorCentral>();
   for (let index = 1; index <= options.count; index++) {
+    const central = ctx.centralOf(index, options.count);
     const hv = new LabHypervisorImpl({
-      index, labDir: ctx.labDir, netnsPrefix: ctx.netnsPrefix, baseEnv: ctx.env, sbRemote: ctx.sbRemote,
-      encapType: options.encapType, configureNode: options.configureNode,
+      index, labDir: ctx.labDir, netnsPrefix: ctx.netnsPrefix, baseEnv: ctx.env, sbRemote: central.sbRemote,
+      encapType: options.encapType, configureNode: options.configureNode, ...(central.zone ? { zone: central.zone } : {}),
     });
     hvs.push(hv);
+    centrals.set(hv, central);
     ctx.started.hypervisors.push(hv);
   }
   const hub = options.wire === 'hub' ? new LabHubImpl(ctx.labDir, ctx.netnsPrefix, ctx.env) : undefined;
@@ -59,8 +71,8 @@ export async function startHypervisors(ctx: HypervisorsContext, options: Require
   }));
 
   await Promise.all(hvs.map((hv) => hv.startController()));
-  await Promise.all(hvs.map((hv) => ctx.sbctl('--timeout=20', 'wait-until', 'Chassis', hv.name)));
-  // Every controller has seen every other Chassis (so its tunnel ports exist) once it acknowledges NB's
+  await Promise.all(hvs.map((hv) => centrals.get(hv)!.sbctl('--timeout=20', 'wait-until', 'Chassis', hv.name)));
+  // Every controller has seen every other Chassis (so its tunnel ports exist) once it acknowledges its NB's
   // latest configuration.
-  if (ctx.nbctl) await ctx.nbctl('--wait=hv', 'sync');
+  await Promise.all([...new Set(centrals.values())].map((central) => central.nbctl?.('--wait=hv', 'sync')));
 }

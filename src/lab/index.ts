@@ -3,23 +3,24 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { makeLabCertificates, type LabCertificates } from './certificates.js';
+import { makeLabCertificates } from './certificates.js';
+import { startCentral, type Central, type CentralOptions } from './central.js';
 import { deleteNetnsNow, LAB_DIR_PREFIX, OWNER_FILE, registerLab, removeLabDirNow, sweepOrphanedLabs } from './cleanup.js';
-import { OvsdbServerProcess, waitForLeader } from './database-server.js';
-import { normalizeHypervisorOptions, startHypervisors, type HypervisorsContext } from './hypervisors.js';
-import { freePort, readPidFile, runCommand, terminate, waitFor } from './process.js';
-import type { Lab, LabDatabase, LabDatabaseName, LabOptions, LabServer } from './types.js';
+import type { LabDaemon } from './daemon.js';
+import { startDatabase, type StartContext } from './databases.js';
+import { normalizeHypervisorOptions, startHypervisors, type HypervisorCentral, type HypervisorsContext } from './hypervisors.js';
+import { readPidFile, runCommand, terminate } from './process.js';
+import { normalizeRelayGroup } from './relay.js';
+import type { Lab, LabOptions } from './types.js';
+import { normalizeZoneOptions, startZones, zoneIndexOf } from './zones.js';
 
 export type * from './types.js';
 export { LabCommandError } from './process.js';
 export { configureNodeWithVsctl, underlayIp, underlayMac } from './hypervisor.js';
 export { readPcapFrames } from './pcap.js';
 
-export const SCHEMAS: Record<LabDatabaseName, string> = {
-  Open_vSwitch: '/usr/share/openvswitch/vswitch.ovsschema',
-  OVN_Northbound: '/usr/share/ovn/ovn-nb.ovsschema',
-  OVN_Southbound: '/usr/share/ovn/ovn-sb.ovsschema',
-};
+export { SCHEMAS } from './databases.js';
+export { LabRelayError } from './relay.js';
 
 /**
  * Node cannot connect to unix socket paths of 108 bytes or more. The lab's longest path below the base is
@@ -33,87 +34,17 @@ function labBaseDir(): string {
   return base.length <= MAX_BASE_DIR_LENGTH ? base : '/tmp';
 }
 
-class LabDatabaseImpl implements LabDatabase {
-  constructor(readonly name: LabDatabaseName, readonly servers: readonly OvsdbServerProcess[]) {}
-  get tcp(): string { return this.servers.map((s) => s.tcp).join(','); }
-  get unix(): string { return this.servers.map((s) => s.unix).join(','); }
-  get ssl(): string | undefined {
-    return this.servers[0].ssl === undefined ? undefined : this.servers.map((s) => s.ssl).join(',');
-  }
-  async leader(): Promise<LabServer> {
-    if (this.servers.length === 1) return this.servers[0];
-    return waitForLeader(this.servers);
-  }
-}
-
-interface StartContext {
-  dir: string;
-  env: NodeJS.ProcessEnv;
-  certificates?: LabCertificates;
-  servers: OvsdbServerProcess[];
-}
-
-async function startStandalone(ctx: StartContext, name: LabDatabaseName, stem: string): Promise<LabDatabaseImpl> {
-  const dbFile = join(ctx.dir, `${stem}.db`);
-  await runCommand('ovsdb-tool', ['create', dbFile, SCHEMAS[name]], { env: ctx.env });
-  const server = await OvsdbServerProcess.start({
-    database: name, member: 1, dir: ctx.dir, stem, dbFile, env: ctx.env,
-    ...(ctx.certificates ? { tls: ctx.certificates.forServers, sslPort: await freePort() } : {}),
-  });
-  ctx.servers.push(server);
-  return new LabDatabaseImpl(name, [server]);
-}
-
-async function startCluster(
-  ctx: StartContext, name: LabDatabaseName, stem: string, electionTimerMs: number | undefined,
-): Promise<LabDatabaseImpl> {
-  const raftPorts = [await freePort(), await freePort(), await freePort()];
-  const raftAddress = (port: number) => `tcp:127.0.0.1:${port}`;
-  const members: OvsdbServerProcess[] = [];
-  for (let i = 0; i < 3; i++) {
-    const memberStem = `${stem}${i + 1}`;
-    const dbFile = join(ctx.dir, `${memberStem}.db`);
-    if (i === 0) {
-      await runCommand('ovsdb-tool', ['create-cluster', dbFile, SCHEMAS[name], raftAddress(raftPorts[0])], { env: ctx.env });
-    } else {
-      await runCommand('ovsdb-tool', ['join-cluster', dbFile, name, raftAddress(raftPorts[i]), raftAddress(raftPorts[0])],
-        { env: ctx.env });
-    }
-    const server = await OvsdbServerProcess.start({
-      database: name, member: i + 1, dir: ctx.dir, stem: memberStem, dbFile, env: ctx.env, raftPort: raftPorts[i],
-      ...(ctx.certificates ? { tls: ctx.certificates.forServers, sslPort: await freePort() } : {}),
-    });
-    ctx.servers.push(server);
-    members.push(server);
-  }
-  await Promise.all(members.map((m) => m.waitConnected()));
-  if (electionTimerMs !== undefined) await lowerElectionTimer(members, name, electionTimerMs);
-  return new LabDatabaseImpl(name, members);
-}
-
-/** ovsdb-server accepts at most a halving (or doubling) of the election timer per call, so step towards it. */
-async function lowerElectionTimer(members: OvsdbServerProcess[], name: string, targetMs: number): Promise<void> {
-  let current = 1000;
-  while (current !== targetMs) {
-    const next = targetMs < current ? Math.max(targetMs, Math.ceil(current / 2)) : Math.min(targetMs, current * 2);
-    // One change at a time: ovsdb-server refuses a new one ("election timer change pending") until the last
-    // is committed through the log, which a loaded machine makes visible; so wait until the leader reports it.
-    await waitFor(`election timer ${next} ms on ${name}`, async () => {
-      const leader = await waitForLeader(members);
-      const status = await leader.clusterStatus();
-      if (status.includes(`Election timer: ${next}\n`)) return true;
-      await leader.appctl('cluster/change-election-timer', name, String(next)).catch((error: Error) => {
-        if (!/change pending/.test(error.message)) throw error;
-      });
-      return undefined;
-    });
-    current = next;
-  }
-}
-
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   // Refuse bad options before anything is started.
   const hypervisorOptions = options.hypervisors === undefined ? undefined : normalizeHypervisorOptions(options.hypervisors);
+  const zoneOptions = options.zones === undefined ? undefined : normalizeZoneOptions(options.zones);
+  const northd = options.northd ?? true;
+  if (zoneOptions && !northd) throw new RangeError('lab: zones need ovn-northd (northd: false cannot go with zones)');
+  const relays = { nb: normalizeRelayGroup('nb', options.relays?.nb), sb: normalizeRelayGroup('sb', options.relays?.sb) };
+  const centralOptions: CentralOptions = {
+    clustered: options.clustered ?? false, northd, relays: { ...(relays.nb ? { nb: relays.nb } : {}), ...(relays.sb ? { sb: relays.sb } : {}) },
+    ...(options.electionTimerMs === undefined ? {} : { electionTimerMs: options.electionTimerMs }),
+  };
   const base = options.baseDir ?? labBaseDir();
   if (base.length > MAX_BASE_DIR_LENGTH) {
     throw new RangeError(`lab: baseDir ${base} is longer than ${MAX_BASE_DIR_LENGTH} characters (unix socket paths must stay short)`);
@@ -128,6 +59,8 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
   const ctx: StartContext = { dir, env, servers: [] };
   const extraPids: number[] = [];
+  /** ovn-northd and ovn-ic: their PIDs change when a test restarts them. */
+  const daemons: LabDaemon[] = [];
   let netns: string | undefined;
   const netnsPrefix = `${LAB_DIR_PREFIX}${basename(dir).slice(LAB_DIR_PREFIX.length)}`;
   const simulated: HypervisorsContext['started'] = { hypervisors: [] };
@@ -136,7 +69,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const unregister = registerLab({
     dir, keepDir: options.keepDir ?? false,
     pids: () => [
-      ...extraPids, ...ctx.servers.map((s) => s.pid),
+      ...extraPids, ...ctx.servers.map((s) => s.pid), ...daemons.map((d) => d.pid),
       ...simulated.hypervisors.flatMap((hv) => hv.daemons.map((d) => d.pid)),
       ...(simulated.hub?.pids ?? []),
     ].filter((pid) => pid > 0),
@@ -147,7 +80,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     if (stopped) return;
     stopped = true;
     await Promise.all([
-      ...extraPids.map((pid) => terminate(pid)), ...ctx.servers.map((s) => s.stop()),
+      ...extraPids.map((pid) => terminate(pid)), ...ctx.servers.map((s) => s.stop()), ...daemons.map((d) => d.stop()),
       ...simulated.hypervisors.map((hv) => hv.stop()), simulated.hub?.stop(),
     ]);
     if (netns) deleteNetnsNow(netns);
@@ -160,25 +93,16 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     if (options.tls) {
       ctx.certificates = await makeLabCertificates(dir, typeof options.tls === 'object' ? options.tls.serverAltNames : undefined);
     }
-    const [ovs, nb, sb] = await Promise.all([
-      startStandalone(ctx, 'Open_vSwitch', 'ovs'),
-      options.clustered ? startCluster(ctx, 'OVN_Northbound', 'nb', options.electionTimerMs) : startStandalone(ctx, 'OVN_Northbound', 'nb'),
-      options.clustered ? startCluster(ctx, 'OVN_Southbound', 'sb', options.electionTimerMs) : startStandalone(ctx, 'OVN_Southbound', 'sb'),
+    const [ovs, started, single] = await Promise.all([
+      startDatabase(ctx, 'Open_vSwitch', 'ovs', false),
+      zoneOptions ? startZones(ctx, zoneOptions, { ...centralOptions, northd: true }, daemons) : undefined,
+      zoneOptions ? undefined : startCentral(ctx, '', centralOptions, daemons),
     ]);
+    // The lab's own nb/sb are az1's in a lab with zones.
+    const central: Central = started?.zones[0].central ?? single!;
+    const { nb, sb, nbctl, sbctl } = central;
     const vsctl = (...args: string[]) => runCommand('ovs-vsctl', [`--db=${ovs.unix}`, '--timeout=20', ...args], { env });
-    const nbctl = (...args: string[]) => runCommand('ovn-nbctl', [`--db=${nb.unix}`, '--timeout=20', ...args], { env });
-    const sbctl = (...args: string[]) => runCommand('ovn-sbctl', [`--db=${sb.unix}`, '--timeout=20', ...args], { env });
     await vsctl('--no-wait', 'init');
-
-    if (options.northd ?? true) {
-      const pidFile = join(dir, 'northd.pid');
-      await runCommand('ovn-northd', ['--detach', '--no-chdir', `--pidfile=${pidFile}`,
-        `--log-file=${join(dir, 'northd.log')}`, `--unixctl=${join(dir, 'northd.ctl')}`,
-        `--ovnnb-db=${nb.unix}`, `--ovnsb-db=${sb.unix}`], { env });
-      extraPids.push(await readPidFile(pidFile));
-      // Readiness without sleeping: returns once northd has carried NB's state into SB.
-      await nbctl('--wait=sb', 'sync');
-    }
 
     let vswitchdPid: number | undefined;
     if (options.vswitchd) {
@@ -197,10 +121,20 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     }
 
     if (hypervisorOptions) {
+      const joinable = (c: Central, zone?: string): HypervisorCentral => ({
+        sbRemote: c.sb.relays?.unix ?? c.sb.unix, sbctl: c.sbctl, ...(c.northd ? { nbctl: c.nbctl } : {}),
+        ...(zone ? { zone } : {}),
+      });
+      const zones = started?.zones;
       await startHypervisors({
-        labDir: dir, netnsPrefix, env, sbRemote: sb.unix, sbctl, started: simulated,
-        ...(options.northd ?? true ? { nbctl } : {}),
+        labDir: dir, netnsPrefix, env, started: simulated,
+        centralOf: (index, count) => {
+          if (!zones) return joinable(central);
+          const zone = zones[zoneIndexOf(index, count, zones.length) - 1];
+          return joinable(zone.central, zone.name);
+        },
       }, hypervisorOptions);
+      for (const hv of simulated.hypervisors) started?.zones.find((z) => z.name === hv.zone)?.hypervisors.push(hv);
     }
 
     const tls = ctx.certificates?.forClients;
@@ -216,9 +150,17 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     if (tls && nb.ssl) {
       hints.push(`ovn-nbctl --db=${nb.ssl} -p ${tls.clientKey} -c ${tls.clientCert} -C ${tls.caCert} show`);
     }
+    if (sb.relays) hints.push(`ovn-sbctl --no-leader-only --db=${sb.relays.unix} show`);
+    if (started) {
+      hints.push(`ovn-ic-sbctl --db=${started.interconnect.sb.unix} show`);
+      for (const zone of started.zones.slice(1, 2)) hints.push(`ovn-nbctl --db=${zone.nb.unix} show  # ${zone.name}`);
+    }
     const lab: Lab = {
       dir, ovs, nb, sb, hints, nbctl, sbctl, vsctl, stop,
       hypervisors: simulated.hypervisors,
+      zones: started?.zones ?? [],
+      ...(started ? { interconnect: started.interconnect } : {}),
+      ...(central.northd ? { northd: central.northd } : {}),
       ...(simulated.hub ? { hub: simulated.hub } : {}),
       ...(tls ? { tls } : {}),
       ...(netns ? { netns } : {}),

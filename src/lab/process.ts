@@ -13,12 +13,14 @@ export class LabCommandError extends Error {
 
 /** Runs a program to completion and returns its stdout; a non-zero exit rejects with its stderr. */
 export function runCommand(
-  file: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
+  file: string, args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(file, args, {
       env: options.env ?? process.env,
       timeout: options.timeoutMs ?? 30_000,
+      ...(options.signal ? { signal: options.signal } : {}),
       maxBuffer: 256 * 1024 * 1024,
       encoding: 'utf8',
     }, (error, stdout, stderr) => {

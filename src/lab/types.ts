@@ -28,6 +28,45 @@ export interface LabOptions {
    * their br-phys bridges joined by a unix-socket wire. A number is `{ count }`.
    */
   hypervisors?: number | LabHypervisorOptions;
+  /**
+   * ovsdb-server relays (`relay:<db>:<remotes>`, OVS >= 2.16) in front of NB and/or SB (of every zone). The
+   * simulated hypervisors' ovn-controllers connect through the SB relays; ovn-northd and ovn-ic stay on the
+   * databases themselves. A number is `{ count }`.
+   */
+  relays?: LabRelayOptions;
+  /**
+   * OVN interconnect: N availability zones (`az1`, `az2`, ...), each with its own NB, SB and ovn-northd, the
+   * global OVN_IC_Northbound / OVN_IC_Southbound databases, and one ovn-ic per zone. Hypervisors are given to
+   * the zones in order, as evenly as possible (2 zones, 4 hypervisors: hv1 hv2 in az1, hv3 hv4 in az2) and are
+   * interconnect gateways (`ovn-is-interconn=true`). `lab.nb`, `lab.sb` and their ctl helpers are az1's.
+   * A number is `{ count }`.
+   */
+  zones?: number | LabZoneOptions;
+}
+
+export interface LabRelayOptions {
+  nb?: number | LabRelayGroupOptions;
+  sb?: number | LabRelayGroupOptions;
+}
+
+export interface LabRelayGroupOptions {
+  count: number;
+  /**
+   * What the relays replicate from: default every server of the database (all members when clustered). Another
+   * remote (another lab's database, a relay to chain) can be given; one the relays cannot use makes startLab
+   * fail with a LabRelayError.
+   */
+  source?: string;
+}
+
+export interface LabZoneOptions {
+  count: number;
+  /**
+   * Run OVN's ovn-ic in every zone (default true). Leave it out when something else builds the interconnect
+   * the way ovn-kubernetes does (transit switch, remote ports and remote chassis written into each zone
+   * directly): ovn-ic deletes transit switches and remote chassis it does not know from the IC databases.
+   */
+  ovnIc?: boolean;
 }
 
 /** Tunnel encapsulations the userspace (dummy) datapath can push and pop; STT exists only in the kernel module. */
@@ -86,6 +125,8 @@ export interface LabHypervisor {
   /** "hv1", "hv2", ... (also the system-id and Chassis name). */
   readonly name: string;
   readonly index: number;
+  /** The availability zone ("az1") whose SB this hypervisor's ovn-controller joins, in a lab with zones. */
+  readonly zone?: string;
   readonly dir: string;
   readonly netns: string;
   /** OVS_RUNDIR, OVN_RUNDIR etc. pointing at this hypervisor's directory, for running OVS tools by hand. */
@@ -140,13 +181,17 @@ export interface LabHub {
   vsctl(...args: string[]): Promise<string>;
 }
 
-export type LabDatabaseName = 'Open_vSwitch' | 'OVN_Northbound' | 'OVN_Southbound';
+export type LabDatabaseName = 'Open_vSwitch' | 'OVN_Northbound' | 'OVN_Southbound' | 'OVN_IC_Northbound' | 'OVN_IC_Southbound';
 
-/** One ovsdb-server process serving one database (a standalone server or one RAFT member). */
+/** One ovsdb-server process serving one database (a standalone server, one RAFT member or one relay). */
 export interface LabServer {
   readonly database: LabDatabaseName;
-  /** 1-based member number for clustered databases, 1 for standalone. */
+  /** As the server's `_Server` database says it. */
+  readonly model: 'standalone' | 'clustered' | 'relay';
+  /** 1-based member number for clustered databases (relay number for relays), 1 for standalone. */
   readonly member: number;
+  /** Relays only: the remote(s) the relay replicates from. */
+  readonly source?: string;
   /** `unix:/abs/path.sock` */
   readonly unix: string;
   /** `tcp:127.0.0.1:PORT` */
@@ -165,7 +210,8 @@ export interface LabServer {
   /** SIGSTOP / SIGCONT (a hung server). */
   pause(): void;
   resume(): void;
-  /** Starts the server again on the same database file and the same ports. */
+  /** Starts the server again on the same database file (relays: the same source) and the same ports; resolves
+   * once a member has rejoined its cluster, or a relay is connected to its source again. */
   restart(): Promise<void>;
   /** `ovs-appctl -t <control socket> ...` */
   appctl(...args: string[]): Promise<string>;
@@ -182,6 +228,52 @@ export interface LabDatabase {
   readonly ssl?: string;
   /** Clustered only: the current leader, from `cluster/status`. */
   leader(): Promise<LabServer>;
+  /** The relays in front of this database, when the lab has them. */
+  readonly relays?: LabRelays;
+}
+
+export interface LabRelays {
+  readonly servers: readonly LabServer[];
+  /** Comma-separated tcp remotes of every relay. */
+  readonly tcp: string;
+  /** Comma-separated unix remotes of every relay (what the hypervisors' ovn-remote says). */
+  readonly unix: string;
+}
+
+/** A daemon of the lab's central side (ovn-northd, ovn-ic), known by its pidfile. */
+export interface LabCentralDaemon {
+  readonly pid: number;
+  readonly running: boolean;
+  readonly logFile: string;
+  /** SIGKILL, the way a crash looks to its peers. */
+  kill(): Promise<void>;
+  /** Starts it again (stopping it first if it runs) on the same databases. */
+  restart(): Promise<void>;
+}
+
+/** One OVN availability zone of a lab with zones: its own NB, SB and ovn-northd, and its ovn-ic. */
+export interface LabZone {
+  /** "az1", "az2", ...: NB_Global.name, as ovn-ic registers it in OVN_IC_Southbound's Availability_Zone. */
+  readonly name: string;
+  readonly index: number;
+  readonly nb: LabDatabase;
+  readonly sb: LabDatabase;
+  readonly northd: LabCentralDaemon;
+  /** Absent with `ovnIc: false`. */
+  readonly ic?: LabCentralDaemon;
+  /** The hypervisors whose ovn-controller joins this zone's SB. */
+  readonly hypervisors: readonly LabHypervisor[];
+  nbctl(...args: string[]): Promise<string>;
+  sbctl(...args: string[]): Promise<string>;
+}
+
+/** The global interconnect databases of a lab with zones. */
+export interface LabInterconnect {
+  readonly nb: LabDatabase;
+  readonly sb: LabDatabase;
+  /** ovn-ic-nbctl / ovn-ic-sbctl against them. */
+  nbctl(...args: string[]): Promise<string>;
+  sbctl(...args: string[]): Promise<string>;
 }
 
 export interface LabTls {
@@ -208,6 +300,12 @@ export interface Lab {
   readonly hypervisors: readonly LabHypervisor[];
   /** The hub of the underlay wire, when the hypervisors are joined through one. */
   readonly hub?: LabHub;
+  /** ovn-northd between `nb` and `sb` (absent with `northd: false`). */
+  readonly northd?: LabCentralDaemon;
+  /** The availability zones, in a lab started with `zones` (empty otherwise). */
+  readonly zones: readonly LabZone[];
+  /** The OVN_IC_Northbound / OVN_IC_Southbound databases, in a lab started with `zones`. */
+  readonly interconnect?: LabInterconnect;
   /** The command lines a user can paste to reach this lab. */
   readonly hints: readonly string[];
   /** Runs ovn-nbctl / ovn-sbctl / ovs-vsctl / ovsdb-client against this lab and returns stdout. */
