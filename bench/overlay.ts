@@ -119,7 +119,7 @@ export const runOverlayBench: BenchSuite = async (options: BenchOptions): Promis
   const parCase = `${count} pods up over 2 hypervisors, ${WINDOW} in flight`;
   const comparisons: BenchComparison[] = [
     compare(SUITE, seqCase, 'pods/s', 'ovn-nbctl + ovs-vsctl', rate(get('ours-seq')), rate(get('cli-seq')), true),
-    compare(SUITE, seqCase, 'p50 latency', 'ovn-nbctl + ovs-vsctl', percentile(get('ours-seq').latencies, 50), percentile(get('cli-seq').latencies, 50), false),
+    compare(SUITE, seqCase, 'p50 latency', 'ovn-nbctl + ovs-vsctl', percentile(get('ours-seq').latencies, 50), percentile(get('cli-seq').latencies, 50), false, undefined, 'ms'),
     compare(SUITE, parCase, 'pods/s', 'ovn-nbctl + ovs-vsctl', rate(get('ours-par')), rate(get('cli-par')), true),
   ];
   return {

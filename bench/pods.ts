@@ -112,8 +112,8 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
     compare(SUITE, 'pipelined, one transaction per pod', 'pods/s', 'python-idl', rate(pipelined), rate(python), true),
     compare(SUITE, 'pipelined, coalesced', 'pods/s', 'python-idl', rate(coalesced), rate(python), true, { text: '>= 5x the Python IDL', minAdvantage: 5 }),
     compare(SUITE, 'one at a time', 'pods/s', 'ovn-nbctl', rate(sequential), rate(nbctl), true),
-    compare(SUITE, 'one at a time', 'p50 latency', 'python-idl', percentile(sequential.latencies, 50), percentile(python.latencies, 50), false),
-    compare(SUITE, 'one at a time', 'p99 latency', 'python-idl', percentile(sequential.latencies, 99), percentile(python.latencies, 99), false),
+    compare(SUITE, 'one at a time', 'p50 latency', 'python-idl', percentile(sequential.latencies, 50), percentile(python.latencies, 50), false, undefined, 'ms'),
+    compare(SUITE, 'one at a time', 'p99 latency', 'python-idl', percentile(sequential.latencies, 99), percentile(python.latencies, 99), false, undefined, 'ms'),
   ];
   notes.push(`ovsdb-server standalone on a unix socket, no ovn-northd; every pod is one transaction (ours: the port's UUID derived from its address offset guards it against other agents, checked by ovsdb-server in O(1)), a plain insert (python-idl, ovn-nbctl)`);
   notes.push(`coalesced: addPod calls made in the same event-loop turn share one transaction (group commit, at most 64 pods each, sent back to back; each pod all-or-nothing, conflicts retried pod by pod): ${coalescedStats.transactions} transactions for ${count} pods (${(count / coalescedStats.transactions).toFixed(1)} per transaction), ${coalescedStats.conflicts} conflicts`);

@@ -361,7 +361,7 @@ export const runReplicaBench: BenchSuite = async (options: BenchOptions): Promis
     const lk = lookups(lookupRows);
     m(lkCase, 'ovn-overlay', 'total time (index)', lk.indexMs, 'ms');
     m(lkCase, 'linear scan', 'total time', lk.scanMs, 'ms');
-    comparisons.push(compare(SUITE, lkCase, 'total time', 'linear scan (predicate lookup)', lk.indexMs, lk.scanMs, false));
+    comparisons.push(compare(SUITE, lkCase, 'total time', 'linear scan (predicate lookup)', lk.indexMs, lk.scanMs, false, undefined, 'ms'));
 
     progress('failover');
     const fo = await failover(kills);
@@ -370,7 +370,7 @@ export const runReplicaBench: BenchSuite = async (options: BenchOptions): Promis
     m(foCase, 'ovn-overlay', 'gap max', Math.max(...fo.ours), 'ms');
     m(foCase, 'python-idl', 'gap p50', median(fo.python), 'ms');
     m(foCase, 'python-idl', 'gap max', Math.max(...fo.python), 'ms');
-    comparisons.push(compare(SUITE, foCase, 'gap p99', 'python-idl leader_only=True', percentile(fo.ours, 99), percentile(fo.python, 99), false, { text: 'faster than the Python IDL', minAdvantage: 1 }));
+    comparisons.push(compare(SUITE, foCase, 'gap p99', 'python-idl leader_only=True', percentile(fo.ours, 99), percentile(fo.python, 99), false, { text: 'faster than the Python IDL', minAdvantage: 1 }, 'ms'));
     notes.push(`failover gaps ours: ${fo.ours.map(figure).join(', ')} ms; python-idl: ${fo.python.map(figure).join(', ')} ms (gap = kill to first successful commit)`);
     progress('done');
   } finally {

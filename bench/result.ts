@@ -33,6 +33,18 @@ export interface BenchComparison {
   /** The issue's target in words, e.g. ">= 25x the allocating encoder", and whether this run met it. */
   target?: string;
   met?: boolean;
+  /** The smallest advantage that meets the target (25 for ">= 25x", 1/1.3 for "within 1.3x of the floor"). */
+  targetAdvantage?: number;
+  /** The unit of `ours` and `theirs` ("ms", "Mpps", "B"...). */
+  unit?: string;
+  /** Whether a larger value is better (rates) or a smaller one (times, memory). */
+  higherIsBetter?: boolean;
+}
+
+/** A target for a comparison: its words, and the advantage that meets it. */
+export interface BenchTarget {
+  text: string;
+  minAdvantage: number;
 }
 
 export interface BenchSuiteResult {
@@ -44,16 +56,73 @@ export interface BenchSuiteResult {
 
 export type BenchSuite = (options: BenchOptions) => Promise<BenchSuiteResult>;
 
-/** Builds a comparison; `higherIsBetter` decides which way the advantage ratio goes. */
+/** What `npm run bench` writes to bench/results/<date>.json: one run of every suite it ran. */
+export interface BenchRecord {
+  /** ISO time of the run. */
+  date: string;
+  quick: boolean;
+  /** `process.version` of the run. */
+  node: string;
+  results: BenchSuiteResult[];
+}
+
+/**
+ * Builds a comparison; `higherIsBetter` decides which way the advantage ratio goes. `unit` may be left out when
+ * the metric is its own unit ("Mpps", "pods/s") or a measurement of ours names it (see completeComparison).
+ */
 export function compare(
   suite: string, caseName: string, metric: string, peer: string, ours: number, theirs: number,
-  higherIsBetter: boolean, target?: { text: string; minAdvantage: number },
+  higherIsBetter: boolean, target?: BenchTarget, unit?: string,
 ): BenchComparison {
   const advantage = higherIsBetter ? ours / theirs : theirs / ours;
-  const comparison: BenchComparison = { suite, case: caseName, metric, peer, ours, theirs, advantage };
+  const comparison: BenchComparison = { suite, case: caseName, metric, peer, ours, theirs, advantage, higherIsBetter };
+  if (unit !== undefined) comparison.unit = unit;
   if (target) {
     comparison.target = target.text;
+    comparison.targetAdvantage = target.minAdvantage;
     comparison.met = advantage >= target.minAdvantage;
   }
   return comparison;
+}
+
+/** A comparison with `unit`, `higherIsBetter` and `targetAdvantage` filled in where they can be known. */
+export type CompleteComparison = BenchComparison & { higherIsBetter: boolean };
+
+/**
+ * Fills in what a comparison of an older result file does not record (files written before comparisons carried
+ * units, direction and target advantage), so every run renders the same way:
+ * - the unit from the measurement of ours with the same case and metric, else the metric itself when it is a
+ *   rate ("Mpps", "pods/s"), else "ms" for times (the suites time everything in ms unless a measurement says
+ *   otherwise);
+ * - the direction from the recorded advantage (ours/theirs or theirs/ours, whichever it equals);
+ * - the target advantage from the target's words ("N x", "within N x" = 1/N, otherwise 1), kept only when it
+ *   agrees with the recorded `met`.
+ */
+export function completeComparison(c: BenchComparison, measurements: readonly BenchMeasurement[] = []): CompleteComparison {
+  const higherIsBetter = c.higherIsBetter
+    ?? Math.abs(c.advantage - c.ours / c.theirs) <= Math.abs(c.advantage - c.theirs / c.ours);
+  const complete: CompleteComparison = { ...c, higherIsBetter };
+  const unit = c.unit ?? legacyUnit(c, measurements);
+  if (unit !== undefined) complete.unit = unit;
+  if (c.target !== undefined && c.targetAdvantage === undefined) {
+    const inferred = legacyTargetAdvantage(c.target);
+    if (c.met === undefined || (c.advantage >= inferred) === c.met) complete.targetAdvantage = inferred;
+  }
+  return complete;
+}
+
+function legacyUnit(c: BenchComparison, measurements: readonly BenchMeasurement[]): string | undefined {
+  const same = (m: BenchMeasurement) => m.suite === c.suite && m.case === c.case && m.metric === c.metric;
+  const measured = measurements.find((m) => same(m) && m.subject === 'ovn-overlay') ?? measurements.find(same);
+  if (measured) return measured.unit;
+  if (/^(M?pps|[GM]bps|[\w ]+\/s)$/.test(c.metric)) return c.metric;
+  if (/latency|time|gap/.test(c.metric)) return 'ms';
+  return undefined;
+}
+
+function legacyTargetAdvantage(text: string): number {
+  const factor = /(\d+(?:\.\d+)?)x\b/.exec(text);
+  if (!factor) return 1;
+  const n = Number(factor[1]);
+  return /\bwithin\b/.test(text) ? 1 / n : n;
 }

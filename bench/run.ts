@@ -1,14 +1,20 @@
-// `npm run bench`: runs every suite, prints one table of ours against each peer measured in the same run,
-// writes bench/results/<date>.json and an SVG chart. `-- --quick` for a short run, `-- --only=codecs,ovsdb`.
+// `npm run bench`: runs every suite, prints a report of ours against each peer measured in the same run,
+// writes bench/results/<date>.json and an SVG chart, and (after a full run) docs/bench.md's results block.
+// `-- --quick` for a short run, `-- --only=codecs,ovsdb`, `-- --redraw <json>` to re-render a run,
+// `-- --docs` to rewrite docs/bench.md from the newest full run in bench/results/.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { drawComparisonChart } from './chart.js';
 import { createProgressBar } from './progress.js';
-import type { BenchComparison, BenchSuite, BenchSuiteResult } from './result.js';
+import { formatMarkdown, formatReport, newestResultFile, recordComparisons, replaceGeneratedBlock, REPORT_WIDTH, wrap } from './report.js';
+import { completeComparison, type BenchRecord, type BenchSuite, type BenchSuiteResult } from './result.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
+const resultsDir = join(here, 'results');
+const docsFile = join(root, 'docs', 'bench.md');
 
 /** Every suite: its file in bench/ and the BenchSuite it exports. */
 const SUITES: ReadonlyArray<{ name: string; file: string; exportName: string }> = [
@@ -19,37 +25,43 @@ const SUITES: ReadonlyArray<{ name: string; file: string; exportName: string }> 
   { name: 'overlay', file: 'overlay.ts', exportName: 'runOverlayBench' },
 ];
 
-function formatNumber(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  const abs = Math.abs(value);
-  if (abs >= 1000) return value.toFixed(0);
-  if (abs >= 10) return value.toFixed(1);
-  return value.toPrecision(3);
+/** Draws the chart of a record beside its JSON file (bench/results/<date>.svg). */
+async function writeChart(record: BenchRecord, jsonFile: string): Promise<string> {
+  const svgFile = jsonFile.replace(/\.json$/, '.svg');
+  await writeFile(svgFile, drawComparisonChart(recordComparisons(record), `ovn-overlay bench ${record.date.slice(0, 10)}${record.quick ? ' (quick)' : ''}`));
+  return svgFile;
 }
 
-export function formatTable(comparisons: readonly BenchComparison[]): string {
-  const header = ['suite', 'case', 'metric', 'ours', 'peer', 'peer value', 'advantage', 'target', 'met'];
-  const rows = comparisons.map((c) => [c.suite, c.case, c.metric, formatNumber(c.ours), c.peer, formatNumber(c.theirs),
-    `${formatNumber(c.advantage)}x`, c.target ?? '', c.met === undefined ? '' : c.met ? 'yes' : 'NO']);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i])).join(' | ')} |`;
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+/**
+ * Writes docs/bench.md's generated block from the newest full run in bench/results/, so the figures in the docs
+ * are always those of the latest run, never copied by hand. Returns the run it wrote from.
+ */
+async function writeDocs(): Promise<string> {
+  const newest = newestResultFile(resultsDir);
+  if (newest === undefined) throw new Error('no full run in bench/results/ to write docs/bench.md from');
+  const record = JSON.parse(await readFile(newest, 'utf8')) as BenchRecord;
+  const source = relative(root, newest);
+  const block = formatMarkdown(record, relative(dirname(docsFile), newest.replace(/\.json$/, '.svg')));
+  await writeFile(docsFile, replaceGeneratedBlock(await readFile(docsFile, 'utf8'), block, source));
+  return source;
 }
 
-/** `--redraw <results.json>`: prints the table and rewrites the chart of an earlier run without measuring. */
+/** `--redraw <results.json>`: prints the report and rewrites the chart of an earlier run without measuring. */
 async function redraw(file: string): Promise<number> {
-  const record = JSON.parse(await readFile(file, 'utf8')) as { date: string; quick: boolean; results: BenchSuiteResult[] };
-  const comparisons = record.results.flatMap((r) => r.comparisons);
-  console.log(formatTable(comparisons));
-  const svgFile = file.replace(/\.json$/, '.svg');
-  await writeFile(svgFile, drawComparisonChart(comparisons, `ovn-overlay bench ${record.date.slice(0, 10)}${record.quick ? ' (quick)' : ''}`));
-  console.log(`wrote ${svgFile}`);
+  const record = JSON.parse(await readFile(file, 'utf8')) as BenchRecord;
+  console.log(formatReport(record));
+  console.log(`wrote ${relative(root, await writeChart(record, file))}`);
+  if (newestResultFile(resultsDir) === resolve(file)) console.log(`wrote docs/bench.md from ${await writeDocs()}`);
   return 0;
 }
 
 async function main(argv: string[]): Promise<number> {
   const redrawAt = argv.indexOf('--redraw');
   if (redrawAt >= 0) return redraw(argv[redrawAt + 1]);
+  if (argv.includes('--docs')) {
+    console.log(`wrote docs/bench.md from ${await writeDocs()}`);
+    return 0;
+  }
   const quick = argv.includes('--quick');
   const onlyArg = argv.find((a) => a.startsWith('--only='));
   const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : undefined;
@@ -65,28 +77,26 @@ async function main(argv: string[]): Promise<number> {
     if (typeof run !== 'function') { skipped.push(`${suite.name} (no ${suite.exportName} export)`); continue; }
     process.stderr.write(`suite ${suite.name}${quick ? ' (quick)' : ''}\n`);
     const started = Date.now();
-    results.push(await run({ quick, progress }));
+    const result = await run({ quick, progress });
+    // Recorded with every comparison's unit, direction and target advantage, whatever the suite filled in.
+    results.push({ ...result, comparisons: result.comparisons.map((c) => completeComparison(c, result.measurements)) });
     process.stderr.write(`suite ${suite.name} done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
 
-  const comparisons = results.flatMap((r) => r.comparisons);
-  console.log(`\novn-overlay bench${quick ? ' (quick)' : ''}: advantage > 1 means ovn-overlay is better than the peer\n`);
-  console.log(formatTable(comparisons));
-  for (const r of results) for (const note of r.notes) console.log(`note (${r.suite}): ${note}`);
+  const date = new Date().toISOString().slice(0, 10);
+  await mkdir(resultsDir, { recursive: true });
+  const record: BenchRecord = { date: new Date().toISOString(), quick, node: process.version, results };
+  console.log(`\n${formatReport(record)}`);
+  for (const r of results) for (const note of r.notes) console.log(wrap(`note (${r.suite}): ${note}`, REPORT_WIDTH, '  '));
   if (skipped.length) console.log(`suites not run: ${skipped.join(', ')}`);
 
-  const date = new Date().toISOString().slice(0, 10);
-  const outDir = join(here, 'results');
-  await mkdir(outDir, { recursive: true });
-  const record = { date: new Date().toISOString(), quick, node: process.version, results };
   const json = JSON.stringify(record, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n';
-  const stem = quick ? `${date}-quick` : date;
-  await writeFile(join(outDir, `${stem}.json`), json);
-  const svg = drawComparisonChart(comparisons, `ovn-overlay bench ${date}${quick ? ' (quick)' : ''}`);
-  await writeFile(join(outDir, `${stem}.svg`), svg);
-  console.log(`\nwrote bench/results/${stem}.json and bench/results/${stem}.svg`);
-  const missed = comparisons.filter((c) => c.met === false);
-  if (missed.length) console.log(`targets missed: ${missed.map((c) => `${c.suite}/${c.case} vs ${c.peer}`).join('; ')}`);
+  // A quick or partial run is kept beside the full ones, never taken for the latest full run.
+  const stem = `${date}${quick ? '-quick' : ''}${only ? `-only-${[...only].join('+')}` : ''}`;
+  const jsonFile = join(resultsDir, `${stem}.json`);
+  await writeFile(jsonFile, json);
+  console.log(`\nwrote ${relative(root, jsonFile)} and ${relative(root, await writeChart(record, jsonFile))}`);
+  if (!quick && !only) console.log(`wrote docs/bench.md from ${await writeDocs()}`);
   return 0;
 }
 
