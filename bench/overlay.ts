@@ -1,6 +1,6 @@
 // Bench: pods per second from "the pod is scheduled" to "ovn-controller reports it up" on a real two-hypervisor
 // OVN lab (src/lab: ovn-northd, and per hypervisor an ovsdb-server, userspace ovs-vswitchd and ovn-controller).
-// Per pod: addPod (Northbound logical port with IPAM), bindPod on the pod's hypervisor (Open_vSwitch Port and
+// Per pod: pods.ensure (Northbound logical port with IPAM), bindPod on the pod's hypervisor (Open_vSwitch Port and
 // Interface, a dummy interface standing for the veth), then wait until Logical_Switch_Port.up is true
 // (waitForPortsUp: the Northbound replica's change events). Pods alternate between the two hypervisors. The peer
 // does the same with the CLIs a script would use: ovn-nbctl lsp-add (addresses precomputed: it has no IPAM),
@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startLab, type Lab } from '../src/lab/index.js';
 import {
-  OvsdbClient, PodNetworking, bindPod, configureNodeAt, ensureCluster, ensureNode, macFromAddress, openNorthbound, podPortName,
+  ClusterNetwork, OvnPods, OvsdbClient, bindPod, configureNodeAt, macFromAddress, openNorthbound, podPortName,
   waitForHypervisors, waitForPortsUp, type Northbound,
 } from '../src/index.js';
 import { compare, type BenchComparison, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
@@ -51,21 +51,22 @@ export const runOverlayBench: BenchSuite = async (options: BenchOptions): Promis
     closers.push(...ovs);
     const nb = await openNorthbound(lab.nb.unix);
     closers.push(nb);
-    await ensureCluster(nb);
+    const net = new ClusterNetwork(nb);
+    await net.ensureCluster();
     for (const hv of lab.hypervisors) {
-      await ensureNode(nb, { name: hv.name, subnets: [nodeSubnet(hv.index)], chassis: hv.name, nodeIp: hv.encapIp, clusterSubnets: ['10.0.0.0/8'] });
+      await net.nodes.ensure({ name: hv.name, subnets: [nodeSubnet(hv.index)], chassis: hv.name, nodeIp: hv.encapIp, clusterSubnets: ['10.0.0.0/8'] });
     }
     await waitForHypervisors(nb, { timeoutMs: 60_000 });
     const hvOf = (i: number) => lab.hypervisors[i % 2];
 
     // ovn-overlay: the pod API, the node API, the replica. The wait starts before the port exists: no change is missed.
-    const ours = (namespace: string, agent: PodNetworking) => async (i: number): Promise<void> => {
+    const ours = (namespace: string, agent: OvnPods) => async (i: number): Promise<void> => {
       const hv = hvOf(i);
       const name = `pod-${i}`;
       await Promise.all([
         waitForPortsUp(nb, [podPortName(namespace, name)], { timeoutMs: 60_000 }),
         (async () => {
-          const net = await agent.addPod({ namespace, name, node: hv.name, uid: `${namespace}-${i}` });
+          const net = await agent.ensure({ namespace, name, node: hv.name, uid: `${namespace}-${i}` });
           await bindPod(ovs[hv.index - 1], {
             namespace, pod: name, sandbox: sandboxOf(`${namespace}/${name}`), mac: net.mac, ipAddresses: net.ipAddresses,
             ifaceIdVer: `${namespace}-${i}`, interfaceType: 'dummy',
@@ -97,10 +98,10 @@ export const runOverlayBench: BenchSuite = async (options: BenchOptions): Promis
     }));
 
     progress('ovn-overlay one at a time');
-    runs.set('ours-seq', await timedInFlight('ovn-overlay', count, 1, ours('seq', new PodNetworking(nb))));
+    runs.set('ours-seq', await timedInFlight('ovn-overlay', count, 1, ours('seq', new OvnPods(nb))));
     await cleanup(lab, nb, oursPorts('seq'));
     progress(`ovn-overlay ${WINDOW} in flight`);
-    runs.set('ours-par', await timedInFlight('ovn-overlay', count, WINDOW, ours('par', new PodNetworking(nb))));
+    runs.set('ours-par', await timedInFlight('ovn-overlay', count, WINDOW, ours('par', new OvnPods(nb))));
     await cleanup(lab, nb, oursPorts('par'));
     progress('ovn-nbctl + ovs-vsctl one at a time');
     runs.set('cli-seq', await timedInFlight('ovn-nbctl + ovs-vsctl', count, 1, cli('cliseq', 129)));
@@ -131,7 +132,7 @@ export const runOverlayBench: BenchSuite = async (options: BenchOptions): Promis
     comparisons,
     notes: [
       `a pod counts once Logical_Switch_Port.up is true: ovn-controller on its hypervisor has claimed it and installed its flows (lab start ${Math.round(labMs)} ms, not counted)`,
-      'ours: addPod (IPAM, wait-guarded) + bindPod (one transaction on the hypervisor) + up seen in the replica; the CLI peer: ovn-nbctl lsp-add with precomputed addresses + ovs-vsctl add-port (waits for vswitchd) + ovn-nbctl wait-until up=true',
+      'ours: pods.ensure (IPAM, wait-guarded) + bindPod (one transaction on the hypervisor) + up seen in the replica; the CLI peer: ovn-nbctl lsp-add with precomputed addresses + ovs-vsctl add-port (waits for vswitchd) + ovn-nbctl wait-until up=true',
       'each run starts from the same database size: the previous run\'s ports are deleted and every chassis has caught up (hv_cfg) first',
     ],
   };

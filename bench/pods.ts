@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startLab } from '../src/lab/index.js';
 import { openNorthbound } from '../src/ovn/northbound.js';
-import { PodNetworking } from '../src/ovn/pods.js';
-import { ensureNode, removeNode } from '../src/ovn/topology.js';
+import { OvnPods } from '../src/ovn/pods.js';
+import { OvnNodes } from '../src/ovn/nodes.js';
 import { macFromAddress } from '../src/ovn/mac.js';
 import { compare, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
 import { latencyMeasurements, percentile, rate, timedInFlight, type LatencyRun } from './statistics.js';
@@ -41,25 +41,26 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
   const progress = (label: string): void => options.progress?.(step++, steps, label);
   try {
     const db = await openNorthbound({ remotes: lab.nb.unix });
-    const pods = new PodNetworking(db);
+    const pods = new OvnPods(db);
+    const nodes = new OvnNodes(db);
 
     // Each subject gets a fresh node switch, removed afterwards, so every run starts from the same database size.
     const withNode = async (i: number, body: (node: string) => Promise<Run>): Promise<Run> => {
       const node = `bench-${i}`;
-      await ensureNode(db, { name: node, subnets: [nodeSubnet(i)] });
-      try { return await body(node); } finally { await removeNode(db, node); }
+      await nodes.ensure({ name: node, subnets: [nodeSubnet(i)] });
+      try { return await body(node); } finally { await nodes.delete({ name: node }); }
     };
 
     progress('ovn-overlay one at a time');
-    const pipelinedRun = (agent: PodNetworking, subject: string, inFlight: number) => (node: string): Promise<Run> =>
+    const pipelinedRun = (agent: OvnPods, subject: string, inFlight: number) => (node: string): Promise<Run> =>
       timedInFlight(subject, count, inFlight, async (i) => {
-        await agent.addPod({ namespace: 'bench', name: `pod-${i}`, node, uid: `pod-${i}` });
+        await agent.ensure({ namespace: 'bench', name: `pod-${i}`, node, uid: `pod-${i}` });
       });
     runs.set('sequential', await withNode(0, pipelinedRun(pods, 'ovn-overlay', 1)));
     progress('ovn-overlay pipelined');
     runs.set('pipelined', await withNode(1, pipelinedRun(pods, 'ovn-overlay', window)));
     progress('ovn-overlay pipelined, coalesced');
-    const coalescing = new PodNetworking(db, { coalesce: true });
+    const coalescing = new OvnPods(db, { coalesce: true });
     runs.set('coalesced', await withNode(4, pipelinedRun(coalescing, 'ovn-overlay coalesced', coalescedWindow)));
     coalescedStats = { ...coalescing.stats };
 
@@ -116,7 +117,7 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
     compare(SUITE, 'one at a time', 'p99 latency', 'python-idl', percentile(sequential.latencies, 99), percentile(python.latencies, 99), false, undefined, 'ms'),
   ];
   notes.push(`ovsdb-server standalone on a unix socket, no ovn-northd; every pod is one transaction (ours: the port's UUID derived from its address offset guards it against other agents, checked by ovsdb-server in O(1)), a plain insert (python-idl, ovn-nbctl)`);
-  notes.push(`coalesced: addPod calls made in the same event-loop turn share one transaction (group commit, at most 64 pods each, sent back to back; each pod all-or-nothing, conflicts retried pod by pod): ${coalescedStats.transactions} transactions for ${count} pods (${(count / coalescedStats.transactions).toFixed(1)} per transaction), ${coalescedStats.conflicts} conflicts`);
+  notes.push(`coalesced: pods.ensure calls made in the same event-loop turn share one transaction (group commit, at most 64 pods each, sent back to back; each pod all-or-nothing, conflicts retried pod by pod): ${coalescedStats.transactions} transactions for ${count} pods (${(count / coalescedStats.transactions).toFixed(1)} per transaction), ${coalescedStats.conflicts} conflicts`);
   notes.push(`ovn-nbctl gets its addresses precomputed (it has no IPAM); ${nbctlCount} pods`);
   return { suite: SUITE, measurements: measured, comparisons, notes };
 };

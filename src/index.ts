@@ -35,35 +35,58 @@ export type { BackoffOptions } from './ovsdb/reconnect.js';
 export { InactivityProbe } from './ovsdb/probe.js';
 export { openRpcChannel } from './ovsdb/rpc-channel.js';
 export type { RpcChannel, RpcChannelOptions } from './ovsdb/rpc-channel.js';
-export { CLUSTER_ROUTER, JOIN_SWITCH, DEFAULT_JOIN_SUBNET, OWNER_KEY, OWNER, NODE_KEY, nodeSwitchName, routerToSwitchPort, switchToRouterPort, managementPort, gatewayRouterName, routerToJoinPort, joinToRouterPort, podPortName, hashForOvn } from './ovn/names.js';
-export { parseAddress, tryParseAddress, parsePrefix, formatAddress, prefixContains, prefixSize, addressAt, withLength, InvalidAddressError } from './ovn/ip.js';
+// OVN (src/ovn): the cluster network as one controller sees it (ClusterNetwork and its kinds), names and
+// external_ids keys, typed errors, and the building blocks under them.
+export { ClusterNetwork } from './ovn/cluster-network.js';
+export type { ClusterNetworkOptions } from './ovn/cluster-network.js';
+export type { OvnKind, KindOptions, Changed, ClusterKey, NamespacedKey, NamespaceFilter } from './ovn/kind.js';
+export { OvnNodes } from './ovn/nodes.js';
+export type { NodeSpec, NodeInfo, OvnNodesOptions } from './ovn/nodes.js';
+export { OvnPods, isConflict } from './ovn/pods.js';
+export type { PodSpec, PodNetwork, PodFilter, OvnPodsOptions } from './ovn/pods.js';
+export { OvnServices } from './ovn/services.js';
+export type { ServiceSpec, ServiceInfo } from './ovn/services.js';
+export { OvnNetworkPolicies } from './ovn/network-policy.js';
+export type { NetworkPolicySpec, NetworkPolicyInfo, NetworkPolicyEnsured, PolicyRule } from './ovn/network-policy.js';
+export { nodeAddressing } from './ovn/topology.js';
+export type { ClusterOptions } from './ovn/topology.js';
+export {
+  OvnError, OvnInvalidNameError, OvnInvalidFieldError, OvnInvalidAddressError, OvnSubnetOverlapError, OvnSubnetExhaustedError, OvnNotFoundError,
+  OvnNotOwnedError, OvnConflictRetriesExhaustedError, OvnSyncTimeoutError, OvnWrongDatabaseError, OvnPortBindingNotFoundError, OvnTunnelKeyRangeError,
+} from './ovn/errors.js';
+export type { OvnErrorCode, KubernetesNameRule } from './ovn/errors.js';
+export { checkKubernetesName, kubernetesNameProblem, NAME_RULES } from './ovn/kubernetes-names.js';
+export type { NamedKind } from './ovn/kubernetes-names.js';
+export { ownerIds, isOwned, ownerOf } from './ovn/ownership.js';
+export type { Owner } from './ovn/ownership.js';
+export {
+  CLUSTER_ROUTER, JOIN_SWITCH, DEFAULT_JOIN_SUBNET, CLUSTER_LB_GROUP, DEFAULT_CONTROLLER, OWNER_TYPES,
+  OWNER_CONTROLLER_KEY, OWNER_TYPE_KEY, OBJECT_NAME_KEY, PRIMARY_ID_KEY, POLICY_DIRECTION_KEY, GRESS_INDEX_KEY, IP_FAMILY_KEY, TYPE_KEY,
+  IP_BLOCK_INDEX_KEY, PORT_POLICY_PROTOCOL_KEY, POLICY_TYPES_KEY, LOAD_BALANCER_KIND_KEY, LOAD_BALANCER_OWNER_KEY, POD_NAMESPACE_KEY, POD_KEY,
+  CLUSTER_ROUTER_KEY, POD_NETWORKS_ANNOTATION, DEFAULT_NETWORK, IFACE_ID_KEY, IFACE_ID_VER_KEY, ATTACHED_MAC_KEY, IP_ADDRESSES_KEY, SANDBOX_KEY,
+  nodeSwitchName, routerToSwitchPort, switchToRouterPort, managementPort, gatewayRouterName, routerToJoinPort, joinToRouterPort, podPortName,
+  namespacedObjectName, parseNamespacedObjectName, serviceOwnerValue, hashForOvn,
+} from './ovn/names.js';
+export type { OwnerType } from './ovn/names.js';
+export { parseAddress, tryParseAddress, parsePrefix, formatAddress, prefixContains, prefixSize, addressAt, withLength } from './ovn/ip.js';
 export type { IpAddress, IpPrefix, IpFamily } from './ovn/ip.js';
 export { macFromAddress, isUnicastMac } from './ovn/mac.js';
-export { allocatePodAddresses, podAddressesAt, offsetsInUse, offsetOf, parseExcludeIps, gatewayAddress, managementAddress, lspAddressOf, SubnetExhaustedError, FIRST_POD_OFFSET } from './ovn/ipam.js';
+export { allocatePodAddresses, podAddressesAt, offsetsInUse, offsetOf, parseExcludeIps, gatewayAddress, managementAddress, lspAddressOf, FIRST_POD_OFFSET } from './ovn/ipam.js';
 export type { NodeAddressing, PodAddresses, AddressRange, OffsetSet } from './ovn/ipam.js';
-export { POD_NETWORKS_ANNOTATION, podNetworksAnnotation, formatPodNetworksAnnotation } from './ovn/pod-annotation.js';
+export { podNetworksAnnotation, formatPodNetworksAnnotation } from './ovn/pod-annotation.js';
 export type { PodNetworksAnnotation, PodNetworkEntry, PodRoute } from './ovn/pod-annotation.js';
-export { DEFAULT_DENY_PRIORITY, DEFAULT_ALLOW_PRIORITY, IPBLOCK_EXCEPT_PRIORITY, defaultDenyPortGroupName, policyPortGroupName, peerAddressSetName, portGroupMatch, arpAllowMatch, l4Match, ipBlockMatch, addressSetMatch } from './ovn/acl-match.js';
+export { DEFAULT_DENY_PRIORITY, DEFAULT_ALLOW_PRIORITY, IPBLOCK_EXCEPT_PRIORITY, L4_PROTOCOLS, defaultDenyPortGroupName, policyPortGroupName, peerAddressSetName, portGroupMatch, arpAllowMatch, l4Match, ipBlockMatch, addressSetMatch } from './ovn/acl-match.js';
 export type { PolicyDirection, PolicyPort, IpBlock, L4Protocol } from './ovn/acl-match.js';
-export { loadBalancerName, vipsMap, hostPort } from './ovn/load-balancer-vips.js';
+export { loadBalancerName, vipsMap, parseVips, hostPort } from './ovn/load-balancer-vips.js';
 export type { ServiceVip, ServiceEndpoint } from './ovn/load-balancer-vips.js';
-export { tunnelMetadataFromKeys, geneveMetadata, sttContext, vxlanVni, keysFromGeneve, keysFromStt, TunnelKeyRangeError, OVN_GENEVE_OPTION_CLASS, OVN_GENEVE_OPTION_TYPE } from './ovn/tunnel-metadata.js';
+export { tunnelMetadataFromKeys, geneveMetadata, sttContext, vxlanVni, keysFromGeneve, keysFromStt, OVN_GENEVE_OPTION_CLASS, OVN_GENEVE_OPTION_TYPE } from './ovn/tunnel-metadata.js';
 export type { LogicalTunnelKeys, TunnelMetadata, GeneveMetadata } from './ovn/tunnel-metadata.js';
-export { DatabaseSyncTimeoutError } from './ovn/connect.js';
 export type { DatabaseTarget, ReplicaOptions, ReplicaSpec } from './ovn/connect.js';
 export { DesiredState, commitDesired, changedColumns, sameValue } from './ovn/desired-state.js';
 export type { RowRef } from './ovn/desired-state.js';
 export { openNorthbound, byName, NORTHBOUND, NORTHBOUND_TABLES } from './ovn/northbound.js';
 export type { Northbound, NorthboundOptions, NamedTable } from './ovn/northbound.js';
-export { ensureCluster, ensureNode, removeNode, nodeAddressing, CLUSTER_LB_GROUP } from './ovn/topology.js';
-export type { ClusterOptions, NodeOptions } from './ovn/topology.js';
-export { PodNetworking, NodeNotFoundError, ConflictRetriesExhaustedError, isConflict } from './ovn/pods.js';
-export type { PodOptions, PodNetwork, PodReference, PodNetworkingOptions } from './ovn/pods.js';
-export { ensureService, deleteService, ObjectNotFoundError } from './ovn/services.js';
-export type { ServiceOptions } from './ovn/services.js';
-export { ensureNetworkPolicy, deleteNetworkPolicy } from './ovn/network-policy.js';
-export type { NetworkPolicyOptions, PolicyRule } from './ovn/network-policy.js';
-export { openSouthbound, SouthboundReader, PortBindingNotFoundError, SOUTHBOUND } from './ovn/southbound.js';
+export { openSouthbound, SouthboundReader, SOUTHBOUND } from './ovn/southbound.js';
 export type { Southbound, SouthboundOptions, ChassisInfo, TunnelPath } from './ovn/southbound.js';
 export { waitForPortsUp } from './ovn/wait-ports-up.js';
 export type { PortsUpOptions } from './ovn/wait-ports-up.js';
@@ -79,9 +102,9 @@ export { vswitch, northbound, southbound, server, databaseSchemas } from './mode
 export type { DatabaseName } from './models/index.js';
 export { compareSchemas, describeSchemaSkew, SchemaSkewFilter, SchemaSkewError } from './models/schema-skew.js';
 export type { SchemaSkew, SkewColumn, SkewEnumValues, SkewTypeMismatch, DroppedItem } from './models/schema-skew.js';
-export { configureNode, configureNodeAt, nodeExternalIds, formatBridgeMappings, ENCAP_TYPES, ensureBridge, INTEGRATION_BRIDGE, bindPod, unbindPod, podInterfaceNames, waitForOfport, BINDING_KEYS, linuxHostVethName, InterfaceStatsMonitor, interfaceCounters, podInterfaceStats, criPodStats, selectInterfaceStats, NodeConfigError, nodeDatabaseOf } from './ovs/index.js';
-export type { NodeSettings, EncapType, ConfigureNodeOptions, ConfigureNodeResult, BridgeOptions, BridgeResult, PodBindingSpec, PodBinding, PodUnbindSpec, PodUnbinding, NodePlatform, WindowsHostOptions, InterfaceStatsRow, InterfaceCountersView, InterfaceStatsSource, CriPodIdentity, NodeDatabase, ReplicatedDatabase, NodeConfigErrorCode } from './ovs/index.js';
-export { windowsPodNames, windowsBindCommands, windowsUnbindCommands, windowsScript, WindowsNameError, HYPERV_PORT_NAME_MAX } from './ovs/windows.js';
+export { configureNode, configureNodeAt, nodeExternalIds, formatBridgeMappings, ENCAP_TYPES, ensureBridge, INTEGRATION_BRIDGE, bindPod, unbindPod, podInterfaceNames, waitForOfport, BINDING_KEYS, linuxHostVethName, InterfaceStatsMonitor, interfaceCounters, podInterfaceStats, criPodStats, selectInterfaceStats, OvsError, nodeDatabaseOf } from './ovs/index.js';
+export type { NodeSettings, EncapType, ConfigureNodeOptions, ConfigureNodeResult, BridgeOptions, BridgeResult, PodBindingSpec, PodBinding, PodUnbindSpec, PodUnbinding, NodePlatform, WindowsHostOptions, InterfaceStatsRow, InterfaceCountersView, InterfaceStatsSource, CriPodIdentity, NodeDatabase, ReplicatedDatabase, OvsErrorCode } from './ovs/index.js';
+export { windowsPodNames, windowsBindCommands, windowsUnbindCommands, windowsScript, HYPERV_PORT_NAME_MAX } from './ovs/windows.js';
 export type { WindowsPodNames, WindowsCommand, WindowsBindOptions, WindowsUnbindOptions } from './ovs/windows.js';
 export { podNetworkStatsFromInterfaces, encodePodSandboxStats, decodePodSandboxStats, podSandboxStatsType, nowNanoseconds, CriStatsError } from './stats/cri.js';
 export type { PodSandboxStats, PodSandboxAttributes, PodSandboxMetadata, NetworkUsage, NetworkInterfaceUsage, WindowsNetworkUsage, WindowsNetworkInterfaceUsage, PodIdentity, InterfaceCounters, PodStatsOptions, Counter, Platform } from './stats/cri.js';

@@ -14,8 +14,9 @@ import type { Lab, LabHypervisor } from '../lab/index.js';
 import { OvsdbDatabase } from '../ovsdb/database.js';
 import { openNorthbound, type Northbound } from '../ovn/northbound.js';
 import { routerToSwitchPort } from '../ovn/names.js';
-import { PodNetworking, type PodNetwork } from '../ovn/pods.js';
-import { ensureNode, type NodeOptions } from '../ovn/topology.js';
+import { ClusterNetwork } from '../ovn/cluster-network.js';
+import type { PodNetwork } from '../ovn/pods.js';
+import type { NodeSpec } from '../ovn/nodes.js';
 import { waitForHypervisors } from '../ovn/wait-hypervisors.js';
 import { waitForPortsUp } from '../ovn/wait-ports-up.js';
 import { bindPod, nodeDatabaseOf } from '../ovs/index.js';
@@ -58,7 +59,7 @@ function sandboxOf(namespace: string, pod: string): string {
 
 export class ClusterApi {
   private northbound: Promise<Northbound> | undefined;
-  private pods: PodNetworking | undefined;
+  private network: ClusterNetwork | undefined;
   private readonly nodeDbs = new Map<string, OvsdbDatabase>();
   private readonly bound = new Map<string, BoundPod & { hv: LabHypervisor }>();
 
@@ -74,9 +75,10 @@ export class ClusterApi {
     return this.northbound;
   }
 
-  private async podApi(): Promise<PodNetworking> {
-    this.pods ??= new PodNetworking(await this.db());
-    return this.pods;
+  /** The cluster network (src/ovn ClusterNetwork) over the REPL's replica. */
+  async net(): Promise<ClusterNetwork> {
+    this.network ??= new ClusterNetwork(await this.db());
+    return this.network;
   }
 
   private get hypervisors(): readonly LabHypervisor[] {
@@ -95,35 +97,32 @@ export class ClusterApi {
   }
 
   /**
-   * ensureNode: the node's switch with its subnet(s), management port, cluster router and join switch. A node
+   * nodes.ensure: the node's switch with its subnet(s), management port, cluster router and join switch. A node
    * named like a lab hypervisor gets it as its chassis (GR_<node>) and its underlay address as node IP.
    */
-  async addNode(name: string, subnets: string | readonly string[], options: Omit<NodeOptions, 'name' | 'subnets'> = {}): Promise<string> {
+  async addNode(name: string, subnets: string | readonly string[], options: Omit<NodeSpec, 'name' | 'subnets'> = {}): Promise<string> {
     const hv = this.hypervisors.find((h) => h.name === name);
     const defaults = hv ? { chassis: hv.name, nodeIp: hv.encapIp } : {};
-    await ensureNode(await this.db(), { ...defaults, ...options, name, subnets: typeof subnets === 'string' ? [subnets] : subnets });
+    await (await this.net()).nodes.ensure({ ...defaults, ...options, name, subnets: typeof subnets === 'string' ? [subnets] : subnets });
     return `node ${name}: switch ${name} on ovn_cluster_router${hv ? ` (chassis ${hv.name}, node IP ${hv.encapIp})` : ''}`;
   }
 
-  /** addPod: a logical switch port <namespace>_<pod> on the node's switch with the next free address. */
+  /** pods.ensure: a logical switch port <namespace>_<pod> on the node's switch with the next free address. */
   async addPod(namespace: string, name: string, node: string): Promise<PodNetwork> {
-    return (await this.podApi()).addPod({ namespace, name, node });
+    const { changed: _changed, ...network } = await (await this.net()).pods.ensure({ namespace, name, node });
+    return network;
   }
 
+  /** pods.delete: removes the pod's port; false when it had none. */
   async deletePod(namespace: string, name: string): Promise<boolean> {
-    return (await this.podApi()).deletePod(namespace, name);
+    return (await this.net()).pods.delete({ namespace, name });
   }
 
-  /** The pod's port, its node (the switch it is on) and its network (addPod again: idempotent, sends nothing). */
+  /** The pod's network as the replica holds it (pods.get), and the UID its port is bound to. */
   private async podNetwork(namespace: string, pod: string): Promise<{ network: PodNetwork; node: string; ifaceIdVer: string | undefined }> {
-    const nb = await this.db();
-    const portName = logicalPortName(namespace, pod);
-    const lsp = nb.table('Logical_Switch_Port').findOne('name', portName);
-    if (!lsp) throw new Error(`no pod ${namespace}/${pod} (no logical switch port ${portName}; k8s.addPod first)`);
-    const ls = nb.table('Logical_Switch').filter((s) => s.ports.includes(lsp._uuid))[0];
-    if (!ls) throw new Error(`port ${portName} is on no logical switch`);
-    const network = await (await this.podApi()).addPod({ namespace, name: pod, node: ls.name });
-    return { network, node: ls.name, ifaceIdVer: lsp.options.get('iface-id-ver') };
+    const network = (await this.net()).pods.get({ namespace, name: pod });
+    if (!network) throw new Error(`no pod ${namespace}/${pod} (no logical switch port ${logicalPortName(namespace, pod)}; k8s.addPod first)`);
+    return { network, node: network.node, ifaceIdVer: network.uid };
   }
 
   /** The Open_vSwitch database of a hypervisor (a replica with no tables: its connection carries the node API). */

@@ -1,6 +1,7 @@
 // `.show`: the overview `ovn-nbctl show`, `ovn-sbctl show` and `ovs-vsctl show` print, built from the database
 // contents in the replica (current as of the command: see DbHandle.current()).
 import type { Row } from '../ovsdb/datum.js';
+import { IFACE_ID_KEY } from '../ovn/names.js';
 import type { DbHandle } from './db-handle.js';
 import { formatAtom, formatValue } from './table-format.js';
 
@@ -133,7 +134,7 @@ export async function showVswitch(db: DbHandle): Promise<string> {
         for (const i of refs(p.interfaces).map((u) => ifaces.get(u)).filter((x): x is Row => x !== undefined).sort(byName)) {
           out.push(`            Interface ${formatAtom(i.name)}`);
           out.push(...details(i, ['type', 'options', 'error'], '                '));
-          const ifaceId = i.external_ids instanceof Map ? i.external_ids.get('iface-id') : undefined;
+          const ifaceId = i.external_ids instanceof Map ? i.external_ids.get(IFACE_ID_KEY) : undefined;
           if (ifaceId !== undefined) out.push(`                iface-id: ${formatAtom(ifaceId)}`);
         }
       }

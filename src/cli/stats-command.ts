@@ -4,6 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { criPodStats, nodeDatabaseOf, podInterfaceStats, selectInterfaceStats, type InterfaceCountersView, type InterfaceStatsRow } from '../ovs/index.js';
 import { encodePodSandboxStats, type PodSandboxStats } from '../stats/cri.js';
+import { IFACE_ID_KEY, IFACE_ID_VER_KEY, SANDBOX_KEY } from '../ovn/names.js';
 import { TLS_OPTIONS, parse, tlsFromArgs } from './args.js';
 import { CliError, usageError } from './cli-error.js';
 import { connectDatabases, requireDatabase } from './connect.js';
@@ -31,14 +32,14 @@ export function podsOf(rows: readonly InterfaceStatsRow[]): PodInterfaces[] {
   const pods = new Map<string, PodInterfaces>();
   for (const row of rows) {
     const ids = row.external_ids;
-    const ifaceId = ids.get('iface-id');
+    const ifaceId = ids.get(IFACE_ID_KEY);
     if (ifaceId === undefined || pods.has(ifaceId)) continue;
     const cut = ifaceId.indexOf('_');
     if (cut <= 0 || cut === ifaceId.length - 1) continue;
     const namespace = ifaceId.slice(0, cut);
     const pod = ifaceId.slice(cut + 1);
     pods.set(ifaceId, {
-      namespace, pod, ifaceId, uid: ids.get('iface-id-ver') ?? '', sandboxId: ids.get('sandbox') ?? '',
+      namespace, pod, ifaceId, uid: ids.get(IFACE_ID_VER_KEY) ?? '', sandboxId: ids.get(SANDBOX_KEY) ?? '',
       interfaces: podInterfaceStats(rows, namespace, pod),
     });
   }

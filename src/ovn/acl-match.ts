@@ -2,6 +2,7 @@
 // per-namespace default-deny port groups, ARP/ND allowed, rules as allow-related ACLs on the policy's port group.
 import { hashForOvn } from './names.js';
 import { parsePrefix, type IpFamily } from './ip.js';
+import { OvnInvalidFieldError } from './errors.js';
 
 /** Drop everything not allowed, for pods selected by any policy of the namespace. */
 export const DEFAULT_DENY_PRIORITY = 1000;
@@ -55,9 +56,16 @@ export interface IpBlock {
   readonly except?: readonly string[];
 }
 
-function checkPort(p: number): void {
-  if (!Number.isInteger(p) || p < 1 || p > 65535) throw new RangeError(`port ${p} is outside 1..65535`);
+/**
+ * Checks an L4 port number (1..65535).
+ * @throws OvnInvalidFieldError naming `object` and `field`.
+ */
+export function checkPort(port: number, object = 'port', field = 'port'): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new OvnInvalidFieldError(object, field, port, `port ${port} is outside 1..65535`);
 }
+
+/** The L4 protocols OVN load balancers and ACL matches take. */
+export const L4_PROTOCOLS: readonly L4Protocol[] = ['tcp', 'udp', 'sctp'];
 
 /** `tcp && tcp.dst == 80`, `udp && udp.dst >= 1000 && udp.dst <= 2000`, `sctp`; ORed in parentheses. */
 export function l4Match(ports: readonly PolicyPort[] | undefined): string | undefined {
@@ -67,7 +75,7 @@ export function l4Match(ports: readonly PolicyPort[] | undefined): string | unde
     checkPort(p.port);
     if (p.endPort !== undefined && p.endPort !== p.port) {
       checkPort(p.endPort);
-      if (p.endPort < p.port) throw new RangeError(`endPort ${p.endPort} is below port ${p.port}`);
+      if (p.endPort < p.port) throw new OvnInvalidFieldError('port range', 'endPort', p.endPort, `endPort ${p.endPort} is below port ${p.port}`);
       return `${p.protocol} && ${p.protocol}.dst >= ${p.port} && ${p.protocol}.dst <= ${p.endPort}`;
     }
     return `${p.protocol} && ${p.protocol}.dst == ${p.port}`;
@@ -92,7 +100,7 @@ export function ipBlockMatch(block: IpBlock, direction: PolicyDirection): string
   const field = peerField(cidr.family, direction);
   const except = (block.except ?? []).map((e) => {
     const p = parsePrefix(e, true);
-    if (p.family !== cidr.family) throw new RangeError(`except ${e} is not of the family of ${block.cidr}`);
+    if (p.family !== cidr.family) throw new OvnInvalidFieldError(`ipBlock ${block.cidr}`, 'except', e, `except ${e} is not of the family of ${block.cidr}`);
     return p.text;
   });
   const base = `${field} == ${cidr.text}`;

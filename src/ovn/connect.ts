@@ -4,6 +4,7 @@
 // to which the missing tables and indexes are added.
 import { OvsdbDatabase, type MonitorTables, type OvsdbDatabaseOptions } from '../ovsdb/database.js';
 import type { IndexSpec } from '../ovsdb/replica.js';
+import { OvnSyncTimeoutError, OvnWrongDatabaseError } from './errors.js';
 
 /** How to reach a database: a remote list (`"tcp:H:P,tcp:H:P"` or an array), options, or an open OvsdbDatabase. */
 export type DatabaseTarget<T extends object> = string | readonly string[] | ReplicaOptions<T> | OvsdbDatabase<T>;
@@ -15,10 +16,6 @@ export interface ReplicaOptions<T extends object> extends Omit<OvsdbDatabaseOpti
    * last reason a member was skipped. Default 30 s; `Infinity` waits for the servers to come up.
    */
   readonly syncTimeoutMs?: number;
-}
-
-export class DatabaseSyncTimeoutError extends Error {
-  override readonly name = 'DatabaseSyncTimeoutError';
 }
 
 /** What one src/ovn module needs of a database: its tables (with columns) and named indexes. */
@@ -39,7 +36,7 @@ async function waitSynced<T extends object>(db: OvsdbDatabase<T>, timeoutMs: num
     await Promise.race([
       db.synced,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new DatabaseSyncTimeoutError(
+        timer = setTimeout(() => reject(new OvnSyncTimeoutError(
           `${db.database} at ${db.remotes.join(',')}: not synced within ${timeoutMs} ms${lastSkip ? ` (last: ${lastSkip})` : ''}`)), timeoutMs);
       }),
     ]);
@@ -51,7 +48,7 @@ async function waitSynced<T extends object>(db: OvsdbDatabase<T>, timeoutMs: num
 
 /** Adds to an open database the tables (one new monitor) and indexes of `spec` it lacks. */
 async function complete<T extends object>(db: OvsdbDatabase<T>, spec: ReplicaSpec<T>): Promise<void> {
-  if (db.database !== spec.database) throw new TypeError(`this OvsdbDatabase replicates ${db.database}, not ${spec.database}`);
+  if (db.database !== spec.database) throw new OvnWrongDatabaseError(spec.database, db.database);
   await db.synced;
   const missing: Record<string, unknown> = {};
   const present: string[] = [];

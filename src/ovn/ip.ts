@@ -2,6 +2,7 @@
 // the `ip-address` package (canonical forms: dotted quad, RFC 5952 for IPv6), so that string comparisons between
 // what we write and what we read back from OVSDB are exact.
 import { Address4, Address6 } from 'ip-address';
+import { OvnInvalidAddressError } from './errors.js';
 
 export type IpFamily = 4 | 6;
 
@@ -19,10 +20,6 @@ export interface IpPrefix {
   readonly length: number;
   /** Canonical text: "10.244.1.0/24". */
   readonly text: string;
-}
-
-export class InvalidAddressError extends Error {
-  override readonly name = 'InvalidAddressError';
 }
 
 const V4_BITS = 32;
@@ -59,7 +56,7 @@ export function parseAddress(text: string): IpAddress {
     const value = new Address6(text).bigInt();
     return { family: 6, value, text: formatAddress(6, value) };
   }
-  throw new InvalidAddressError(`not an IP address: ${JSON.stringify(text)}`);
+  throw new OvnInvalidAddressError(`not an IP address: ${JSON.stringify(text)}`);
 }
 
 /** Like parseAddress, but undefined instead of an error. */
@@ -73,21 +70,21 @@ export function tryParseAddress(text: string): IpAddress | undefined {
  */
 export function parsePrefix(text: string, allowHostBits = false): IpPrefix & { readonly address: IpAddress } {
   const slash = text.indexOf('/');
-  if (slash < 0) throw new InvalidAddressError(`not a prefix (no /length): ${JSON.stringify(text)}`);
+  if (slash < 0) throw new OvnInvalidAddressError(`not a prefix (no /length): ${JSON.stringify(text)}`);
   const address = parseAddress(text.slice(0, slash));
   const lengthText = text.slice(slash + 1);
   const bits = familyBits(address.family);
   if (!/^[0-9]{1,3}$/.test(lengthText) || Number(lengthText) > bits) {
-    throw new InvalidAddressError(`bad prefix length in ${JSON.stringify(text)}`);
+    throw new OvnInvalidAddressError(`bad prefix length in ${JSON.stringify(text)}`);
   }
   const length = Number(lengthText);
   // Validate the whole thing with ip-address too (it knows the corner cases of both families).
   const valid = address.family === 4 ? Address4.isValid(text) : Address6.isValid(text);
-  if (!valid) throw new InvalidAddressError(`not a prefix: ${JSON.stringify(text)}`);
+  if (!valid) throw new OvnInvalidAddressError(`not a prefix: ${JSON.stringify(text)}`);
   const hostMask = (1n << BigInt(bits - length)) - 1n;
   const network = address.value & ~hostMask & ((1n << BigInt(bits)) - 1n);
   if (!allowHostBits && network !== address.value) {
-    throw new InvalidAddressError(`${text} has host bits set (the network is ${formatAddress(address.family, network)}/${length})`);
+    throw new OvnInvalidAddressError(`${text} has host bits set (the network is ${formatAddress(address.family, network)}/${length})`);
   }
   return { family: address.family, network, length, text: `${formatAddress(address.family, network)}/${length}`, address };
 }

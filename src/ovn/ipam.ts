@@ -5,17 +5,14 @@
 // both subnets (10.244.1.7 with fd00:10:244:1::7): an offset is free only when it is free in every family. That
 // keeps a pod's whole `addresses` string a function of one number, which is what lets a transaction guard its
 // choice with one key, the port's UUID (see pods.ts): two agents that picked the same offset produce the same string.
-import { InvalidAddressError, addressAt, parseAddress, prefixSize, tryParseAddress, type IpAddress, type IpFamily, type IpPrefix } from './ip.js';
+import { OvnInvalidAddressError, OvnSubnetExhaustedError } from './errors.js';
+import { addressAt, parseAddress, prefixSize, tryParseAddress, type IpAddress, type IpFamily, type IpPrefix } from './ip.js';
 import { macFromAddress } from './mac.js';
 
 /** Offsets below this are never allocated: 0 network, 1 gateway, 2 management port. */
 export const FIRST_POD_OFFSET = 3n;
 export const GATEWAY_OFFSET = 1n;
 export const MANAGEMENT_OFFSET = 2n;
-
-export class SubnetExhaustedError extends Error {
-  override readonly name = 'SubnetExhaustedError';
-}
 
 /** An inclusive range of addresses of one family (one address: start === end). */
 export interface AddressRange { readonly family: IpFamily; readonly start: bigint; readonly end: bigint }
@@ -31,7 +28,7 @@ export function parseExcludeIps(text: string): AddressRange[] {
     if (dots >= 0) {
       const start = parseAddress(token.slice(0, dots));
       const end = parseAddress(token.slice(dots + 2));
-      if (start.family !== end.family || end.value < start.value) throw new InvalidAddressError(`bad exclude range ${token}`);
+      if (start.family !== end.family || end.value < start.value) throw new OvnInvalidAddressError(`bad exclude range ${token}`);
       out.push({ family: start.family, start: start.value, end: end.value });
     } else {
       const ip = parseAddress(token);
@@ -160,16 +157,16 @@ export interface OffsetSet { has(offset: bigint): boolean }
 
 /**
  * The lowest free offset: not below FIRST_POD_OFFSET, not in use, not reserved (allocations in flight), not
- * excluded in any family. Throws SubnetExhaustedError when the subnet is full.
+ * excluded in any family. Throws OvnSubnetExhaustedError when the subnet is full.
  *
  * `from`: where to start looking, when the caller knows every offset below it is taken (in use or reserved);
  * it saves the scan over them (an allocator that keeps a low-water mark makes each call O(1) instead of
  * O(addresses in use)). The answer is the same as without it as long as that holds.
  */
 export function allocatePodAddresses(node: NodeAddressing, inUse: OffsetSet, reserved?: OffsetSet, from = FIRST_POD_OFFSET): PodAddresses {
-  if (node.subnets.length === 0) throw new SubnetExhaustedError('the node has no subnet');
+  if (node.subnets.length === 0) throw new OvnSubnetExhaustedError('the node has no subnet');
   const offset = lowestFreeOffset(node, inUse, reserved, from);
-  if (offset === undefined) throw new SubnetExhaustedError(`no free address left in ${node.subnets.map((s) => s.text).join(', ')}`);
+  if (offset === undefined) throw new OvnSubnetExhaustedError(`no free address left in ${node.subnets.map((s) => s.text).join(', ')}`);
   return podAddressesAt(node, offset);
 }
 

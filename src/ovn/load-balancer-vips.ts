@@ -1,23 +1,25 @@
 // Load_Balancer rows for Kubernetes Services, named and keyed as ovn-kubernetes does: one row per service and
 // protocol (`Service_<namespace>/<name>_<PROTO>_cluster`), `vips` mapping "VIP:port" to "endpoint:port,...".
 import { parseAddress } from './ip.js';
-import type { L4Protocol } from './acl-match.js';
+import { checkPort, type L4Protocol } from './acl-match.js';
+import { OvnInvalidFieldError } from './errors.js';
 
+/** A backend of a VIP. */
 export interface ServiceEndpoint { readonly ip: string; readonly port: number }
 
+/** One VIP of a Service: address, port, protocol and the endpoints it balances to. */
 export interface ServiceVip {
   /** The cluster IP (or any VIP), IPv4 or IPv6. */
   readonly ip: string;
   readonly port: number;
+  /** Default tcp. */
+  readonly protocol?: L4Protocol;
   readonly endpoints: readonly ServiceEndpoint[];
 }
 
+/** `Service_<namespace>/<name>_<PROTO>_cluster`, ovn-kubernetes' name of a Service's cluster-wide load balancer. */
 export function loadBalancerName(namespace: string, service: string, protocol: L4Protocol): string {
   return `Service_${namespace}/${service}_${protocol.toUpperCase()}_cluster`;
-}
-
-function checkPort(port: number): void {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`port ${port} is outside 1..65535`);
 }
 
 /** "10.96.0.10:53", "[fd00::10]:53" (IPv6 in brackets, as OVN expects). */
@@ -35,12 +37,30 @@ export function vipsMap(vips: readonly ServiceVip[]): Map<string, string> {
     const vipFamily = parseAddress(vip.ip).family;
     const endpoints = new Set<string>();
     for (const e of vip.endpoints) {
-      if (parseAddress(e.ip).family !== vipFamily) throw new RangeError(`endpoint ${e.ip} is not of the family of VIP ${vip.ip}`);
+      if (parseAddress(e.ip).family !== vipFamily) throw new OvnInvalidFieldError(`VIP ${vip.ip}`, 'endpoints', e.ip, `endpoint ${e.ip} is not of the family of VIP ${vip.ip}`);
       endpoints.add(hostPort(e.ip, e.port));
     }
     const previous = out.get(key);
     if (previous !== undefined) for (const e of previous.split(',')) if (e) endpoints.add(e);
     out.set(key, [...endpoints].sort().join(','));
+  }
+  return out;
+}
+
+/** Splits "10.96.0.10:80" / "[fd00::10]:80" into address and port (undefined when it is neither). */
+export function parseHostPort(text: string): ServiceEndpoint | undefined {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
+  return m ? { ip: m[1], port: Number(m[2]) } : undefined;
+}
+
+/** The VIPs of a `vips` map as written by vipsMap (protocol left to the row's `protocol` column). */
+export function parseVips(vips: ReadonlyMap<string, string>): ServiceVip[] {
+  const out: ServiceVip[] = [];
+  for (const [key, value] of vips) {
+    const vip = parseHostPort(key);
+    if (!vip) continue;
+    const endpoints = value.split(',').map(parseHostPort).filter((e): e is ServiceEndpoint => e !== undefined);
+    out.push({ ip: vip.ip, port: vip.port, endpoints });
   }
   return out;
 }

@@ -1,5 +1,8 @@
-// The names ovn-kubernetes gives to the logical entities of a cluster (go-controller/pkg/types/const.go), so that
-// an operator who knows ovn-kubernetes recognises what `ovn-nbctl show` lists.
+// The one home of the names and `external_ids` keys this project writes and reads: the names ovn-kubernetes gives
+// to the logical entities of a cluster (go-controller/pkg/types/const.go), so that an operator who knows
+// ovn-kubernetes recognises what `ovn-nbctl show` lists; the ownership keys of its DbObjectIDs
+// (go-controller/pkg/libovsdb/ops/db_object_ids.go, db_object_types.go); and the keys ovn-controller reads from
+// the node's Open_vSwitch database. No other file spells one of these keys (test/ovn/names.test.ts checks).
 
 /** The distributed router every node switch hangs off. */
 export const CLUSTER_ROUTER = 'ovn_cluster_router';
@@ -7,20 +10,99 @@ export const CLUSTER_ROUTER = 'ovn_cluster_router';
 export const JOIN_SWITCH = 'join';
 /** The join subnet ovn-kubernetes uses by default. */
 export const DEFAULT_JOIN_SUBNET = '100.64.0.0/16';
+/** The load balancer group every node switch and gateway router uses (ovn-kubernetes' clusterLBGroup). */
+export const CLUSTER_LB_GROUP = 'clusterLBGroup';
 
+/** Prefix of a node's gateway router (`GR_<node>`). */
 export const GATEWAY_ROUTER_PREFIX = 'GR_';
+/** Prefix of the cluster-router port facing a node switch (`rtos-<node>`). */
 export const ROUTER_TO_SWITCH_PREFIX = 'rtos-';
+/** Prefix of the node-switch port facing the cluster router (`stor-<node>`). */
 export const SWITCH_TO_ROUTER_PREFIX = 'stor-';
+/** Prefix of a node's management port (`k8s-<node>`). */
 export const MANAGEMENT_PORT_PREFIX = 'k8s-';
+/** Prefix of a router's port on the join switch (`rtoj-<router>`). */
 export const ROUTER_TO_JOIN_PREFIX = 'rtoj-';
+/** Prefix of the join switch's port facing a router (`jtor-<router>`). */
 export const JOIN_TO_ROUTER_PREFIX = 'jtor-';
 
-/** Key under which every row this library writes records who owns it (external_ids). */
-export const OWNER_KEY = 'k8s.ovn.org/owner-controller';
-/** The owner value of rows written by this library. */
-export const OWNER = 'ovn-overlay';
-/** external_ids key naming the node a row belongs to. */
-export const NODE_KEY = 'k8s.ovn.org/node';
+// ---- Ownership: ovn-kubernetes' DbObjectIDs keys ----------------------------------------------------------------
+
+/** external_ids key: the controller that manages the row (ovn-kubernetes' OwnerControllerKey). */
+export const OWNER_CONTROLLER_KEY = 'k8s.ovn.org/owner-controller';
+/** external_ids key: the kind of object that owns the row (OwnerTypeKey), one of OWNER_TYPES. */
+export const OWNER_TYPE_KEY = 'k8s.ovn.org/owner-type';
+/** external_ids key: the owning object's name, `<namespace>:<name>` for namespaced objects (ObjectNameKey). */
+export const OBJECT_NAME_KEY = 'k8s.ovn.org/name';
+/** external_ids key: the row's unique id `<controller>:<owner type>:<ids...>` (PrimaryIDKey), where ovn-kubernetes writes one. */
+export const PRIMARY_ID_KEY = 'k8s.ovn.org/id';
+/** The controller name this library writes unless told another (ClusterNetwork's `controller` option). */
+export const DEFAULT_CONTROLLER = 'ovn-overlay';
+
+/**
+ * The owner types this library writes: ovn-kubernetes' values where it has one (NetworkPolicy, NetpolNamespace,
+ * Cluster), the Kubernetes kind otherwise. #14 adds EgressIP, EgressFirewall, MulticastNS... here.
+ */
+export const OWNER_TYPES = ['Cluster', 'Node', 'Pod', 'Service', 'NetworkPolicy', 'NetpolNamespace'] as const;
+/** The value of `k8s.ovn.org/owner-type`. */
+export type OwnerType = (typeof OWNER_TYPES)[number];
+
+/** DbObjectIDs extra key: `Ingress` / `Egress` (PolicyDirectionKey). */
+export const POLICY_DIRECTION_KEY = 'direction';
+/** DbObjectIDs extra key: index of the ingress/egress rule in the policy (GressIdxKey). */
+export const GRESS_INDEX_KEY = 'gress-index';
+/** DbObjectIDs extra key: `ipv4` / `ipv6` (IPFamilyKey). */
+export const IP_FAMILY_KEY = 'ip-family';
+/** DbObjectIDs extra key: what a shared ACL is for, `defaultDeny` / `arpAllow` (TypeKey). */
+export const TYPE_KEY = 'type';
+/** DbObjectIDs extra key: index of the ipBlock of a rule an ACL matches, -1 for the pod peers (IpBlockIndexKey). */
+export const IP_BLOCK_INDEX_KEY = 'ip-block-index';
+/** DbObjectIDs extra key: the protocol(s) of the rule's ports an ACL matches, `None` for all (PortPolicyProtocolKey). */
+export const PORT_POLICY_PROTOCOL_KEY = 'port-policy-protocol';
+/** Ours (no ovn-kubernetes equivalent): on a policy's port group, the policy types it has, `ingress,egress`. */
+export const POLICY_TYPES_KEY = 'k8s.ovn.org/policy-types';
+
+/** Load balancers of Services: `Service` (ovn-kubernetes' LoadBalancerKindExternalID). */
+export const LOAD_BALANCER_KIND_KEY = 'k8s.ovn.org/kind';
+/** Load balancers of Services: `<namespace>/<name>` of the Service (LoadBalancerOwnerExternalID). */
+export const LOAD_BALANCER_OWNER_KEY = 'k8s.ovn.org/owner';
+
+/** Pod logical switch ports: the pod's namespace (as ovn-kubernetes writes it). */
+export const POD_NAMESPACE_KEY = 'namespace';
+/** Pod logical switch ports: `true` (as ovn-kubernetes writes it). */
+export const POD_KEY = 'pod';
+/** The cluster router's marker (`k8s-cluster-router=yes`, as ovn-kubernetes writes it). */
+export const CLUSTER_ROUTER_KEY = 'k8s-cluster-router';
+
+/** The pod annotation ovn-kubernetes writes with the pod's addresses (util/pod_annotation.go). */
+export const POD_NETWORKS_ANNOTATION = 'k8s.ovn.org/pod-networks';
+/** The network name of the cluster's default network in that annotation. */
+export const DEFAULT_NETWORK = 'default';
+
+/** Southbound Datapath_Binding external_ids key ovn-northd writes with the logical datapath's name. */
+export const DATAPATH_NAME_KEY = 'name';
+
+// ---- The node's Open_vSwitch database ---------------------------------------------------------------------------
+
+/** Interface external_ids written by a pod binding (ovn-kubernetes' CNI, helper_linux.go ConfigureOVS). */
+export const IFACE_ID_KEY = 'iface-id';
+export const IFACE_ID_VER_KEY = 'iface-id-ver';
+export const ATTACHED_MAC_KEY = 'attached_mac';
+export const IP_ADDRESSES_KEY = 'ip_addresses';
+export const SANDBOX_KEY = 'sandbox';
+
+/** Open_vSwitch external_ids ovn-controller reads (ovn-controller(8)). */
+export const SYSTEM_ID_KEY = 'system-id';
+export const HOSTNAME_KEY = 'hostname';
+export const OVN_REMOTE_KEY = 'ovn-remote';
+export const OVN_ENCAP_TYPE_KEY = 'ovn-encap-type';
+export const OVN_ENCAP_IP_KEY = 'ovn-encap-ip';
+export const OVN_BRIDGE_MAPPINGS_KEY = 'ovn-bridge-mappings';
+export const OVN_ENCAP_CSUM_KEY = 'ovn-encap-csum';
+export const OVN_BRIDGE_DATAPATH_TYPE_KEY = 'ovn-bridge-datapath-type';
+export const OVN_BRIDGE_KEY = 'ovn-bridge';
+
+// ---- Names of rows ----------------------------------------------------------------------------------------------
 
 /** The logical switch of a node is named after the node. */
 export function nodeSwitchName(node: string): string { return node; }
@@ -36,8 +118,20 @@ export function gatewayRouterName(node: string): string { return GATEWAY_ROUTER_
 export function routerToJoinPort(router: string): string { return ROUTER_TO_JOIN_PREFIX + router; }
 /** The join switch's port facing a router (`jtor-GR_<node>`, `jtor-ovn_cluster_router`). */
 export function joinToRouterPort(router: string): string { return JOIN_TO_ROUTER_PREFIX + router; }
-/** The logical switch port of a pod, as ovn-kubernetes names it. */
+/**
+ * The logical switch port of a pod, as ovn-kubernetes names it: `<namespace>_<pod>`; also the OVS Interface's
+ * `external_ids:iface-id`. Unambiguous because Kubernetes names cannot contain `_`.
+ */
 export function podPortName(namespace: string, pod: string): string { return `${namespace}_${pod}`; }
+/** `k8s.ovn.org/name` of a namespaced object: `<namespace>:<name>` (ovn-kubernetes' BuildNamespaceNameKey). */
+export function namespacedObjectName(namespace: string, name: string): string { return `${namespace}:${name}`; }
+/** The namespace and name back from a `k8s.ovn.org/name` of a namespaced object. */
+export function parseNamespacedObjectName(objectName: string): { namespace: string; name: string } {
+  const colon = objectName.indexOf(':');
+  return { namespace: objectName.slice(0, colon), name: objectName.slice(colon + 1) };
+}
+/** The `k8s.ovn.org/owner` value of a Service's load balancers: `<namespace>/<name>`. */
+export function serviceOwnerValue(namespace: string, name: string): string { return `${namespace}/${name}`; }
 
 const FNV64_OFFSET = 0xcbf29ce484222325n;
 const FNV64_PRIME = 0x100000001b3n;

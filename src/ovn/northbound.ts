@@ -2,8 +2,8 @@
 // policies read, with a `name` index on every one of them (the schema's own where it has one).
 //
 //   const nb = await openNorthbound({ remotes: 'ssl:10.0.0.1:6641,ssl:10.0.0.2:6641', tls: { ca, cert, key } });
-//   await ensureNode(nb, { name: 'node1', subnets: ['10.244.1.0/24'] });
-//   const pods = new PodNetworking(nb);
+//   const net = new ClusterNetwork(nb);                 // cluster-network.ts
+//   await net.nodes.ensure({ name: 'node1', subnets: ['10.244.1.0/24'] });
 import type { OvsdbDatabase } from '../ovsdb/database.js';
 import type { NorthboundTables } from '../models/ovn-northbound.js';
 import { openReplica, type DatabaseTarget, type ReplicaOptions, type ReplicaSpec } from './connect.js';

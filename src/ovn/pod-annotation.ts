@@ -1,9 +1,7 @@
 // The `k8s.ovn.org/pod-networks` annotation ovn-kubernetes writes on a pod (util/pod_annotation.go): a map from
 // network name ("default") to the pod's addresses/prefixes, MAC, gateways and extra routes. The single-stack
 // fields `ip_address` / `gateway_ip` are only present when the pod has exactly one address.
-
-export const POD_NETWORKS_ANNOTATION = 'k8s.ovn.org/pod-networks';
-export const DEFAULT_NETWORK = 'default';
+import { DEFAULT_NETWORK } from './names.js';
 
 export interface PodRoute { readonly dest: string; readonly nextHop: string }
 

@@ -1,5 +1,7 @@
 // Pods on the node switches: one logical switch port `<namespace>_<pod>` per pod, addresses from the node's
-// subnets, in one transaction per call.
+// subnets, in one transaction per call. The port carries ovn-kubernetes' `namespace` and `pod=true` and this
+// library's ownership (`k8s.ovn.org/owner-type=Pod`, `k8s.ovn.org/name=<namespace>:<pod>`), so list(), delete()
+// and sync() find exactly the pods this controller added.
 //
 // Two agents may allocate on the same node at once. Each picks the lowest free offset from its own replica; the
 // whole address string is a function of that offset (ipam.ts), and so is the port's UUID: the insert carries
@@ -15,21 +17,17 @@ import type { NamedUuid, Uuid } from '../ovsdb/datum.js';
 import type { LogicalSwitch, LogicalSwitchPort, NorthboundTables } from '../models/ovn-northbound.js';
 import { OvsdbConstraintViolationError, OvsdbOperationError, OvsdbTimedOutError } from '../ovsdb/errors.js';
 import { ReplicaTransaction } from '../ovsdb/transaction-retry.js';
-import { withLength } from './ip.js';
+import { parsePrefix, tryParseAddress, withLength } from './ip.js';
 import { allocatePodAddresses, FIRST_POD_OFFSET, gatewayAddress, lowestFreeOffset, offsetOf, podAddressesAt, type NodeAddressing, type OffsetSet, type PodAddresses } from './ipam.js';
-import { podPortName, nodeSwitchName } from './names.js';
+import { DEFAULT_CONTROLLER, IFACE_ID_VER_KEY, OBJECT_NAME_KEY, POD_KEY, POD_NAMESPACE_KEY, namespacedObjectName, nodeSwitchName, parseNamespacedObjectName, podPortName } from './names.js';
 import { podNetworksAnnotation, type PodNetworksAnnotation, type PodRoute } from './pod-annotation.js';
-import { nodeAddressing, removeAddressesFromSets } from './topology.js';
+import { nodeAddressing, portAddresses, removeAddressesFromSets } from './topology.js';
+import { assertOwned, isOwned, ownedRows, ownerIds, type Owner } from './ownership.js';
+import { OvnConflictRetriesExhaustedError, OvnInvalidFieldError, OvnNotFoundError } from './errors.js';
+import { checkKubernetesName, checkNamespacedName } from './kubernetes-names.js';
 import { DesiredState } from './desired-state.js';
 import { byName, type Northbound } from './northbound.js';
-
-export class NodeNotFoundError extends Error {
-  override readonly name = 'NodeNotFoundError';
-}
-
-export class ConflictRetriesExhaustedError extends Error {
-  override readonly name = 'ConflictRetriesExhaustedError';
-}
+import type { Changed, KindOptions, NamespacedKey, OvnKind } from './kind.js';
 
 /**
  * "Another agent got there first": the address guard failed ("duplicate uuid", or "timed out" for the `wait`
@@ -53,10 +51,9 @@ export function podPortUuid(ls: Uuid, offset: bigint): Uuid {
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }
 
-export interface PodOptions {
-  readonly namespace: string;
-  readonly name: string;
-  /** The node the pod runs on (its switch must exist: ensureNode). */
+/** What a pod is in OVN. */
+export interface PodSpec extends NamespacedKey {
+  /** The node the pod runs on (its switch must exist: nodes.ensure). */
   readonly node: string;
   /** The pod's UID: options:iface-id-ver, so ovn-controller binds only this incarnation's interface. */
   readonly uid?: string;
@@ -64,24 +61,30 @@ export interface PodOptions {
   readonly routes?: readonly PodRoute[];
 }
 
+/** A pod's network as stored: its port, addresses, gateways and the annotation ovn-kubernetes would write. */
 export interface PodNetwork {
+  readonly namespace: string;
+  readonly name: string;
+  /** The logical switch port, `<namespace>_<name>`. */
   readonly portName: string;
   readonly node: string;
   /** "10.244.1.5/24", "fd00:10:244:1::5/64" */
   readonly ipAddresses: readonly string[];
   readonly mac: string;
   readonly gateways: readonly string[];
-  /** The `k8s.ovn.org/pod-networks` annotation value (decoded). */
+  /** The pod UID the port is bound to (`options:iface-id-ver`), when it has one. */
+  readonly uid: string | undefined;
+  /** The `k8s.ovn.org/pod-networks` annotation value (decoded; routes only as given to ensure). */
   readonly annotation: PodNetworksAnnotation;
 }
 
-/** A pod known to exist, for syncPods. */
-export interface PodReference { readonly namespace: string; readonly name: string }
+/** list() filter: pods of one namespace and/or on one node. */
+export interface PodFilter { readonly namespace?: string; readonly node?: string }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-interface Plan { readonly ls: Uuid; readonly result: PodNetwork; readonly offset: bigint | undefined; readonly guardIndex: number }
-interface Pending { readonly pod: PodOptions; resolve(network: PodNetwork): void; reject(err: unknown): void }
+interface Plan { readonly ls: Uuid; readonly result: PodNetwork & Changed; readonly offset: bigint | undefined; readonly guardIndex: number }
+interface Pending { readonly pod: PodSpec; resolve(network: PodNetwork & Changed): void; reject(err: unknown): void }
 /**
  * The offsets taken on one switch while planning (one synchronous run of plan() calls): `from` is a low-water
  * mark, every offset below it is taken (in use, taken by another agent, or reserved by this one), so the
@@ -91,10 +94,11 @@ class SwitchOffsets implements OffsetSet {
   constructor(private readonly used: ReadonlyMap<bigint, number>, private readonly taken: ReadonlyMap<bigint, number> | undefined, public from: bigint) {}
   has(o: bigint): boolean { return this.used.has(o) || this.taken?.has(o) === true; }
 }
-/** Most entries of PodNetworking's memo of the offsets behind the address strings it wrote. */
+/** Most entries of OvnPods' memo of the offsets behind the address strings it wrote. */
 const MAX_OWN_ADDRESSES = 4096;
 
-export interface PodNetworkingOptions {
+/** Options of OvnPods: the controller, and how pods are allocated and written. */
+export interface OvnPodsOptions extends KindOptions {
   /** Attempts of one pod's transaction on repeated conflicts (default 50). */
   readonly attempts?: number;
   /** Calls made in the same event-loop turn share one transaction (group commit). Default false. */
@@ -115,8 +119,29 @@ export interface PodNetworkingOptions {
 }
 const CONFLICT_MEMORY_MS = 5_000;
 
+function validatePodSpec(pod: PodSpec): void {
+  checkNamespacedName('pod', pod);
+  checkKubernetesName('node', pod.node);
+  const object = `pod ${pod.namespace}/${pod.name}`;
+  if (pod.uid !== undefined && (typeof pod.uid !== 'string' || pod.uid.length === 0 || pod.uid.length > 256)) {
+    throw new OvnInvalidFieldError(object, 'uid', pod.uid, 'the pod UID must be a non-empty string of at most 256 characters');
+  }
+  pod.routes?.forEach((r, i) => {
+    try { parsePrefix(r.dest, true); } catch (err) { throw new OvnInvalidFieldError(object, `routes[${i}].dest`, r.dest, (err as Error).message); }
+    if (!tryParseAddress(r.nextHop)) throw new OvnInvalidFieldError(object, `routes[${i}].nextHop`, r.nextHop, 'not an IP address');
+  });
+}
+
+/** The key of a pod port from its ownership name (`<namespace>:<name>`). */
+function podKeyOf(lsp: LogicalSwitchPort): NamespacedKey {
+  return parseNamespacedObjectName(lsp.external_ids.get(OBJECT_NAME_KEY) ?? '');
+}
+
 /** Pods on one Northbound database, with the allocation state of this agent (reservations in flight). */
-export class PodNetworking {
+export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodNetwork & Changed, PodFilter> {
+  readonly ownerType = 'Pod' as const;
+  readonly controller: string;
+  private readonly owner: Owner;
   private readonly reserved = new Map<Uuid, Set<bigint>>();
   private readonly recentlyTaken = new Map<Uuid, Map<bigint, number>>();
   private readonly addressingCache = new WeakMap<ReadonlyMap<string, string>, NodeAddressing>();
@@ -131,10 +156,13 @@ export class PodNetworking {
 
   private queue: Pending[] = [];
   private flushScheduled = false;
-  /** Since construction: transactions addPod sent (committed or not) and conflicts it retried (a batch's counts once). */
+  /** Since construction: transactions ensure() sent (committed or not) and conflicts it retried (a batch's counts once). */
   readonly stats = { transactions: 0, conflicts: 0 };
 
-  constructor(readonly db: Northbound, readonly options: PodNetworkingOptions = {}) {}
+  constructor(readonly db: Northbound, readonly options: OvnPodsOptions = {}) {
+    this.controller = options.controller ?? DEFAULT_CONTROLLER;
+    this.owner = { controller: this.controller };
+  }
 
   private addressing(ls: LogicalSwitch): NodeAddressing {
     let a = this.addressingCache.get(ls.other_config);
@@ -211,13 +239,13 @@ export class PodNetworking {
     return expected.lspAddress === lsp.addresses[0] ? expected : { ...expected, mac, lspAddress: lsp.addresses[0] };
   }
 
-  private result(pod: PodOptions, addressing: NodeAddressing, addresses: PodAddresses): PodNetwork {
+  private result(pod: PodSpec, addressing: NodeAddressing, addresses: PodAddresses, uid: string | undefined, changed: boolean): PodNetwork & Changed {
     const ipAddresses = addresses.addresses.map((a, i) => withLength(a, addressing.subnets[i].length));
     let gateways = this.gatewaysCache.get(addressing);
     if (!gateways) { gateways = Object.freeze(addressing.subnets.map((s) => gatewayAddress(s).text)); this.gatewaysCache.set(addressing, gateways); }
     return {
-      portName: podPortName(pod.namespace, pod.name), node: pod.node, ipAddresses, mac: addresses.mac, gateways,
-      annotation: podNetworksAnnotation({ ipAddresses, mac: addresses.mac, gateways, routes: pod.routes }),
+      namespace: pod.namespace, name: pod.name, portName: podPortName(pod.namespace, pod.name), node: pod.node, ipAddresses, mac: addresses.mac, gateways, uid,
+      annotation: podNetworksAnnotation({ ipAddresses, mac: addresses.mac, gateways, routes: pod.routes }), changed,
     };
   }
 
@@ -226,21 +254,23 @@ export class PodNetworking {
    * `newPorts`, in a batch: where to collect the new ports per switch, added to `ports` by one mutation per switch
    * at the end (ovsdb-server copies the whole set for each mutation).
    */
-  private plan(pod: PodOptions, tx: DesiredState<NorthboundTables>, inUseBySwitch: Map<Uuid, SwitchOffsets>, newPorts?: Map<Uuid, NamedUuid[]>): Plan {
+  private plan(pod: PodSpec, tx: DesiredState<NorthboundTables>, inUseBySwitch: Map<Uuid, SwitchOffsets>, newPorts?: Map<Uuid, NamedUuid[]>): Plan {
     const ls = byName(this.db, 'Logical_Switch', nodeSwitchName(pod.node));
-    if (!ls) throw new NodeNotFoundError(`node ${pod.node} has no logical switch (ensureNode first)`);
+    if (!ls) throw new OvnNotFoundError('Logical_Switch', nodeSwitchName(pod.node), `pod ${pod.namespace}/${pod.name}: node ${pod.node} has no switch; nodes.ensure it first`);
     const addressing = this.addressing(ls);
     const portName = podPortName(pod.namespace, pod.name);
-    const externalIds = new Map([['namespace', pod.namespace], ['pod', 'true']]);
+    const externalIds = this.externalIds(pod);
     const options = new Map([['requested-chassis', pod.node]]);
     const existing = byName(this.db, 'Logical_Switch_Port', portName);
-    const ifaceIdVer = pod.uid ?? existing?.options.get('iface-id-ver');
-    if (ifaceIdVer !== undefined) options.set('iface-id-ver', ifaceIdVer);
+    if (existing) assertOwned('Logical_Switch_Port', portName, existing, this.owner);
+    const ifaceIdVer = pod.uid ?? existing?.options.get(IFACE_ID_VER_KEY);
+    if (ifaceIdVer !== undefined) options.set(IFACE_ID_VER_KEY, ifaceIdVer);
     let addresses: PodAddresses | undefined;
     if (existing && ls.ports.includes(existing._uuid)) addresses = this.existingAddresses(existing, addressing);
     if (existing && addresses) {
+      const before = tx.operations.length;
       tx.updateChanged('Logical_Switch_Port', existing, { external_ids: externalIds, options, port_security: [addresses.lspAddress] });
-      return { ls: ls._uuid, result: this.result(pod, addressing, addresses), offset: undefined, guardIndex: -1 };
+      return { ls: ls._uuid, result: this.result(pod, addressing, addresses, ifaceIdVer, tx.operations.length > before), offset: undefined, guardIndex: -1 };
     }
     if (existing) {
       // On another node's switch, or with addresses that do not fit this node: move it, with new addresses.
@@ -265,7 +295,12 @@ export class PodNetworking {
       if (list) list.push(port);
       else newPorts.set(ls._uuid, [port]);
     } else tx.addToSet('Logical_Switch', ls._uuid, 'ports', [port]);
-    return { ls: ls._uuid, result: this.result(pod, addressing, addresses), offset: addresses.offset, guardIndex };
+    return { ls: ls._uuid, result: this.result(pod, addressing, addresses, ifaceIdVer, true), offset: addresses.offset, guardIndex };
+  }
+
+  /** ovn-kubernetes' pod port keys, and this controller's ownership. */
+  private externalIds(pod: NamespacedKey): Map<string, string> {
+    return ownerIds(this.owner, 'Pod', namespacedObjectName(pod.namespace, pod.name), [[POD_NAMESPACE_KEY, pod.namespace], [POD_KEY, 'true']]);
   }
 
   /** A transaction sent by this class itself (its own retry loop: per-pod reservations and group commit). */
@@ -287,11 +322,15 @@ export class PodNetworking {
 
   /**
    * Adds a pod's port (or brings an existing one to the desired state, keeping its addresses) and returns its
-   * network. One transaction; none when the port is already as desired. With `coalesce`, calls made in the same
-   * turn of the event loop share one transaction (each pod still all-or-nothing; on a conflict every pod of the
-   * batch is retried on its own).
+   * network. One transaction; none when the port is already as desired (`changed: false`). With `coalesce`, calls
+   * made in the same turn of the event loop share one transaction (each pod still all-or-nothing; on a conflict
+   * every pod of the batch is retried on its own).
+   * @throws OvnInvalidNameError / OvnInvalidFieldError (nothing sent), OvnNotFoundError when the node has no
+   *   switch, OvnNotOwnedError when a port of the pod's name belongs to another controller or tool,
+   *   OvnSubnetExhaustedError, OvnConflictRetriesExhaustedError.
    */
-  addPod(pod: PodOptions): Promise<PodNetwork> {
+  ensure(pod: PodSpec): Promise<PodNetwork & Changed> {
+    try { validatePodSpec(pod); } catch (err) { return Promise.reject(err); }
     if (!this.options.coalesce) return this.addPodAlone(pod);
     return new Promise((resolve, reject) => {
       this.queue.push({ pod, resolve, reject });
@@ -332,10 +371,10 @@ export class PodNetworking {
     } finally {
       for (const plan of plans) if (plan) this.release(plan);
     }
-    for (const p of alone) this.addPod(p.pod).then(p.resolve, p.reject);
+    for (const p of alone) this.ensure(p.pod).then(p.resolve, p.reject);
   }
 
-  private async addPodAlone(pod: PodOptions): Promise<PodNetwork> {
+  private async addPodAlone(pod: PodSpec): Promise<PodNetwork & Changed> {
     const attempts = this.options.attempts ?? 50;
     for (let attempt = 1; ; attempt++) {
       const tx = this.transaction();
@@ -349,7 +388,7 @@ export class PodNetworking {
         if (!isConflict(err)) throw err;
         this.stats.conflicts++;
         this.markTaken(plan);
-        if (attempt >= attempts) throw new ConflictRetriesExhaustedError(`addPod ${plan.result.portName}: gave up after ${attempt} conflicts`, { cause: err });
+        if (attempt >= attempts) throw new OvnConflictRetriesExhaustedError(`pod ${pod.namespace}/${pod.name}: gave up after ${attempt} conflicts over its address`, { cause: err });
         await pause(Math.min(20, attempt));
       } finally {
         this.release(plan);
@@ -357,10 +396,17 @@ export class PodNetworking {
     }
   }
 
-  /** Removes a pod's port and its addresses from the address sets this library maintains. False if absent. */
-  async deletePod(namespace: string, name: string): Promise<boolean> {
-    const lsp = byName(this.db, 'Logical_Switch_Port', podPortName(namespace, name));
+  /**
+   * Removes a pod's port and its addresses from this controller's address sets. One transaction; false (nothing
+   * sent) when the pod has no port.
+   * @throws OvnNotOwnedError when the port of the pod's name belongs to another controller or tool (left as it is).
+   */
+  async delete(key: NamespacedKey): Promise<boolean> {
+    checkNamespacedName('pod', key);
+    const portName = podPortName(key.namespace, key.name);
+    const lsp = byName(this.db, 'Logical_Switch_Port', portName);
     if (!lsp) return false;
+    assertOwned('Logical_Switch_Port', portName, lsp, this.owner);
     const tx = this.transaction();
     this.buildDelete(tx, [lsp]);
     await this.db.transact(tx.operations);
@@ -374,25 +420,70 @@ export class PodNetworking {
       if (mine.length > 0) tx.removeFromSet('Logical_Switch', s._uuid, 'ports', mine);
     }
     const addresses = new Set<string>();
-    for (const p of ports) for (const a of p.addresses) for (const ip of a.split(' ').slice(1)) addresses.add(ip);
-    removeAddressesFromSets(this.db, tx, addresses);
+    for (const p of ports) portAddresses(p, addresses);
+    removeAddressesFromSets(this.db, tx, this.owner, addresses);
   }
 
   /**
-   * Removes the ports of pods that no longer exist (every pod port — external_ids:pod=true — not in `existing`),
-   * with their addresses. One transaction; returns the removed port names.
+   * Garbage collection: removes the port of every pod this controller added that is not in `existing`, with its
+   * addresses. One transaction (none when nothing is stale); resolves with the pods removed.
    */
-  async syncPods(existing: Iterable<PodReference>): Promise<string[]> {
+  async sync(existing: Iterable<NamespacedKey>): Promise<NamespacedKey[]> {
     const keep = new Set<string>();
     for (const p of existing) keep.add(podPortName(p.namespace, p.name));
-    const stale: LogicalSwitchPort[] = [];
-    for (const lsp of this.db.table('Logical_Switch_Port')) {
-      if (lsp.external_ids.get('pod') === 'true' && !keep.has(lsp.name)) stale.push(lsp);
-    }
+    const stale = ownedRows(this.db.table('Logical_Switch_Port'), this.owner, 'Pod').filter((lsp) => !keep.has(lsp.name));
     if (stale.length === 0) return [];
     const tx = this.transaction();
     this.buildDelete(tx, stale);
     await this.db.transact(tx.operations);
-    return stale.map((p) => p.name);
+    return stale.map(podKeyOf);
+  }
+
+  /** The pod's network as the replica holds it (a port this controller owns), or undefined. */
+  get(key: NamespacedKey): PodNetwork | undefined {
+    const lsp = byName(this.db, 'Logical_Switch_Port', podPortName(key.namespace, key.name));
+    if (!lsp || !isOwned(lsp, this.owner, 'Pod')) return undefined;
+    const node = lsp.options.get('requested-chassis');
+    const ls = node === undefined ? undefined : byName(this.db, 'Logical_Switch', nodeSwitchName(node));
+    if (ls && ls.ports.includes(lsp._uuid)) return this.stored(lsp, ls);
+    const holder = this.db.table('Logical_Switch').filter((s) => s.ports.includes(lsp._uuid))[0];
+    return holder ? this.stored(lsp, holder) : undefined;
+  }
+
+  /** Every pod this controller owns (optionally of one namespace and/or on one node). */
+  list(filter: PodFilter = {}): PodNetwork[] {
+    const switchOf = new Map<Uuid, LogicalSwitch>();
+    for (const ls of this.db.table('Logical_Switch')) {
+      if (filter.node !== undefined && ls.name !== nodeSwitchName(filter.node)) continue;
+      for (const u of ls.ports) switchOf.set(u, ls);
+    }
+    const out: PodNetwork[] = [];
+    for (const lsp of ownedRows(this.db.table('Logical_Switch_Port'), this.owner, 'Pod')) {
+      if (filter.namespace !== undefined && lsp.external_ids.get(POD_NAMESPACE_KEY) !== filter.namespace) continue;
+      const ls = switchOf.get(lsp._uuid);
+      const pod = ls ? this.stored(lsp, ls) : undefined;
+      if (pod) out.push(pod);
+    }
+    return out;
+  }
+
+  /** A stored port's network: its addresses read back against its switch's subnets. */
+  private stored(lsp: LogicalSwitchPort, ls: LogicalSwitch): PodNetwork | undefined {
+    const { namespace, name } = podKeyOf(lsp);
+    const addressing = this.addressing(ls);
+    const words = (lsp.addresses[0] ?? '').split(' ');
+    if (words.length < 2) return undefined;
+    const ipAddresses: string[] = [];
+    for (const ip of words.slice(1)) {
+      const address = tryParseAddress(ip);
+      const subnet = address && addressing.subnets.find((s) => s.family === address.family);
+      if (address && subnet) ipAddresses.push(withLength(address, subnet.length));
+    }
+    const gateways = addressing.subnets.map((s) => gatewayAddress(s).text);
+    const mac = words[0];
+    return {
+      namespace, name, portName: lsp.name, node: ls.name, ipAddresses, mac, gateways, uid: lsp.options.get(IFACE_ID_VER_KEY),
+      annotation: podNetworksAnnotation({ ipAddresses, mac, gateways }),
+    };
   }
 }

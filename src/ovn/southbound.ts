@@ -11,14 +11,12 @@ import { ReplicaWaitTimeoutError, waitForReplica } from '../ovsdb/replica-wait.j
 import type { DatapathBinding, PortBinding, SouthboundTables } from '../models/ovn-southbound.js';
 import { openReplica, type DatabaseTarget, type ReplicaOptions, type ReplicaSpec } from './connect.js';
 import { tunnelMetadataFromKeys, type TunnelMetadata } from './tunnel-metadata.js';
+import { OvnPortBindingNotFoundError } from './errors.js';
+import { DATAPATH_NAME_KEY } from './names.js';
 
 /** The Southbound database as src/ovn reads it: the replica of the tables below. */
 export type Southbound = OvsdbDatabase<SouthboundTables>;
 export type SouthboundOptions = ReplicaOptions<SouthboundTables>;
-
-export class PortBindingNotFoundError extends Error {
-  override readonly name = 'PortBindingNotFoundError';
-}
 
 /** What src/ovn monitors in OVN_Southbound (tunnel keys and chassis); the schema indexes serve the lookups. */
 export const SOUTHBOUND: ReplicaSpec<SouthboundTables> = {
@@ -80,7 +78,7 @@ export class SouthboundReader {
 
   /**
    * Resolves once ovn-northd has created bindings (with a tunnel key) for every port, from the replica's change
-   * events, or rejects with PortBindingNotFoundError naming the missing ports at the timeout.
+   * events, or rejects with OvnPortBindingNotFoundError naming the missing ports at the timeout.
    */
   async waitForPortBindings(logicalPorts: readonly string[], timeoutMs = 10_000): Promise<Readonly<PortBinding>[]> {
     const bound = (p: Readonly<PortBinding> | undefined): p is Readonly<PortBinding> => p !== undefined && p.tunnel_key > 0n;
@@ -91,7 +89,7 @@ export class SouthboundReader {
         return found.every(bound) ? found : undefined;
       }, { timeoutMs });
     } catch (err) {
-      if (err instanceof ReplicaWaitTimeoutError) throw new PortBindingNotFoundError(`no Port_Binding after ${timeoutMs} ms for ${missing()}`);
+      if (err instanceof ReplicaWaitTimeoutError) throw new OvnPortBindingNotFoundError(`no Port_Binding after ${timeoutMs} ms for ${missing()}`);
       throw err;
     }
   }
@@ -102,10 +100,10 @@ export class SouthboundReader {
     for (const pb of this.db.table('Port_Binding')) bindings.set(pb.logical_port, pb);
     const from = bindings.get(fromPort);
     const to = bindings.get(toPort);
-    if (!from) throw new PortBindingNotFoundError(`no Port_Binding for ${fromPort}`);
-    if (!to) throw new PortBindingNotFoundError(`no Port_Binding for ${toPort}`);
+    if (!from) throw new OvnPortBindingNotFoundError(`no Port_Binding for ${fromPort}`);
+    if (!to) throw new OvnPortBindingNotFoundError(`no Port_Binding for ${toPort}`);
     const dp = this.datapath(to.datapath);
-    if (!dp) throw new PortBindingNotFoundError(`no Datapath_Binding for ${toPort}`);
+    if (!dp) throw new OvnPortBindingNotFoundError(`no Datapath_Binding for ${toPort}`);
     let ingress = from;
     if (from.datapath !== to.datapath) {
       // The destination switch's patch port whose peer router also has a patch port into the source switch.
@@ -121,13 +119,13 @@ export class SouthboundReader {
         const peer = bindings.get(pb.options.get('peer') ?? '');
         return peer !== undefined && routersOfSource.has(peer.datapath);
       });
-      if (!candidate) throw new PortBindingNotFoundError(`no router path from ${fromPort} to ${toPort}`);
+      if (!candidate) throw new OvnPortBindingNotFoundError(`no router path from ${fromPort} to ${toPort}`);
       ingress = candidate;
     }
     const metadata = tunnelMetadataFromKeys({ datapath: Number(dp.tunnel_key), ingressPort: Number(ingress.tunnel_key), egressPort: Number(to.tunnel_key) });
     const chassis = to.chassis ? this.db.table('Chassis').get(to.chassis)?.name : undefined;
     return {
-      ...metadata, datapathName: dp.external_ids.get('name'), ingressPortName: ingress.logical_port, egressPortName: to.logical_port, destinationChassis: chassis,
+      ...metadata, datapathName: dp.external_ids.get(DATAPATH_NAME_KEY), ingressPortName: ingress.logical_port, egressPortName: to.logical_port, destinationChassis: chassis,
     };
   }
 }

@@ -7,6 +7,7 @@ import {
   OVN_VXLAN_MAX_DATAPATH, OVN_VXLAN_MAX_EGRESS_PORT, ovnFromSttContext, ovnGeneveEgress, ovnGeneveIngress, ovnGeneveOptionValue,
   ovnSttContextHi, ovnSttContextLo, ovnVxlanVni,
 } from '../../codecs/ovn-metadata.js';
+import { OvnTunnelKeyRangeError } from './errors.js';
 
 // The codecs' constants under the names of the Southbound keys they bound (MAX_* are inclusive).
 export {
@@ -15,9 +16,6 @@ export {
   OVN_VXLAN_MAX_DATAPATH as MAX_VXLAN_DATAPATH_KEY, OVN_VXLAN_MAX_EGRESS_PORT as MAX_VXLAN_EGRESS_PORT_KEY,
 } from '../../codecs/ovn-metadata.js';
 
-export class TunnelKeyRangeError extends RangeError {
-  override readonly name = 'TunnelKeyRangeError';
-}
 
 /** The three pieces of logical metadata, as OVN numbers them in Datapath_Binding / Port_Binding `tunnel_key`. */
 export interface LogicalTunnelKeys {
@@ -47,7 +45,7 @@ export interface TunnelMetadata {
 
 function check(name: string, value: number, max: number, min = 0): void {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new TunnelKeyRangeError(`${name} ${value} is outside ${min}..${max}`);
+    throw new OvnTunnelKeyRangeError(`${name} ${value} is outside ${min}..${max}`);
   }
 }
 

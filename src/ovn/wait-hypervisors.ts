@@ -6,6 +6,7 @@ import { waitForReplica, type ReplicaWaitOptions } from '../ovsdb/replica-wait.j
 import type { NBGlobal, NorthboundTables } from '../models/ovn-northbound.js';
 import { openReplica, type ReplicaSpec } from './connect.js';
 import type { Northbound } from './northbound.js';
+import { OvnNotFoundError } from './errors.js';
 
 export type HypervisorSyncOptions = ReplicaWaitOptions;
 
@@ -36,7 +37,7 @@ export async function waitForHypervisors(nb: Northbound, options: HypervisorSync
     select<NBGlobal, 'nb_cfg'>('NB_Global', [], ['nb_cfg']),
   ]);
   const target = sel.rows[0]?.nb_cfg;
-  if (target === undefined) throw new Error('OVN_Northbound has no NB_Global row (ovn-northd creates it)');
+  if (target === undefined) throw new OvnNotFoundError('NB_Global', 'row', 'ovn-northd creates it');
   await waitForReplica(nb, `NB_Global.hv_cfg >= ${target}`, () => {
     for (const g of nb.table('NB_Global')) if (g.hv_cfg >= target) return true;
     return undefined;

@@ -6,7 +6,8 @@ import { NamedUuid, type Uuid } from '../ovsdb/datum.js';
 import { insert, mutate, select, update, wait, type OperationBase, type SelectOperation } from '../ovsdb/operations.js';
 import type { Bridge, BridgeFailMode, Interface, OpenVSwitch, Port } from '../models/open-vswitch.js';
 import type { DroppedItem, SchemaSkewFilter } from '../models/schema-skew.js';
-import { NodeConfigError, OPEN_VSWITCH, guarded, mapDiff, vswitchFilter, type NodeDatabase } from './node-db.js';
+import { OvsError } from './errors.js';
+import { OPEN_VSWITCH, guarded, mapDiff, vswitchFilter, type NodeDatabase } from './node-db.js';
 
 export const INTEGRATION_BRIDGE = 'br-int';
 
@@ -40,12 +41,12 @@ const DATAPATH_RE = /^[a-z0-9_-]{0,32}$/;
 
 export function validateBridgeName(name: string): void {
   if (!NAME_RE.test(name)) {
-    throw new NodeConfigError('bad-bridge-name', name, `bridge name "${name}" must be 1..15 characters of A-Z a-z 0-9 . _ -`);
+    throw new OvsError('OVS_BAD_BRIDGE_NAME', name, `bridge name "${name}" must be 1..15 characters of A-Z a-z 0-9 . _ -`);
   }
 }
 
 export function validateDatapathType(type: string): void {
-  if (!DATAPATH_RE.test(type)) throw new NodeConfigError('bad-datapath-type', type, `datapath type "${type}" must be lowercase letters, digits, '-' or '_'`);
+  if (!DATAPATH_RE.test(type)) throw new OvsError('OVS_BAD_DATAPATH_TYPE', type, `datapath type "${type}" must be lowercase letters, digits, '-' or '_'`);
 }
 
 type BridgeRow = Pick<Bridge, '_uuid'> & Partial<Pick<Bridge, 'fail_mode' | 'datapath_type' | 'other_config'>>;
@@ -140,7 +141,7 @@ export async function ensureBridge(db: NodeDatabase, options: BridgeOptions = {}
     ]);
     const ovsRow = ovs.rows[0]?._uuid;
     if (ovsRow === undefined) {
-      throw new NodeConfigError('no-bridge', name, 'the Open_vSwitch table has no row (run configureNode, or `ovs-vsctl init`)');
+      throw new OvsError('OVS_NO_BRIDGE', name, 'the Open_vSwitch table has no row (run configureNode, or `ovs-vsctl init`)');
     }
     const plan = planBridge(filter, options, br.rows[0], ovsRow);
     let uuid = br.rows[0]?._uuid;

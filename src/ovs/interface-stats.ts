@@ -16,6 +16,7 @@ import type { Interface, VSwitchTables } from '../models/open-vswitch.js';
 import { podNetworkStatsFromInterfaces, type PodIdentity, type PodSandboxStats, type PodStatsOptions } from '../stats/cri.js';
 import { OPEN_VSWITCH, type NodeDatabase } from './node-db.js';
 import { logicalPortName } from './windows.js';
+import { IFACE_ID_KEY } from '../ovn/names.js';
 
 /** The columns of an Interface row the statistics need (the generated Interface model and replica rows fit). */
 export interface InterfaceStatsRow {
@@ -48,7 +49,7 @@ export function interfaceCounters(row: InterfaceStatsRow): InterfaceCountersView
   const s = row.statistics;
   return {
     interfaceName: row.name,
-    ifaceId: row.external_ids.get('iface-id'),
+    ifaceId: row.external_ids.get(IFACE_ID_KEY),
     ofport: row.ofport,
     rxBytes: s.get('rx_bytes'), txBytes: s.get('tx_bytes'),
     rxPackets: s.get('rx_packets'), txPackets: s.get('tx_packets'),
@@ -62,7 +63,7 @@ export function interfaceCounters(row: InterfaceStatsRow): InterfaceCountersView
 export function podInterfaceRows<R extends InterfaceStatsRow>(rows: Iterable<R>, namespace: string, pod: string): R[] {
   const id = logicalPortName(namespace, pod);
   const out: R[] = [];
-  for (const r of rows) if (r.external_ids.get('iface-id') === id) out.push(r);
+  for (const r of rows) if (r.external_ids.get(IFACE_ID_KEY) === id) out.push(r);
   return out;
 }
 
@@ -92,7 +93,7 @@ export async function selectInterfaceStats(db: NodeDatabase, ifaceIds?: readonly
   const ops = ifaceIds === undefined
     ? [select<Interface, typeof STATS_COLUMNS[number]>('Interface', [], STATS_COLUMNS)]
     : ifaceIds.map((id) => select<Interface, typeof STATS_COLUMNS[number]>('Interface',
-      [['external_ids', 'includes', new Map([['iface-id', id]])] as Condition<Interface>], STATS_COLUMNS));
+      [['external_ids', 'includes', new Map([[IFACE_ID_KEY, id]])] as Condition<Interface>], STATS_COLUMNS));
   if (ops.length === 0) return [];
   const results = await db.transact(OPEN_VSWITCH, ops);
   return results.flatMap((r) => r.rows);

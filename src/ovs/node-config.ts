@@ -24,7 +24,11 @@ import type { DroppedItem } from '../models/schema-skew.js';
 import {
   INTEGRATION_BRIDGE, bridgeSelect, planBridge, validateBridgeName, validateDatapathType, type BridgeOptions,
 } from './bridge.js';
-import { NodeConfigError, OPEN_VSWITCH, guarded, mapDiff, vswitchFilter, type NodeDatabase } from './node-db.js';
+import { OvsError } from './errors.js';
+import {
+  HOSTNAME_KEY, OVN_BRIDGE_DATAPATH_TYPE_KEY, OVN_BRIDGE_KEY, OVN_BRIDGE_MAPPINGS_KEY, OVN_ENCAP_CSUM_KEY, OVN_ENCAP_IP_KEY, OVN_ENCAP_TYPE_KEY, OVN_REMOTE_KEY, SYSTEM_ID_KEY,
+} from '../ovn/names.js';
+import { OPEN_VSWITCH, guarded, mapDiff, vswitchFilter, type NodeDatabase } from './node-db.js';
 
 export type EncapType = 'geneve' | 'stt' | 'vxlan';
 export const ENCAP_TYPES: readonly EncapType[] = ['geneve', 'stt', 'vxlan'];
@@ -85,17 +89,17 @@ export function formatBridgeMappings(m: string | Readonly<Record<string, string>
   const pairs = typeof m === 'string'
     ? m.split(',').filter((p) => p !== '').map((p) => {
       const i = p.indexOf(':');
-      if (i < 0) throw new NodeConfigError('bad-bridge-mappings', m, `bridge mapping "${p}" must be <physical network>:<bridge>`);
+      if (i < 0) throw new OvsError('OVS_BAD_BRIDGE_MAPPINGS', m, `bridge mapping "${p}" must be <physical network>:<bridge>`);
       return [p.slice(0, i), p.slice(i + 1)] as const;
     })
     : Object.entries(m);
   const seen = new Set<string>();
   for (const [net, br] of pairs) {
     if (!MAPPING_PART_RE.test(net) || !MAPPING_PART_RE.test(br)) {
-      throw new NodeConfigError('bad-bridge-mappings', m, `bridge mapping "${net}:${br}" must be <physical network>:<bridge>`);
+      throw new OvsError('OVS_BAD_BRIDGE_MAPPINGS', m, `bridge mapping "${net}:${br}" must be <physical network>:<bridge>`);
     }
     validateBridgeName(br);
-    if (seen.has(net)) throw new NodeConfigError('bad-bridge-mappings', m, `physical network "${net}" is mapped twice`);
+    if (seen.has(net)) throw new OvsError('OVS_BAD_BRIDGE_MAPPINGS', m, `physical network "${net}" is mapped twice`);
     seen.add(net);
   }
   return pairs.map(([n, b]) => `${n}:${b}`).join(',');
@@ -103,42 +107,42 @@ export function formatBridgeMappings(m: string | Readonly<Record<string, string>
 
 /**
  * The `external_ids` keys and values the settings ask for (`null` = remove), after validating every value.
- * @throws NodeConfigError naming the first bad setting.
+ * @throws OvsError naming the first bad setting.
  */
 export function nodeExternalIds(s: NodeSettings): Map<string, string | null> {
-  if (!SYSTEM_ID_RE.test(s.systemId)) throw new NodeConfigError('bad-system-id', s.systemId, `system-id "${s.systemId}" must be 1..254 characters of A-Z a-z 0-9 . _ : - (a UUID or a node name)`);
-  if (!HOSTNAME_RE.test(s.hostname)) throw new NodeConfigError('bad-hostname', s.hostname, `hostname "${s.hostname}" is not a DNS name`);
+  if (!SYSTEM_ID_RE.test(s.systemId)) throw new OvsError('OVS_BAD_SYSTEM_ID', s.systemId, `system-id "${s.systemId}" must be 1..254 characters of A-Z a-z 0-9 . _ : - (a UUID or a node name)`);
+  if (!HOSTNAME_RE.test(s.hostname)) throw new OvsError('OVS_BAD_HOSTNAME', s.hostname, `hostname "${s.hostname}" is not a DNS name`);
   const remotes = list(s.ovnRemote).flatMap((r) => r.split(',')).map((r) => r.trim()).filter((r) => r !== '');
-  if (remotes.length === 0) throw new NodeConfigError('bad-remote', s.ovnRemote, 'ovn-remote: no remote given');
+  if (remotes.length === 0) throw new OvsError('OVS_BAD_REMOTE', s.ovnRemote, 'ovn-remote: no remote given');
   for (const r of remotes) {
     try {
       parseRemote(r);
     } catch (err) {
-      throw new NodeConfigError('bad-remote', r, `ovn-remote "${r}" is not an OVSDB remote (tcp:H:P, ssl:H:P, unix:PATH): ${(err as Error).message}`);
+      throw new OvsError('OVS_BAD_REMOTE', r, `ovn-remote "${r}" is not an OVSDB remote (tcp:H:P, ssl:H:P, unix:PATH): ${(err as Error).message}`);
     }
   }
   const encaps = list(s.encapType);
   if (encaps.length === 0 || encaps.some((e) => !ENCAP_TYPES.includes(e)) || new Set(encaps).size !== encaps.length) {
-    throw new NodeConfigError('bad-encap-type', s.encapType, `ovn-encap-type must be one or more of ${ENCAP_TYPES.join(', ')} (got ${JSON.stringify(s.encapType)})`);
+    throw new OvsError('OVS_BAD_ENCAP_TYPE', s.encapType, `ovn-encap-type must be one or more of ${ENCAP_TYPES.join(', ')} (got ${JSON.stringify(s.encapType)})`);
   }
   const ips = list(s.encapIp);
-  if (ips.length === 0 || ips.some((ip) => isIP(ip) === 0)) throw new NodeConfigError('bad-encap-ip', s.encapIp, `ovn-encap-ip must be IPv4 or IPv6 addresses (got ${JSON.stringify(s.encapIp)})`);
+  if (ips.length === 0 || ips.some((ip) => isIP(ip) === 0)) throw new OvsError('OVS_BAD_ENCAP_IP', s.encapIp, `ovn-encap-ip must be IPv4 or IPv6 addresses (got ${JSON.stringify(s.encapIp)})`);
   const ids = new Map<string, string | null>([
-    ['system-id', s.systemId],
-    ['hostname', s.hostname],
-    ['ovn-remote', remotes.join(',')],
-    ['ovn-encap-type', encaps.join(',')],
-    ['ovn-encap-ip', ips.join(',')],
+    [SYSTEM_ID_KEY, s.systemId],
+    [HOSTNAME_KEY, s.hostname],
+    [OVN_REMOTE_KEY, remotes.join(',')],
+    [OVN_ENCAP_TYPE_KEY, encaps.join(',')],
+    [OVN_ENCAP_IP_KEY, ips.join(',')],
   ]);
-  if (s.bridgeMappings !== undefined) ids.set('ovn-bridge-mappings', s.bridgeMappings === null ? null : formatBridgeMappings(s.bridgeMappings));
-  if (s.encapCsum !== undefined) ids.set('ovn-encap-csum', s.encapCsum === null ? null : String(s.encapCsum));
+  if (s.bridgeMappings !== undefined) ids.set(OVN_BRIDGE_MAPPINGS_KEY, s.bridgeMappings === null ? null : formatBridgeMappings(s.bridgeMappings));
+  if (s.encapCsum !== undefined) ids.set(OVN_ENCAP_CSUM_KEY, s.encapCsum === null ? null : String(s.encapCsum));
   if (s.bridgeDatapathType !== undefined) {
     if (s.bridgeDatapathType !== null) validateDatapathType(s.bridgeDatapathType);
-    ids.set('ovn-bridge-datapath-type', s.bridgeDatapathType);
+    ids.set(OVN_BRIDGE_DATAPATH_TYPE_KEY, s.bridgeDatapathType);
   }
   const bridge = s.integrationBridge ?? INTEGRATION_BRIDGE;
   validateBridgeName(bridge);
-  if (bridge !== INTEGRATION_BRIDGE) ids.set('ovn-bridge', bridge);
+  if (bridge !== INTEGRATION_BRIDGE) ids.set(OVN_BRIDGE_KEY, bridge);
   return ids;
 }
 

@@ -6,6 +6,7 @@ import { retryOnConflict } from '../ovsdb/conflict-retry.js';
 import type { CallOptions } from '../ovsdb/rpc.js';
 import type { DatabaseSchema } from '../ovsdb/schema.js';
 import { VSwitchSchema } from '../models/open-vswitch.js';
+import { OvsError } from './errors.js';
 import { SchemaSkewFilter, compareSchemas, type SchemaSkew } from '../models/schema-skew.js';
 
 export const OPEN_VSWITCH = 'Open_vSwitch';
@@ -31,33 +32,16 @@ export interface ReplicatedDatabase {
 export function nodeDatabaseOf(db: ReplicatedDatabase): NodeDatabase {
   return {
     async schema(name) {
-      if (name !== db.database) throw new NodeConfigError('bad-option', name, `this OvsdbDatabase replicates ${db.database}, not ${name}`);
+      if (name !== db.database) throw new OvsError('OVS_WRONG_DATABASE', name, `this OvsdbDatabase replicates ${db.database}, not ${name}`);
       await db.synced;
       return db.schema as DatabaseSchema;
     },
     transact(name, operations) {
-      if (name !== db.database) return Promise.reject(new NodeConfigError('bad-option', name, `this OvsdbDatabase replicates ${db.database}, not ${name}`));
+      if (name !== db.database) return Promise.reject(new OvsError('OVS_WRONG_DATABASE', name, `this OvsdbDatabase replicates ${db.database}, not ${name}`));
       return db.transact(operations);
     },
   };
 }
-
-/** A node setting or pod binding argument that cannot be used; `code` says which. */
-export class NodeConfigError extends Error {
-  readonly code: NodeConfigErrorCode;
-  readonly value: unknown;
-  constructor(code: NodeConfigErrorCode, value: unknown, message: string) {
-    super(message);
-    this.name = 'NodeConfigError';
-    this.code = code;
-    this.value = value;
-  }
-}
-
-export type NodeConfigErrorCode =
-  | 'bad-system-id' | 'bad-hostname' | 'bad-remote' | 'bad-encap-type' | 'bad-encap-ip' | 'bad-bridge-mappings'
-  | 'bad-datapath-type' | 'bad-bridge-name' | 'bad-interface-name' | 'bad-mac' | 'bad-ip' | 'bad-sandbox'
-  | 'bad-mtu' | 'bad-option' | 'port-conflict' | 'no-bridge' | 'no-ofport' | 'gave-up';
 
 const skews = new WeakMap<DatabaseSchema, SchemaSkew>();
 
@@ -107,7 +91,7 @@ export async function guarded<T>(what: string, attempt: () => Promise<T>): Promi
     });
   } catch (err) {
     if (!isNodeConflict(err)) throw err;
-    throw new NodeConfigError('gave-up', undefined, `${what}: the rows kept changing under ${MAX_ATTEMPTS} attempts (${(err as Error).message})`);
+    throw new OvsError('OVS_GAVE_UP', undefined, `${what}: the rows kept changing under ${MAX_ATTEMPTS} attempts (${(err as Error).message})`);
   }
 }
 

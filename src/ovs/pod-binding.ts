@@ -24,7 +24,9 @@ import type { Bridge, Interface, Port } from '../models/open-vswitch.js';
 import type { DroppedItem } from '../models/schema-skew.js';
 import { INTEGRATION_BRIDGE, validateBridgeName } from './bridge.js';
 import { linuxHostVethName, validateLinuxInterfaceName, validateSandboxId } from './linux.js';
-import { NodeConfigError, OPEN_VSWITCH, guarded, mapDiff, vswitchFilter, type NodeDatabase } from './node-db.js';
+import { OvsError } from './errors.js';
+import { ATTACHED_MAC_KEY, IFACE_ID_KEY, IFACE_ID_VER_KEY, IP_ADDRESSES_KEY, SANDBOX_KEY } from '../ovn/names.js';
+import { OPEN_VSWITCH, guarded, mapDiff, vswitchFilter, type NodeDatabase } from './node-db.js';
 import {
   logicalPortName, validateHypervPortName, windowsBindCommands, windowsPodNames, windowsUnbindCommands,
   type WindowsBindOptions, type WindowsCommand, type WindowsPodNames,
@@ -96,7 +98,7 @@ export interface PodBinding {
 }
 
 /** The Interface `external_ids` keys a binding owns. */
-export const BINDING_KEYS = ['iface-id', 'iface-id-ver', 'attached_mac', 'ip_addresses', 'sandbox'] as const;
+export const BINDING_KEYS = [IFACE_ID_KEY, IFACE_ID_VER_KEY, ATTACHED_MAC_KEY, IP_ADDRESSES_KEY, SANDBOX_KEY] as const;
 
 const MAC_RE = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 const TYPE_RE = /^[a-z0-9_-]{0,32}$/;
@@ -106,7 +108,7 @@ function checkCidr(cidr: string): void {
   const family = m ? isIP(m[1]) : 0;
   const prefix = Number(m?.[2] ?? -1);
   if (family === 0 || prefix > (family === 4 ? 32 : 128)) {
-    throw new NodeConfigError('bad-ip', cidr, `"${cidr}" is not an address with prefix length (10.244.1.5/24)`);
+    throw new OvsError('OVS_BAD_IP', cidr, `"${cidr}" is not an address with prefix length (10.244.1.5/24)`);
   }
 }
 
@@ -133,10 +135,10 @@ function podNames(spec: Pick<PodBindingSpec, 'namespace' | 'pod' | 'platform' | 
   } else if (spec.sandbox !== undefined) {
     name = linuxHostVethName(spec.sandbox);
   } else {
-    throw new NodeConfigError('bad-option', undefined, 'a Linux pod interface needs its sandbox id or interfaceName');
+    throw new OvsError('OVS_BAD_OPTION', undefined, 'a Linux pod interface needs its sandbox id or interfaceName');
   }
   const type = spec.interfaceType ?? '';
-  if (!TYPE_RE.test(type)) throw new NodeConfigError('bad-option', type, `interface type "${type}" must be lowercase letters, digits, '-' or '_'`);
+  if (!TYPE_RE.test(type)) throw new OvsError('OVS_BAD_OPTION', type, `interface type "${type}" must be lowercase letters, digits, '-' or '_'`);
   return { ifaceId, name, type, bridge };
 }
 
@@ -155,16 +157,16 @@ type IfaceRow = Pick<Interface, '_uuid' | 'name' | 'type' | 'external_ids'> & Pa
 /**
  * Binds a pod's interface on the node: Port + Interface on the bridge with the OVN external_ids, in one atomic
  * transaction; idempotent (nothing sent beyond the read when the binding is already as asked).
- * @throws NodeConfigError for bad arguments, a missing bridge, or a port of that name that is not a pod port
+ * @throws OvsError for bad arguments, a missing bridge, or a port of that name that is not a pod port
  *   of this bridge (`port-conflict`).
  */
 export async function bindPod(db: NodeDatabase, spec: PodBindingSpec): Promise<PodBinding> {
   const n = podNames(spec);
   validateSandboxId(spec.sandbox);
-  if (!MAC_RE.test(spec.mac)) throw new NodeConfigError('bad-mac', spec.mac, `"${spec.mac}" is not a MAC address (0a:58:0a:f4:01:05)`);
+  if (!MAC_RE.test(spec.mac)) throw new OvsError('OVS_BAD_MAC', spec.mac, `"${spec.mac}" is not a MAC address (0a:58:0a:f4:01:05)`);
   for (const ip of spec.ipAddresses) checkCidr(ip);
   if (spec.mtu !== undefined && (!Number.isInteger(spec.mtu) || spec.mtu < 68 || spec.mtu > 65535)) {
-    throw new NodeConfigError('bad-mtu', spec.mtu, 'mtu must be an integer in [68, 65535]');
+    throw new OvsError('OVS_BAD_MTU', spec.mtu, 'mtu must be an integer in [68, 65535]');
   }
   if (n.windows) validateHypervPortName(n.name);
   const windows = n.windows ? {
@@ -180,16 +182,16 @@ export async function bindPod(db: NodeDatabase, spec: PodBindingSpec): Promise<P
   } : undefined;
 
   const ids = new Map<string, string | null>([
-    ['iface-id', n.ifaceId],
-    ['iface-id-ver', spec.ifaceIdVer ?? null],
-    ['attached_mac', spec.mac.toLowerCase()],
-    ['ip_addresses', spec.ipAddresses.length > 0 ? spec.ipAddresses.join(',') : null],
-    ['sandbox', spec.sandbox],
+    [IFACE_ID_KEY, n.ifaceId],
+    [IFACE_ID_VER_KEY, spec.ifaceIdVer ?? null],
+    [ATTACHED_MAC_KEY, spec.mac.toLowerCase()],
+    [IP_ADDRESSES_KEY, spec.ipAddresses.length > 0 ? spec.ipAddresses.join(',') : null],
+    [SANDBOX_KEY, spec.sandbox],
   ]);
   const owned = new Map([...ids].filter((e): e is [string, string] => e[1] !== null));
   const options = new Map<string, string>(spec.options instanceof Map ? spec.options : Object.entries(spec.options ?? {}));
   for (const [k, v] of options) {
-    if (typeof k !== 'string' || typeof v !== 'string') throw new NodeConfigError('bad-option', k, 'Interface options are string keys and values');
+    if (typeof k !== 'string' || typeof v !== 'string') throw new OvsError('OVS_BAD_OPTION', k, 'Interface options are string keys and values');
   }
   const filter = await vswitchFilter(db);
   filter.require('bindPod', ['Bridge.name', 'Bridge.ports', 'Port.name', 'Port.interfaces', 'Interface.name', 'Interface.type', 'Interface.external_ids']);
@@ -202,10 +204,10 @@ export async function bindPod(db: NodeDatabase, spec: PodBindingSpec): Promise<P
       select<Bridge, '_uuid' | 'ports'>('Bridge', [['name', '==', n.bridge]], ['_uuid', 'ports']),
       select<Port>('Port', [['name', '==', n.name]], portCols),
       select<Interface>('Interface', [['name', '==', n.name]], ifaceCols),
-      select<Interface, '_uuid' | 'name'>('Interface', [['external_ids', 'includes', new Map([['iface-id', n.ifaceId]])]], ['_uuid', 'name']),
+      select<Interface, '_uuid' | 'name'>('Interface', [['external_ids', 'includes', new Map([[IFACE_ID_KEY, n.ifaceId]])]], ['_uuid', 'name']),
     ]);
     const br = brSel.rows[0] as BridgeRow | undefined;
-    if (!br) throw new NodeConfigError('no-bridge', n.bridge, `bridge ${n.bridge} does not exist (configureNode or ensureBridge creates it)`);
+    if (!br) throw new OvsError('OVS_NO_BRIDGE', n.bridge, `bridge ${n.bridge} does not exist (configureNode or ensureBridge creates it)`);
     const port = portSel.rows[0] as PortRow | undefined;
     const iface = ifaceSel.rows[0] as IfaceRow | undefined;
     const ops: OperationBase<unknown>[] = [];
@@ -213,8 +215,8 @@ export async function bindPod(db: NodeDatabase, spec: PodBindingSpec): Promise<P
     const staleCleared: string[] = [];
     if (spec.clearStaleIfaceId ?? true) {
       for (const r of stale) {
-        ops.push(mutate<Interface>('Interface', [['_uuid', '==', r._uuid], ['external_ids', 'includes', new Map([['iface-id', n.ifaceId]])]],
-          [['external_ids', 'delete', new Map([['iface-id', n.ifaceId]])]]));
+        ops.push(mutate<Interface>('Interface', [['_uuid', '==', r._uuid], ['external_ids', 'includes', new Map([[IFACE_ID_KEY, n.ifaceId]])]],
+          [['external_ids', 'delete', new Map([[IFACE_ID_KEY, n.ifaceId]])]]));
         staleCleared.push(r.name);
       }
     }
@@ -242,10 +244,10 @@ export async function bindPod(db: NodeDatabase, spec: PodBindingSpec): Promise<P
       ifaceUuid = ifaceRef;
     } else {
       if (!br.ports.includes(port._uuid)) {
-        throw new NodeConfigError('port-conflict', n.name, `port ${n.name} exists but is not on bridge ${n.bridge}`);
+        throw new OvsError('OVS_PORT_CONFLICT', n.name, `port ${n.name} exists but is not on bridge ${n.bridge}`);
       }
       if (!iface || port.interfaces.length !== 1 || port.interfaces[0] !== iface._uuid) {
-        throw new NodeConfigError('port-conflict', n.name, `port ${n.name} exists with other interfaces than its own; not a pod port`);
+        throw new OvsError('OVS_PORT_CONFLICT', n.name, `port ${n.name} exists with other interfaces than its own; not a pod port`);
       }
       portUuid = port._uuid;
       ifaceUuid = iface._uuid;
@@ -301,7 +303,7 @@ export async function bindPod(db: NodeDatabase, spec: PodBindingSpec): Promise<P
 /**
  * Waits, inside ovsdb-server (a `wait` operation with a timeout, no polling), until ovs-vswitchd has given the
  * Interface an OpenFlow port number, and returns it.
- * @throws NodeConfigError with the Interface's `error` column when vswitchd could not open it, or on timeout.
+ * @throws OvsError with the Interface's `error` column when vswitchd could not open it, or on timeout.
  */
 export async function waitForOfport(db: NodeDatabase, iface: Uuid, name: string, timeoutMs: number): Promise<bigint> {
   try {
@@ -314,7 +316,7 @@ export async function waitForOfport(db: NodeDatabase, iface: Uuid, name: string,
     if (!(err instanceof OvsdbTimedOutError)) throw err;
     const [sel] = await db.transact(OPEN_VSWITCH, [select<Interface, 'ofport' | 'error'>('Interface', [['_uuid', '==', iface]], ['ofport', 'error'])]);
     const row = sel.rows[0];
-    throw new NodeConfigError('no-ofport', name,
+    throw new OvsError('OVS_NO_OFPORT', name,
       `interface ${name} got no OpenFlow port within ${timeoutMs} ms (ofport ${row?.ofport ?? 'unset'}${row?.error ? `, error: ${row.error}` : ''})`);
   }
 }
@@ -363,12 +365,12 @@ export async function unbindPod(db: NodeDatabase, spec: PodUnbindSpec): Promise<
     const port = portSel.rows[0];
     const iface = ifaceSel.rows[0];
     if (!br || !port || !br.ports.includes(port._uuid)) return { ...base, removed: false, skipped: 'absent' as const };
-    if (!iface || port.interfaces.length !== 1 || port.interfaces[0] !== iface._uuid || iface.external_ids.get('iface-id') !== n.ifaceId) {
+    if (!iface || port.interfaces.length !== 1 || port.interfaces[0] !== iface._uuid || iface.external_ids.get(IFACE_ID_KEY) !== n.ifaceId) {
       return { ...base, removed: false, skipped: 'not-this-pod' as const };
     }
     await db.transact(OPEN_VSWITCH, [
       // Still this pod's interface on this port (else plan again).
-      wait<Interface>('Interface', [['_uuid', '==', iface._uuid], ['external_ids', 'includes', new Map([['iface-id', n.ifaceId]])]],
+      wait<Interface>('Interface', [['_uuid', '==', iface._uuid], ['external_ids', 'includes', new Map([[IFACE_ID_KEY, n.ifaceId]])]],
         ['name'], '==', [{ name: n.name }], 0),
       wait<Port>('Port', [['_uuid', '==', port._uuid]], ['interfaces'], '==', [{ interfaces: [iface._uuid] }], 0),
       mutate<Bridge>('Bridge', [['_uuid', '==', br._uuid]], [['ports', 'delete', [port._uuid]]]),

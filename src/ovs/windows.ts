@@ -19,37 +19,15 @@
 // always agree, and iface-id keeps the full name that the Northbound logical switch port has.
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
+import { OvsError } from './errors.js';
+import { kubernetesNameProblem } from '../ovn/kubernetes-names.js';
+import { podPortName } from '../ovn/names.js';
 
 /** Longest Hyper-V switch port ElementName the OVS tooling accepts (OVS.psm1 `ValidateLength(1, 48)`). */
 export const HYPERV_PORT_NAME_MAX = 48;
 
 /** Hex digits of the hash suffix of a shortened name. */
 export const SHORT_NAME_HASH_LENGTH = 12;
-
-export type WindowsNameErrorCode =
-  | 'bad-namespace' // not a DNS-1123 label (lowercase alphanumerics and '-', at most 63)
-  | 'bad-pod-name' // not a DNS-1123 subdomain (lowercase alphanumerics, '-', '.', at most 253)
-  | 'empty'
-  | 'too-long'
-  | 'bad-character'
-  | 'bad-mac'
-  | 'bad-ip'
-  | 'bad-option';
-
-/** A name or argument that cannot be used on a Windows node; `code` says which rule it broke. */
-export class WindowsNameError extends Error {
-  readonly code: WindowsNameErrorCode;
-  readonly value: string;
-  constructor(code: WindowsNameErrorCode, value: string, message: string) {
-    super(message);
-    this.name = 'WindowsNameError';
-    this.code = code;
-    this.value = value;
-  }
-}
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /**
  * Characters allowed in a name we give to HNS, OVS and Hyper-V. OVS (vswitchd) refuses '/' and '\' in names
@@ -59,33 +37,31 @@ const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[
  */
 const SAFE_NAME = /^[A-Za-z0-9._-]+$/;
 
+/** Checks a namespace: a DNS-1123 label (a-z, 0-9, '-', 1..63 characters). */
 export function validateNamespace(namespace: string): void {
-  if (namespace.length === 0 || namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
-    throw new WindowsNameError('bad-namespace', namespace,
-      `namespace "${namespace}" is not a DNS-1123 label (a-z, 0-9, '-', 1..63 characters)`);
-  }
+  const problem = kubernetesNameProblem('dns-1123-label', namespace);
+  if (problem !== undefined) throw new OvsError('OVS_BAD_NAMESPACE', namespace, `namespace "${namespace}" is not a DNS-1123 label: ${problem}`);
 }
 
+/** Checks a pod name: a DNS-1123 subdomain (a-z, 0-9, '-', '.', 1..253 characters). */
 export function validatePodName(pod: string): void {
-  if (pod.length === 0 || pod.length > 253 || !DNS1123_SUBDOMAIN.test(pod)) {
-    throw new WindowsNameError('bad-pod-name', pod,
-      `pod name "${pod}" is not a DNS-1123 subdomain (a-z, 0-9, '-', '.', 1..253 characters)`);
-  }
+  const problem = kubernetesNameProblem('dns-1123-subdomain', pod);
+  if (problem !== undefined) throw new OvsError('OVS_BAD_POD_NAME', pod, `pod name "${pod}" is not a DNS-1123 subdomain: ${problem}`);
 }
 
 /**
  * Checks a name used at once as HNS endpoint name, OVS interface name and Hyper-V port ElementName.
- * @throws WindowsNameError `empty`, `too-long` (over 48) or `bad-character`.
+ * @throws OvsError `OVS_PORT_NAME_EMPTY`, `OVS_PORT_NAME_TOO_LONG` (over 48) or `OVS_PORT_NAME_BAD_CHARACTER`.
  */
 export function validateHypervPortName(name: string): void {
-  if (name.length === 0) throw new WindowsNameError('empty', name, 'the port name is empty');
+  if (name.length === 0) throw new OvsError('OVS_PORT_NAME_EMPTY', name, 'the port name is empty');
   if (name.length > HYPERV_PORT_NAME_MAX) {
-    throw new WindowsNameError('too-long', name,
+    throw new OvsError('OVS_PORT_NAME_TOO_LONG', name,
       `port name "${name}" has ${name.length} characters; a Hyper-V port ElementName holds at most ${HYPERV_PORT_NAME_MAX}`);
   }
   if (!SAFE_NAME.test(name)) {
     const bad = [...name].find((c) => !SAFE_NAME.test(c)) ?? '';
-    throw new WindowsNameError('bad-character', name,
+    throw new OvsError('OVS_PORT_NAME_BAD_CHARACTER', name,
       `port name "${name}" contains ${JSON.stringify(bad)}; only A-Z a-z 0-9 . - _ are allowed`);
   }
 }
@@ -94,7 +70,7 @@ export function validateHypervPortName(name: string): void {
 export function logicalPortName(namespace: string, pod: string): string {
   validateNamespace(namespace);
   validatePodName(pod);
-  return `${namespace}_${pod}`;
+  return podPortName(namespace, pod);
 }
 
 /** Every name of one pod on a Windows node. */
@@ -124,7 +100,7 @@ function shortName(namespace: string, pod: string, full: string): string {
 
 /**
  * The HNS endpoint, OVS interface, Hyper-V ElementName and host adapter names of a pod.
- * @throws WindowsNameError when the namespace or pod name is not a valid Kubernetes name.
+ * @throws OvsError when the namespace or pod name is not a valid Kubernetes name.
  */
 export function windowsPodNames(namespace: string, pod: string): WindowsPodNames {
   const ifaceId = logicalPortName(namespace, pod);
@@ -207,7 +183,7 @@ function parseCidr(cidr: string): { ip: string; prefix: number; v4: boolean } {
   const prefix = Number(m?.[2] ?? -1);
   if (isIPv4(ip) && prefix >= 0 && prefix <= 32) return { ip, prefix, v4: true };
   if (isIPv6(ip) && prefix >= 0 && prefix <= 128) return { ip, prefix, v4: false };
-  throw new WindowsNameError('bad-ip', cidr, `"${cidr}" is not an address with prefix length (10.244.1.5/24)`);
+  throw new OvsError('OVS_BAD_IP', cidr, `"${cidr}" is not an address with prefix length (10.244.1.5/24)`);
 }
 
 function modules(o: { hnsModule?: string; ovsModule?: string }): string {
@@ -241,21 +217,21 @@ function findEndpoint(name: string): string {
  */
 export function windowsBindCommands(o: WindowsBindOptions): WindowsCommand[] {
   const names = windowsPodNames(o.namespace, o.pod);
-  if (!MAC.test(o.mac)) throw new WindowsNameError('bad-mac', o.mac, `"${o.mac}" is not a MAC address (0a:58:0a:f4:01:05)`);
+  if (!MAC.test(o.mac)) throw new OvsError('OVS_BAD_MAC', o.mac, `"${o.mac}" is not a MAC address (0a:58:0a:f4:01:05)`);
   const addrs = o.ipAddresses.map(parseCidr);
   const v4 = addrs.find((a) => a.v4);
-  if (v4 === undefined) throw new WindowsNameError('bad-ip', o.ipAddresses.join(','), 'HNS endpoints need an IPv4 address');
-  if (!isIPv4(o.gateway)) throw new WindowsNameError('bad-ip', o.gateway, `gateway "${o.gateway}" is not an IPv4 address`);
+  if (v4 === undefined) throw new OvsError('OVS_BAD_IP', o.ipAddresses.join(','), 'HNS endpoints need an IPv4 address');
+  if (!isIPv4(o.gateway)) throw new OvsError('OVS_BAD_IP', o.gateway, `gateway "${o.gateway}" is not an IPv4 address`);
   if (!Number.isInteger(o.compartmentId) || o.compartmentId < 0) {
-    throw new WindowsNameError('bad-option', String(o.compartmentId), 'compartmentId must be a non-negative integer');
+    throw new OvsError('OVS_BAD_OPTION', String(o.compartmentId), 'compartmentId must be a non-negative integer');
   }
   if (o.containerId.length === 0 || !SAFE_NAME.test(o.containerId)) {
-    throw new WindowsNameError('bad-option', o.containerId, 'containerId must be a non-empty id (A-Z a-z 0-9 . - _)');
+    throw new OvsError('OVS_BAD_OPTION', o.containerId, 'containerId must be a non-empty id (A-Z a-z 0-9 . - _)');
   }
   if (o.mtu !== undefined && (!Number.isInteger(o.mtu) || o.mtu < 576 || o.mtu > 65535)) {
-    throw new WindowsNameError('bad-option', String(o.mtu), 'mtu must be an integer in [576, 65535]');
+    throw new OvsError('OVS_BAD_OPTION', String(o.mtu), 'mtu must be an integer in [576, 65535]');
   }
-  if (o.hnsNetwork.length === 0) throw new WindowsNameError('bad-option', o.hnsNetwork, 'hnsNetwork is empty');
+  if (o.hnsNetwork.length === 0) throw new OvsError('OVS_BAD_OPTION', o.hnsNetwork, 'hnsNetwork is empty');
   const bridge = o.bridge ?? 'br-int';
   validateHypervPortName(bridge);
   const name = names.endpointName;

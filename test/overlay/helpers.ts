@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { startLab, type Lab, type LabHypervisor } from '../../src/lab/index.js';
 import {
-  OvsdbClient, SouthboundReader, PodNetworking, bindPod, byName, configureNodeAt, ensureCluster, ensureNode,
+  ClusterNetwork, OvsdbClient, SouthboundReader, bindPod, byName, configureNodeAt,
   openNorthbound, openSouthbound, podInterfaceNames, routerToSwitchPort, select, waitForPortsUp,
   type Northbound, type PodNetwork, type Southbound,
 } from '../../src/index.js';
@@ -100,7 +100,8 @@ export interface Overlay {
   readonly nb: Northbound;
   readonly sb: SouthboundReader;
   readonly southbound: Southbound;
-  readonly pods: PodNetworking;
+  /** The pod API: every kind over `nb` (ClusterNetwork). */
+  readonly net: ClusterNetwork;
   /** One Open_vSwitch client per hypervisor (node API). */
   readonly ovs: readonly OvsdbClient[];
   close(): Promise<void>;
@@ -121,7 +122,7 @@ export async function startOverlay(count: number): Promise<Overlay> {
     const [nb, southbound] = await Promise.all([openNorthbound(lab.nb.unix), openSouthbound(lab.sb.unix)]);
     opened.push(nb, southbound);
     return {
-      lab, sbClient, nb, southbound, sb: new SouthboundReader(southbound), pods: new PodNetworking(nb), ovs,
+      lab, sbClient, nb, southbound, sb: new SouthboundReader(southbound), net: new ClusterNetwork(nb), ovs,
       close: async () => {
         for (const c of opened.reverse()) await c.close().catch(() => undefined);
         await lab.stop();
@@ -136,9 +137,9 @@ export async function startOverlay(count: number): Promise<Overlay> {
 
 /** Cluster router + join, one node switch per hypervisor named after its system-id (so requested-chassis matches). */
 export async function buildTopology(o: Overlay): Promise<void> {
-  await ensureCluster(o.nb);
+  await o.net.ensureCluster();
   for (const hv of o.lab.hypervisors) {
-    await ensureNode(o.nb, { name: hv.name, subnets: [nodeSubnet(hv)], chassis: hv.name, nodeIp: hv.encapIp, clusterSubnets: [CLUSTER_SUBNET] });
+    await o.net.nodes.ensure({ name: hv.name, subnets: [nodeSubnet(hv)], chassis: hv.name, nodeIp: hv.encapIp, clusterSubnets: [CLUSTER_SUBNET] });
   }
 }
 
@@ -154,7 +155,7 @@ export function gatewayMac(o: Overlay, hv: LabHypervisor): string {
  * with tx/rx captures (Interface options, in the same transaction), and waits (inside ovsdb-server) until
  * ovs-vswitchd has opened it (an ofport), as ovs-vsctl waits for vswitchd.
  */
-export async function bindOverlayPod(o: Overlay, pod: PodNetwork & { name: string; namespace: string; uid: string }, hv: LabHypervisor): Promise<string> {
+export async function bindOverlayPod(o: Overlay, pod: PodNetwork & { uid: string }, hv: LabHypervisor): Promise<string> {
   const sandbox = sandboxOf(`${pod.namespace}/${pod.name}`);
   const vif = podInterfaceNames({ namespace: pod.namespace, pod: pod.name, sandbox }).interfaceName;
   const binding = await bindPod(o.ovs[hv.index - 1], {
@@ -184,9 +185,9 @@ export async function addPods(o: Overlay, specs: readonly PodSpec[]): Promise<Ma
   await Promise.all(specs.map(async (s) => {
     const hv = o.lab.hypervisors[s.hv - 1];
     const uid = `uid-${s.name}`;
-    const net = await o.pods.addPod({ namespace: NAMESPACE, name: s.name, node: hv.name, uid });
-    const vif = await bindOverlayPod(o, { ...net, name: s.name, namespace: NAMESPACE, uid }, hv);
-    out.set(s.name, { ...net, name: s.name, namespace: NAMESPACE, hv, vif, ip: net.ipAddresses[0].split('/')[0] });
+    const net = await o.net.pods.ensure({ namespace: NAMESPACE, name: s.name, node: hv.name, uid });
+    const vif = await bindOverlayPod(o, { ...net, uid }, hv);
+    out.set(s.name, { ...net, hv, vif, ip: net.ipAddresses[0].split('/')[0] });
   }));
   await waitForPortsUp(o.nb, [...out.values()].map((p) => p.portName), { timeoutMs: 15_000 });
   return out;

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { TestFn } from 'ava';
 import {
-  byName, ensureNetworkPolicy, ensureService, select, switchToRouterPort, waitForHypervisors, type TunnelPath,
+  byName, select, switchToRouterPort, waitForHypervisors, type TunnelPath,
 } from '../../src/index.js';
 import { GeneveDecoder, GeneveEncoder, GeneveResult, Reason, formatIpv4, reasonName } from '../../codecs/index.js';
 import {
@@ -201,8 +201,8 @@ export function overlayScenario(test: TestFn, count: number): void {
 
   test.serial('5a. a Service VIP reached from pod a is load-balanced to a backend on the other node (destination rewritten)', async (t) => {
     const a = pod('a'); const c = pod('c');
-    await ensureService(o.nb, {
-      namespace: NAMESPACE, name: 'dns', protocol: 'udp', vips: [{ ip: VIP, port: 53, endpoints: [{ ip: c.ip, port: 5353 }] }],
+    await o.net.services.ensure({
+      namespace: NAMESPACE, name: 'dns', vips: [{ ip: VIP, port: 53, protocol: 'udp', endpoints: [{ ip: c.ip, port: 5353 }] }],
     });
     await waitForHypervisors(o.nb, { timeoutMs: 15_000 });
     const toVip = udpFrame({ srcMac: a.mac, dstMac: gatewayMac(o, a.hv), srcIp: a.ip, dstIp: VIP, srcPort: 40053, dstPort: 53, payload: 'to the service' });
@@ -221,7 +221,7 @@ export function overlayScenario(test: TestFn, count: number): void {
     await a.hv.inject(a.vif, probe);
     await b.hv.waitTransmitted(b.vif, isProbe);
 
-    await ensureNetworkPolicy(o.nb, { namespace: NAMESPACE, name: 'deny-b', pods: [{ namespace: NAMESPACE, name: 'b' }], ingress: [] });
+    await o.net.networkPolicies.ensure({ namespace: NAMESPACE, name: 'deny-b', pods: [{ namespace: NAMESPACE, name: 'b' }], ingress: [] });
     await waitForHypervisors(o.nb, { timeoutMs: 15_000 });
     await a.hv.inject(a.vif, probe);
     // The control takes the same path (pod a's VIF, the cluster router, the tunnel to the same hypervisor) after it.

@@ -4,10 +4,8 @@ import test, { type ExecutionContext } from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
 import { openNorthbound, type Northbound } from '../../src/ovn/northbound.js';
-import { ensureCluster, ensureNode, removeNode } from '../../src/ovn/topology.js';
-import { PodNetworking, type PodNetwork } from '../../src/ovn/pods.js';
-import { ensureService, deleteService } from '../../src/ovn/services.js';
-import { ensureNetworkPolicy, deleteNetworkPolicy } from '../../src/ovn/network-policy.js';
+import { ClusterNetwork } from '../../src/ovn/cluster-network.js';
+import type { PodNetwork } from '../../src/ovn/pods.js';
 import { SouthboundReader, openSouthbound, type Southbound } from '../../src/ovn/southbound.js';
 import { defaultDenyPortGroupName } from '../../src/ovn/acl-match.js';
 import { waitForPortsUp } from '../../src/ovn/wait-ports-up.js';
@@ -19,7 +17,7 @@ let lab: Lab;
 let db: Northbound;
 let sbDb: Southbound | undefined;
 const wire = new SentTransactions();
-let pods: PodNetworking;
+let net: ClusterNetwork;
 let a: PodNetwork; let b: PodNetwork; let c: PodNetwork;
 
 /** Runs `call` twice: the second time nothing may be sent (counted on the wire: `transact` requests). */
@@ -39,7 +37,7 @@ const node2 = { name: 'node2', subnets: ['10.244.2.0/24'], chassis: 'chassis-2',
 test.before(async () => {
   lab = await startLab();
   db = await openNorthbound({ remotes: lab.nb.unix, openChannel: wire.openChannel });
-  pods = new PodNetworking(db);
+  net = new ClusterNetwork(db);
 });
 
 test.after.always(async () => {
@@ -53,9 +51,9 @@ function trace(datapath: string, flow: string): Promise<string> {
 }
 
 test.serial('builds the cluster topology; ovn-nbctl show lists it; a second call sends nothing', async (t) => {
-  await twice(t, 'ensureCluster', () => ensureCluster(db));
-  await twice(t, 'ensureNode node1', () => ensureNode(db, node1));
-  await twice(t, 'ensureNode node2', () => ensureNode(db, node2));
+  await twice(t, 'ensureCluster', () => net.ensureCluster());
+  await twice(t, 'nodes.ensure node1', () => net.nodes.ensure(node1));
+  await twice(t, 'nodes.ensure node2', () => net.nodes.ensure(node2));
   const show = await lab.nbctl('show');
   for (const expected of [
     'switch', '(node1)', '(node2)', '(join)', 'router', '(ovn_cluster_router)', '(GR_node1)', '(GR_node2)',
@@ -71,9 +69,9 @@ test.serial('builds the cluster topology; ovn-nbctl show lists it; a second call
 });
 
 test.serial('adds pods with IPAM (dual-stack, exclusions), ovn-kubernetes port shape and annotation; second add sends nothing', async (t) => {
-  a = await twice(t, 'addPod a', () => pods.addPod({ namespace: 'default', name: 'a', node: 'node1', uid: 'uid-a' }));
-  b = await twice(t, 'addPod b', () => pods.addPod({ namespace: 'default', name: 'b', node: 'node2', uid: 'uid-b' }));
-  c = await twice(t, 'addPod c', () => pods.addPod({ namespace: 'other', name: 'c', node: 'node2', uid: 'uid-c' }));
+  a = await twice(t, 'pods.ensure a', () => net.pods.ensure({ namespace: 'default', name: 'a', node: 'node1', uid: 'uid-a' }));
+  b = await twice(t, 'pods.ensure b', () => net.pods.ensure({ namespace: 'default', name: 'b', node: 'node2', uid: 'uid-b' }));
+  c = await twice(t, 'pods.ensure c', () => net.pods.ensure({ namespace: 'other', name: 'c', node: 'node2', uid: 'uid-c' }));
   t.deepEqual(a.ipAddresses, ['10.244.1.3/24', 'fd00:10:244:1::3/64']);
   t.deepEqual(b.ipAddresses, ['10.244.2.5/24']); // .3 and .4 excluded
   t.deepEqual(c.ipAddresses, ['10.244.2.6/24']);
@@ -82,7 +80,9 @@ test.serial('adds pods with IPAM (dual-stack, exclusions), ovn-kubernetes port s
   const row = Object.fromEntries(lsp.headings.map((h, i) => [h, lsp.data[0][i]]));
   t.is(row.addresses, '0a:58:0a:f4:01:03 10.244.1.3 fd00:10:244:1::3');
   t.is(row.port_security, '0a:58:0a:f4:01:03 10.244.1.3 fd00:10:244:1::3');
-  t.deepEqual(row.external_ids, ['map', [['namespace', 'default'], ['pod', 'true']]]);
+  t.deepEqual(row.external_ids, ['map', [
+    ['k8s.ovn.org/name', 'default:a'], ['k8s.ovn.org/owner-controller', 'ovn-overlay'], ['k8s.ovn.org/owner-type', 'Pod'], ['namespace', 'default'], ['pod', 'true'],
+  ]]);
   t.deepEqual(row.options, ['map', [['iface-id-ver', 'uid-a'], ['requested-chassis', 'node1']]]);
 });
 
@@ -142,17 +142,20 @@ test.serial('ovn-trace: a pod on node1 reaches a pod on node2 through the cluste
 });
 
 test.serial('Services: a VIP load-balances (ct_lb); endpoint changes update the row in place; idempotent', async (t) => {
-  const service = { namespace: 'default', name: 'web', protocol: 'tcp' as const, vips: [{ ip: '10.96.0.10', port: 80, endpoints: [{ ip: '10.244.2.5', port: 8080 }] }] };
-  const name = await twice(t, 'ensureService', () => ensureService(db, service));
+  const service = { namespace: 'default', name: 'web', vips: [{ ip: '10.96.0.10', port: 80, protocol: 'tcp' as const, endpoints: [{ ip: '10.244.2.5', port: 8080 }] }] };
+  const ensured = await twice(t, 'services.ensure', () => net.services.ensure(service));
+  t.deepEqual(ensured.loadBalancers, ['Service_default/web_TCP_cluster']);
+  const name = ensured.loadBalancers[0];
   const uuid = (await lab.nbctl('--bare', '--columns=_uuid', 'find', 'Load_Balancer', `name="${name}"`)).trim();
   t.regex((await lab.nbctl('get', 'Logical_Switch', 'node1', 'load_balancer_group')).trim(), /^\[[0-9a-f-]{36}\]$/);
   await lab.nbctl('--wait=sb', 'sync');
   const out = await trace('node1', podFlow(a, '10.96.0.10', '0a:58:0a:f4:01:01'));
   t.regex(out, /ct_lb/);
-  await twice(t, 'ensureService (new endpoints)', () => ensureService(db, { ...service, vips: [{ ...service.vips[0], endpoints: [{ ip: '10.244.2.5', port: 8080 }, { ip: '10.244.2.6', port: 8080 }] }] }));
+  await twice(t, 'services.ensure (new endpoints)', () => net.services.ensure({ ...service, vips: [{ ...service.vips[0], endpoints: [{ ip: '10.244.2.5', port: 8080 }, { ip: '10.244.2.6', port: 8080 }] }] }));
   t.is((await lab.nbctl('--bare', '--columns=_uuid', 'find', 'Load_Balancer', `name="${name}"`)).trim(), uuid);
   t.is((await lab.nbctl('get', 'Load_Balancer', uuid, 'vips')).trim(), '{"10.96.0.10:80"="10.244.2.5:8080,10.244.2.6:8080"}');
-  t.is(await deleteService(db, 'default', 'web'), 1);
+  t.true(await net.services.delete({ namespace: 'default', name: 'web' }));
+  t.false(await net.services.delete({ namespace: 'default', name: 'web' }));
   t.is((await lab.nbctl('--bare', '--columns=_uuid', 'find', 'Load_Balancer', `name="${name}"`)).trim(), '');
 });
 
@@ -161,7 +164,7 @@ test.serial('NetworkPolicy: default deny drops, the rule allows, ARP allowed; id
     namespace: 'default', name: 'allow-a', pods: [{ namespace: 'default', name: 'b' }],
     ingress: [{ peerAddresses: ['10.244.1.3'], ports: [{ protocol: 'tcp' as const, port: 80 }] }, { ipBlocks: [{ cidr: '10.0.0.0/8', except: ['10.244.2.0/24'] }], ports: [{ protocol: 'udp' as const, port: 53 }] }],
   };
-  await twice(t, 'ensureNetworkPolicy', () => ensureNetworkPolicy(db, policy));
+  await twice(t, 'networkPolicies.ensure', () => net.networkPolicies.ensure(policy));
   const pg = defaultDenyPortGroupName('default', 'ingress');
   const acls = await lab.nbctl('acl-list', pg);
   t.regex(acls, /to-lport\s+1000 \(outport == @a16982411286042166782_ingressDefaultDeny\) drop/);
@@ -174,23 +177,23 @@ test.serial('NetworkPolicy: default deny drops, the rule allows, ARP allowed; id
   const denied = await trace('node1', podFlow(a, '10.244.2.5', '0a:58:0a:f4:01:01', 'tcp && tcp.dst == 81'));
   t.regex(denied, /drop;/);
   t.notRegex(denied, /output\("default_b"\)|output to "default_b"/);
-  await twice(t, 'deleteNetworkPolicy', () => deleteNetworkPolicy(db, 'default', 'allow-a'));
+  await twice(t, 'networkPolicies.delete', () => net.networkPolicies.delete({ namespace: 'default', name: 'allow-a' }));
   t.is((await lab.nbctl('--bare', '--columns=name', 'list', 'Port_Group')).trim(), '');
   t.is((await lab.nbctl('--bare', '--columns=name', 'list', 'Address_Set')).trim(), '');
   t.is((await lab.nbctl('--bare', '--columns=_uuid', 'list', 'ACL')).trim(), '');
 });
 
-test.serial('deletePod and syncPods remove ports (and their addresses from address sets); removeNode removes everything the node owned', async (t) => {
-  await ensureNetworkPolicy(db, { namespace: 'default', name: 'from-c', pods: [{ namespace: 'default', name: 'a' }], ingress: [{ peerAddresses: ['10.244.2.6', '10.244.2.5'] }] });
-  t.true(await pods.deletePod('default', 'b'));
-  t.false(await pods.deletePod('default', 'b'));
+test.serial('pods.delete and pods.sync remove ports (and their addresses from address sets); nodes.delete removes everything the node owned', async (t) => {
+  await net.networkPolicies.ensure({ namespace: 'default', name: 'from-c', pods: [{ namespace: 'default', name: 'a' }], ingress: [{ peerAddresses: ['10.244.2.6', '10.244.2.5'] }] });
+  t.true(await net.pods.delete({ namespace: 'default', name: 'b' }));
+  t.false(await net.pods.delete({ namespace: 'default', name: 'b' }));
   t.regex(await lab.nbctl('--bare', '--columns=addresses', 'list', 'Address_Set'), /^10\.244\.2\.6\s*$/m);
-  t.deepEqual(await pods.syncPods([{ namespace: 'default', name: 'a' }]), ['other_c']);
-  t.deepEqual(await pods.syncPods([{ namespace: 'default', name: 'a' }]), []);
+  t.deepEqual(await net.pods.sync([{ namespace: 'default', name: 'a' }]), [{ namespace: 'other', name: 'c' }]);
+  t.deepEqual(await net.pods.sync([{ namespace: 'default', name: 'a' }]), []);
   t.is((await lab.nbctl('--bare', '--columns=addresses', 'list', 'Address_Set')).trim(), '');
-  await pods.addPod({ namespace: 'default', name: 'd', node: 'node2' });
-  await ensureNetworkPolicy(db, { namespace: 'default', name: 'from-c', pods: [{ namespace: 'default', name: 'a' }], ingress: [{ peerAddresses: ['10.244.2.5'] }] });
-  await twice(t, 'removeNode', () => removeNode(db, 'node2'));
+  await net.pods.ensure({ namespace: 'default', name: 'd', node: 'node2' });
+  await net.networkPolicies.ensure({ namespace: 'default', name: 'from-c', pods: [{ namespace: 'default', name: 'a' }], ingress: [{ peerAddresses: ['10.244.2.5'] }] });
+  await twice(t, 'nodes.delete', () => net.nodes.delete({ name: 'node2' }));
   const show = await lab.nbctl('show');
   for (const gone of ['node2', 'GR_node2', 'rtos-node2', 'jtor-GR_node2', 'default_d']) t.false(show.includes(gone), `${gone} left behind`);
   t.true(show.includes('(node1)'));

@@ -3,11 +3,11 @@
 // handed out twice and every port exists exactly once. Run with both agents on the default address guard (the
 // port UUID derived from the offset), and with agent A adding the `wait` guard on top.
 import test, { type ExecutionContext } from 'ava';
-import type { PodNetworkingOptions } from '../../src/ovn/pods.js';
+import type { OvnPodsOptions } from '../../src/ovn/pods.js';
 import { startLab } from '../../src/lab/index.js';
 import { openNorthbound } from '../../src/ovn/northbound.js';
-import { ensureNode } from '../../src/ovn/topology.js';
-import { PodNetworking, type PodNetwork } from '../../src/ovn/pods.js';
+import { OvnNodes } from '../../src/ovn/nodes.js';
+import { OvnPods, type PodNetwork } from '../../src/ovn/pods.js';
 import { SentTransactions } from './helpers.js';
 
 async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
@@ -16,7 +16,7 @@ async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) 
   await Promise.all(Array.from({ length: limit }, worker));
 }
 
-async function twoAgents(t: ExecutionContext, guardA: PodNetworkingOptions['addressGuard']): Promise<void> {
+async function twoAgents(t: ExecutionContext, guardA: OvnPodsOptions['addressGuard']): Promise<void> {
   const lab = await startLab({ northd: false });
   t.teardown(() => lab.stop());
   const [wireA, wireB] = [new SentTransactions(), new SentTransactions()];
@@ -25,18 +25,18 @@ async function twoAgents(t: ExecutionContext, guardA: PodNetworkingOptions['addr
     openNorthbound({ remotes: lab.nb.tcp, openChannel: wireB.openChannel }),
   ]);
   t.teardown(() => Promise.all([dbA.close(), dbB.close()]));
-  await ensureNode(dbA, { name: 'node1', subnets: ['10.128.0.0/22', 'fd00:128::/64'] });
-  await ensureNode(dbB, { name: 'node1', subnets: ['10.128.0.0/22', 'fd00:128::/64'] });
-  const agentA = new PodNetworking(dbA, { addressGuard: guardA });
-  const agentB = new PodNetworking(dbB, { coalesce: true }); // group commit: calls of one turn share a transaction
+  await new OvnNodes(dbA).ensure({ name: 'node1', subnets: ['10.128.0.0/22', 'fd00:128::/64'] });
+  await new OvnNodes(dbB).ensure({ name: 'node1', subnets: ['10.128.0.0/22', 'fd00:128::/64'] });
+  const agentA = new OvnPods(dbA, { addressGuard: guardA });
+  const agentB = new OvnPods(dbB, { coalesce: true }); // group commit: calls of one turn share a transaction
   const [sentBeforeA, sentBeforeB] = [wireA.count, wireB.count];
   const names = Array.from({ length: 1000 }, (_, i) => `pod-${i}`);
   const results = new Map<string, PodNetwork[]>();
   const record = (r: PodNetwork): void => { const l = results.get(r.portName) ?? []; l.push(r); results.set(r.portName, l); };
   const started = Date.now();
   await Promise.all([
-    inParallel(names.slice(0, 600), 16, async (name) => record(await agentA.addPod({ namespace: 'load', name, node: 'node1', uid: name }))),
-    inParallel(names.slice(400), 16, async (name) => record(await agentB.addPod({ namespace: 'load', name, node: 'node1', uid: name }))),
+    inParallel(names.slice(0, 600), 16, async (name) => record(await agentA.ensure({ namespace: 'load', name, node: 'node1', uid: name }))),
+    inParallel(names.slice(400), 16, async (name) => record(await agentB.ensure({ namespace: 'load', name, node: 'node1', uid: name }))),
   ]);
   const elapsed = Date.now() - started;
   t.log(`1,000 pods (200 requested twice) in ${elapsed} ms; transactions sent: A ${wireA.count - sentBeforeA}, B ${wireB.count - sentBeforeB}`);

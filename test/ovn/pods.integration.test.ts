@@ -4,8 +4,8 @@
 import test from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { openNorthbound, type Northbound } from '../../src/ovn/northbound.js';
-import { ensureNode } from '../../src/ovn/topology.js';
-import { PodNetworking, podPortUuid } from '../../src/ovn/pods.js';
+import { OvnNodes } from '../../src/ovn/nodes.js';
+import { OvnPods, podPortUuid } from '../../src/ovn/pods.js';
 import { SentTransactions } from './helpers.js';
 
 let lab: Lab;
@@ -25,16 +25,16 @@ test.after.always(async () => {
 const v4 = (n: { ipAddresses: readonly string[] }): string => n.ipAddresses[0];
 
 test.serial('one at a time: lowest free address; a deleted pod\'s address is handed out again; exclusions skipped', async (t) => {
-  await ensureNode(db, { name: 'low', subnets: ['10.50.0.0/24'], excludeIps: '10.50.0.6..10.50.0.7' });
-  const pods = new PodNetworking(db);
+  await new OvnNodes(db).ensure({ name: 'low', subnets: ['10.50.0.0/24'], excludeIps: '10.50.0.6..10.50.0.7' });
+  const pods = new OvnPods(db);
   const got: string[] = [];
-  for (let i = 0; i < 6; i++) got.push(v4(await pods.addPod({ namespace: 'ns', name: `p${i}`, node: 'low' })));
+  for (let i = 0; i < 6; i++) got.push(v4(await pods.ensure({ namespace: 'ns', name: `p${i}`, node: 'low' })));
   t.deepEqual(got, ['10.50.0.3/24', '10.50.0.4/24', '10.50.0.5/24', '10.50.0.8/24', '10.50.0.9/24', '10.50.0.10/24']);
-  t.true(await pods.deletePod('ns', 'p1'));
-  t.true(await pods.deletePod('ns', 'p4'));
-  t.is(v4(await pods.addPod({ namespace: 'ns', name: 'q0', node: 'low' })), '10.50.0.4/24');
-  t.is(v4(await pods.addPod({ namespace: 'ns', name: 'q1', node: 'low' })), '10.50.0.9/24');
-  t.is(v4(await pods.addPod({ namespace: 'ns', name: 'q2', node: 'low' })), '10.50.0.11/24');
+  t.true(await pods.delete({ namespace: 'ns', name: 'p1' }));
+  t.true(await pods.delete({ namespace: 'ns', name: 'p4' }));
+  t.is(v4(await pods.ensure({ namespace: 'ns', name: 'q0', node: 'low' })), '10.50.0.4/24');
+  t.is(v4(await pods.ensure({ namespace: 'ns', name: 'q1', node: 'low' })), '10.50.0.9/24');
+  t.is(v4(await pods.ensure({ namespace: 'ns', name: 'q2', node: 'low' })), '10.50.0.11/24');
   // Read-your-writes: the port is in the replica, on the switch, under its derived UUID, when addPod resolves.
   const ls = db.table('Logical_Switch').findOne('name', 'low');
   const lsp = db.table('Logical_Switch_Port').findOne('name', 'ns_q2');
@@ -44,11 +44,11 @@ test.serial('one at a time: lowest free address; a deleted pod\'s address is han
 });
 
 test.serial('coalesced: batches of maxBatch, several in flight; distinct addresses; each pod once; idempotent', async (t) => {
-  await ensureNode(db, { name: 'batch', subnets: ['10.51.0.0/22', 'fd00:51::/64'] });
-  const pods = new PodNetworking(db, { coalesce: true, maxBatch: 16 });
+  await new OvnNodes(db).ensure({ name: 'batch', subnets: ['10.51.0.0/22', 'fd00:51::/64'] });
+  const pods = new OvnPods(db, { coalesce: true, maxBatch: 16 });
   const names = Array.from({ length: 200 }, (_, i) => `p${i}`);
   const before = wire.count;
-  const results = await Promise.all(names.map((name) => pods.addPod({ namespace: 'nb', name, node: 'batch', uid: name })));
+  const results = await Promise.all(names.map((name) => pods.ensure({ namespace: 'nb', name, node: 'batch', uid: name })));
   const sent = wire.sent.slice(before);
   t.is(sent.length, Math.ceil(names.length / 16));
   t.deepEqual(pods.stats, { transactions: sent.length, conflicts: 0 });
@@ -63,19 +63,19 @@ test.serial('coalesced: batches of maxBatch, several in flight; distinct address
     t.is(lsp!.addresses[0].split(' ').slice(1).join(), `${r.ipAddresses[0].split('/')[0]},${r.ipAddresses[1].split('/')[0]}`);
   }
   const again = wire.count;
-  const second = await Promise.all(names.map((name) => pods.addPod({ namespace: 'nb', name, node: 'batch', uid: name })));
+  const second = await Promise.all(names.map((name) => pods.ensure({ namespace: 'nb', name, node: 'batch', uid: name })));
   t.is(wire.count, again, 'the second identical round sent a transaction');
   t.deepEqual(second.map(v4), results.map(v4));
 });
 
 test.serial('coalesced: the same pod twice in one batch gets one port; a missing node fails only its own call', async (t) => {
-  await ensureNode(db, { name: 'dup', subnets: ['10.52.0.0/24'] });
-  const pods = new PodNetworking(db, { coalesce: true });
+  await new OvnNodes(db).ensure({ name: 'dup', subnets: ['10.52.0.0/24'] });
+  const pods = new OvnPods(db, { coalesce: true });
   const calls = [
-    pods.addPod({ namespace: 'nd', name: 'x', node: 'dup' }),
-    pods.addPod({ namespace: 'nd', name: 'x', node: 'dup' }),
-    pods.addPod({ namespace: 'nd', name: 'y', node: 'nowhere' }),
-    pods.addPod({ namespace: 'nd', name: 'z', node: 'dup' }),
+    pods.ensure({ namespace: 'nd', name: 'x', node: 'dup' }),
+    pods.ensure({ namespace: 'nd', name: 'x', node: 'dup' }),
+    pods.ensure({ namespace: 'nd', name: 'y', node: 'nowhere' }),
+    pods.ensure({ namespace: 'nd', name: 'z', node: 'dup' }),
   ];
   const settled = await Promise.allSettled(calls);
   t.is(settled[2].status, 'rejected');

@@ -3,10 +3,11 @@
 import test from 'ava';
 import { createHash } from 'node:crypto';
 import { hashForOvn, podPortName, gatewayRouterName, routerToSwitchPort, switchToRouterPort, managementPort } from '../../src/ovn/names.js';
-import { parseAddress, parsePrefix, InvalidAddressError, addressAt } from '../../src/ovn/ip.js';
+import { parseAddress, parsePrefix, addressAt } from '../../src/ovn/ip.js';
+import { OvnInvalidAddressError, OvnInvalidFieldError, OvnSubnetExhaustedError, OvnTunnelKeyRangeError } from '../../src/ovn/errors.js';
 import { macFromAddress, isUnicastMac } from '../../src/ovn/mac.js';
 import {
-  allocatePodAddresses, offsetsInUse, parseExcludeIps, podAddressesAt, SubnetExhaustedError, gatewayAddress, managementAddress,
+  allocatePodAddresses, offsetsInUse, parseExcludeIps, podAddressesAt, gatewayAddress, managementAddress,
   lowestFreeOffset,
 } from '../../src/ovn/ipam.js';
 import {
@@ -15,7 +16,7 @@ import {
 import { vipsMap, hostPort, loadBalancerName } from '../../src/ovn/load-balancer-vips.js';
 import { podNetworksAnnotation, formatPodNetworksAnnotation } from '../../src/ovn/pod-annotation.js';
 import {
-  tunnelMetadataFromKeys, keysFromGeneve, keysFromStt, TunnelKeyRangeError, vxlanVni,
+  tunnelMetadataFromKeys, keysFromGeneve, keysFromStt, vxlanVni,
 } from '../../src/ovn/tunnel-metadata.js';
 import { podPortUuid } from '../../src/ovn/pods.js';
 
@@ -35,10 +36,10 @@ test('addresses and prefixes parse to canonical forms', (t) => {
   t.is(parseAddress('FD00:0:0::0001').text, 'fd00::1');
   t.is(parsePrefix('10.244.1.0/24').text, '10.244.1.0/24');
   t.is(parsePrefix('10.244.1.7/24', true).text, '10.244.1.0/24');
-  t.throws(() => parsePrefix('10.244.1.7/24'), { instanceOf: InvalidAddressError });
-  t.throws(() => parseAddress('10.0.0.256'), { instanceOf: InvalidAddressError });
-  t.throws(() => parseAddress('010.0.0.1'), { instanceOf: InvalidAddressError });
-  t.throws(() => parsePrefix('10.0.0.0/33'), { instanceOf: InvalidAddressError });
+  t.throws(() => parsePrefix('10.244.1.7/24'), { instanceOf: OvnInvalidAddressError });
+  t.throws(() => parseAddress('10.0.0.256'), { instanceOf: OvnInvalidAddressError });
+  t.throws(() => parseAddress('010.0.0.1'), { instanceOf: OvnInvalidAddressError });
+  t.throws(() => parsePrefix('10.0.0.0/33'), { instanceOf: OvnInvalidAddressError });
 });
 
 test('MACs are derived from the IP as ovn-kubernetes does', (t) => {
@@ -83,7 +84,7 @@ test('IPAM reports exhaustion and never hands out the broadcast address', (t) =>
   const used = new Set<bigint>();
   const got: string[] = [];
   for (;;) {
-    try { const p = allocatePodAddresses(tiny, used); used.add(p.offset); got.push(p.addresses[0].text); } catch (e) { t.true(e instanceof SubnetExhaustedError); break; }
+    try { const p = allocatePodAddresses(tiny, used); used.add(p.offset); got.push(p.addresses[0].text); } catch (e) { t.true(e instanceof OvnSubnetExhaustedError); break; }
   }
   t.deepEqual(got, ['10.0.0.3', '10.0.0.4', '10.0.0.5', '10.0.0.6']);
 });
@@ -99,7 +100,7 @@ test('IPAM: starting from a low-water mark gives the same answer as scanning fro
   t.is(lowestFreeOffset(excluded, new Set(), undefined, 0n), 3n);
   const tiny = { subnets: [parsePrefix('10.0.0.0/29')] };
   t.is(lowestFreeOffset(tiny, new Set([3n, 4n, 5n, 6n])), undefined);
-  t.throws(() => allocatePodAddresses(tiny, new Set([3n, 4n, 5n, 6n]), undefined, 5n), { instanceOf: SubnetExhaustedError });
+  t.throws(() => allocatePodAddresses(tiny, new Set([3n, 4n, 5n, 6n]), undefined, 5n), { instanceOf: OvnSubnetExhaustedError });
 });
 
 test('IPAM: the addresses at an offset are addressAt + macFromAddress (IPv4 computed without bigint shifts)', (t) => {
@@ -122,7 +123,7 @@ test('ACL matches', (t) => {
   t.is(l4Match([{ protocol: 'tcp', port: 80 }]), 'tcp && tcp.dst == 80');
   t.is(l4Match([{ protocol: 'tcp', port: 80 }, { protocol: 'udp', port: 1000, endPort: 2000 }, { protocol: 'sctp' }]),
     '((tcp && tcp.dst == 80) || (udp && udp.dst >= 1000 && udp.dst <= 2000) || (sctp))');
-  t.throws(() => l4Match([{ protocol: 'tcp', port: 0 }]), { instanceOf: RangeError });
+  t.is(t.throws(() => l4Match([{ protocol: 'tcp', port: 0 }]), { instanceOf: OvnInvalidFieldError })?.code, 'OVN_INVALID_FIELD');
   t.is(ipBlockMatch({ cidr: '10.0.0.0/8', except: ['10.1.0.0/16', '10.2.0.0/16'] }, 'ingress'),
     'ip4.src == 10.0.0.0/8 && ip4.src != {10.1.0.0/16, 10.2.0.0/16}');
   t.is(ipBlockMatch({ cidr: 'fd00::/8' }, 'egress'), 'ip6.dst == fd00::/8');
@@ -138,7 +139,7 @@ test('load balancer vips', (t) => {
     { ip: 'fd00:96::10', port: 53, endpoints: [] },
   ]);
   t.deepEqual([...vips], [['10.96.0.10:53', '10.244.1.5:53,10.244.2.7:53'], ['[fd00:96::10]:53', '']]);
-  t.throws(() => vipsMap([{ ip: '10.96.0.1', port: 80, endpoints: [{ ip: 'fd00::1', port: 80 }] }]), { instanceOf: RangeError });
+  t.throws(() => vipsMap([{ ip: '10.96.0.1', port: 80, endpoints: [{ ip: 'fd00::1', port: 80 }] }]), { instanceOf: OvnInvalidFieldError });
 });
 
 test('pod-networks annotation shape', (t) => {
@@ -165,11 +166,11 @@ test('tunnel metadata: Geneve, STT and VXLAN layouts round-trip and validate ran
   t.is(max.geneve.optionValue, 0x7fffffff);
   t.is(max.stt, 0x7fff_ffff_ffffffn);
   t.is(max.vxlanVni, undefined);
-  t.throws(() => tunnelMetadataFromKeys({ datapath: 0x1000000, ingressPort: 1, egressPort: 1 }), { instanceOf: TunnelKeyRangeError });
-  t.throws(() => tunnelMetadataFromKeys({ datapath: 1, ingressPort: 0x8000, egressPort: 1 }), { instanceOf: TunnelKeyRangeError });
-  t.throws(() => tunnelMetadataFromKeys({ datapath: 1, ingressPort: 1, egressPort: 0x10000 }), { instanceOf: TunnelKeyRangeError });
-  t.throws(() => vxlanVni({ datapath: 4096, egressPort: 1 }), { instanceOf: TunnelKeyRangeError });
-  t.throws(() => vxlanVni({ datapath: 1, egressPort: 4096 }), { instanceOf: TunnelKeyRangeError });
+  t.throws(() => tunnelMetadataFromKeys({ datapath: 0x1000000, ingressPort: 1, egressPort: 1 }), { instanceOf: OvnTunnelKeyRangeError });
+  t.throws(() => tunnelMetadataFromKeys({ datapath: 1, ingressPort: 0x8000, egressPort: 1 }), { instanceOf: OvnTunnelKeyRangeError });
+  t.throws(() => tunnelMetadataFromKeys({ datapath: 1, ingressPort: 1, egressPort: 0x10000 }), { instanceOf: OvnTunnelKeyRangeError });
+  t.throws(() => vxlanVni({ datapath: 4096, egressPort: 1 }), { instanceOf: OvnTunnelKeyRangeError });
+  t.throws(() => vxlanVni({ datapath: 1, egressPort: 4096 }), { instanceOf: OvnTunnelKeyRangeError });
 });
 
 test('pod port UUIDs: one per switch and offset, valid, stable', (t) => {

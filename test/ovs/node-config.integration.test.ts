@@ -3,7 +3,7 @@ import test from 'ava';
 import type { Lab } from '../../src/lab/index.js';
 import { OvsdbClient } from '../../src/ovsdb/client.js';
 import { ensureBridge } from '../../src/ovs/bridge.js';
-import { NodeConfigError } from '../../src/ovs/node-db.js';
+import { OvsError } from '../../src/ovs/errors.js';
 import { configureNode, configureNodeAt, formatBridgeMappings, nodeExternalIds, type NodeSettings } from '../../src/ovs/node-config.js';
 import { parseVsctlMap, recording, watcher, vswitchLab } from './helpers.js';
 
@@ -112,18 +112,18 @@ test.serial('configureNode repairs br-int (fail_mode, in-band) and ensureBridge 
 });
 
 test('settings are validated before anything is sent', (t) => {
-  const bad = (patch: Partial<NodeSettings>) => t.throws(() => nodeExternalIds({ ...settings(), ...patch } as NodeSettings), { instanceOf: NodeConfigError })?.code;
-  t.is(bad({ encapType: 'gre' as 'geneve' }), 'bad-encap-type');
-  t.is(bad({ encapType: [] }), 'bad-encap-type');
-  t.is(bad({ encapType: ['geneve', 'geneve'] }), 'bad-encap-type');
-  t.is(bad({ encapIp: '192.168.10.300' }), 'bad-encap-ip');
-  t.is(bad({ ovnRemote: 'ptcp:6642' }), 'bad-remote');
-  t.is(bad({ ovnRemote: 'http://sb:6642' }), 'bad-remote');
-  t.is(bad({ systemId: '' }), 'bad-system-id');
-  t.is(bad({ hostname: 'under_score' }), 'bad-hostname');
-  t.is(bad({ bridgeMappings: 'physnet1' }), 'bad-bridge-mappings');
-  t.is(bad({ bridgeMappings: 'a:br-ex,a:br-eth1' }), 'bad-bridge-mappings');
-  t.is(bad({ bridgeDatapathType: 'Net Dev' }), 'bad-datapath-type');
+  const bad = (patch: Partial<NodeSettings>) => t.throws(() => nodeExternalIds({ ...settings(), ...patch } as NodeSettings), { instanceOf: OvsError })?.code;
+  t.is(bad({ encapType: 'gre' as 'geneve' }), 'OVS_BAD_ENCAP_TYPE');
+  t.is(bad({ encapType: [] }), 'OVS_BAD_ENCAP_TYPE');
+  t.is(bad({ encapType: ['geneve', 'geneve'] }), 'OVS_BAD_ENCAP_TYPE');
+  t.is(bad({ encapIp: '192.168.10.300' }), 'OVS_BAD_ENCAP_IP');
+  t.is(bad({ ovnRemote: 'ptcp:6642' }), 'OVS_BAD_REMOTE');
+  t.is(bad({ ovnRemote: 'http://sb:6642' }), 'OVS_BAD_REMOTE');
+  t.is(bad({ systemId: '' }), 'OVS_BAD_SYSTEM_ID');
+  t.is(bad({ hostname: 'under_score' }), 'OVS_BAD_HOSTNAME');
+  t.is(bad({ bridgeMappings: 'physnet1' }), 'OVS_BAD_BRIDGE_MAPPINGS');
+  t.is(bad({ bridgeMappings: 'a:br-ex,a:br-eth1' }), 'OVS_BAD_BRIDGE_MAPPINGS');
+  t.is(bad({ bridgeDatapathType: 'Net Dev' }), 'OVS_BAD_DATAPATH_TYPE');
   t.is(formatBridgeMappings('physnet1:br-ex,physnet2:br-eth1'), 'physnet1:br-ex,physnet2:br-eth1');
   t.deepEqual(nodeExternalIds({ ...settings(), ovnRemote: 'ssl:10.0.0.1:6642,ssl:10.0.0.2:6642', encapType: ['stt'], encapIp: ['10.1.0.5', 'fd00::5'], integrationBridge: 'br-ovn' }).get('ovn-remote'),
     'ssl:10.0.0.1:6642,ssl:10.0.0.2:6642');
@@ -132,7 +132,7 @@ test('settings are validated before anything is sent', (t) => {
 test.serial('an invalid setting leaves the database untouched', async (t) => {
   const before = await externalIds();
   const r = recording(client);
-  await t.throwsAsync(configureNode(r.db, { ...settings(), encapType: 'gre' as 'geneve' }), { instanceOf: NodeConfigError });
+  await t.throwsAsync(configureNode(r.db, { ...settings(), encapType: 'gre' as 'geneve' }), { instanceOf: OvsError });
   t.deepEqual(r.log, []);
   t.deepEqual(await externalIds(), before);
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Lab } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
 import { OvsdbClient } from '../../src/ovsdb/client.js';
-import { NodeConfigError } from '../../src/ovs/node-db.js';
+import { OvsError } from '../../src/ovs/errors.js';
 import { linuxHostVethName } from '../../src/ovs/linux.js';
 import { bindPod, podInterfaceNames, unbindPod, type PodBindingSpec } from '../../src/ovs/pod-binding.js';
 import { parseVsctlMap, recording, uuids, watcher, vswitchLab } from './helpers.js';
@@ -177,8 +177,8 @@ test.serial('Windows: internal interface named as the HNS endpoint (shortened to
 test.serial('a port of the pod\'s name on another bridge is a conflict, not a takeover', async (t) => {
   await lab.vsctl('add-br', 'br-other', '--', 'set', 'Bridge', 'br-other', 'datapath_type=dummy');
   await lab.vsctl('add-port', 'br-other', SANDBOX.slice(0, 15), '--', 'set', 'Interface', SANDBOX.slice(0, 15), 'type=dummy');
-  const e = await t.throwsAsync(bindPod(client, linuxPod()), { instanceOf: NodeConfigError });
-  t.is(e?.code, 'port-conflict');
+  const e = await t.throwsAsync(bindPod(client, linuxPod()), { instanceOf: OvsError });
+  t.is(e?.code, 'OVS_PORT_CONFLICT');
   const u = await unbindPod(client, { namespace: 'default', pod: 'web-0', sandbox: SANDBOX });
   t.deepEqual([u.removed, u.skipped], [false, 'absent']);
   t.regex(await lab.vsctl('list-ports', 'br-other'), new RegExp(SANDBOX.slice(0, 15)));
@@ -200,21 +200,21 @@ test.serial('two agents binding the same pod at once end with one Port and one I
 });
 
 test.serial('an interface vswitchd cannot open is reported with its error', async (t) => {
-  const e = await t.throwsAsync(bindPod(client, linuxPod({ interfaceType: 'no-such-type', waitForOfportMs: 300 })), { instanceOf: NodeConfigError });
-  t.is(e?.code, 'no-ofport');
+  const e = await t.throwsAsync(bindPod(client, linuxPod({ interfaceType: 'no-such-type', waitForOfportMs: 300 })), { instanceOf: OvsError });
+  t.is(e?.code, 'OVS_NO_OFPORT');
   t.regex(e?.message ?? '', /got no OpenFlow port within 300 ms/);
   await unbindPod(client, { namespace: 'default', pod: 'web-0', sandbox: SANDBOX });
 });
 
 test('arguments are validated before anything is sent', async (t) => {
   const r = recording(client);
-  const code = async (p: Partial<PodBindingSpec>) => (await t.throwsAsync(bindPod(r.db, linuxPod(p)), { instanceOf: NodeConfigError }))?.code;
-  t.is(await code({ mac: '0a:58:0a:f4:01' }), 'bad-mac');
-  t.is(await code({ ipAddresses: ['10.244.1.5'] }), 'bad-ip');
-  t.is(await code({ ipAddresses: ['10.244.1.5/33'] }), 'bad-ip');
-  t.is(await code({ sandbox: 'bad/sandbox' }), 'bad-sandbox');
-  t.is(await code({ interfaceName: 'much-too-long-name' }), 'bad-interface-name');
-  t.is(await code({ mtu: 10 }), 'bad-mtu');
+  const code = async (p: Partial<PodBindingSpec>) => (await t.throwsAsync(bindPod(r.db, linuxPod(p)), { instanceOf: OvsError }))?.code;
+  t.is(await code({ mac: '0a:58:0a:f4:01' }), 'OVS_BAD_MAC');
+  t.is(await code({ ipAddresses: ['10.244.1.5'] }), 'OVS_BAD_IP');
+  t.is(await code({ ipAddresses: ['10.244.1.5/33'] }), 'OVS_BAD_IP');
+  t.is(await code({ sandbox: 'bad/sandbox' }), 'OVS_BAD_SANDBOX');
+  t.is(await code({ interfaceName: 'much-too-long-name' }), 'OVS_BAD_INTERFACE_NAME');
+  t.is(await code({ mtu: 10 }), 'OVS_BAD_MTU');
   await t.throwsAsync(bindPod(r.db, linuxPod({ namespace: 'Default' })), { name: 'WindowsNameError' });
   t.deepEqual(r.log, []);
 });

@@ -1,8 +1,8 @@
 import test from 'ava';
+import { OvsError } from '../../src/ovs/errors.js';
 import { createHash } from 'node:crypto';
 import {
   HYPERV_PORT_NAME_MAX,
-  WindowsNameError,
   hostAdapterName,
   logicalPortName,
   psQuote,
@@ -72,25 +72,25 @@ test('shortening is deterministic, keeps readable prefixes and stays unique', (t
 
 test('invalid Kubernetes names and port names are typed errors', (t) => {
   const code = (fn: () => unknown) => {
-    const e = t.throws(fn, { instanceOf: WindowsNameError });
+    const e = t.throws(fn, { instanceOf: OvsError });
     return e?.code;
   };
-  t.is(code(() => windowsPodNames('Default', 'web')), 'bad-namespace');
-  t.is(code(() => windowsPodNames('my_ns', 'web')), 'bad-namespace');
-  t.is(code(() => windowsPodNames('a'.repeat(64), 'web')), 'bad-namespace');
-  t.is(code(() => windowsPodNames('', 'web')), 'bad-namespace');
-  t.is(code(() => windowsPodNames('default', 'web_0')), 'bad-pod-name');
-  t.is(code(() => windowsPodNames('default', "it's")), 'bad-pod-name');
-  t.is(code(() => windowsPodNames('default', 'web-')), 'bad-pod-name');
-  t.is(code(() => windowsPodNames('default', 'x'.repeat(254))), 'bad-pod-name');
+  t.is(code(() => windowsPodNames('Default', 'web')), 'OVS_BAD_NAMESPACE');
+  t.is(code(() => windowsPodNames('my_ns', 'web')), 'OVS_BAD_NAMESPACE');
+  t.is(code(() => windowsPodNames('a'.repeat(64), 'web')), 'OVS_BAD_NAMESPACE');
+  t.is(code(() => windowsPodNames('', 'web')), 'OVS_BAD_NAMESPACE');
+  t.is(code(() => windowsPodNames('default', 'web_0')), 'OVS_BAD_POD_NAME');
+  t.is(code(() => windowsPodNames('default', "it's")), 'OVS_BAD_POD_NAME');
+  t.is(code(() => windowsPodNames('default', 'web-')), 'OVS_BAD_POD_NAME');
+  t.is(code(() => windowsPodNames('default', 'x'.repeat(254))), 'OVS_BAD_POD_NAME');
   t.notThrows(() => windowsPodNames('default', 'web.v2.x'));
-  t.is(code(() => validateHypervPortName('')), 'empty');
-  t.is(code(() => validateHypervPortName('x'.repeat(49))), 'too-long');
-  t.is(code(() => validateHypervPortName('a/b')), 'bad-character');
-  t.is(code(() => validateHypervPortName('a\\b')), 'bad-character');
-  t.is(code(() => validateHypervPortName("a'b")), 'bad-character');
-  t.is(code(() => validateHypervPortName('vEthernet (x)')), 'bad-character');
-  t.is(code(() => validateHypervPortName('é')), 'bad-character');
+  t.is(code(() => validateHypervPortName('')), 'OVS_PORT_NAME_EMPTY');
+  t.is(code(() => validateHypervPortName('x'.repeat(49))), 'OVS_PORT_NAME_TOO_LONG');
+  t.is(code(() => validateHypervPortName('a/b')), 'OVS_PORT_NAME_BAD_CHARACTER');
+  t.is(code(() => validateHypervPortName('a\\b')), 'OVS_PORT_NAME_BAD_CHARACTER');
+  t.is(code(() => validateHypervPortName("a'b")), 'OVS_PORT_NAME_BAD_CHARACTER');
+  t.is(code(() => validateHypervPortName('vEthernet (x)')), 'OVS_PORT_NAME_BAD_CHARACTER');
+  t.is(code(() => validateHypervPortName('é')), 'OVS_PORT_NAME_BAD_CHARACTER');
 });
 
 const bind: WindowsBindOptions = {
@@ -138,15 +138,15 @@ test('bind with a long pod name uses the short name everywhere except iface-id; 
 });
 
 test('bind refuses bad arguments with typed errors', (t) => {
-  const code = (o: Partial<WindowsBindOptions>) => t.throws(() => windowsBindCommands({ ...bind, ...o }), { instanceOf: WindowsNameError })?.code;
-  t.is(code({ mac: '0a-58-0a-f4-01-05' }), 'bad-mac');
-  t.is(code({ ipAddresses: ['10.244.1.5'] }), 'bad-ip');
-  t.is(code({ ipAddresses: ['fd00::5/64'] }), 'bad-ip');
-  t.is(code({ gateway: 'fd00::1' }), 'bad-ip');
-  t.is(code({ compartmentId: -1 }), 'bad-option');
-  t.is(code({ containerId: "x'; Remove-Item C:\\ -Recurse; '" }), 'bad-option');
-  t.is(code({ mtu: 100 }), 'bad-option');
-  t.is(code({ namespace: 'Bad' }), 'bad-namespace');
+  const code = (o: Partial<WindowsBindOptions>) => t.throws(() => windowsBindCommands({ ...bind, ...o }), { instanceOf: OvsError })?.code;
+  t.is(code({ mac: '0a-58-0a-f4-01-05' }), 'OVS_BAD_MAC');
+  t.is(code({ ipAddresses: ['10.244.1.5'] }), 'OVS_BAD_IP');
+  t.is(code({ ipAddresses: ['fd00::5/64'] }), 'OVS_BAD_IP');
+  t.is(code({ gateway: 'fd00::1' }), 'OVS_BAD_IP');
+  t.is(code({ compartmentId: -1 }), 'OVS_BAD_OPTION');
+  t.is(code({ containerId: "x'; Remove-Item C:\\ -Recurse; '" }), 'OVS_BAD_OPTION');
+  t.is(code({ mtu: 100 }), 'OVS_BAD_OPTION');
+  t.is(code({ namespace: 'Bad' }), 'OVS_BAD_NAMESPACE');
 });
 
 test('unbind removes exactly what bind created: the OVS port and the HNS endpoint', (t) => {

@@ -49,7 +49,7 @@ test('the built package imports as ovn-overlay, ovn-overlay/codecs, ovn-overlay/
     t.true(got[spec].url.includes('/ovn-overlay/dist/'), `${spec} resolved to the build: ${got[spec].url}`);
     for (const n of names) t.true(got[spec].keys.includes(n), `${spec} exports ${n}`);
   };
-  has('ovn-overlay', 'OvsdbClient', 'OvsdbDatabase', 'PodNetworking', 'bindPod', 'waitForPortsUp', 'waitForHypervisors', 'northbound', 'vswitch', 'databaseSchemas', 'encodePodSandboxStats', 'podNetworkStatsFromInterfaces');
+  has('ovn-overlay', 'OvsdbClient', 'OvsdbDatabase', 'ClusterNetwork', 'OvnPods', 'bindPod', 'waitForPortsUp', 'waitForHypervisors', 'northbound', 'vswitch', 'databaseSchemas', 'encodePodSandboxStats', 'podNetworkStatsFromInterfaces');
   has('ovn-overlay/codecs', 'GeneveEncoder', 'GeneveDecoder', 'readPcap');
   has('ovn-overlay/lab', 'startLab');
   has('ovn-overlay/models', 'vswitch', 'northbound', 'southbound', 'server', 'databaseSchemas');

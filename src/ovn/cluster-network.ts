@@ -1,0 +1,57 @@
+// One agent's view of the cluster network in OVN_Northbound: every kind (nodes, pods, services, network
+// policies) over one Northbound replica, all writing and selecting rows as one controller. The kinds have one
+// shape (kind.ts: ensure, delete, get, list, sync), so an agent's controllers and its periodic garbage collection
+// treat them alike:
+//
+//   const nb = await openNorthbound('unix:/run/ovn/ovnnb_db.sock');
+//   const net = new ClusterNetwork(nb, { controller: 'my-agent' });
+//   await net.nodes.ensure({ name: 'node1', subnets: ['10.244.1.0/24'], chassis: 'node1' });
+//   const web = await net.pods.ensure({ namespace: 'default', name: 'web', node: 'node1' });
+//   await net.services.ensure({ namespace: 'default', name: 'web', vips: [{ ip: '10.96.0.10', port: 80, endpoints: [{ ip: '10.244.1.3', port: 8080 }] }] });
+//   await net.pods.sync(podsThatExist);   // removes the ports of pods this controller added that are gone
+import { DEFAULT_CONTROLLER } from './names.js';
+import { commitDesired } from './desired-state.js';
+import type { Northbound } from './northbound.js';
+import { buildCluster, type ClusterOptions } from './topology.js';
+import { OvnNodes } from './nodes.js';
+import { OvnPods, type OvnPodsOptions } from './pods.js';
+import { OvnServices } from './services.js';
+import { OvnNetworkPolicies } from './network-policy.js';
+import type { Changed, KindOptions } from './kind.js';
+
+/** Options of ClusterNetwork: the controller name, the cluster's join subnet, how pods are allocated. */
+export interface ClusterNetworkOptions extends KindOptions, ClusterOptions {
+  /** Pod allocation and batching (OvnPods' options; the controller is ClusterNetwork's). */
+  readonly pods?: Omit<OvnPodsOptions, 'controller'>;
+}
+
+/** Every kind of object the library maintains in OVN_Northbound, as one controller (see the file comment). */
+export class ClusterNetwork {
+  /** The controller written to and selected on `k8s.ovn.org/owner-controller` by every kind. */
+  readonly controller: string;
+  readonly nodes: OvnNodes;
+  readonly pods: OvnPods;
+  readonly services: OvnServices;
+  readonly networkPolicies: OvnNetworkPolicies;
+
+  constructor(readonly nb: Northbound, private readonly options: ClusterNetworkOptions = {}) {
+    this.controller = options.controller ?? DEFAULT_CONTROLLER;
+    const controller = this.controller;
+    this.nodes = new OvnNodes(nb, { controller, ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}) });
+    this.pods = new OvnPods(nb, { ...options.pods, controller });
+    this.services = new OvnServices(nb, { controller });
+    this.networkPolicies = new OvnNetworkPolicies(nb, { controller });
+  }
+
+  /**
+   * Ensures the cluster router, the join switch and the cluster load balancer group (nodes.ensure does it too,
+   * in the node's transaction). Rows another controller or tool made are used as they are. One transaction.
+   */
+  async ensureCluster(): Promise<Changed> {
+    const changed = await commitDesired(this.nb, (tx) => {
+      buildCluster(this.nb, tx, { controller: this.controller }, this.options);
+      return !tx.isEmpty;
+    });
+    return { changed };
+  }
+}

@@ -1,0 +1,362 @@
+// Nodes: per node, its switch (subnets, exclude_ips, the cluster load balancer group), the rtos-/stor- ports to the
+// cluster router, the management port k8s-<node>, and with a chassis the gateway router GR_<node> on the join
+// switch with its static routes and SNAT. Every row of a node is owned by `Node` `<node>` (ownership.ts), so
+// delete() and sync() find all of them, and nothing another controller made.
+//
+// A node's subnets must not overlap another node's (or the join subnet): two nodes sharing addresses would hand
+// the same pod address out twice. The check reads the replica, so it catches every node already written; two
+// agents ensuring two overlapping nodes in the same instant are not caught (OVSDB has no condition for overlap).
+import type { Uuid } from '../ovsdb/datum.js';
+import type { LogicalRouter, LogicalSwitch, NorthboundTables } from '../models/ovn-northbound.js';
+import { addressAt, parsePrefix, prefixSize, tryParseAddress, withLength, type IpPrefix } from './ip.js';
+import { gatewayAddress, managementAddress, parseExcludeIps } from './ipam.js';
+import { macFromAddress } from './mac.js';
+import {
+  CLUSTER_ROUTER, DEFAULT_CONTROLLER, JOIN_SWITCH, OBJECT_NAME_KEY,
+  gatewayRouterName, joinToRouterPort, managementPort, nodeSwitchName, routerToJoinPort, routerToSwitchPort, switchToRouterPort,
+} from './names.js';
+import { assertOwned, isOwned, ownedRows, ownerIds, type Owner } from './ownership.js';
+import { OvnInvalidFieldError, OvnSubnetOverlapError } from './errors.js';
+import { checkKubernetesName } from './kubernetes-names.js';
+import { commitDesired, type DesiredState, type RowRef } from './desired-state.js';
+import { byName, type Northbound } from './northbound.js';
+import {
+  buildCluster, ensureRouterPort, ensureSwitchPort, ensureSwitchRouterPort, joinPrefixOf, mayUpdate, nodeAddressing, portAddresses, removeAddressesFromSets,
+  type ClusterOptions, type ClusterRows, type RowOwnership,
+} from './topology.js';
+import type { Changed, ClusterKey, KindOptions, OvnKind } from './kind.js';
+
+/** What a node is in OVN. */
+export interface NodeSpec extends ClusterKey {
+  /** The node's pod subnets, at most one IPv4 and one IPv6 (a /64, as OVN's ipv6_prefix). */
+  readonly subnets: readonly string[];
+  /** More addresses never to allocate, OVN `exclude_ips` syntax (IPv4). */
+  readonly excludeIps?: string;
+  /** MAC of the management port; derived from its address when omitted. */
+  readonly managementMac?: string;
+  /** The chassis (system-id) of the node: creates GR_<node> bound to it. */
+  readonly chassis?: string;
+  /** The node's IPv4 address: SNAT of the node subnet on GR_<node>. */
+  readonly nodeIp?: string;
+  /** The cluster's pod networks (IPv4): GR_<node> routes them to the cluster router. Default: the node subnet. */
+  readonly clusterSubnets?: readonly string[];
+}
+
+/** A node as stored. */
+export interface NodeInfo {
+  readonly name: string;
+  /** Pod subnets in family order ("10.244.1.0/24", "fd00:10:244:1::/64"). */
+  readonly subnets: readonly string[];
+  /** The node's logical switch. */
+  readonly switchName: string;
+  /** The management port's name (`k8s-<node>`). */
+  readonly managementPort: string;
+  /** The gateway router (`GR_<node>`) and its chassis, when the node has one. */
+  readonly gatewayRouter: string | undefined;
+  readonly chassis: string | undefined;
+}
+
+/** Options of OvnNodes: the controller, and the cluster's join subnet. */
+export interface OvnNodesOptions extends KindOptions, ClusterOptions {}
+
+const NODE_OBJECT = (name: string): string => `node ${name}`;
+
+function parseNodeSubnets(node: string, subnets: readonly string[]): IpPrefix[] {
+  if (!Array.isArray(subnets as unknown) || subnets.length === 0) throw new OvnInvalidFieldError(NODE_OBJECT(node), 'subnets', subnets, 'a node needs at least one subnet');
+  const parsed = subnets.map((s, i) => {
+    try { return parsePrefix(s); } catch (err) { throw new OvnInvalidFieldError(NODE_OBJECT(node), `subnets[${i}]`, s, (err as Error).message); }
+  });
+  if (parsed.filter((p) => p.family === 4).length > 1 || parsed.filter((p) => p.family === 6).length > 1) {
+    throw new OvnInvalidFieldError(NODE_OBJECT(node), 'subnets', subnets, 'at most one IPv4 and one IPv6 subnet per node');
+  }
+  for (const p of parsed) {
+    if (p.family === 6 && p.length !== 64) throw new OvnInvalidFieldError(NODE_OBJECT(node), 'subnets', p.text, `IPv6 node subnet ${p.text} must be a /64 (OVN ipv6_prefix)`);
+    if (p.family === 4 && p.length > 29) throw new OvnInvalidFieldError(NODE_OBJECT(node), 'subnets', p.text, `IPv4 node subnet ${p.text} is too small (at most /29)`);
+  }
+  return parsed.sort((a, b) => a.family - b.family);
+}
+
+function overlaps(a: IpPrefix, b: IpPrefix): boolean {
+  return a.family === b.family && a.network < b.network + prefixSize(b) && b.network < a.network + prefixSize(a);
+}
+
+/** The node a switch with subnets belongs to: the owner's name when marked, else the switch's own name. */
+function nodeOfSwitch(ls: LogicalSwitch): string {
+  return ls.external_ids.get(OBJECT_NAME_KEY) ?? ls.name;
+}
+
+/** @throws OvnSubnetOverlapError naming both nodes and subnets. */
+function checkNoOverlap(db: Northbound, node: string, subnets: readonly IpPrefix[], joinPrefix: IpPrefix): void {
+  for (const s of subnets) if (overlaps(s, joinPrefix)) throw new OvnSubnetOverlapError(node, s.text, `the ${JOIN_SWITCH} switch`, joinPrefix.text);
+  for (const ls of db.table('Logical_Switch')) {
+    if (ls.name === nodeSwitchName(node)) continue;
+    let theirs: IpPrefix[];
+    try { theirs = nodeAddressing(ls).subnets as IpPrefix[]; } catch { continue; } // not a subnet we can read: not a node switch
+    for (const mine of subnets) {
+      const other = theirs.find((t) => overlaps(mine, t));
+      if (other) throw new OvnSubnetOverlapError(node, mine.text, `node ${nodeOfSwitch(ls)}`, other.text);
+    }
+  }
+}
+
+/** The rows of nodes in OVN_Northbound (see the file comment). */
+export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
+  readonly ownerType = 'Node' as const;
+  readonly controller: string;
+  private readonly owner: Owner;
+
+  constructor(readonly db: Northbound, private readonly options: OvnNodesOptions = {}) {
+    this.controller = options.controller ?? DEFAULT_CONTROLLER;
+    this.owner = { controller: this.controller };
+  }
+
+  /**
+   * Ensures the node's rows (and the cluster rows, created in the same transaction when missing).
+   * @throws OvnInvalidNameError, OvnInvalidFieldError, OvnSubnetOverlapError (nothing sent); OvnNotOwnedError when
+   *   a row of the node's names belongs to another controller or tool.
+   */
+  async ensure(spec: NodeSpec): Promise<NodeInfo & Changed> {
+    checkKubernetesName('node', spec.name);
+    const subnets = parseNodeSubnets(spec.name, spec.subnets);
+    const joinPrefix = joinPrefixOf(this.options);
+    const v4 = subnets.find((s) => s.family === 4);
+    const v6 = subnets.find((s) => s.family === 6);
+    let excluded: ReturnType<typeof parseExcludeIps> = [];
+    try { if (spec.excludeIps) excluded = parseExcludeIps(spec.excludeIps); } catch (err) { throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'excludeIps', spec.excludeIps, (err as Error).message); }
+    if (!v4 && excluded.length > 0) throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'excludeIps', spec.excludeIps, 'exclude_ips needs an IPv4 subnet (OVN applies it to other_config:subnet)');
+    if (spec.nodeIp !== undefined && tryParseAddress(spec.nodeIp)?.family !== 4) throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'nodeIp', spec.nodeIp, 'the node IP must be an IPv4 address');
+    const changed = await commitDesired(this.db, (tx) => {
+      checkNoOverlap(this.db, spec.name, subnets, joinPrefix);
+      const c = buildCluster(this.db, tx, this.owner, this.options);
+      this.buildNode(tx, spec, c, v4, v6, subnets);
+      return !tx.isEmpty;
+    });
+    return { ...(this.get(spec) ?? this.expected(spec, subnets)), changed };
+  }
+
+  /** What get() will say once the replica has the node (the write is applied before ensure resolves). */
+  private expected(spec: NodeSpec, subnets: readonly IpPrefix[]): NodeInfo {
+    return {
+      name: spec.name, subnets: subnets.map((s) => s.text), switchName: nodeSwitchName(spec.name), managementPort: managementPort(spec.name),
+      gatewayRouter: spec.chassis ? gatewayRouterName(spec.name) : undefined, chassis: spec.chassis,
+    };
+  }
+
+  private buildNode(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, v4: IpPrefix | undefined, v6: IpPrefix | undefined, subnets: IpPrefix[]): void {
+    const db = this.db;
+    const mine: RowOwnership = { owner: this.owner, type: 'Node', name: node.name };
+    const ids = ownerIds(this.owner, 'Node', node.name);
+    const clusterRouterRow = typeof c.router === 'string' ? db.table('Logical_Router').get(c.router) : undefined;
+    const joinRow = typeof c.join === 'string' ? db.table('Logical_Switch').get(c.join) : undefined;
+
+    // The node switch.
+    const otherConfig = new Map<string, string>();
+    if (v4) {
+      otherConfig.set('subnet', v4.text);
+      const excludes = [managementAddress(v4).text, ...(node.excludeIps ? [node.excludeIps.trim()] : [])];
+      otherConfig.set('exclude_ips', excludes.join(' '));
+    }
+    if (v6) otherConfig.set('ipv6_prefix', v6.text.slice(0, v6.text.indexOf('/')));
+    const lsName = nodeSwitchName(node.name);
+    const lsRow = byName(db, 'Logical_Switch', lsName);
+    let ls: RowRef;
+    if (lsRow) {
+      assertOwned('Logical_Switch', lsName, lsRow, this.owner);
+      tx.updateChanged('Logical_Switch', lsRow, { other_config: otherConfig, external_ids: ids });
+      if (typeof c.lbGroup === 'string') tx.addToSet('Logical_Switch', lsRow._uuid, 'load_balancer_group', [c.lbGroup], lsRow.load_balancer_group);
+      ls = lsRow._uuid;
+    } else ls = tx.insertNamed<LogicalSwitch>('Logical_Switch', { name: lsName, other_config: otherConfig, external_ids: ids, load_balancer_group: [c.lbGroup] });
+
+    // rtos-<node> / stor-<node>.
+    const gateways = subnets.map((s) => gatewayAddress(s));
+    ensureRouterPort(db, tx, c.router, clusterRouterRow?.ports, routerToSwitchPort(node.name), macFromAddress(gateways[0]),
+      subnets.map((s, i) => withLength(gateways[i], s.length)), mine);
+    ensureSwitchRouterPort(db, tx, ls, lsRow?.ports, switchToRouterPort(node.name), routerToSwitchPort(node.name), mine);
+
+    // k8s-<node>: the management port, "MAC IP [IP]" of the .2 addresses.
+    const mgmt = subnets.map((s) => managementAddress(s));
+    const mgmtMac = node.managementMac ?? macFromAddress(mgmt[0]);
+    ensureSwitchPort(db, tx, ls, lsRow?.ports, managementPort(node.name), { addresses: [[mgmtMac, ...mgmt.map((a) => a.text)].join(' ')], external_ids: ids }, mine);
+
+    if (node.chassis) this.buildGatewayRouter(tx, node, c, joinRow, v4, mine);
+  }
+
+  private buildGatewayRouter(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, joinRow: LogicalSwitch | undefined, v4: IpPrefix | undefined, mine: RowOwnership): void {
+    const db = this.db;
+    const ids = ownerIds(this.owner, 'Node', node.name);
+    const grName = gatewayRouterName(node.name);
+    const grRow = byName(db, 'Logical_Router', grName);
+    const grDesired = { options: new Map([['chassis', node.chassis as string]]), external_ids: ids };
+    let gr: RowRef;
+    if (grRow) {
+      assertOwned('Logical_Router', grName, grRow, this.owner);
+      tx.updateChanged('Logical_Router', grRow, grDesired);
+      if (typeof c.lbGroup === 'string') tx.addToSet('Logical_Router', grRow._uuid, 'load_balancer_group', [c.lbGroup], grRow.load_balancer_group);
+      gr = grRow._uuid;
+    } else gr = tx.insertNamed<LogicalRouter>('Logical_Router', { name: grName, ...grDesired, load_balancer_group: [c.lbGroup] });
+
+    // rtoj-GR_<node> keeps its join address; a new one takes the lowest free one, guarded against a concurrent pick.
+    const portName = routerToJoinPort(grName);
+    const existing = byName(db, 'Logical_Router_Port', portName);
+    if (existing) mayUpdate('Logical_Router_Port', portName, existing, mine);
+    const existingJoin = existing?.networks.find((n) => { try { return parsePrefix(n, true).text === c.joinPrefix.text; } catch { return false; } });
+    let joinCidr: string;
+    if (existingJoin) joinCidr = existingJoin;
+    else {
+      joinCidr = firstFreeJoinAddress(db, c.joinPrefix).cidr;
+      tx.requireNone('Logical_Router_Port', [['networks', 'includes', [joinCidr]]]);
+    }
+    const joinIp = joinCidr.slice(0, joinCidr.indexOf('/'));
+    ensureRouterPort(db, tx, gr, grRow?.ports, portName, macFromAddress(joinIp), [joinCidr], mine);
+    ensureSwitchRouterPort(db, tx, c.join, joinRow?.ports, joinToRouterPort(grName), portName, mine);
+
+    // Static routes: on GR_<node>, the cluster's pod networks via the cluster router; on the cluster router, traffic
+    // from the node subnet leaves through this node's gateway router (policy src-ip).
+    let clusterSubnets: IpPrefix[];
+    try { clusterSubnets = (node.clusterSubnets ?? (v4 ? [v4.text] : [])).map((s) => parsePrefix(s, true)).filter((p) => p.family === 4); } catch (err) {
+      throw new OvnInvalidFieldError(NODE_OBJECT(node.name), 'clusterSubnets', node.clusterSubnets, (err as Error).message);
+    }
+    const isMine = (r: { external_ids: ReadonlyMap<string, string> }): boolean => isOwned(r, this.owner, 'Node', node.name);
+    ensureRoutes(db, tx, gr, grRow, clusterSubnets.map((p) => ({ ip_prefix: p.text, nexthop: c.routerJoinIp })), isMine, ids);
+    const routerRow = typeof c.router === 'string' ? db.table('Logical_Router').get(c.router) : undefined;
+    ensureRoutes(db, tx, c.router, routerRow, v4 ? [{ ip_prefix: v4.text, nexthop: joinIp, policy: 'src-ip' as const }] : [], isMine, ids);
+
+    // SNAT of the node subnet to the node's address.
+    const wantNat = node.nodeIp && v4 ? [{ type: 'snat' as const, logical_ip: v4.text, external_ip: node.nodeIp }] : [];
+    const haveNat = grRow ? grRow.nat.map((u) => db.table('NAT').get(u)).filter((n) => n !== undefined).filter(isMine) : [];
+    for (const n of haveNat) {
+      if (!wantNat.some((w) => w.type === n.type && w.logical_ip === n.logical_ip && w.external_ip === n.external_ip)) tx.removeFromSet('Logical_Router', (gr as Uuid), 'nat', [n._uuid]);
+    }
+    for (const w of wantNat) {
+      if (haveNat.some((n) => w.type === n.type && w.logical_ip === n.logical_ip && w.external_ip === n.external_ip)) continue;
+      tx.addRef('Logical_Router', gr, 'nat', tx.insert('NAT', { ...w, external_ids: ids }));
+    }
+  }
+
+  /**
+   * Removes every row the node owned: its switch (with every pod and management port), rtos-<node>, GR_<node> with
+   * its ports, routes and NAT, jtor-GR_<node>, the cluster router's routes for the node, and its pods' addresses
+   * from this controller's address sets. One transaction; false (nothing sent) when the node has no rows.
+   * @throws OvnNotOwnedError when a row of the node's names belongs to another controller or tool (nothing sent).
+   */
+  async delete(key: ClusterKey): Promise<boolean> {
+    checkKubernetesName('node', key.name);
+    return commitDesired(this.db, (tx) => {
+      this.buildDelete(tx, key.name);
+      return !tx.isEmpty;
+    });
+  }
+
+  private buildDelete(tx: DesiredState<NorthboundTables>, nodeName: string): void {
+    const db = this.db;
+    const owner = this.owner;
+    const named = <R extends { external_ids: ReadonlyMap<string, string> }>(table: string, name: string, row: R | undefined): R | undefined => {
+      if (row) assertOwned(table, name, row, owner);
+      return row;
+    };
+    const ls = named('Logical_Switch', nodeSwitchName(nodeName), byName(db, 'Logical_Switch', nodeSwitchName(nodeName)));
+    const gr = named('Logical_Router', gatewayRouterName(nodeName), byName(db, 'Logical_Router', gatewayRouterName(nodeName)));
+    const rtos = named('Logical_Router_Port', routerToSwitchPort(nodeName), byName(db, 'Logical_Router_Port', routerToSwitchPort(nodeName)));
+    const jtor = named('Logical_Switch_Port', joinToRouterPort(gatewayRouterName(nodeName)), byName(db, 'Logical_Switch_Port', joinToRouterPort(gatewayRouterName(nodeName))));
+    const router = byName(db, 'Logical_Router', CLUSTER_ROUTER);
+    const join = byName(db, 'Logical_Switch', JOIN_SWITCH);
+    const removedAddresses = new Set<string>();
+    if (ls) {
+      for (const u of ls.ports) {
+        const lsp = db.table('Logical_Switch_Port').get(u);
+        if (lsp && isOwned(lsp, owner, 'Pod')) portAddresses(lsp, removedAddresses);
+      }
+      tx.delete('Logical_Switch', ls._uuid);
+    }
+    if (router) {
+      if (rtos) tx.removeFromSet('Logical_Router', router._uuid, 'ports', [rtos._uuid], router.ports);
+      const routes = router.static_routes.filter((u) => {
+        const r = db.table('Logical_Router_Static_Route').get(u);
+        return r !== undefined && isOwned(r, owner, 'Node', nodeName);
+      });
+      tx.removeFromSet('Logical_Router', router._uuid, 'static_routes', routes, router.static_routes);
+    }
+    if (gr) tx.delete('Logical_Router', gr._uuid);
+    if (join && jtor) tx.removeFromSet('Logical_Switch', join._uuid, 'ports', [jtor._uuid], join.ports);
+    removeAddressesFromSets(db, tx, owner, removedAddresses);
+  }
+
+  /** The node as stored (from its switch, owned by this controller), or undefined. */
+  get(key: ClusterKey): NodeInfo | undefined {
+    const ls = byName(this.db, 'Logical_Switch', nodeSwitchName(key.name));
+    if (!ls || !isOwned(ls, this.owner, 'Node', key.name)) return undefined;
+    return this.info(key.name, ls);
+  }
+
+  private info(name: string, ls: LogicalSwitch): NodeInfo {
+    const gr = byName(this.db, 'Logical_Router', gatewayRouterName(name));
+    const hasGr = gr !== undefined && isOwned(gr, this.owner, 'Node', name);
+    return {
+      name, subnets: nodeAddressing(ls).subnets.map((s) => s.text), switchName: ls.name, managementPort: managementPort(name),
+      gatewayRouter: hasGr ? gr.name : undefined, chassis: hasGr ? gr.options.get('chassis') : undefined,
+    };
+  }
+
+  /** Every node this controller owns (its switches). */
+  list(): NodeInfo[] {
+    const out: NodeInfo[] = [];
+    for (const ls of ownedRows(this.db.table('Logical_Switch'), this.owner, 'Node')) {
+      const name = ls.external_ids.get(OBJECT_NAME_KEY) as string;
+      if (ls.name === nodeSwitchName(name)) out.push(this.info(name, ls));
+    }
+    return out;
+  }
+
+  /** Deletes every node this controller owns that is not in `existing` (with all its rows). One transaction. */
+  async sync(existing: Iterable<ClusterKey>): Promise<ClusterKey[]> {
+    const keep = new Set<string>();
+    for (const k of existing) keep.add(k.name);
+    return commitDesired(this.db, (tx) => {
+      const stale = new Set<string>();
+      for (const table of ['Logical_Switch', 'Logical_Router'] as const) {
+        for (const row of ownedRows(this.db.table(table), this.owner, 'Node')) {
+          const name = row.external_ids.get(OBJECT_NAME_KEY) as string;
+          if (!keep.has(name)) stale.add(name);
+        }
+      }
+      for (const name of stale) this.buildDelete(tx, name);
+      return [...stale].sort().map((name) => ({ name }));
+    });
+  }
+}
+
+function firstFreeJoinAddress(db: Northbound, joinPrefix: IpPrefix): { text: string; cidr: string } {
+  const used = new Set<bigint>();
+  for (const lrp of db.table('Logical_Router_Port')) {
+    for (const n of lrp.networks) {
+      try {
+        const p = parsePrefix(n, true);
+        if (p.family === 4 && p.address.value >= joinPrefix.network && p.address.value < joinPrefix.network + prefixSize(joinPrefix)) used.add(p.address.value - joinPrefix.network);
+      } catch { /* not an address of ours */ }
+    }
+  }
+  for (let offset = 2n; offset < prefixSize(joinPrefix) - 1n; offset++) {
+    if (!used.has(offset)) {
+      const a = addressAt(joinPrefix, offset);
+      return { text: a.text, cidr: withLength(a, joinPrefix.length) };
+    }
+  }
+  throw new OvnInvalidFieldError('cluster', 'joinSubnet', joinPrefix.text, `the join subnet ${joinPrefix.text} is full`);
+}
+
+interface RouteSpec { ip_prefix: string; nexthop: string; policy?: 'src-ip' | 'dst-ip' }
+
+/** Makes the routes of `router` selected by `mine` exactly `want`. */
+function ensureRoutes(db: Northbound, tx: DesiredState<NorthboundTables>, router: RowRef, routerRow: LogicalRouter | undefined, want: RouteSpec[],
+  mine: (r: NorthboundTables['Logical_Router_Static_Route']) => boolean, ids: ReadonlyMap<string, string>): void {
+  const have = routerRow ? routerRow.static_routes.map((u) => db.table('Logical_Router_Static_Route').get(u)).filter((r) => r !== undefined) : [];
+  const same = (r: NorthboundTables['Logical_Router_Static_Route'], w: RouteSpec): boolean =>
+    r.ip_prefix === w.ip_prefix && r.nexthop === w.nexthop && (r.policy ?? 'dst-ip') === (w.policy ?? 'dst-ip');
+  for (const r of have) if (mine(r) && !want.some((w) => same(r, w))) tx.removeFromSet('Logical_Router', router as Uuid, 'static_routes', [r._uuid]);
+  for (const w of want) {
+    if (have.some((r) => mine(r) && same(r, w))) continue;
+    const row: Record<string, unknown> = { ip_prefix: w.ip_prefix, nexthop: w.nexthop, external_ids: new Map(ids) };
+    if (w.policy) row.policy = w.policy;
+    tx.addRef('Logical_Router', router, 'static_routes', tx.insert('Logical_Router_Static_Route', row));
+  }
+}
