@@ -11,6 +11,7 @@ export const DEFAULT_ALLOW_PRIORITY = 1001;
 /** Rules with an ipBlock that has `except` entries. */
 export const IPBLOCK_EXCEPT_PRIORITY = 1010;
 
+/** A NetworkPolicy direction (policy type). */
 export type PolicyDirection = 'ingress' | 'egress';
 
 /** `<hash(namespace)>_ingressDefaultDeny` / `_egressDefaultDeny` (ovn-kubernetes' names). */
@@ -33,6 +34,7 @@ export function portGroupMatch(portGroup: string, direction: PolicyDirection): s
   return `${direction === 'ingress' ? 'outport' : 'inport'} == @${portGroup}`;
 }
 
+/** The ARP/ND allow match of a default-deny port group (`outport == @pg && (arp || nd)`). */
 export function arpAllowMatch(portGroup: string, direction: PolicyDirection): string {
   return `${portGroupMatch(portGroup, direction)} && (arp || nd)`;
 }
@@ -42,8 +44,10 @@ export function aclDirection(direction: PolicyDirection): 'to-lport' | 'from-lpo
   return direction === 'ingress' ? 'to-lport' : 'from-lport';
 }
 
+/** The L4 protocols of OVN load balancers and ACL matches. */
 export type L4Protocol = 'tcp' | 'udp' | 'sctp';
 
+/** A NetworkPolicy port: protocol, and a port or port range (omitted: every port of the protocol). */
 export interface PolicyPort {
   readonly protocol: L4Protocol;
   readonly port?: number;
@@ -51,6 +55,7 @@ export interface PolicyPort {
   readonly endPort?: number;
 }
 
+/** A NetworkPolicy ipBlock: a CIDR with exceptions of the same family. */
 export interface IpBlock {
   readonly cidr: string;
   readonly except?: readonly string[];

@@ -57,6 +57,7 @@ export function changedColumns<T>(stored: T, desired: WriteRow<T>): WriteRow<T> 
   return out as WriteRow<T>;
 }
 
+/** The condition selecting one row by UUID. */
 export function byUuid<T>(uuid: Uuid): Condition<T>[] {
   return [['_uuid', '==', uuid] as unknown as Condition<T>];
 }

@@ -4,8 +4,10 @@
 import { Address4, Address6 } from 'ip-address';
 import { OvnInvalidAddressError } from './errors.js';
 
+/** IPv4 or IPv6. */
 export type IpFamily = 4 | 6;
 
+/** A parsed address: family, value and canonical text. */
 export interface IpAddress {
   readonly family: IpFamily;
   readonly value: bigint;
@@ -13,6 +15,7 @@ export interface IpAddress {
   readonly text: string;
 }
 
+/** A parsed prefix: family, network value, length and canonical text. */
 export interface IpPrefix {
   readonly family: IpFamily;
   /** The network address (host bits zero). */
@@ -25,6 +28,7 @@ export interface IpPrefix {
 const V4_BITS = 32;
 const V6_BITS = 128;
 
+/** Address width of a family: 32 or 128. */
 export function familyBits(family: IpFamily): number { return family === 4 ? V4_BITS : V6_BITS; }
 
 /** Formats a value of a family in canonical text. */
@@ -94,6 +98,7 @@ export function prefixSize(prefix: IpPrefix): bigint {
   return 1n << BigInt(familyBits(prefix.family) - prefix.length);
 }
 
+/** True when the address lies in the prefix (same family). */
 export function prefixContains(prefix: IpPrefix, address: IpAddress): boolean {
   return address.family === prefix.family && address.value >= prefix.network && address.value < prefix.network + prefixSize(prefix);
 }

@@ -11,7 +11,9 @@ import { macFromAddress } from './mac.js';
 
 /** Offsets below this are never allocated: 0 network, 1 gateway, 2 management port. */
 export const FIRST_POD_OFFSET = 3n;
+/** The gateway's offset in a node subnet (.1, the cluster router's port). */
 export const GATEWAY_OFFSET = 1n;
+/** The management port's offset in a node subnet (.2). */
 export const MANAGEMENT_OFFSET = 2n;
 
 /** An inclusive range of addresses of one family (one address: start === end). */
@@ -59,7 +61,9 @@ export interface PodAddresses {
   readonly lspAddress: string;
 }
 
+/** The gateway address of a node subnet (.1). */
 export function gatewayAddress(subnet: IpPrefix): IpAddress { return addressAt(subnet, GATEWAY_OFFSET); }
+/** The management port address of a node subnet (.2). */
 export function managementAddress(subnet: IpPrefix): IpAddress { return addressAt(subnet, MANAGEMENT_OFFSET); }
 
 /** The highest offset a pod may get: the smallest subnet bounds it; IPv4 keeps its broadcast address. */

@@ -84,22 +84,36 @@ export const DATAPATH_NAME_KEY = 'name';
 
 // ---- The node's Open_vSwitch database ---------------------------------------------------------------------------
 
-/** Interface external_ids written by a pod binding (ovn-kubernetes' CNI, helper_linux.go ConfigureOVS). */
+// Interface external_ids of a pod binding (ovn-kubernetes' CNI, helper_linux.go ConfigureOVS).
+/** The logical switch port the Interface is (`<namespace>_<pod>`): ovn-controller binds that port here. */
 export const IFACE_ID_KEY = 'iface-id';
+/** The pod UID on the Interface; also the logical switch port's `options` key of the same name. */
 export const IFACE_ID_VER_KEY = 'iface-id-ver';
+/** The pod's MAC on its Interface. */
 export const ATTACHED_MAC_KEY = 'attached_mac';
+/** The pod's addresses with prefix length, comma-separated, on its Interface. */
 export const IP_ADDRESSES_KEY = 'ip_addresses';
+/** The CRI pod sandbox id on the pod's Interface. */
 export const SANDBOX_KEY = 'sandbox';
 
-/** Open_vSwitch external_ids ovn-controller reads (ovn-controller(8)). */
+// Open_vSwitch external_ids ovn-controller reads (ovn-controller(8)).
+/** The chassis name. */
 export const SYSTEM_ID_KEY = 'system-id';
+/** Chassis.hostname. */
 export const HOSTNAME_KEY = 'hostname';
+/** The Southbound database remote(s). */
 export const OVN_REMOTE_KEY = 'ovn-remote';
+/** geneve | stt | vxlan, comma-separated. */
 export const OVN_ENCAP_TYPE_KEY = 'ovn-encap-type';
+/** The node's tunnel endpoint address(es). */
 export const OVN_ENCAP_IP_KEY = 'ovn-encap-ip';
+/** `physnet:bridge` pairs, comma-separated. */
 export const OVN_BRIDGE_MAPPINGS_KEY = 'ovn-bridge-mappings';
+/** UDP checksums on Geneve/VXLAN: `true` | `false`. */
 export const OVN_ENCAP_CSUM_KEY = 'ovn-encap-csum';
+/** datapath_type of the bridges ovn-controller creates. */
 export const OVN_BRIDGE_DATAPATH_TYPE_KEY = 'ovn-bridge-datapath-type';
+/** The integration bridge, when it is not br-int. */
 export const OVN_BRIDGE_KEY = 'ovn-bridge';
 
 // ---- Names of rows ----------------------------------------------------------------------------------------------

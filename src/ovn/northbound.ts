@@ -10,6 +10,7 @@ import { openReplica, type DatabaseTarget, type ReplicaOptions, type ReplicaSpec
 
 /** The Northbound database as src/ovn uses it: the replica, reconnecting and leader-aware. */
 export type Northbound = OvsdbDatabase<NorthboundTables>;
+/** OvsdbDatabase options for openNorthbound (database and tables are src/ovn's). */
 export type NorthboundOptions = ReplicaOptions<NorthboundTables>;
 
 /** The Northbound tables (all columns) src/ovn reads. */

@@ -3,8 +3,10 @@
 // fields `ip_address` / `gateway_ip` are only present when the pod has exactly one address.
 import { DEFAULT_NETWORK } from './names.js';
 
+/** An extra route of a pod (annotation `routes`). */
 export interface PodRoute { readonly dest: string; readonly nextHop: string }
 
+/** One network's entry of the annotation, field names as ovn-kubernetes marshals them. */
 export interface PodNetworkEntry {
   /** "10.244.1.5/24", "fd00:10:244:1::5/64" */
   ip_addresses: string[];
@@ -19,6 +21,7 @@ export interface PodNetworkEntry {
 /** The annotation's value, decoded: network name -> pod network. */
 export type PodNetworksAnnotation = Record<string, PodNetworkEntry>;
 
+/** What podNetworksAnnotation builds the annotation from. */
 export interface PodNetworkInput {
   /** Address/prefix-length strings in family order. */
   readonly ipAddresses: readonly string[];

@@ -16,6 +16,7 @@ import { DATAPATH_NAME_KEY } from './names.js';
 
 /** The Southbound database as src/ovn reads it: the replica of the tables below. */
 export type Southbound = OvsdbDatabase<SouthboundTables>;
+/** OvsdbDatabase options for openSouthbound (database and tables are src/ovn's). */
 export type SouthboundOptions = ReplicaOptions<SouthboundTables>;
 
 /** What src/ovn monitors in OVN_Southbound (tunnel keys and chassis); the schema indexes serve the lookups. */
@@ -37,12 +38,14 @@ export function openSouthbound(target: DatabaseTarget<SouthboundTables> | Southb
   return openReplica(target, SOUTHBOUND);
 }
 
+/** A chassis and its tunnel endpoints. */
 export interface ChassisInfo {
   readonly name: string;
   readonly hostname: string;
   readonly encaps: readonly { type: string; ip: string; options: ReadonlyMap<string, string> }[];
 }
 
+/** The tunnel metadata between two ports, with the ports and datapath it was read from. */
 export interface TunnelPath extends TunnelMetadata {
   /** The destination datapath (logical switch) name, from external_ids. */
   readonly datapathName: string | undefined;
@@ -53,6 +56,7 @@ export interface TunnelPath extends TunnelMetadata {
   readonly destinationChassis: string | undefined;
 }
 
+/** Reads chassis, bindings and tunnel keys from a Southbound replica. */
 export class SouthboundReader {
   constructor(readonly db: Southbound) {}
 

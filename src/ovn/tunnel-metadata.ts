@@ -26,6 +26,7 @@ export interface LogicalTunnelKeys {
   readonly egressPort: number;
 }
 
+/** The Geneve VNI and OVN option of a packet. */
 export interface GeneveMetadata {
   readonly vni: number;
   readonly optionClass: number;
@@ -34,6 +35,7 @@ export interface GeneveMetadata {
   readonly optionValue: number;
 }
 
+/** The logical metadata of one packet in every encapsulation. */
 export interface TunnelMetadata {
   readonly keys: LogicalTunnelKeys;
   readonly geneve: GeneveMetadata;
@@ -49,12 +51,14 @@ function check(name: string, value: number, max: number, min = 0): void {
   }
 }
 
+/** @throws OvnTunnelKeyRangeError naming the key outside its range. */
 export function validateTunnelKeys(keys: LogicalTunnelKeys): void {
   check('datapath tunnel key', keys.datapath, OVN_MAX_DATAPATH, 1);
   check('ingress port tunnel key', keys.ingressPort, OVN_MAX_INGRESS_PORT);
   check('egress port tunnel key', keys.egressPort, OVN_MAX_EGRESS_PORT);
 }
 
+/** The Geneve VNI (datapath) and option value (ingress << 16 | egress) of the keys. */
 export function geneveMetadata(keys: LogicalTunnelKeys): GeneveMetadata {
   validateTunnelKeys(keys);
   return {
@@ -65,12 +69,14 @@ export function geneveMetadata(keys: LogicalTunnelKeys): GeneveMetadata {
   };
 }
 
+/** The 64-bit STT context of the keys. */
 export function sttContext(keys: LogicalTunnelKeys): bigint {
   validateTunnelKeys(keys);
   const hi = ovnSttContextHi(keys.ingressPort, keys.egressPort);
   return (BigInt(hi) << 32n) | BigInt(ovnSttContextLo(keys.egressPort, keys.datapath));
 }
 
+/** The VXLAN VNI of the keys (12-bit datapath and egress port). @throws OvnTunnelKeyRangeError when they do not fit. */
 export function vxlanVni(keys: { readonly datapath: number; readonly egressPort: number }): number {
   check('datapath tunnel key (VXLAN)', keys.datapath, OVN_VXLAN_MAX_DATAPATH, 1);
   check('egress port tunnel key (VXLAN)', keys.egressPort, OVN_VXLAN_MAX_EGRESS_PORT);

@@ -8,6 +8,7 @@ import { openReplica, type ReplicaSpec } from './connect.js';
 import type { Northbound } from './northbound.js';
 import { OvnNotFoundError } from './errors.js';
 
+/** Timeout and abort signal of waitForHypervisors. */
 export type HypervisorSyncOptions = ReplicaWaitOptions;
 
 /** NB_Global is not among the tables openNorthbound monitors: added (one monitor) the first time it is needed. */

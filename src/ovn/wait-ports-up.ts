@@ -4,6 +4,7 @@
 import { waitForReplica, type ReplicaWaitOptions } from '../ovsdb/replica-wait.js';
 import type { Northbound } from './northbound.js';
 
+/** Timeout and abort signal of waitForPortsUp. */
 export type PortsUpOptions = ReplicaWaitOptions;
 
 /**

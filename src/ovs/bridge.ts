@@ -9,8 +9,10 @@ import type { DroppedItem, SchemaSkewFilter } from '../models/schema-skew.js';
 import { OvsError } from './errors.js';
 import { OPEN_VSWITCH, guarded, mapDiff, vswitchFilter, type NodeDatabase } from './node-db.js';
 
+/** The integration bridge ovn-controller uses by default. */
 export const INTEGRATION_BRIDGE = 'br-int';
 
+/** What ensureBridge makes of a bridge. */
 export interface BridgeOptions {
   /** Default `br-int`. */
   name?: string;
@@ -25,6 +27,7 @@ export interface BridgeOptions {
   disableInBand?: boolean;
 }
 
+/** What ensureBridge did. */
 export interface BridgeResult {
   readonly name: string;
   readonly uuid: Uuid | undefined;
@@ -39,12 +42,14 @@ export interface BridgeResult {
 const NAME_RE = /^[A-Za-z0-9._-]{1,15}$/;
 const DATAPATH_RE = /^[a-z0-9_-]{0,32}$/;
 
+/** @throws OvsError `OVS_BAD_BRIDGE_NAME`. */
 export function validateBridgeName(name: string): void {
   if (!NAME_RE.test(name)) {
     throw new OvsError('OVS_BAD_BRIDGE_NAME', name, `bridge name "${name}" must be 1..15 characters of A-Z a-z 0-9 . _ -`);
   }
 }
 
+/** @throws OvsError `OVS_BAD_DATAPATH_TYPE`. */
 export function validateDatapathType(type: string): void {
   if (!DATAPATH_RE.test(type)) throw new OvsError('OVS_BAD_DATAPATH_TYPE', type, `datapath type "${type}" must be lowercase letters, digits, '-' or '_'`);
 }
@@ -57,6 +62,7 @@ export function bridgeSelect(filter: SchemaSkewFilter, name: string): SelectOper
   return select<Bridge>('Bridge', [['name', '==', name]], cols) as SelectOperation<BridgeRow>;
 }
 
+/** The operations that bring a bridge to the desired state, planned from a select. */
 export interface BridgePlan {
   readonly ops: OperationBase<unknown>[];
   readonly changes: string[];

@@ -43,8 +43,10 @@ export interface InterfaceCountersView {
   readonly statistics: ReadonlyMap<string, bigint>;
 }
 
+/** The Interface columns the statistics functions read. */
 export const STATS_COLUMNS = ['name', 'external_ids', 'statistics', 'ofport'] as const;
 
+/** The counters of one Interface row, named. */
 export function interfaceCounters(row: InterfaceStatsRow): InterfaceCountersView {
   const s = row.statistics;
   return {

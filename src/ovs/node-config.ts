@@ -30,7 +30,9 @@ import {
 } from '../ovn/names.js';
 import { OPEN_VSWITCH, guarded, mapDiff, vswitchFilter, type NodeDatabase } from './node-db.js';
 
+/** A tunnel encapsulation ovn-controller supports. */
 export type EncapType = 'geneve' | 'stt' | 'vxlan';
+/** Every EncapType. */
 export const ENCAP_TYPES: readonly EncapType[] = ['geneve', 'stt', 'vxlan'];
 
 /** What a node tells ovn-controller. Optional settings: undefined leaves the key as it is, null removes it. */
@@ -51,6 +53,7 @@ export interface NodeSettings {
   readonly integrationBridge?: string;
 }
 
+/** Options of configureNode. */
 export interface ConfigureNodeOptions {
   /**
    * Ensure the integration bridge in the same transaction (default true). `false` leaves bridges alone;
@@ -59,6 +62,7 @@ export interface ConfigureNodeOptions {
   bridge?: boolean | BridgeOptions;
 }
 
+/** What configureNode did. */
 export interface ConfigureNodeResult {
   /** True when a transaction changed something; false when everything already was as asked. */
   readonly changed: boolean;

@@ -9,6 +9,7 @@ import { VSwitchSchema } from '../models/open-vswitch.js';
 import { OvsError } from './errors.js';
 import { SchemaSkewFilter, compareSchemas, type SchemaSkew } from '../models/schema-skew.js';
 
+/** The node database's name. */
 export const OPEN_VSWITCH = 'Open_vSwitch';
 
 /** The part of OvsdbClient the node API uses (an OvsdbClient fits; tests may wrap one to count transactions). */

@@ -32,11 +32,13 @@ import {
   type WindowsBindOptions, type WindowsCommand, type WindowsPodNames,
 } from './windows.js';
 
+/** The node's operating system: how a pod's interface is named and plugged. */
 export type NodePlatform = 'linux' | 'windows';
 
 /** What the Windows-side commands need beyond the pod's identity and addresses. */
 export type WindowsHostOptions = Pick<WindowsBindOptions, 'gateway' | 'hnsNetwork' | 'compartmentId' | 'hnsModule' | 'ovsModule'>;
 
+/** What bindPod binds: the pod, its sandbox, MAC and addresses, and how its interface is made. */
 export interface PodBindingSpec {
   namespace: string;
   pod: string;
@@ -74,6 +76,7 @@ export interface PodBindingSpec {
   waitForOfportMs?: number;
 }
 
+/** What bindPod did and the names it used. */
 export interface PodBinding {
   /** True when a transaction changed something. */
   readonly changed: boolean;
@@ -321,6 +324,7 @@ export async function waitForOfport(db: NodeDatabase, iface: Uuid, name: string,
   }
 }
 
+/** What unbindPod removes: the pod, and the names its binding used. */
 export interface PodUnbindSpec {
   namespace: string;
   pod: string;
@@ -333,6 +337,7 @@ export interface PodUnbindSpec {
   windows?: Pick<WindowsBindOptions, 'hnsModule' | 'ovsModule'>;
 }
 
+/** What unbindPod did. */
 export interface PodUnbinding {
   /** True when the Port and Interface were removed by this call. */
   readonly removed: boolean;
