@@ -215,6 +215,7 @@ test('arguments are validated before anything is sent', async (t) => {
   t.is(await code({ sandbox: 'bad/sandbox' }), 'OVS_BAD_SANDBOX');
   t.is(await code({ interfaceName: 'much-too-long-name' }), 'OVS_BAD_INTERFACE_NAME');
   t.is(await code({ mtu: 10 }), 'OVS_BAD_MTU');
-  await t.throwsAsync(bindPod(r.db, linuxPod({ namespace: 'Default' })), { name: 'WindowsNameError' });
+  t.is(await code({ namespace: 'Default' }), 'OVS_BAD_NAMESPACE');
+  t.is(await code({ pod: 'bad name!' }), 'OVS_BAD_POD_NAME');
   t.deepEqual(r.log, []);
 });
