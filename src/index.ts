@@ -12,10 +12,15 @@ export type { DatabaseSchema, TableSchema, ColumnSchema, ColumnType, BaseType, A
 export { parseRemote, parseRemotes, windowsPipeName, connectRemote, DEFAULT_OVSDB_PORT } from './ovsdb/remote.js';
 export type { Remote, TlsOptions, ConnectRemoteOptions } from './ovsdb/remote.js';
 export { JsonFramer, JsonSplitter, DEFAULT_MAX_MESSAGE_BYTES } from './ovsdb/framing.js';
+export { DEFAULT_MESSAGE_LIMITS } from './ovsdb/message-limits.js';
+export type { MessageLimits } from './ovsdb/message-limits.js';
 export { parseJson, stringifyJson } from './ovsdb/json.js';
 export type { Json, JsonObject } from './ovsdb/json.js';
 export { OvsdbError, OvsdbProtocolError, OvsdbMessageTooLargeError, OvsdbRemoteError, OvsdbConnectError, OvsdbConnectionClosedError, OvsdbCallTimeoutError, OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbValidationError, OvsdbOperationError, OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError } from './ovsdb/errors.js';
 export type { OvsdbErrorCode, OperationErrorCode } from './ovsdb/errors.js';
+// Hostile input: per-message bounds, typed refusals, TLS reasons.
+export { OvsdbMessageLimitError, OvsdbMessageTooDeepError, OvsdbMessageTooManyValuesError, OvsdbNumberTooLongError, OvsdbNumberOutOfRangeError, OvsdbInvalidUtf8Error, OvsdbTlsError } from './ovsdb/errors.js';
+export type { ProtocolErrorCode, TlsProblem } from './ovsdb/errors.js';
 export { OvsdbDatabase, ReplicaTableView, DatabaseLock } from './ovsdb/database.js';
 export type { OvsdbDatabaseOptions, TableOptions, MonitorTables, ChangeOf, DatabaseEvents, DatabaseStats, ConnectionState as DatabaseConnectionState } from './ovsdb/database.js';
 export { Replica } from './ovsdb/replica.js';

@@ -5,7 +5,13 @@ import type { Json } from './json.js';
 export type OvsdbErrorCode =
   | 'OVSDB_PROTOCOL'
   | 'OVSDB_MESSAGE_TOO_LARGE'
+  | 'OVSDB_MESSAGE_TOO_DEEP'
+  | 'OVSDB_MESSAGE_TOO_MANY_VALUES'
+  | 'OVSDB_NUMBER_TOO_LONG'
+  | 'OVSDB_NUMBER_OUT_OF_RANGE'
+  | 'OVSDB_INVALID_UTF8'
   | 'OVSDB_CONNECT'
+  | 'OVSDB_TLS'
   | 'OVSDB_BAD_REMOTE'
   | 'OVSDB_CONNECTION_CLOSED'
   | 'OVSDB_CALL_TIMEOUT'
@@ -31,17 +37,72 @@ export class OvsdbError extends Error {
   }
 }
 
+/** Codes of errors that end a connection because of what the peer sent. */
+export type ProtocolErrorCode = 'OVSDB_PROTOCOL' | 'OVSDB_MESSAGE_TOO_LARGE' | 'OVSDB_MESSAGE_TOO_DEEP'
+  | 'OVSDB_MESSAGE_TOO_MANY_VALUES' | 'OVSDB_NUMBER_TOO_LONG' | 'OVSDB_NUMBER_OUT_OF_RANGE' | 'OVSDB_INVALID_UTF8';
+
 /** The peer sent bytes that are not OVSDB JSON-RPC (garbage, bad JSON, a malformed reply). The connection ends. */
 export class OvsdbProtocolError extends OvsdbError {
-  constructor(message: string, options?: { cause?: unknown; code?: 'OVSDB_PROTOCOL' | 'OVSDB_MESSAGE_TOO_LARGE' }) {
+  declare readonly code: ProtocolErrorCode;
+  constructor(message: string, options?: { cause?: unknown; code?: ProtocolErrorCode }) {
     super(options?.code ?? 'OVSDB_PROTOCOL', message, options);
   }
 }
 
+/**
+ * A message went over one of the per-message bounds (see MessageLimits): refused while it streams in, before
+ * the rest of it is buffered or parsed. `option` names the setting that raises the bound. The connection ends.
+ */
+export class OvsdbMessageLimitError extends OvsdbProtocolError {
+  constructor(
+    code: 'OVSDB_MESSAGE_TOO_LARGE' | 'OVSDB_MESSAGE_TOO_DEEP' | 'OVSDB_MESSAGE_TOO_MANY_VALUES' | 'OVSDB_NUMBER_TOO_LONG',
+    readonly option: 'maxMessageBytes' | 'maxDepth' | 'maxValues' | 'maxNumberLength',
+    readonly limit: number,
+    what: string,
+  ) {
+    super(`OVSDB message ${what} (${option} ${limit})`, { code });
+  }
+}
+
 /** A message grew beyond the configured maximum size. The connection ends. */
-export class OvsdbMessageTooLargeError extends OvsdbProtocolError {
-  constructor(readonly limit: number) {
-    super(`OVSDB message exceeds the maximum size of ${limit} bytes`, { code: 'OVSDB_MESSAGE_TOO_LARGE' });
+export class OvsdbMessageTooLargeError extends OvsdbMessageLimitError {
+  constructor(limit: number) {
+    super('OVSDB_MESSAGE_TOO_LARGE', 'maxMessageBytes', limit, `exceeds the maximum size of ${limit} bytes`);
+  }
+}
+
+/** A message nests arrays/objects deeper than the configured maximum. The connection ends. */
+export class OvsdbMessageTooDeepError extends OvsdbMessageLimitError {
+  constructor(limit: number) {
+    super('OVSDB_MESSAGE_TOO_DEEP', 'maxDepth', limit, `nests deeper than ${limit} levels`);
+  }
+}
+
+/** A message holds more JSON values than the configured maximum. The connection ends. */
+export class OvsdbMessageTooManyValuesError extends OvsdbMessageLimitError {
+  constructor(limit: number) {
+    super('OVSDB_MESSAGE_TOO_MANY_VALUES', 'maxValues', limit, `holds more than ${limit} values`);
+  }
+}
+
+/** A number in a message is longer than the configured maximum (no OVSDB number needs more). The connection ends. */
+export class OvsdbNumberTooLongError extends OvsdbMessageLimitError {
+  constructor(limit: number) {
+    super('OVSDB_NUMBER_TOO_LONG', 'maxNumberLength', limit, `has a number longer than ${limit} characters`);
+  }
+}
+
+/** An integer outside the 64-bit range, or a real too large for a double: OVSDB cannot carry it. The connection ends. */
+export class OvsdbNumberOutOfRangeError extends OvsdbProtocolError {
+  constructor(readonly text: string, reason: string) {
+    super(`number ${text.length > 40 ? `${text.slice(0, 40)}...` : text} from peer is out of range: ${reason}`, { code: 'OVSDB_NUMBER_OUT_OF_RANGE' });
+  }
+}
+
+/** A message is not valid UTF-8 (ovsdb-server refuses such strings too). The connection ends. */
+export class OvsdbInvalidUtf8Error extends OvsdbProtocolError {
+  constructor(readonly offset: number) {
+    super(`invalid UTF-8 from peer at byte ${offset} of a message`, { code: 'OVSDB_INVALID_UTF8' });
   }
 }
 
@@ -54,8 +115,33 @@ export class OvsdbRemoteError extends OvsdbError {
 
 /** No remote of the list could be connected (refused, TLS handshake failure, timeout). */
 export class OvsdbConnectError extends OvsdbError {
-  constructor(readonly remote: string, message: string, options?: { cause?: unknown }) {
-    super('OVSDB_CONNECT', `cannot connect to ${remote}: ${message}`, options);
+  declare readonly code: 'OVSDB_CONNECT' | 'OVSDB_TLS';
+  constructor(readonly remote: string, message: string, options?: { cause?: unknown; code?: 'OVSDB_CONNECT' | 'OVSDB_TLS' }) {
+    super(options?.code ?? 'OVSDB_CONNECT', `cannot connect to ${remote}: ${message}`, options);
+  }
+}
+
+/** What was wrong with a TLS connection: the stable reason behind an OvsdbTlsError. */
+export type TlsProblem =
+  /** A CA, certificate or key file could not be read, or holds no PEM of that kind. */
+  | 'ca-file' | 'cert-file' | 'key-file'
+  /** The client key does not belong to the client certificate, or only one of the two was given. */
+  | 'key-mismatch'
+  /** The client certificate is expired or not valid yet. */
+  | 'cert-expired'
+  /** The server's certificate does not chain to our CA (or is expired, or self-signed). */
+  | 'server-untrusted'
+  /** The server's certificate does not name the host (see `checkServerName`). */
+  | 'server-name'
+  /** The server refused our client certificate, or asked for one and none was given. */
+  | 'client-refused'
+  /** Any other failure of the TLS handshake. */
+  | 'handshake';
+
+/** A TLS connection could not be made: a one-line reason (naming the file where one is at fault). */
+export class OvsdbTlsError extends OvsdbConnectError {
+  constructor(remote: string, readonly problem: TlsProblem, reason: string, readonly file?: string, options?: { cause?: unknown }) {
+    super(remote, reason, { ...options, code: 'OVSDB_TLS' });
   }
 }
 

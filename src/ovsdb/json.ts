@@ -1,30 +1,46 @@
 // JSON values as OVSDB puts them on the wire, with 64-bit integers kept exact: an integer literal that is not a
 // safe JavaScript integer parses to a bigint (and a bigint serializes back to the same digits). Safe integers stay
 // `number`, so the common path uses the engine's JSON.parse / JSON.stringify and only texts with long digit runs
-// take the hand-written parser below.
-import { OvsdbProtocolError } from './errors.js';
+// or exponents take the hand-written parser below. Numbers OVSDB cannot carry are refused, as ovsdb-server
+// refuses them: an integer outside the 64-bit range, a real beyond a double (1e400 would be Infinity).
+import { OvsdbMessageTooDeepError, OvsdbNumberOutOfRangeError, OvsdbProtocolError } from './errors.js';
+import { DEFAULT_MAX_DEPTH } from './message-limits.js';
 
 export type Json = null | boolean | number | bigint | string | Json[] | JsonObject;
 export interface JsonObject { [key: string]: Json }
 
-const MAX_DEPTH = 1000;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const DBL_MAX_15_DIGITS = /^-?1\.79769313486232[eE]\+?308$/;
+/** Digits of the longest 64-bit integer (2^63 has 19); a longer integer is out of range without a BigInt. */
+const INT64_DIGITS = 19;
 
-/** Parses one JSON text; integers beyond 2^53 become bigints. Throws OvsdbProtocolError on malformed input. */
-export function parseJsonBig(text: string): Json {
-  const p = new Parser(text);
+/**
+ * Parses one JSON text; integers beyond 2^53 become bigints. Throws OvsdbProtocolError on malformed input,
+ * OvsdbNumberOutOfRangeError on a number OVSDB cannot carry, OvsdbMessageTooDeepError past `maxDepth` levels.
+ */
+export function parseJsonBig(text: string, maxDepth = DEFAULT_MAX_DEPTH): Json {
+  const p = new Parser(text, maxDepth);
   p.ws();
-  const v = p.value(0);
+  let v: Json;
+  try {
+    v = p.value(0);
+  } catch (err) {
+    // A maxDepth set beyond what the stack holds: still a typed refusal, not a crash.
+    if (err instanceof RangeError) throw new OvsdbMessageTooDeepError(maxDepth);
+    throw err;
+  }
   p.ws();
   if (p.i !== text.length) p.fail('unexpected trailing characters');
   return v;
 }
 
 /**
- * Parses one JSON text. `mayHaveBigIntegers` false (the framer saw no digit run of 16 or more outside strings)
- * lets the engine's JSON.parse do the work.
+ * Parses one JSON text. `needsExactParser` false (the framer saw no digit run of 16 or more and no exponent
+ * outside strings) lets the engine's JSON.parse do the work.
  */
-export function parseJson(text: string, mayHaveBigIntegers = true): Json {
-  if (mayHaveBigIntegers) return parseJsonBig(text);
+export function parseJson(text: string, needsExactParser = true, maxDepth = DEFAULT_MAX_DEPTH): Json {
+  if (needsExactParser) return parseJsonBig(text, maxDepth);
   try {
     return JSON.parse(text) as Json;
   } catch (err) {
@@ -34,7 +50,7 @@ export function parseJson(text: string, mayHaveBigIntegers = true): Json {
 
 class Parser {
   i = 0;
-  constructor(readonly s: string) {}
+  constructor(readonly s: string, readonly maxDepth: number) {}
 
   fail(what: string): never {
     const near = this.s.slice(Math.max(0, this.i - 20), this.i + 20);
@@ -52,10 +68,11 @@ class Parser {
     this.i = i;
   }
 
+  /** One value inside `depth` arrays/objects. */
   value(depth: number): Json {
-    if (depth > MAX_DEPTH) this.fail('nesting too deep');
     const s = this.s;
     const c = s.charCodeAt(this.i);
+    if ((c === 0x7b || c === 0x5b) && depth >= this.maxDepth) throw new OvsdbMessageTooDeepError(this.maxDepth);
     switch (c) {
       case 0x7b: { // {
         this.i++;
@@ -140,11 +157,19 @@ class Parser {
     }
     this.i = i;
     const text = s.slice(start, i);
-    if (integer && i - intStart > 15) {
+    if (integer) {
+      if (i - intStart <= 15) return Number(text);
+      if (i - intStart > INT64_DIGITS) throw new OvsdbNumberOutOfRangeError(text, 'an integer beyond the 64-bit range');
       const big = BigInt(text);
-      if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER)) return big;
+      if (big > INT64_MAX || big < INT64_MIN) throw new OvsdbNumberOutOfRangeError(text, 'an integer beyond the 64-bit range');
+      return big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER) ? big : Number(text);
     }
-    return Number(text);
+    const real = Number(text);
+    if (Number.isFinite(real)) return real;
+    // ovsdb-server 3.1 writes reals with 15 significant digits, so the largest double comes out as
+    // 1.79769313486232e+308, just beyond it: read that (and only that) as the largest double.
+    if (DBL_MAX_15_DIGITS.test(text)) return real > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE;
+    throw new OvsdbNumberOutOfRangeError(text, 'a real beyond the range of a double');
   }
 
   string(): string {
