@@ -41,6 +41,9 @@ export type WriteRow<T> = { [K in keyof T]?: WriteValue<T[K]> };
 
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ID_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** In unicode mode a surrogate class matches only unpaired surrogates. */
+const UNSENDABLE_CHARACTER = /[\0\uD800-\uDFFF]/u;
+const MIN_NORMAL_REAL = 2.2250738585072014e-308;
 
 export function isUuid(v: unknown): v is Uuid {
   return typeof v === 'string' && v.length === 36 && UUID_RE.test(v);
@@ -99,6 +102,8 @@ export function encodeAtom(base: BaseType, v: unknown, site: EncodeSite, constra
     }
     case 'real': {
       if (typeof v !== 'number' || !Number.isFinite(v)) return fail(site, v, 'expected a finite number (real)');
+      // ovsdb-server refuses a subnormal ("number outside valid range") by dropping the whole connection.
+      if (v !== 0 && Math.abs(v) < MIN_NORMAL_REAL) fail(site, v, 'a subnormal real (ovsdb-server refuses below 2.2250738585072014e-308)');
       if (constraints) {
         if (base.minReal !== undefined && v < base.minReal) fail(site, v, `real below the minimum ${base.minReal}`);
         if (base.maxReal !== undefined && v > base.maxReal) fail(site, v, `real above the maximum ${base.maxReal}`);
@@ -112,6 +117,8 @@ export function encodeAtom(base: BaseType, v: unknown, site: EncodeSite, constra
       return v;
     case 'string': {
       if (typeof v !== 'string') return fail(site, v, v instanceof NamedUuid ? 'a named-uuid in a string column' : 'expected a string');
+      // ovsdb-server drops the connection on "\u0000" and on an unpaired surrogate's escape.
+      if (UNSENDABLE_CHARACTER.test(v)) fail(site, v, 'a NUL character or an unpaired UTF-16 surrogate (not valid in an OVSDB string)');
       if (constraints) {
         if (base.minLength !== undefined || base.maxLength !== undefined) {
           const n = codePoints(v);
@@ -231,8 +238,10 @@ function bad(where: string, json: Json, what: string): never {
 }
 
 function truncate(json: Json): string {
+  if (typeof json === 'bigint' || typeof json === 'number') return String(json);
   let s: string;
-  try { s = JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)); } catch { s = String(json); }
+  // String(): JSON.stringify writes Infinity and NaN as null.
+  try { s = JSON.stringify(json, (_k, v: unknown) => (typeof v === 'bigint' || (typeof v === 'number' && !Number.isFinite(v)) ? String(v) : v)); } catch { s = String(json); }
   return s.length > 120 ? `${s.slice(0, 120)}...` : s;
 }
 
@@ -243,10 +252,16 @@ export function decodeAtom(base: BaseType, json: Json, where = 'value'): AtomVal
         if (!Number.isInteger(json)) bad(where, json, 'an integer');
         return BigInt(json);
       }
-      if (typeof json === 'bigint') return json;
+      if (typeof json === 'bigint') {
+        if (json < INT64_RANGE.min || json > INT64_RANGE.max) bad(where, json, 'a 64-bit integer');
+        return json;
+      }
       return bad(where, json, 'an integer');
     case 'real':
-      if (typeof json === 'number') return json;
+      if (typeof json === 'number') {
+        if (!Number.isFinite(json)) bad(where, json, 'a finite real');
+        return json;
+      }
       if (typeof json === 'bigint') return Number(json);
       return bad(where, json, 'a real');
     case 'boolean':
@@ -256,8 +271,8 @@ export function decodeAtom(base: BaseType, json: Json, where = 'value'): AtomVal
       if (typeof json !== 'string') bad(where, json, 'a string');
       return json;
     case 'uuid':
-      if (Array.isArray(json) && json.length === 2 && json[0] === 'uuid' && typeof json[1] === 'string') return json[1];
-      return bad(where, json, '["uuid", ...]');
+      if (Array.isArray(json) && json.length === 2 && json[0] === 'uuid' && isUuid(json[1])) return json[1];
+      return bad(where, json, '["uuid", <a UUID>]');
   }
 }
 

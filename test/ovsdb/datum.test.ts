@@ -69,7 +69,7 @@ test('validation errors name the table, column and value', (t) => {
 });
 
 test('decode: bare atoms for one-element sets, empty sets, maps, integers always bigint', (t) => {
-  t.deepEqual(decodeValue(col('Logical_Switch', 'ports'), ['uuid', 'a']), ['a']);
+  t.deepEqual(decodeValue(col('Logical_Switch', 'ports'), ['uuid', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa']), ['aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa']);
   t.deepEqual(decodeValue(col('Logical_Switch', 'ports'), ['set', []]), []);
   t.is(decodeValue(col('Logical_Switch_Port', 'tag_request'), ['set', []]), undefined);
   t.is(decodeValue(col('Logical_Switch_Port', 'tag_request'), 7), 7n);
@@ -82,7 +82,7 @@ test('decode: bare atoms for one-element sets, empty sets, maps, integers always
 
 test('update2 diffs apply as ovsdb-server means them', (t) => {
   const ports = col('Logical_Switch', 'ports');
-  t.deepEqual(applyDiff(ports, ['a', 'b'], decodeDiff(ports, ['set', [['uuid', 'b'], ['uuid', 'c']]])), ['a', 'c']);
+  t.deepEqual(applyDiff(ports, ['aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'], decodeDiff(ports, ['set', [['uuid', 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb'], ['uuid', 'cccccccc-cccc-4ccc-8ccc-cccccccccccc']]])), ['aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'cccccccc-cccc-4ccc-8ccc-cccccccccccc']);
   const oc = col('Logical_Switch', 'other_config');
   const after = applyDiff(oc, new Map([['keep', '1'], ['change', 'x'], ['drop', 'y']]),
     decodeDiff(oc, ['map', [['change', 'z'], ['drop', 'y'], ['add', 'n']]]));
@@ -129,12 +129,12 @@ test('operations: a transaction encodes with named-uuids checked and conditions/
 
 test('results: typed values, the first failing operation, and a commit failure', (t) => {
   const ops = [insert('Logical_Switch', { name: 'a' }), select('Logical_Switch', [], ['name', 'ports'])];
-  const ok = decodeResults(nb, ops, [{ uuid: ['uuid', 'u1'] }, { rows: [{ name: 'a', ports: ['uuid', 'p'] }] }]);
-  t.deepEqual(ok, [{ uuid: 'u1' }, { rows: [{ name: 'a', ports: ['p'] }] }]);
-  const failing = t.throws(() => decodeResults(nb, ops, [{ uuid: ['uuid', 'u1'] }, { error: 'constraint violation', details: 'dup' }]), { instanceOf: OvsdbOperationError });
+  const ok = decodeResults(nb, ops, [{ uuid: ['uuid', '11111111-1111-4111-8111-111111111111'] }, { rows: [{ name: 'a', ports: ['uuid', 'ffffffff-ffff-4fff-8fff-ffffffffffff'] }] }]);
+  t.deepEqual(ok, [{ uuid: '11111111-1111-4111-8111-111111111111' }, { rows: [{ name: 'a', ports: ['ffffffff-ffff-4fff-8fff-ffffffffffff'] }] }]);
+  const failing = t.throws(() => decodeResults(nb, ops, [{ uuid: ['uuid', '11111111-1111-4111-8111-111111111111'] }, { error: 'constraint violation', details: 'dup' }]), { instanceOf: OvsdbOperationError });
   t.is(failing.code, 'OVSDB_CONSTRAINT_VIOLATION');
   t.like(failing, { index: 1, op: 'select', details: 'dup' });
-  const commit = t.throws(() => decodeResults(nb, ops, [{ uuid: ['uuid', 'u1'] }, { rows: [] }, { error: 'referential integrity violation', details: 'x' }]), { instanceOf: OvsdbOperationError });
+  const commit = t.throws(() => decodeResults(nb, ops, [{ uuid: ['uuid', '11111111-1111-4111-8111-111111111111'] }, { rows: [] }, { error: 'referential integrity violation', details: 'x' }]), { instanceOf: OvsdbOperationError });
   t.like(commit, { code: 'OVSDB_REFERENTIAL_INTEGRITY', index: 2, op: undefined });
   t.regex(commit.message, /failed at commit: referential integrity violation: x/);
 });
