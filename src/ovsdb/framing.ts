@@ -54,11 +54,11 @@ export class JsonSplitter {
   }
 
   /**
-   * Feeds one chunk; calls `emit` for each complete text with its bytes and whether it may hold a number that
-   * JSON.parse cannot read exactly. Throws OvsdbProtocolError (and stays failed) on bytes that cannot start a
+   * Feeds one chunk; calls `emit` for each complete text with its bytes, whether it may hold a number that
+   * JSON.parse cannot read exactly, and the offset in `chunk` just after the text. Throws OvsdbProtocolError (and stays failed) on bytes that cannot start a
    * text, or an OvsdbMessageLimitError on a text over a bound.
    */
-  push(chunk: Uint8Array, emit: (bytes: Buffer, needsExactParser: boolean) => void): void {
+  push(chunk: Uint8Array, emit: (bytes: Buffer, needsExactParser: boolean, end: number) => void): void {
     if (this.failed) throw this.failed;
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const n = buf.length;
@@ -143,7 +143,7 @@ export class JsonSplitter {
           // Save state before emitting: the callback may throw or re-enter.
           this.depth = 0; this.inString = false; this.escaped = false; this.digitRun = 0; this.numberLength = 0;
           this.needsExact = false; this.values = 0;
-          emit(bytes, needsExact);
+          emit(bytes, needsExact, i + 1);
           if (this.failed) throw this.failed;
           start = -1;
         }

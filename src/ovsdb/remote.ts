@@ -3,10 +3,11 @@
 //   unix:PATH       (on Windows a named pipe, named the way OVS names it; see windowsPipeName)
 // and comma-separated lists of them. Passive remotes (ptcp:, pssl:, punix:) are for servers and are refused.
 import net from 'node:net';
-import tls from 'node:tls';
-import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { OvsdbConnectError, OvsdbRemoteError } from './errors.js';
+import { connectTls, type TlsOptions } from './tls.js';
+
+export type { TlsOptions } from './tls.js';
 
 export const DEFAULT_OVSDB_PORT = 6640;
 
@@ -83,21 +84,6 @@ export function windowsPipeName(path: string, runDir: string = process.env.OVS_R
   return name;
 }
 
-/** TLS material: PEM text or file paths (a value that does not start with "-----BEGIN" is read as a path). */
-export interface TlsOptions {
-  /** CA certificate(s) the server's certificate must chain to. Required: there is no unverified mode. */
-  ca: string | Buffer;
-  /** Client certificate and key (ovsdb-server asks for one). */
-  cert?: string | Buffer;
-  key?: string | Buffer;
-  /**
-   * Check that the server certificate names the host it was reached at (IP or DNS SAN/CN), like HTTPS. Default
-   * true. A string checks against that name instead. `false` checks only the chain to the CA, as OVS's own
-   * clients do (ovs-pki certificates name a role or UUID, not a host).
-   */
-  checkServerName?: boolean | string;
-}
-
 export interface ConnectRemoteOptions {
   tls?: TlsOptions;
   /** Default 10 s. */
@@ -108,35 +94,21 @@ export interface ConnectRemoteOptions {
   runDir?: string;
 }
 
-function pem(v: string | Buffer | undefined): string | Buffer | undefined {
-  if (v === undefined || Buffer.isBuffer(v)) return v;
-  return v.trimStart().startsWith('-----BEGIN') ? v : readFileSync(v);
-}
-
-/** Opens the byte stream for one remote. TLS failures (unknown CA, no certificate) reject; there is no fallback. */
+/**
+ * Opens the byte stream for one remote. TLS failures (unknown CA, a refused client certificate, an unreadable
+ * file) reject with a one-line OvsdbTlsError (tls.ts); there is no fallback.
+ */
 export function connectRemote(remote: Remote, options: ConnectRemoteOptions = {}): Promise<Duplex> {
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
+  if (remote.kind === 'ssl') return connectTls(remote, options.tls, timeoutMs);
   return new Promise<Duplex>((resolve, reject) => {
     let socket: net.Socket;
-    let readyEvent = 'connect';
     try {
       if (remote.kind === 'unix') {
         const windows = options.windows ?? process.platform === 'win32';
         socket = net.connect({ path: windows ? windowsPipeName(remote.path, options.runDir) : remote.path });
-      } else if (remote.kind === 'tcp') {
-        socket = net.connect({ host: remote.host, port: remote.port });
       } else {
-        const t = options.tls;
-        if (!t) throw new OvsdbConnectError(remote.text, 'an ssl: remote needs TLS options (CA, client certificate and key)');
-        const check = t.checkServerName ?? true;
-        const servername = typeof check === 'string' ? check : net.isIP(remote.host) ? undefined : remote.host;
-        socket = tls.connect({
-          host: remote.host, port: remote.port, ca: pem(t.ca), cert: pem(t.cert), key: pem(t.key),
-          rejectUnauthorized: true, servername,
-          checkServerIdentity: check === false ? () => undefined
-            : (host, cert) => tls.checkServerIdentity(typeof check === 'string' ? check : host, cert),
-        });
-        readyEvent = 'secureConnect';
+        socket = net.connect({ host: remote.host, port: remote.port });
       }
     } catch (err) {
       reject(err instanceof OvsdbConnectError || err instanceof OvsdbRemoteError ? err
@@ -153,7 +125,7 @@ export function connectRemote(remote: Remote, options: ConnectRemoteOptions = {}
       reject(new OvsdbConnectError(remote.text, err.message, { cause: err }));
     };
     socket.once('error', onError);
-    socket.once(readyEvent, () => {
+    socket.once('connect', () => {
       clearTimeout(timer);
       socket.off('error', onError);
       if (remote.kind !== 'unix') socket.setNoDelay(true);
