@@ -131,7 +131,7 @@ export class OvsdbClient extends EventEmitter<OvsdbClientEvents> {
 
   private constructor(stream: Duplex, readonly remote: string, options: RpcSessionOptions) {
     super();
-    this.session = new RpcSession(stream, options);
+    this.session = new RpcSession(stream, { ...options, remote });
     const s = this.session;
     s.on('notification', (method, params) => this.onNotification(method, params));
     s.once('close', (err) => {

@@ -5,6 +5,8 @@ import { OvsdbConnectionClosedError } from './errors.js';
 
 export class OvsdbOutcomeUnknownError extends OvsdbConnectionClosedError {
   constructor(readonly remote: string, cause: Error) {
-    super('transact', `the outcome of the transaction sent to ${remote} is unknown (${cause.message})`, { cause });
+    // Wrapped again by a layer that knows the remote better: say it once.
+    const reason = cause instanceof OvsdbOutcomeUnknownError && cause.cause instanceof Error ? cause.cause.message : cause.message;
+    super('transact', `the outcome of the transaction sent to ${remote} is unknown (${reason})`, { cause });
   }
 }
