@@ -13,8 +13,9 @@ export interface MessageLimits {
   maxDepth?: number;
   /**
    * JSON values in one message, counted as every `[`, `{` and `,` outside strings (at least half of the values).
-   * Default 8 Mi: four times the 2.1 million of a 100,000-port Northbound monitor reply. Parsed, a value costs
-   * about 64-72 bytes whatever its shape, so this bounds the memory of the parsed message (about 0.5 GB).
+   * Default 16 Mi: eight times the 2.1 million of a 100,000-port Northbound monitor reply (25 bytes a value), so
+   * real data meets maxMessageBytes first. Parsed, a value costs 40-100 bytes whatever its shape: this bounds
+   * what a message of tiny values (`{},{},...`) can cost, which bytes alone did not (64 MB of `{},` took 2.1 GB).
    */
   maxValues?: number;
   /**
@@ -26,7 +27,7 @@ export interface MessageLimits {
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_MAX_DEPTH = 1000;
-export const DEFAULT_MAX_VALUES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_VALUES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_NUMBER_LENGTH = 32;
 
 export const DEFAULT_MESSAGE_LIMITS: Readonly<Required<MessageLimits>> = Object.freeze({

@@ -31,7 +31,7 @@ function feedUntilRefused(framer: JsonFramer, head: string, unit: string, maxByt
 }
 
 test('defaults: the bounds documented in docs/ovsdb.md', (t) => {
-  t.deepEqual({ ...DEFAULT_MESSAGE_LIMITS }, { maxMessageBytes: 256 * 1024 * 1024, maxDepth: 1000, maxValues: 8 * 1024 * 1024, maxNumberLength: 32 });
+  t.deepEqual({ ...DEFAULT_MESSAGE_LIMITS }, { maxMessageBytes: 256 * 1024 * 1024, maxDepth: 1000, maxValues: 16 * 1024 * 1024, maxNumberLength: 32 });
   t.throws(() => resolveMessageLimits({ maxValues: 0 }), { instanceOf: RangeError, message: /maxValues must be a positive integer/ });
   t.throws(() => new JsonSplitter({ maxDepth: Number.NaN }), { instanceOf: RangeError });
 });
@@ -45,7 +45,7 @@ test('a reply of {},{},... is refused at maxValues, long before the byte cap, ho
   t.is(e.code, 'OVSDB_MESSAGE_TOO_MANY_VALUES');
   t.is(e.option, 'maxValues');
   t.is(e.limit, DEFAULT_MESSAGE_LIMITS.maxValues);
-  // `{},` is two values ({ and ,) in three bytes: refused within a chunk of 8 Mi values.
+  // `{},` is two values ({ and ,) in three bytes: refused within a chunk of the bound.
   t.true(fed <= (DEFAULT_MESSAGE_LIMITS.maxValues / 2) * 3 + CHUNK, `fed ${fed}`);
   t.true(maxPending <= fed + CHUNK);
   t.is(framer.pendingBytes, 0, 'the held bytes are released');
