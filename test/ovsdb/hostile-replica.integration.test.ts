@@ -5,6 +5,7 @@
 // a later wave (issue 12 item 6); the `failing` test below pins what it must do, and turns red once it does.
 import test from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
+import { waitFor } from '../../src/lab/process.js';
 import { OvsdbClient, OvsdbDatabase, OvsdbOutcomeUnknownError, OvsdbProtocolError, ops } from '../../src/index.js';
 import type { NorthboundTables } from '../../src/models/ovn-northbound.js';
 import { startHostileProxy, type HostileProxy } from './hostile-proxy.js';
@@ -33,13 +34,7 @@ async function serverNames(): Promise<string[]> {
 
 const replicaNames = (db: OvsdbDatabase<NorthboundTables>) => db.table('Logical_Switch').all().map((x) => x.name).sort();
 
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, ms = 10_000) => waitFor(what, async () => (await check()) || undefined, ms);
 
 const update3 = (proxy: HostileProxy, body: string) =>
   `{"id":null,"method":"update3","params":[${proxy.monitorIds.get('OVN_Northbound')!},"${proxy.lastTxnId ?? '00000000-0000-0000-0000-000000000000'}",${body}]}`;
