@@ -1,7 +1,7 @@
 // Nothing a lab starts may outlive it: live labs are registered here, and exit/signal hooks kill their
 // processes synchronously. Labs whose owner died by SIGKILL (no hook ran) are swept at the next start.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive, killNow } from './process.js';
 
@@ -44,6 +44,13 @@ function installHooks(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
 }
 
+/** Marks `dir` as owned by this process; written whole (rename), so a sweep never reads it half-written. */
+export function writeOwnerFile(dir: string): void {
+  const partial = join(dir, `${OWNER_FILE}.partial`);
+  writeFileSync(partial, `${process.pid}\n`);
+  renameSync(partial, join(dir, OWNER_FILE));
+}
+
 export function registerLab(lab: LiveLab): () => void {
   installHooks();
   live.add(lab);
@@ -63,8 +70,9 @@ export function sweepOrphanedLabs(base: string): void {
     const dir = join(base, name);
     const ownerFile = join(dir, OWNER_FILE);
     if (!existsSync(ownerFile)) continue;
-    const owner = Number.parseInt(readFileSync(ownerFile, 'utf8'), 10);
-    if (Number.isInteger(owner) && isProcessAlive(owner)) continue;
+    const owner = Number.parseInt(safeRead(ownerFile), 10);
+    // No pid (yet): a lab being created right now, not an orphan (seen: another lab's start swept one in between).
+    if (!Number.isInteger(owner) || owner <= 0 || isProcessAlive(owner)) continue;
     removeLabDirNow(dir);
   }
 }

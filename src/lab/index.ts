@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { makeLabCertificates } from './certificates.js';
 import { startCentral, type Central, type CentralOptions } from './central.js';
-import { deleteNetnsNow, LAB_DIR_PREFIX, OWNER_FILE, registerLab, removeLabDirNow, sweepOrphanedLabs } from './cleanup.js';
+import { deleteNetnsNow, LAB_DIR_PREFIX, registerLab, removeLabDirNow, sweepOrphanedLabs, writeOwnerFile } from './cleanup.js';
 import type { LabDaemon } from './daemon.js';
 import { startDatabase, type StartContext } from './databases.js';
 import { normalizeHypervisorOptions, startHypervisors, type HypervisorCentral, type HypervisorsContext } from './hypervisors.js';
@@ -51,7 +51,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   }
   sweepOrphanedLabs(base);
   const dir = mkdtempSync(join(base, LAB_DIR_PREFIX));
-  writeFileSync(join(dir, OWNER_FILE), `${process.pid}\n`);
+  writeOwnerFile(dir);
   const env: NodeJS.ProcessEnv = { ...process.env };
   // Every daemon's run, log, db and config directory is the lab's (vswitchd puts br-int.mgmt in its rundir).
   for (const prefix of ['OVS', 'OVN']) {

@@ -1,8 +1,9 @@
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startLab, type LabOptions } from '../../src/lab/index.js';
+import { sweepOrphanedLabs } from '../../src/lab/cleanup.js';
 import { delay, isProcessAlive, runCommand } from '../../src/lab/process.js';
 
 const child = fileURLToPath(new URL('./lab-child.ts', import.meta.url));
@@ -97,4 +98,17 @@ test('hypervisors of a lab whose owner was SIGKILLed are swept by the next start
   const owner = await startChildLab({ hypervisors: 2, baseDir });
   await killOwnerAndSweep(t, owner, baseDir);
   t.deepEqual(await namespacesLeft(owner.namespaces), []);
+});
+
+test('a lab still being created (owner file empty or not yet there) is never swept', (t) => {
+  const baseDir = privateBase(t);
+  const creating = mkdtempSync(`${baseDir}/ovnlab-`);
+  writeFileSync(`${creating}/owner.pid`, ''); // created, pid not written yet: what a sweep raced with in a full run
+  const fresh = mkdtempSync(`${baseDir}/ovnlab-`);
+  const orphan = mkdtempSync(`${baseDir}/ovnlab-`);
+  writeFileSync(`${orphan}/owner.pid`, '2147483646\n'); // no such process
+  sweepOrphanedLabs(baseDir);
+  t.true(existsSync(creating));
+  t.true(existsSync(fresh));
+  t.false(existsSync(orphan), 'a dead owner\'s lab is still swept');
 });
