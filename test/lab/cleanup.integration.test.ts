@@ -28,8 +28,9 @@ function startChildLab(options: LabOptions = {}): Promise<ChildLab> {
   });
 }
 
+/** Whether the processes are gone within 10 s (a full run at load average ~39 needed more than 3). */
 async function gone(pids: number[]): Promise<boolean> {
-  for (let i = 0; i < 300 && pids.some(isProcessAlive); i++) await delay(10);
+  for (let i = 0; i < 1000 && pids.some(isProcessAlive); i++) await delay(10);
   return !pids.some(isProcessAlive);
 }
 
