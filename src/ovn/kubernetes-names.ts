@@ -6,6 +6,7 @@
 import { OvnInvalidNameError, type KubernetesNameRule } from './errors.js';
 
 const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_MAX = 63;
 const SUBDOMAIN_MAX = 253;
@@ -27,8 +28,7 @@ export function kubernetesNameProblem(rule: KubernetesNameRule, value: string): 
   if (typeof value !== 'string' || value.length === 0) return 'it is empty';
   if (rule === 'dns-1123-subdomain') {
     if (value.length > SUBDOMAIN_MAX) return `it has ${value.length} characters, at most ${SUBDOMAIN_MAX} are allowed`;
-    const bad = value.split('.').find((part) => !LABEL.test(part));
-    return bad === undefined ? undefined : 'only lowercase a-z, 0-9, \'-\' and \'.\' are allowed, each dot-separated part starting and ending with a letter or digit';
+    return SUBDOMAIN.test(value) ? undefined : 'only lowercase a-z, 0-9, \'-\' and \'.\' are allowed, each dot-separated part starting and ending with a letter or digit';
   }
   if (value.length > LABEL_MAX) return `it has ${value.length} characters, at most ${LABEL_MAX} are allowed`;
   if (rule === 'dns-1035-label') {

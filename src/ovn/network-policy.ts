@@ -24,11 +24,11 @@ import {
   DEFAULT_CONTROLLER, GRESS_INDEX_KEY, IP_BLOCK_INDEX_KEY, IP_FAMILY_KEY, OBJECT_NAME_KEY, POLICY_DIRECTION_KEY, POLICY_TYPES_KEY,
   PORT_POLICY_PROTOCOL_KEY, TYPE_KEY, namespacedObjectName, parseNamespacedObjectName, podPortName,
 } from './names.js';
-import { assertOwned, isOwned, ownedRows, ownerIds, type Owner } from './ownership.js';
+import { assertOwned, isOwned, ownerIds, type Owner } from './ownership.js';
 import { OvnInvalidFieldError } from './errors.js';
 import { checkNamespacedName } from './kubernetes-names.js';
 import { commitDesired, type DesiredState, type RowRef } from './desired-state.js';
-import { byName, type Northbound } from './northbound.js';
+import { byName, ownedBy, type Northbound } from './northbound.js';
 import type { Changed, KindOptions, NamespaceFilter, NamespacedKey, OvnKind } from './kind.js';
 
 /** One ingress or egress rule, selectors already resolved to addresses. */
@@ -199,7 +199,7 @@ export class OvnNetworkPolicies implements OvnKind<NetworkPolicySpec, Namespaced
         });
       }
       this.ensurePortGroup(tx, pgName, ports, pgIds, acls);
-      for (const set of ownedRows(db.table('Address_Set'), this.owner, 'NetworkPolicy', objectName)) {
+      for (const set of ownedBy(db, 'Address_Set', this.owner, 'NetworkPolicy', objectName)) {
         if (!wantedSets.has(set.name)) tx.delete('Address_Set', set._uuid);
       }
       this.ensureDefaultDeny(tx, policy.namespace, { name: pgName, ports, directions });
@@ -251,7 +251,7 @@ export class OvnNetworkPolicies implements OvnKind<NetworkPolicySpec, Namespaced
 
   /** This controller's policy port groups of a namespace. */
   private policyGroups(namespace?: string): PortGroup[] {
-    return ownedRows(this.db.table('Port_Group'), this.owner, 'NetworkPolicy')
+    return ownedBy(this.db, 'Port_Group', this.owner, 'NetworkPolicy')
       .filter((pg) => namespace === undefined || parseNamespacedObjectName(pg.external_ids.get(OBJECT_NAME_KEY) ?? '').namespace === namespace);
   }
 
@@ -296,7 +296,7 @@ export class OvnNetworkPolicies implements OvnKind<NetworkPolicySpec, Namespaced
       const pgName = policyPortGroupName(key.namespace, key.name);
       const pg = byName(this.db, 'Port_Group', pgName);
       if (pg && isOwned(pg, this.owner, 'NetworkPolicy', objectName)) tx.delete('Port_Group', pg._uuid);
-      for (const set of ownedRows(this.db.table('Address_Set'), this.owner, 'NetworkPolicy', objectName)) tx.delete('Address_Set', set._uuid);
+      for (const set of ownedBy(this.db, 'Address_Set', this.owner, 'NetworkPolicy', objectName)) tx.delete('Address_Set', set._uuid);
       const names = byNamespace.get(key.namespace) ?? new Set<string>();
       names.add(pgName);
       byNamespace.set(key.namespace, names);
@@ -336,7 +336,7 @@ export class OvnNetworkPolicies implements OvnKind<NetworkPolicySpec, Namespaced
       const sep = lsp ? lsp.name.indexOf('_') : -1;
       if (lsp && sep > 0) pods.push({ namespace: lsp.name.slice(0, sep), name: lsp.name.slice(sep + 1) });
     }
-    const addressSets = ownedRows(this.db.table('Address_Set'), this.owner, 'NetworkPolicy', objectName).map((s) => s.name).sort();
+    const addressSets = ownedBy(this.db, 'Address_Set', this.owner, 'NetworkPolicy', objectName).map((s) => s.name).sort();
     return { namespace, name, portGroup: pg.name, policyTypes: OvnNetworkPolicies.policyTypes(pg), pods, addressSets };
   }
 
@@ -355,7 +355,7 @@ export class OvnNetworkPolicies implements OvnKind<NetworkPolicySpec, Namespaced
     return commitDesired(this.db, (tx) => {
       const stale = new Set<string>();
       for (const table of ['Port_Group', 'Address_Set'] as const) {
-        for (const row of ownedRows(this.db.table(table), this.owner, 'NetworkPolicy')) {
+        for (const row of ownedBy(this.db, table, this.owner, 'NetworkPolicy')) {
           const objectName = row.external_ids.get(OBJECT_NAME_KEY) as string;
           if (!keep.has(objectName)) stale.add(objectName);
         }
@@ -363,7 +363,7 @@ export class OvnNetworkPolicies implements OvnKind<NetworkPolicySpec, Namespaced
       const keys = [...stale].sort().map(parseNamespacedObjectName);
       this.buildDelete(tx, keys);
       // Default denies are recomputed for the other namespaces too: one left without any policy goes.
-      const others = new Set(ownedRows(this.db.table('Port_Group'), this.owner, 'NetpolNamespace').map((pg) => pg.external_ids.get(OBJECT_NAME_KEY) as string));
+      const others = new Set(ownedBy(this.db, 'Port_Group', this.owner, 'NetpolNamespace').map((pg) => pg.external_ids.get(OBJECT_NAME_KEY) as string));
       for (const k of keys) others.delete(k.namespace);
       for (const namespace of others) this.ensureDefaultDeny(tx, namespace, { names: new Set(), deleted: true });
       return keys;

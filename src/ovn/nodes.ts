@@ -15,11 +15,11 @@ import {
   CLUSTER_ROUTER, DEFAULT_CONTROLLER, JOIN_SWITCH, OBJECT_NAME_KEY,
   gatewayRouterName, joinToRouterPort, managementPort, nodeSwitchName, routerToJoinPort, routerToSwitchPort, switchToRouterPort,
 } from './names.js';
-import { assertOwned, isOwned, ownedRows, ownerIds, type Owner } from './ownership.js';
+import { assertOwned, isOwned, ownerIds, type Owner } from './ownership.js';
 import { OvnInvalidFieldError, OvnSubnetOverlapError } from './errors.js';
 import { checkKubernetesName } from './kubernetes-names.js';
 import { commitDesired, type DesiredState, type RowRef } from './desired-state.js';
-import { byName, type Northbound } from './northbound.js';
+import { byName, ownedBy, type Northbound } from './northbound.js';
 import {
   buildCluster, ensureRouterPort, ensureSwitchPort, ensureSwitchRouterPort, joinPrefixOf, mayUpdate, nodeAddressing, portAddresses, removeAddressesFromSets,
   type ClusterOptions, type ClusterRows, type RowOwnership,
@@ -300,7 +300,7 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
   /** Every node this controller owns (its switches). */
   list(): NodeInfo[] {
     const out: NodeInfo[] = [];
-    for (const ls of ownedRows(this.db.table('Logical_Switch'), this.owner, 'Node')) {
+    for (const ls of ownedBy(this.db, 'Logical_Switch', this.owner, 'Node')) {
       const name = ls.external_ids.get(OBJECT_NAME_KEY) as string;
       if (ls.name === nodeSwitchName(name)) out.push(this.info(name, ls));
     }
@@ -314,7 +314,7 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     return commitDesired(this.db, (tx) => {
       const stale = new Set<string>();
       for (const table of ['Logical_Switch', 'Logical_Router'] as const) {
-        for (const row of ownedRows(this.db.table(table), this.owner, 'Node')) {
+        for (const row of ownedBy(this.db, table, this.owner, 'Node')) {
           const name = row.external_ids.get(OBJECT_NAME_KEY) as string;
           if (!keep.has(name)) stale.add(name);
         }

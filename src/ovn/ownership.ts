@@ -47,10 +47,3 @@ export function ownerOf(row: OwnedRow): string | undefined {
 export function assertOwned(table: string, rowName: string, row: OwnedRow, owner: Owner): void {
   if (ownerOf(row) !== owner.controller) throw new OvnNotOwnedError(table, rowName, ownerOf(row), owner.controller);
 }
-
-/** The rows of `rows` owned by this controller and `type` (optionally named `name`). */
-export function ownedRows<R extends OwnedRow>(rows: Iterable<R>, owner: Owner, type: OwnerType, name?: string): R[] {
-  const out: R[] = [];
-  for (const r of rows) if (isOwned(r, owner, type, name)) out.push(r);
-  return out;
-}

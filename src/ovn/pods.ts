@@ -22,11 +22,11 @@ import { allocatePodAddresses, FIRST_POD_OFFSET, gatewayAddress, lowestFreeOffse
 import { DEFAULT_CONTROLLER, IFACE_ID_VER_KEY, OBJECT_NAME_KEY, POD_KEY, POD_NAMESPACE_KEY, namespacedObjectName, nodeSwitchName, parseNamespacedObjectName, podPortName } from './names.js';
 import { podNetworksAnnotation, type PodNetworksAnnotation, type PodRoute } from './pod-annotation.js';
 import { nodeAddressing, portAddresses, removeAddressesFromSets } from './topology.js';
-import { assertOwned, isOwned, ownedRows, ownerIds, type Owner } from './ownership.js';
+import { assertOwned, isOwned, ownerIds, type Owner } from './ownership.js';
 import { OvnConflictRetriesExhaustedError, OvnInvalidFieldError, OvnNotFoundError } from './errors.js';
 import { checkKubernetesName, checkNamespacedName } from './kubernetes-names.js';
 import { DesiredState } from './desired-state.js';
-import { byName, type Northbound } from './northbound.js';
+import { byName, ownedBy, type Northbound } from './northbound.js';
 import type { Changed, KindOptions, NamespacedKey, OvnKind } from './kind.js';
 
 /**
@@ -144,7 +144,6 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
   private readonly owner: Owner;
   private readonly reserved = new Map<Uuid, Set<bigint>>();
   private readonly recentlyTaken = new Map<Uuid, Map<bigint, number>>();
-  private readonly addressingCache = new WeakMap<ReadonlyMap<string, string>, NodeAddressing>();
   private readonly gatewaysCache = new WeakMap<NodeAddressing, readonly string[]>();
   /**
    * The offset behind each `addresses` string this agent planned, until its port shows up in the replica: reading
@@ -162,12 +161,6 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
   constructor(readonly db: Northbound, readonly options: OvnPodsOptions = {}) {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     this.owner = { controller: this.controller };
-  }
-
-  private addressing(ls: LogicalSwitch): NodeAddressing {
-    let a = this.addressingCache.get(ls.other_config);
-    if (!a) { a = nodeAddressing(ls); this.addressingCache.set(ls.other_config, a); }
-    return a;
   }
 
   private portOffsets(lsp: LogicalSwitchPort, addressing: NodeAddressing): bigint[] {
@@ -257,7 +250,7 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
   private plan(pod: PodSpec, tx: DesiredState<NorthboundTables>, inUseBySwitch: Map<Uuid, SwitchOffsets>, newPorts?: Map<Uuid, NamedUuid[]>): Plan {
     const ls = byName(this.db, 'Logical_Switch', nodeSwitchName(pod.node));
     if (!ls) throw new OvnNotFoundError('Logical_Switch', nodeSwitchName(pod.node), `pod ${pod.namespace}/${pod.name}: node ${pod.node} has no switch; nodes.ensure it first`);
-    const addressing = this.addressing(ls);
+    const addressing = nodeAddressing(ls);
     const portName = podPortName(pod.namespace, pod.name);
     const externalIds = this.externalIds(pod);
     const options = new Map([['requested-chassis', pod.node]]);
@@ -431,7 +424,7 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
   async sync(existing: Iterable<NamespacedKey>): Promise<NamespacedKey[]> {
     const keep = new Set<string>();
     for (const p of existing) keep.add(podPortName(p.namespace, p.name));
-    const stale = ownedRows(this.db.table('Logical_Switch_Port'), this.owner, 'Pod').filter((lsp) => !keep.has(lsp.name));
+    const stale = ownedBy(this.db, 'Logical_Switch_Port', this.owner, 'Pod').filter((lsp) => !keep.has(lsp.name));
     if (stale.length === 0) return [];
     const tx = this.transaction();
     this.buildDelete(tx, stale);
@@ -458,7 +451,7 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
       for (const u of ls.ports) switchOf.set(u, ls);
     }
     const out: PodNetwork[] = [];
-    for (const lsp of ownedRows(this.db.table('Logical_Switch_Port'), this.owner, 'Pod')) {
+    for (const lsp of ownedBy(this.db, 'Logical_Switch_Port', this.owner, 'Pod')) {
       if (filter.namespace !== undefined && lsp.external_ids.get(POD_NAMESPACE_KEY) !== filter.namespace) continue;
       const ls = switchOf.get(lsp._uuid);
       const pod = ls ? this.stored(lsp, ls) : undefined;
@@ -470,7 +463,7 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
   /** A stored port's network: its addresses read back against its switch's subnets. */
   private stored(lsp: LogicalSwitchPort, ls: LogicalSwitch): PodNetwork | undefined {
     const { namespace, name } = podKeyOf(lsp);
-    const addressing = this.addressing(ls);
+    const addressing = nodeAddressing(ls);
     const words = (lsp.addresses[0] ?? '').split(' ');
     if (words.length < 2) return undefined;
     const ipAddresses: string[] = [];

@@ -12,11 +12,11 @@ import { tryParseAddress } from './ip.js';
 import {
   CLUSTER_LB_GROUP, DEFAULT_CONTROLLER, LOAD_BALANCER_KIND_KEY, LOAD_BALANCER_OWNER_KEY, OBJECT_NAME_KEY, namespacedObjectName, parseNamespacedObjectName, serviceOwnerValue,
 } from './names.js';
-import { assertOwned, ownedRows, ownerIds, type Owner } from './ownership.js';
+import { assertOwned, ownerIds, type Owner } from './ownership.js';
 import { OvnInvalidFieldError, OvnNotFoundError } from './errors.js';
 import { checkNamespacedName } from './kubernetes-names.js';
 import { commitDesired, type DesiredState, type RowRef } from './desired-state.js';
-import { byName, type Northbound } from './northbound.js';
+import { byName, ownedBy, type Northbound } from './northbound.js';
 import type { Changed, KindOptions, NamespaceFilter, NamespacedKey, OvnKind } from './kind.js';
 
 /** What a Service is in OVN: its VIPs (each with its protocol and endpoints) and where its load balancers attach. */
@@ -92,7 +92,7 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
 
   /** This controller's load balancers of the service. */
   private rowsOf(key: NamespacedKey): LoadBalancer[] {
-    return ownedRows(this.db.table('Load_Balancer'), this.owner, 'Service', namespacedObjectName(key.namespace, key.name));
+    return ownedBy(this.db, 'Load_Balancer', this.owner, 'Service', namespacedObjectName(key.namespace, key.name));
   }
 
   /**
@@ -169,7 +169,7 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
   /** Every service this controller has load balancers for (optionally of one namespace). */
   list(filter: NamespaceFilter = {}): ServiceInfo[] {
     const byService = new Map<string, LoadBalancer[]>();
-    for (const lb of ownedRows(this.db.table('Load_Balancer'), this.owner, 'Service')) {
+    for (const lb of ownedBy(this.db, 'Load_Balancer', this.owner, 'Service')) {
       const name = lb.external_ids.get(OBJECT_NAME_KEY) as string;
       const list = byService.get(name) ?? [];
       list.push(lb);
@@ -189,7 +189,7 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
     for (const k of existing) keep.add(namespacedObjectName(k.namespace, k.name));
     return commitDesired(this.db, (tx) => {
       const removed = new Set<string>();
-      for (const lb of ownedRows(this.db.table('Load_Balancer'), this.owner, 'Service')) {
+      for (const lb of ownedBy(this.db, 'Load_Balancer', this.owner, 'Service')) {
         const name = lb.external_ids.get(OBJECT_NAME_KEY) as string;
         if (keep.has(name)) continue;
         tx.delete('Load_Balancer', lb._uuid);

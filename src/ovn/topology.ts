@@ -37,8 +37,24 @@ export interface RowOwnership {
   readonly name: string;
 }
 
-/** The node's pod subnets as stored on its switch (other_config subnet / ipv6_prefix) and its exclusions. */
-export function nodeAddressing(ls: LogicalSwitch): NodeAddressing {
+/** nodeAddressing's answers per `other_config` map (the replica replaces the map when the column changes). */
+const addressingOf = new WeakMap<ReadonlyMap<string, string>, NodeAddressing>();
+
+/**
+ * The node's pod subnets as stored on its switch (other_config subnet / ipv6_prefix) and its exclusions; the same
+ * object for the same stored column (parsed once).
+ */
+export function nodeAddressing(ls: Pick<LogicalSwitch, 'other_config'>): NodeAddressing {
+  let addressing = addressingOf.get(ls.other_config);
+  if (!addressing) {
+    addressing = parseNodeAddressing(ls.other_config);
+    addressingOf.set(ls.other_config, addressing);
+  }
+  return addressing;
+}
+
+function parseNodeAddressing(otherConfig: ReadonlyMap<string, string>): NodeAddressing {
+  const ls = { other_config: otherConfig };
   const subnets: IpPrefix[] = [];
   const v4 = ls.other_config.get('subnet');
   if (v4) subnets.push(parsePrefix(v4));
