@@ -30,7 +30,7 @@ import { checkKubernetesName } from './kubernetes-names.js';
 import { macFromAddress } from './mac.js';
 import { CLUSTER_ROUTER, DEFAULT_CONTROLLER } from './names.js';
 import { byName, type Northbound } from './northbound.js';
-import { isOwned, ownedRows, ownerIds, type Owner } from './ownership.js';
+import { isOwned, ownerIds, type Owner } from './ownership.js';
 import type { Southbound } from './southbound.js';
 
 /** ovn-kubernetes' names and numbers (go-controller/pkg/types/const.go, zone_ic_handler.go, config.go). */
@@ -154,8 +154,7 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
     const ts = byName(this.nb, 'Logical_Switch', TRANSIT_SWITCH);
     if (!ts) return [];
     const ports = ts.ports.map((u) => this.nb.table('Logical_Switch_Port').get(u)).filter((p) => p !== undefined);
-    return ownedRows(ports, this.owner, 'Node')
-      .filter((lsp) => lsp.name.startsWith(TRANSIT_TO_ROUTER_PREFIX))
+    return ports.filter((lsp) => isOwned(lsp, this.owner, 'Node') && lsp.name.startsWith(TRANSIT_TO_ROUTER_PREFIX))
       .map((lsp) => this.info(lsp.name.slice(TRANSIT_TO_ROUTER_PREFIX.length), lsp))
       .sort((a, b) => a.nodeId - b.nodeId);
   }
