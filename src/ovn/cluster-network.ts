@@ -29,11 +29,16 @@ export interface ClusterNetworkOptions extends KindOptions, ClusterOptions {
 export class ClusterNetwork {
   /** The controller written to and selected on `k8s.ovn.org/owner-controller` by every kind. */
   readonly controller: string;
+  /** Node switches, management ports, gateway routers (key `{ name }`). */
   readonly nodes: OvnNodes;
+  /** Pod ports with IPAM (key `{ namespace, name }`). */
   readonly pods: OvnPods;
+  /** Service load balancers (key `{ namespace, name }`). */
   readonly services: OvnServices;
+  /** NetworkPolicy port groups, ACLs and address sets (key `{ namespace, name }`). */
   readonly networkPolicies: OvnNetworkPolicies;
 
+  /** Every kind over `nb`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly nb: Northbound, private readonly options: ClusterNetworkOptions = {}) {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     const controller = this.controller;

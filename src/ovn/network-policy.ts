@@ -132,6 +132,7 @@ export class OvnNetworkPolicies implements OvnKind<NetworkPolicySpec, Namespaced
   readonly controller: string;
   private readonly owner: Owner;
 
+  /** The kind over `db`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly db: Northbound, options: KindOptions = {}) {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     this.owner = { controller: this.controller };

@@ -105,6 +105,7 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
   readonly controller: string;
   private readonly owner: Owner;
 
+  /** The kind over `db`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly db: Northbound, private readonly options: OvnNodesOptions = {}) {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     this.owner = { controller: this.controller };

@@ -158,6 +158,7 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
   /** Since construction: transactions ensure() sent (committed or not) and conflicts it retried (a batch's counts once). */
   readonly stats = { transactions: 0, conflicts: 0 };
 
+  /** The kind over `db`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly db: Northbound, readonly options: OvnPodsOptions = {}) {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     this.owner = { controller: this.controller };

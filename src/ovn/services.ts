@@ -80,6 +80,7 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
   readonly controller: string;
   private readonly owner: Owner;
 
+  /** The kind over `db`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly db: Northbound, options: KindOptions = {}) {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     this.owner = { controller: this.controller };
