@@ -1,11 +1,15 @@
 // The package entry `ovn-overlay`: a plain list of re-exports (others append theirs).
-export { OvsdbClient, Monitor, ZERO_UUID, decodeUpdates, decodeUpdates2 } from './ovsdb/client.js';
-export type { ConnectOptions, ConnectionState, MonitorRequest, MonitorRequests, MonitorCondChangeRequests, RowUpdate, RowUpdate2, TableUpdates, MonitorMethod, MonitorEvents, OvsdbClientEvents, PendingTransaction } from './ovsdb/client.js';
+export { OvsdbClient } from './ovsdb/client.js';
+export type { ConnectOptions, ConnectionState, OvsdbClientEvents } from './ovsdb/client.js';
+export { OvsdbProtocol, Monitor } from './ovsdb/protocol.js';
+export type { ProtocolEvents, MonitorEvents, MonitorOptions, PendingTransaction } from './ovsdb/protocol.js';
+export { decodeUpdates, decodeUpdates2, encodeMonitorRequests } from './ovsdb/monitor-format.js';
+export type { MonitorRequest, MonitorRequests, MonitorCondChangeRequests, RowUpdate, RowUpdate2, TableUpdates, MonitorMethod } from './ovsdb/monitor-format.js';
 export { RpcSession } from './ovsdb/rpc.js';
 export type { RpcSessionOptions, CallOptions, PendingCall, RpcSessionEvents } from './ovsdb/rpc.js';
-export { NamedUuid, isUuid, encodeValue, decodeValue, decodeDiff, applyDiff } from './ovsdb/datum.js';
+export { NamedUuid, ZERO_UUID, isUuid, encodeValue, decodeValue, decodeDiff, applyDiff } from './ovsdb/datum.js';
 export type { Uuid, Value, Row, WriteRow, WriteValue } from './ovsdb/datum.js';
-export { insert, select, update, mutate, del, wait, commit, abort, comment, assert, ops, encodeOperations, decodeResults, decodeRow } from './ovsdb/operations.js';
+export { insert, select, update, mutate, del, wait, commit, abort, comment, assert, ops, encodeOperations, decodeResults, decodeRow, isReadOnly } from './ovsdb/operations.js';
 export type { Operation, OperationBase, Results, ResultOf, InsertResult, SelectResult, CountResult, EmptyResult, Condition, ConditionFunction, Mutation, Mutator, InsertOperation, SelectOperation, UpdateOperation, MutateOperation, DeleteOperation, WaitOperation, CommitOperation, AbortOperation, CommentOperation, AssertOperation } from './ovsdb/operations.js';
 export { parseSchema, getTable, getColumn } from './ovsdb/schema.js';
 export type { DatabaseSchema, TableSchema, ColumnSchema, ColumnType, BaseType, AtomicType, AtomValue, ColumnKind, DatabaseSchemaJson, TableSchemaJson, ColumnSchemaJson, ColumnTypeJson, BaseTypeJson, EnumJson } from './ovsdb/schema.js';
@@ -16,7 +20,7 @@ export { DEFAULT_MESSAGE_LIMITS } from './ovsdb/message-limits.js';
 export type { MessageLimits } from './ovsdb/message-limits.js';
 export { parseJson, stringifyJson } from './ovsdb/json.js';
 export type { Json, JsonObject } from './ovsdb/json.js';
-export { OvsdbError, OvsdbProtocolError, OvsdbMessageTooLargeError, OvsdbRemoteError, OvsdbConnectError, OvsdbConnectionClosedError, OvsdbCallTimeoutError, OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbValidationError, OvsdbOperationError, OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError } from './ovsdb/errors.js';
+export { OvsdbError, OvsdbProtocolError, OvsdbMessageTooLargeError, OvsdbRemoteError, OvsdbConnectError, OvsdbConnectionClosedError, OvsdbCallTimeoutError, OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbOutcomeUnknownError, OvsdbValidationError, OvsdbOperationError, OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError } from './ovsdb/errors.js';
 export type { OvsdbErrorCode, OperationErrorCode } from './ovsdb/errors.js';
 // Hostile input: per-message bounds, typed refusals, TLS reasons.
 export { OvsdbMessageLimitError, OvsdbMessageTooDeepError, OvsdbMessageTooManyValuesError, OvsdbNumberTooLongError, OvsdbNumberOutOfRangeError, OvsdbInvalidUtf8Error, OvsdbTlsError } from './ovsdb/errors.js';
@@ -28,9 +32,8 @@ export type { RowChange, StoredRow, IndexSpec, ReplicaTableConfig, UpdateVersion
 export type { MonitorResume } from './ovsdb/replica-monitor.js';
 export { ReplicaTransaction, transactWithRetry } from './ovsdb/transaction-retry.js';
 export type { RetryOptions, RetryResult } from './ovsdb/transaction-retry.js';
-export { retryOnConflict } from './ovsdb/conflict-retry.js';
+export { retryOnConflict, isConflict } from './ovsdb/conflict-retry.js';
 export type { ConflictRetryPolicy } from './ovsdb/conflict-retry.js';
-export { OvsdbOutcomeUnknownError } from './ovsdb/outcome-unknown.js';
 export { waitForReplica, ReplicaWaitTimeoutError, DEFAULT_REPLICA_WAIT_MS } from './ovsdb/replica-wait.js';
 export type { ReplicaWaitOptions } from './ovsdb/replica-wait.js';
 export { ClusterMemberChooser } from './ovsdb/cluster-member.js';
@@ -38,7 +41,7 @@ export type { MemberVerdict, ServerDatabaseRow } from './ovsdb/cluster-member.js
 export { Backoff, RemoteRotation } from './ovsdb/reconnect.js';
 export type { BackoffOptions } from './ovsdb/reconnect.js';
 export { InactivityProbe } from './ovsdb/probe.js';
-export { openRpcChannel } from './ovsdb/rpc-channel.js';
+export { openRpcChannel, channelFromStream, SessionChannel } from './ovsdb/rpc-channel.js';
 export type { RpcChannel, RpcChannelOptions } from './ovsdb/rpc-channel.js';
 // OVN (src/ovn): the cluster network as one controller sees it (ClusterNetwork and its kinds), names and
 // external_ids keys, typed errors, and the building blocks under them.
@@ -47,7 +50,7 @@ export type { ClusterNetworkOptions } from './ovn/cluster-network.js';
 export type { OvnKind, KindOptions, Changed, ClusterKey, NamespacedKey, NamespaceFilter } from './ovn/kind.js';
 export { OvnNodes } from './ovn/nodes.js';
 export type { NodeSpec, NodeInfo, OvnNodesOptions } from './ovn/nodes.js';
-export { OvnPods, isConflict } from './ovn/pods.js';
+export { OvnPods } from './ovn/pods.js';
 export type { PodSpec, PodNetwork, PodFilter, OvnPodsOptions } from './ovn/pods.js';
 export { OvnServices } from './ovn/services.js';
 export type { ServiceSpec, ServiceInfo } from './ovn/services.js';

@@ -15,7 +15,7 @@
 import { hash } from 'node:crypto';
 import type { NamedUuid, Uuid } from '../ovsdb/datum.js';
 import type { LogicalSwitch, LogicalSwitchPort, NorthboundTables } from '../models/ovn-northbound.js';
-import { OvsdbConstraintViolationError, OvsdbOperationError, OvsdbTimedOutError } from '../ovsdb/errors.js';
+import { isConflict, retryOnConflict } from '../ovsdb/conflict-retry.js';
 import { ReplicaTransaction } from '../ovsdb/transaction-retry.js';
 import { parsePrefix, tryParseAddress, withLength } from './ip.js';
 import { allocatePodAddresses, FIRST_POD_OFFSET, gatewayAddress, lowestFreeOffset, offsetOf, podAddressesAt, type NodeAddressing, type OffsetSet, type PodAddresses } from './ipam.js';
@@ -28,16 +28,6 @@ import { checkKubernetesName, checkNamespacedName } from './kubernetes-names.js'
 import { DesiredState } from './desired-state.js';
 import { byName, ownedBy, type Northbound } from './northbound.js';
 import type { Changed, KindOptions, NamespacedKey, OvnKind } from './kind.js';
-
-/**
- * "Another agent got there first": the address guard failed ("duplicate uuid", or "timed out" for the `wait`
- * guard), or the port name's unique index refused a second port of the same pod. Worth a new plan on the
- * fresher replica.
- */
-export function isConflict(err: unknown): boolean {
-  return err instanceof OvsdbTimedOutError || err instanceof OvsdbConstraintViolationError
-    || (err instanceof OvsdbOperationError && err.error === 'duplicate uuid');
-}
 
 /**
  * The UUID of the pod port holding `offset` on the switch `ls` (a name-based UUID, version 5 layout, of both):
@@ -370,23 +360,27 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
 
   private async addPodAlone(pod: PodSpec): Promise<PodNetwork & Changed> {
     const attempts = this.options.attempts ?? 50;
-    for (let attempt = 1; ; attempt++) {
-      const tx = this.transaction();
-      const plan = this.plan(pod, tx, new Map());
-      if (tx.isEmpty) return plan.result;
-      try {
-        this.stats.transactions++;
-        await this.db.transact(tx.operations);
-        return plan.result;
-      } catch (err) {
-        if (!isConflict(err)) throw err;
-        this.stats.conflicts++;
-        this.markTaken(plan);
-        if (attempt >= attempts) throw new OvnConflictRetriesExhaustedError(`pod ${pod.namespace}/${pod.name}: gave up after ${attempt} conflicts over its address`, { cause: err });
-        await pause(Math.min(20, attempt));
-      } finally {
-        this.release(plan);
-      }
+    try {
+      return await retryOnConflict(async () => {
+        const tx = this.transaction();
+        const plan = this.plan(pod, tx, new Map());
+        if (tx.isEmpty) return plan.result;
+        try {
+          this.stats.transactions++;
+          await this.db.transact(tx.operations);
+          return plan.result;
+        } catch (err) {
+          // Another agent got there first: the address guard failed ("duplicate uuid", or "timed out" for the
+          // `wait` guard), or the port name's unique index refused a second port of the same pod.
+          if (isConflict(err)) { this.stats.conflicts++; this.markTaken(plan); }
+          throw err;
+        } finally {
+          this.release(plan);
+        }
+      }, { attempts, isConflict, beforeRetry: (attempt) => pause(Math.min(20, attempt)) });
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      throw new OvnConflictRetriesExhaustedError(`pod ${pod.namespace}/${pod.name}: gave up after ${attempts} conflicts over its address`, { cause: err });
     }
   }
 

@@ -11,7 +11,7 @@ export {
   InterfaceStatsMonitor, interfaceCounters, podInterfaceRows, podInterfaceStats, criPodStats, selectInterfaceStats, STATS_COLUMNS,
 } from './interface-stats.js';
 export type { InterfaceStatsRow, InterfaceCountersView, InterfaceStatsSource, CriPodIdentity } from './interface-stats.js';
-export { nodeDatabaseOf, vswitchSkew, guarded, isNodeConflict, MAX_ATTEMPTS } from './node-db.js';
+export { nodeDatabaseOf, vswitchSkew, guarded, MAX_ATTEMPTS } from './node-db.js';
 export type { NodeDatabase, ReplicatedDatabase } from './node-db.js';
 export { OvsError } from './errors.js';
 export type { OvsErrorCode } from './errors.js';

@@ -1,8 +1,7 @@
 // What every node operation shares: the slice of OvsdbClient it needs, the schema-skew filter for the server it
 // talks to, and the read-then-write loop (read the rows, decide, write with `wait` guards, re-read on a lost race).
-import { OvsdbAbortedError, OvsdbConstraintViolationError, OvsdbTimedOutError } from '../ovsdb/errors.js';
 import type { OperationBase, Results } from '../ovsdb/operations.js';
-import { retryOnConflict } from '../ovsdb/conflict-retry.js';
+import { isConflict, retryOnConflict } from '../ovsdb/conflict-retry.js';
 import type { CallOptions } from '../ovsdb/rpc.js';
 import type { DatabaseSchema } from '../ovsdb/schema.js';
 import { VSwitchSchema } from '../models/open-vswitch.js';
@@ -66,14 +65,9 @@ export async function vswitchFilter(db: NodeDatabase): Promise<SchemaSkewFilter>
 /** How many times a guarded write is re-planned after losing a race before giving up. */
 export const MAX_ATTEMPTS = 8;
 
-/** A failed `wait` guard (`timed out`), an index clash (`constraint violation`) or an explicit abort. */
-export function isNodeConflict(err: unknown): boolean {
-  return err instanceof OvsdbTimedOutError || err instanceof OvsdbConstraintViolationError || err instanceof OvsdbAbortedError;
-}
-
 /**
  * Runs `attempt` until it returns: it reads, plans and writes with `wait` guards (timeout 0) or relies on the
- * schema's unique indexes; a failed guard, an index clash or an explicit abort (isNodeConflict) means another
+ * schema's unique indexes; a failed guard or an index clash (isConflict, src/ovsdb/conflict-retry.ts) means another
  * client changed the rows in between, so the plan is made again from a fresh read, after a short linear backoff.
  *
  * This is the same loop as the replica's transactWithRetry (both are retryOnConflict, src/ovsdb/conflict-retry.ts)
@@ -87,11 +81,11 @@ export async function guarded<T>(what: string, attempt: () => Promise<T>): Promi
   try {
     return await retryOnConflict(attempt, {
       attempts: MAX_ATTEMPTS,
-      isConflict: isNodeConflict,
+      isConflict,
       beforeRetry: (n) => new Promise((r) => setTimeout(r, 5 * n)),
     });
   } catch (err) {
-    if (!isNodeConflict(err)) throw err;
+    if (!isConflict(err)) throw err;
     throw new OvsError('OVS_GAVE_UP', undefined, `${what}: the rows kept changing under ${MAX_ATTEMPTS} attempts (${(err as Error).message})`);
   }
 }

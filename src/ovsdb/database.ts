@@ -17,17 +17,19 @@ import { EventEmitter } from 'node:events';
 import { Backoff, type BackoffOptions } from './reconnect.js';
 import { MemberWatch } from './member-watch.js';
 import { ClusterMemberChooser, type MemberVerdict, type ServerDatabaseRow } from './cluster-member.js';
-import { probeConnection, type InactivityProbe } from './probe.js';
+import { probeConnection } from './probe.js';
 import { openRpcChannel, splitRemotes, type RpcChannel, type RpcChannelOptions } from './rpc-channel.js';
+import { OvsdbProtocol, type Monitor } from './protocol.js';
 import { Replica, type IndexSpec, type RowChange, type StoredRow } from './replica.js';
-import { ReplicaMonitor, ZERO_UUID, type MonitorMethod, type MonitorResume } from './replica-monitor.js';
-import { OvsdbOutcomeUnknownError } from './outcome-unknown.js';
-import { OvsdbCallTimeoutError, OvsdbConnectionClosedError, OvsdbError, OvsdbProtocolError, OvsdbRpcError, OvsdbSchemaError, OvsdbUnknownDatabaseError } from './errors.js';
-import { parseJson, stringifyJson, type Json, type JsonObject } from './json.js';
+import { ReplicaMonitor, type MonitorResume, type QueuedUpdate } from './replica-monitor.js';
+import type { MonitorMethod, UpdateVersion } from './monitor-format.js';
+import { ZERO_UUID } from './datum.js';
+import { OvsdbCallTimeoutError, OvsdbConnectionClosedError, OvsdbError, OvsdbOutcomeUnknownError, OvsdbProtocolError, OvsdbRpcError, OvsdbSchemaError, OvsdbUnknownDatabaseError } from './errors.js';
+import { parseJson, stringifyJson, type Json } from './json.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
-import { decodeResults, encodeConditions, encodeOperations, type Condition, type OperationBase, type Results } from './operations.js';
+import { isReadOnly, type Condition, type OperationBase, type Results } from './operations.js';
 import type { Row } from './datum.js';
-import { ServerSchema } from '../models/server.js';
+import { SERVER_SCHEMA } from './server-schema.js';
 import { transactWithRetry, type ReplicaTransaction, type RetryOptions, type RetryResult } from './transaction-retry.js';
 
 export type { MonitorResume, RowChange, StoredRow, IndexSpec };
@@ -198,7 +200,7 @@ export class DatabaseLock {
 }
 
 interface Waiter {
-  resolve: (ch: RpcChannel) => void;
+  resolve: (conn: OvsdbProtocol) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout | undefined;
 }
@@ -236,13 +238,14 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
   private readonly backoff: Backoff;
   private readonly watch: MemberWatch;
   private readonly locks = new Map<string, DatabaseLock>();
-  private channel: RpcChannel | undefined;
+  /** The connection in use (set while it is being set up, too). */
+  private conn: OvsdbProtocol | undefined;
   private ready = false;
   private waiters: Waiter[] = [];
   private closing = false;
   private wake: (() => void) | undefined;
   private serverReplica: Replica | undefined;
-  private serverQueue: { method: string; params: Json[] }[] | undefined;
+  private serverQueue: QueuedUpdate[] | undefined;
   private nextMonitorId = 1;
   private resubscribing: Promise<void> | undefined;
   private readonly open: (remote: string) => Promise<RpcChannel>;
@@ -280,7 +283,7 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
 
   /** The remote of the current connection (undefined while reconnecting). */
   get remote(): string | undefined {
-    return this.ready ? this.channel?.remote : undefined;
+    return this.ready ? this.conn?.remote : undefined;
   }
 
   /** The schema in use (after the first connection). */
@@ -325,8 +328,8 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
     const m = this.defineMonitor(spec as MonitorTables<Record<string, Row>>);
     const replica = this.replicaValue;
     if (replica) for (const name of m.tableNames()) this.addReplicaTable(replica, name);
-    const ch = this.ready ? this.channel : undefined;
-    if (ch) await this.startMonitor(ch, m);
+    const conn = this.ready ? this.conn : undefined;
+    if (conn) await this.startMonitor(conn, m);
     else await new Promise<void>((resolve, reject) => {
       const check = () => { if (m.synced) { this.off('connected', check); resolve(); } };
       this.on('connected', check);
@@ -342,12 +345,11 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
     const m = this.monitors.find((x) => x.tables.has(table));
     if (!m) throw new OvsdbSchemaError(`table ${table} is not monitored`);
     m.tables.get(table)!.where = where as readonly Condition[] | undefined;
-    const ch = this.ready ? this.channel : undefined;
-    if (!ch || !m.active) return;
+    const conn = this.ready ? this.conn : undefined;
+    if (!conn || !m.active || !m.current) return;
     const schema = this.replica.schema;
-    const encoded = where ? encodeConditions(schema, table, where as readonly Condition[]) : [true];
-    await ch.call('monitor_cond_change', [m.id, m.id, { [table]: [{ where: encoded }] }], this.setupTimeoutMs);
-    if (this.channel === ch && m.tables.get(table)!.where === where) m.tables.get(table)!.acked = m.encodedWhere(schema, table);
+    await conn.monitorCondChange(m.current, { [table]: { where: (where ?? [true]) as readonly Condition[] } }, undefined, { timeoutMs: this.setupTimeoutMs });
+    if (this.conn === conn && m.tables.get(table)!.where === where) m.tables.get(table)!.acked = m.encodedWhere(schema, table);
   }
 
   /** Adds an index to a replicated table at runtime (built from the current rows). */
@@ -361,25 +363,22 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
   /**
    * Runs a transaction on the current member and resolves with its typed results once the replica has applied
    * the updates it caused. Waits for a connection when there is none (up to `waitMs`, default forever). Rejects
-   * with the typed operation error, or OvsdbOutcomeUnknownError when the connection ended with the request sent.
+   * with the typed operation error, or, when the connection ended (or `timeoutMs` passed: the connection is then
+   * dropped) with the request sent, OvsdbOutcomeUnknownError for a transaction that writes; a read-only one gets
+   * the plain OvsdbConnectionClosedError (or OvsdbCallTimeoutError).
    */
   async transact<const Ops extends readonly OperationBase<unknown>[]>(operations: Ops, options: { timeoutMs?: number; waitMs?: number } = {}): Promise<Results<Ops>> {
-    const ch = await this.readyChannel(options.waitMs);
-    const schema = this.replica.schema;
-    const params = encodeOperations(schema, operations);
-    params.unshift(this.database);
-    let reply: Json;
+    const conn = await this.readyConnection(options.waitMs);
     try {
-      reply = await ch.call('transact', params, options.timeoutMs);
+      return await conn.transact(this.database, operations, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
     } catch (err) {
-      if (err instanceof OvsdbConnectionClosedError || err instanceof OvsdbCallTimeoutError) {
-        this.stats.outcomeUnknown++;
-        if (err instanceof OvsdbCallTimeoutError) ch.close(err);
-        throw new OvsdbOutcomeUnknownError(ch.remote, err);
+      if (err instanceof OvsdbCallTimeoutError) {
+        conn.channel.close(err);
+        if (!isReadOnly(operations)) { this.stats.outcomeUnknown++; throw new OvsdbOutcomeUnknownError(conn.remote, err); }
       }
+      if (err instanceof OvsdbOutcomeUnknownError) this.stats.outcomeUnknown++;
       throw err;
     }
-    return decodeResults(schema, operations, reply) as Results<Ops>;
   }
 
   /**
@@ -407,19 +406,19 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
       const wasHeld = l.held;
       l.setHeld(false);
       if (wasHeld) this.emit('lock', { name: l.name, held: false });
-      const ch = this.ready ? this.channel : undefined;
-      if (ch) await ch.call('unlock', [l.name], this.setupTimeoutMs).catch(() => undefined);
+      const conn = this.ready ? this.conn : undefined;
+      if (conn) await conn.unlock(l.name, { timeoutMs: this.setupTimeoutMs }).catch(() => undefined);
     });
     this.locks.set(name, lock);
-    const ch = this.ready ? this.channel : undefined;
-    if (ch) this.requestLock(ch, lock);
+    const conn = this.ready ? this.conn : undefined;
+    if (conn) this.requestLock(conn, lock);
     return lock;
   }
 
-  /** Resolves with a connected channel whose monitors are established. */
-  private readyChannel(waitMs?: number): Promise<RpcChannel> {
+  /** Resolves with a connection whose monitors are established. */
+  private readyConnection(waitMs?: number): Promise<OvsdbProtocol> {
     if (this.closing) return Promise.reject(new OvsdbConnectionClosedError(undefined, 'the database was closed'));
-    if (this.ready && this.channel && !this.channel.isClosed) return Promise.resolve(this.channel);
+    if (this.ready && this.conn && !this.conn.isClosed) return Promise.resolve(this.conn);
     return new Promise((resolve, reject) => {
       const w: Waiter = { resolve, reject, timer: undefined };
       if (waitMs !== undefined) {
@@ -432,12 +431,12 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
     });
   }
 
-  private releaseWaiters(ch: RpcChannel): void {
+  private releaseWaiters(conn: OvsdbProtocol): void {
     const ws = this.waiters;
     this.waiters = [];
     for (const w of ws) {
       if (w.timer) clearTimeout(w.timer);
-      w.resolve(ch);
+      w.resolve(conn);
     }
   }
 
@@ -451,13 +450,12 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
     this.closing = true;
     this.wake?.();
     this.watch.close();
-    const ch = this.channel;
-    ch?.close();
+    const closed = this.conn?.close();
     for (const w of this.waiters) { if (w.timer) clearTimeout(w.timer); w.reject(err); }
     this.waiters = [];
     this.rejectSynced(err);
     this.setState('closed', reason ? { reason } : {});
-    if (ch) await ch.closed;
+    await closed;
   }
 
   /**
@@ -494,28 +492,28 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
     while (!this.closing) {
       // Every member at once; the first whose `_Server` role looks usable comes back (member-watch.ts).
       this.setState('connecting', {});
-      const ch = await this.watch.find(avoid);
-      if (this.closing) { ch?.close(); break; }
-      if (!ch) {
+      const conn = await this.watch.find(avoid);
+      if (this.closing) { void conn?.close(); break; }
+      if (!conn) {
         // No member answered at all: wait, growing, then open them all again.
         const delayMs = this.backoff.next();
         this.setState('backoff', { delayMs });
         await this.sleep(delayMs);
         continue;
       }
-      const remote = ch.remote;
+      const remote = conn.remote;
       this.setState('connecting', { remote });
-      const probe = this.startProbe(ch);
+      const probe = probeConnection(conn, this.probeIntervalMs);
       let verdict: MemberVerdict;
       try {
-        verdict = await this.establish(ch);
+        verdict = await this.establish(conn);
       } catch (err) {
         verdict = { usable: false, reason: (err as Error).message, follower: false };
       }
       if (!verdict.usable) {
         probe.stop();
-        ch.close();
-        this.teardown(ch);
+        void conn.close();
+        this.teardown(conn);
         // Not chosen again before its role changes or a while passed: briefly for a follower (stale index
         // during an election), growing for a member that fails its setup.
         this.watch.holdOff(remote, verdict.follower ? this.backoff.nextElectionPoll() : this.backoff.next());
@@ -525,9 +523,9 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
       // Established (`connected` was emitted; counted there): from here on its end is a disconnect, even when it
       // came before this loop got to run again.
       this.backoff.reset();
-      const reason = await ch.closed;
+      const reason = await conn.channel.closed;
       probe.stop();
-      this.teardown(ch);
+      this.teardown(conn);
       if (!this.closing) {
         this.stats.disconnects++;
         this.emit('disconnected', { remote, reason });
@@ -541,42 +539,43 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
     this.emit('skipped', { remote, reason });
   }
 
-  private startProbe(ch: RpcChannel): InactivityProbe {
-    return probeConnection(ch, this.probeIntervalMs);
-  }
-
-  private teardown(ch: RpcChannel): void {
-    if (this.channel !== ch) return;
-    this.channel = undefined;
+  private teardown(conn: OvsdbProtocol): void {
+    if (this.conn !== conn) return;
+    this.conn = undefined;
     this.ready = false;
     this.serverQueue = undefined;
-    for (const m of this.monitors) { m.active = false; m.queue = undefined; }
+    for (const m of this.monitors) { m.active = false; m.queue = undefined; m.current = undefined; }
     for (const lock of this.locks.values()) {
       if (lock.held) { lock.setHeld(false); this.emit('lock', { name: lock.name, held: false }); }
     }
   }
 
   /** Sets up one member: `_Server` check, schema, change awareness, monitors, locks. */
-  private async establish(ch: RpcChannel): Promise<MemberVerdict> {
-    this.channel = ch;
+  private async establish(conn: OvsdbProtocol): Promise<MemberVerdict> {
+    this.conn = conn;
     this.monitorMethod = 'monitor_cond_since';
-    ch.onNotification = (method, params) => this.onNotification(ch, method, params);
-    const timeout = this.setupTimeoutMs;
+    conn.on('update', (id, updates, version, lastTxnId) => this.onUpdate(conn, id, updates, version, lastTxnId));
+    conn.on('locked', (name) => this.onLockNotification(conn, name, true));
+    conn.on('stolen', (name) => this.onLockNotification(conn, name, false));
+    conn.on('monitorCanceled', (id) => {
+      if (this.conn === conn && typeof id === 'string' && this.monitorById.has(id)) void this.resubscribe(conn);
+    });
+    const timeoutMs = this.setupTimeoutMs;
 
     // 1. Which member is this? (_Server, monitored so that losing leadership is noticed.)
     let serverRow: ServerDatabaseRow | undefined;
     let hasServerDb = true;
     try {
-      const sr = new Replica(parseSchema(ServerSchema as unknown as Json));
+      const sr = new Replica(SERVER_SCHEMA);
       sr.addTable('Database', { columns: SERVER_COLUMNS });
       this.serverQueue = [];
-      const reply = await ch.call('monitor_cond', ['_Server', SERVER_MONITOR_ID,
-        { Database: [{ columns: SERVER_COLUMNS, where: [['name', '==', this.database]] }] }], timeout);
-      sr.replaceTables(2, reply, ['Database'], undefined);
+      const watch = await conn.monitorCond('_Server', { Database: { columns: SERVER_COLUMNS, where: [['name', '==', this.database]] } },
+        { id: SERVER_MONITOR_ID, timeoutMs });
+      sr.replaceTables(2, watch.initialJson, ['Database'], undefined);
       this.serverReplica = sr;
       const queued = this.serverQueue;
       this.serverQueue = undefined;
-      for (const q of queued) sr.applyUpdates(2, q.params[1] ?? {}, undefined);
+      for (const q of queued) sr.applyUpdates(q.version, q.updates, undefined);
       serverRow = this.serverRow();
     } catch (err) {
       if (!(err instanceof OvsdbRpcError)) throw err;
@@ -587,30 +586,29 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
       const verdict = this.chooser.judge(serverRow);
       if (!verdict.usable) return verdict;
     }
-    this.emit('chosen', { remote: ch.remote });
+    this.emit('chosen', { remote: conn.remote });
 
     // 2. The schema: from _Server when it has it (no extra round trip), else get_schema.
-    const schemaJson = serverRow?.schema ? parseJson(serverRow.schema) : await ch.call('get_schema', [this.database], timeout);
-    const text = stringifyJson(schemaJson);
-    if (text !== this.schemaText) this.adoptSchema(parseSchema(schemaJson), text);
+    const schema = serverRow?.schema ? parseSchema(parseJson(serverRow.schema)) : await conn.getSchema(this.database, { timeoutMs });
+    this.adoptSchema(conn, schema);
 
     // 3. Be told about conversions instead of being disconnected (sent ahead of the monitors, not awaited first:
     // the server answers in order, so it is in effect before any monitor is).
-    const changeAware = hasServerDb ? ch.call('set_db_change_aware', [true], timeout).catch(() => undefined) : undefined;
+    const changeAware = hasServerDb ? conn.setDbChangeAware(true, { timeoutMs }).catch(() => undefined) : undefined;
 
     // 4. Monitors, in parallel; each resumes or resyncs.
-    const resumes = await Promise.all(this.monitors.map((m) => this.startMonitor(ch, m)));
+    const resumes = await Promise.all(this.monitors.map((m) => this.startMonitor(conn, m)));
     await changeAware;
-    if (ch.isClosed) return { usable: false, reason: 'the connection ended during setup', follower: false };
+    if (conn.isClosed) return { usable: false, reason: 'the connection ended during setup', follower: false };
 
     // 5. Locks, 6. open the gate.
-    for (const lock of this.locks.values()) this.requestLock(ch, lock);
+    for (const lock of this.locks.values()) this.requestLock(conn, lock);
     this.ready = true;
     if (this.stats.connects++ > 0) this.stats.reconnects++;
-    this.setState('connected', { remote: ch.remote });
-    this.emit('connected', { remote: ch.remote, monitors: resumes });
+    this.setState('connected', { remote: conn.remote });
+    this.emit('connected', { remote: conn.remote, monitors: resumes });
     if (this.monitors.every((m) => m.synced)) this.resolveSynced();
-    this.releaseWaiters(ch);
+    this.releaseWaiters(conn);
     return { usable: true };
   }
 
@@ -621,7 +619,11 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
     return undefined;
   }
 
-  private adoptSchema(schema: DatabaseSchema, text: string): void {
+  /** Uses `schema` on `conn`; when it is not the one the replica has, switches the replica to it. */
+  private adoptSchema(conn: OvsdbProtocol, schema: DatabaseSchema): void {
+    conn.useSchema(schema);
+    const text = stringifyJson(schema.json);
+    if (text === this.schemaText) return;
     const first = !this.replicaValue;
     this.schemaText = text;
     if (first) {
@@ -653,19 +655,20 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
   private monitorMethod: MonitorMethod = 'monitor_cond_since';
 
   /** Sends the monitor request (falling back on "unknown method") and applies its reply. */
-  private async startMonitor(ch: RpcChannel, m: ReplicaMonitor): Promise<MonitorResume> {
+  private async startMonitor(conn: OvsdbProtocol, m: ReplicaMonitor): Promise<MonitorResume> {
     const schema = this.replica.schema;
     if (m.conditionsUnsettled(schema)) m.lastTxnId = ZERO_UUID;
     const reconnect = m.synced;
     for (;;) {
       const method = this.monitorMethod;
       const requests = m.requests(schema, this.replica, method);
-      const params: Json[] = [this.database, m.id, requests];
-      if (method === 'monitor_cond_since') params.push(m.lastTxnId);
+      const options = { id: m.id, timeoutMs: this.setupTimeoutMs };
       m.queue = [];
-      let reply: Json;
+      let monitor: Monitor<unknown>;
       try {
-        reply = await ch.call(method, params, this.setupTimeoutMs);
+        monitor = method === 'monitor_cond_since' ? await conn.monitorCondSince(this.database, requests, { ...options, lastTxnId: m.lastTxnId })
+          : method === 'monitor_cond' ? await conn.monitorCond(this.database, requests, options)
+            : await conn.monitor(this.database, requests, options);
       } catch (err) {
         m.queue = undefined;
         if (err instanceof OvsdbRpcError && err.error === 'unknown method' && method !== 'monitor') {
@@ -674,27 +677,21 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
         }
         throw err;
       }
-      if (ch.isClosed || this.channel !== ch) throw new OvsdbConnectionClosedError(method, 'the connection ended');
+      if (conn.isClosed || this.conn !== conn) throw new OvsdbConnectionClosedError(method, 'the connection ended');
       const changes = this.listenerCount('change') > 0 ? [] as RowChange[] : undefined;
-      let found = false;
       const tables = m.tableNames().filter((t) => this.replica.hasTable(t));
-      if (method === 'monitor_cond_since') {
-        if (!Array.isArray(reply) || reply.length < 3) throw new OvsdbProtocolError('monitor_cond_since: expected [found, last-txn-id, updates]');
-        found = reply[0] === true && m.synced;
-        if (found) this.replica.applyUpdates(2, reply[2], changes);
-        else this.replica.replaceTables(2, reply[2], tables, changes);
-        m.lastTxnId = typeof reply[1] === 'string' ? reply[1] : ZERO_UUID;
-      } else {
-        this.replica.replaceTables(method === 'monitor' ? 1 : 2, reply, tables, changes);
-        m.lastTxnId = ZERO_UUID;
-      }
+      const found = method === 'monitor_cond_since' && monitor.found === true && m.synced;
+      if (found) this.replica.applyUpdates(2, monitor.initialJson, changes);
+      else this.replica.replaceTables(monitor.version, monitor.initialJson, tables, changes);
+      m.lastTxnId = monitor.lastTxnId ?? ZERO_UUID;
       m.ackAll(schema);
+      m.current = monitor;
       m.active = true;
       m.synced = true;
       const queued = m.queue;
       m.queue = undefined;
       this.emitChanges(changes);
-      for (const q of queued) this.applyMonitorUpdate(ch, m, q.method, q.params);
+      for (const q of queued) this.applyMonitorUpdate(conn, m, q);
       const info: MonitorResume = { monitor: m.id, method, found, reconnect };
       if (reconnect) {
         if (found) this.stats.resumes++;
@@ -705,100 +702,87 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
     }
   }
 
-  private requestLock(ch: RpcChannel, lock: DatabaseLock): void {
-    ch.call('lock', [lock.name]).then((r) => {
-      if (this.channel !== ch || this.locks.get(lock.name) !== lock) return;
-      if (r !== null && typeof r === 'object' && !Array.isArray(r) && (r as JsonObject).locked === true && !lock.held) {
+  private requestLock(conn: OvsdbProtocol, lock: DatabaseLock): void {
+    conn.lock(lock.name).then((locked) => {
+      if (this.conn !== conn || this.locks.get(lock.name) !== lock) return;
+      if (locked && !lock.held) {
         lock.setHeld(true);
         this.emit('lock', { name: lock.name, held: true });
       }
-    }, (err: Error) => { if (!ch.isClosed) this.emit('warning', err); });
+    }, (err: Error) => { if (!conn.isClosed) this.emit('warning', err); });
+  }
+
+  private onLockNotification(conn: OvsdbProtocol, name: string, held: boolean): void {
+    if (this.conn !== conn) return;
+    const lock = this.locks.get(name);
+    if (!lock) return;
+    if (lock.held !== held) { lock.setHeld(held); this.emit('lock', { name: lock.name, held }); }
+    // After a steal we queue for the lock again, so it comes back when the thief releases it.
+    if (!held) this.requestLock(conn, lock);
   }
 
   private emitChanges(changes: RowChange[] | undefined): void {
     if (changes && changes.length > 0) this.emit('change', changes as unknown as ChangeOf<T>[]);
   }
 
-  private onNotification(ch: RpcChannel, method: string, params: Json[]): void {
-    if (this.channel !== ch) return;
-    switch (method) {
-      case 'update': case 'update2': case 'update3': {
-        const id = params[0];
-        if (id === SERVER_MONITOR_ID) { this.onServerUpdate(ch, method, params); return; }
-        const m = typeof id === 'string' ? this.monitorById.get(id) : undefined;
-        if (!m) return;
-        if (m.queue) { m.queue.push({ method, params }); return; }
-        if (m.active) this.applyMonitorUpdate(ch, m, method, params);
-        return;
-      }
-      case 'locked': case 'stolen': {
-        const lock = typeof params[0] === 'string' ? this.locks.get(params[0]) : undefined;
-        if (!lock) return;
-        const held = method === 'locked';
-        if (lock.held !== held) { lock.setHeld(held); this.emit('lock', { name: lock.name, held }); }
-        // After a steal we queue for the lock again, so it comes back when the thief releases it.
-        if (!held) this.requestLock(ch, lock);
-        return;
-      }
-      case 'monitor_canceled': {
-        const id = params[0];
-        if (typeof id === 'string' && this.monitorById.has(id)) void this.resubscribe(ch);
-        return;
-      }
-      default:
-    }
+  private onUpdate(conn: OvsdbProtocol, id: Json, updates: Json, version: UpdateVersion, lastTxnId: string | undefined): void {
+    if (this.conn !== conn) return;
+    const update: QueuedUpdate = { updates, version, lastTxnId };
+    if (id === SERVER_MONITOR_ID) { this.onServerUpdate(conn, update); return; }
+    const m = typeof id === 'string' ? this.monitorById.get(id) : undefined;
+    if (!m) return;
+    if (m.queue) { m.queue.push(update); return; }
+    if (m.active) this.applyMonitorUpdate(conn, m, update);
   }
 
-  private applyMonitorUpdate(ch: RpcChannel, m: ReplicaMonitor, method: string, params: Json[]): void {
+  private applyMonitorUpdate(conn: OvsdbProtocol, m: ReplicaMonitor, update: QueuedUpdate): void {
     const changes = this.listenerCount('change') > 0 ? [] as RowChange[] : undefined;
     try {
-      this.replica.applyUpdates(method === 'update' ? 1 : 2, method === 'update3' ? params[2] : params[1], changes);
-      if (method === 'update3' && typeof params[1] === 'string') m.lastTxnId = params[1];
+      this.replica.applyUpdates(update.version, update.updates, changes);
+      if (update.lastTxnId !== undefined) m.lastTxnId = update.lastTxnId;
     } catch (err) {
       // The update does not fit what we have: resync this monitor from scratch on a new connection.
       m.lastTxnId = ZERO_UUID;
       this.emit('warning', err as Error);
-      ch.close(err instanceof OvsdbError ? err : new OvsdbProtocolError(String(err)));
+      conn.channel.close(err instanceof OvsdbError ? err : new OvsdbProtocolError(String(err)));
     }
     this.emitChanges(changes);
   }
 
-  private onServerUpdate(ch: RpcChannel, method: string, params: Json[]): void {
-    if (this.serverQueue) { this.serverQueue.push({ method, params }); return; }
+  private onServerUpdate(conn: OvsdbProtocol, update: QueuedUpdate): void {
+    if (this.serverQueue) { this.serverQueue.push(update); return; }
     const sr = this.serverReplica;
-    if (!sr || method !== 'update2') return;
+    if (!sr || update.version !== 2) return;
     try {
-      sr.applyUpdates(2, params[1] ?? {}, undefined);
+      sr.applyUpdates(2, update.updates, undefined);
     } catch (err) {
-      ch.close(err as Error);
+      conn.channel.close(err as Error);
       return;
     }
     if (!this.ready) return;
     const verdict = this.chooser.judge(this.serverRow());
-    if (!verdict.usable) ch.close(new OvsdbConnectionClosedError(undefined, `member no longer usable: ${verdict.reason}`));
+    if (!verdict.usable) conn.channel.close(new OvsdbConnectionClosedError(undefined, `member no longer usable: ${verdict.reason}`));
   }
 
   /** After monitor_canceled (the database was converted): read the schema again and monitor again. */
-  private resubscribe(ch: RpcChannel): Promise<void> {
+  private resubscribe(conn: OvsdbProtocol): Promise<void> {
     if (this.resubscribing) return this.resubscribing;
     this.ready = false;
-    this.setState('connecting', { remote: ch.remote });
-    for (const m of this.monitors) m.active = false;
+    this.setState('connecting', { remote: conn.remote });
+    for (const m of this.monitors) { m.active = false; m.current = undefined; }
     const run = (async () => {
       try {
-        const schemaJson = await ch.call('get_schema', [this.database], this.setupTimeoutMs);
-        const text = stringifyJson(schemaJson);
-        if (text !== this.schemaText) this.adoptSchema(parseSchema(schemaJson), text);
+        this.adoptSchema(conn, await conn.getSchema(this.database, { timeoutMs: this.setupTimeoutMs }));
         for (const m of this.monitors) m.lastTxnId = ZERO_UUID;
-        const resumes = await Promise.all(this.monitors.map((m) => this.startMonitor(ch, m)));
-        if (this.channel !== ch || ch.isClosed) return;
+        const resumes = await Promise.all(this.monitors.map((m) => this.startMonitor(conn, m)));
+        if (this.conn !== conn || conn.isClosed) return;
         this.ready = true;
-        this.setState('connected', { remote: ch.remote });
-        this.emit('connected', { remote: ch.remote, monitors: resumes });
-        this.releaseWaiters(ch);
+        this.setState('connected', { remote: conn.remote });
+        this.emit('connected', { remote: conn.remote, monitors: resumes });
+        this.releaseWaiters(conn);
       } catch (err) {
         this.emit('warning', err as Error);
-        ch.close(err instanceof OvsdbError ? err : new OvsdbProtocolError(String(err)));
+        conn.channel.close(err instanceof OvsdbError ? err : new OvsdbProtocolError(String(err)));
       } finally {
         this.resubscribing = undefined;
       }

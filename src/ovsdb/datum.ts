@@ -14,6 +14,9 @@ import { INT64_RANGE, type AtomValue, type BaseType, type ColumnType } from './s
 /** A row's UUID in canonical form: 36 characters, lowercase. */
 export type Uuid = string;
 
+/** The all-zero UUID: a uuid column's default value, and the "no transaction yet" id of monitor_cond_since. */
+export const ZERO_UUID: Uuid = '00000000-0000-0000-0000-000000000000';
+
 /** A reference to a row inserted in the same transaction under `uuid-name` `name`. */
 export class NamedUuid {
   constructor(readonly name: string) {}

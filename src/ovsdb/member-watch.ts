@@ -14,6 +14,7 @@ import { RemoteRotation } from './reconnect.js';
 import type { ClusterMemberChooser, MemberRole, MemberVerdict } from './cluster-member.js';
 import { OvsdbRpcError } from './errors.js';
 import type { Json, JsonObject } from './json.js';
+import { OvsdbProtocol, type ProtocolEvents } from './protocol.js';
 import type { RpcChannel } from './rpc-channel.js';
 
 /** The monitor id of the watch on each member's `_Server` database. */
@@ -47,7 +48,9 @@ export interface MemberWatchOptions {
 
 interface WatchedMember {
   readonly remote: string;
-  ch: RpcChannel | undefined;
+  conn: OvsdbProtocol | undefined;
+  /** The watch's listener on `conn` (removed when the connection is handed over). */
+  onUpdate: ((...args: ProtocolEvents['update']) => void) | undefined;
   opening: boolean;
   probe: InactivityProbe | undefined;
   /** The row's role columns by uuid (one row: ours); `null` = the server has no `_Server` (take it as it is). */
@@ -80,7 +83,7 @@ export class MemberWatch {
 
   constructor(private readonly options: MemberWatchOptions) {
     this.members = options.remotes.map((remote) => ({
-      remote, ch: undefined, opening: false, probe: undefined, rows: undefined, notBefore: 0, failures: 0, lastReason: undefined,
+      remote, conn: undefined, onUpdate: undefined, opening: false, probe: undefined, rows: undefined, notBefore: 0, failures: 0, lastReason: undefined,
     }));
     this.rotation = new RemoteRotation(options.remotes, options.shuffle ?? true, options.random ?? Math.random);
     this.keepWatching = options.keepWatching ?? true;
@@ -88,15 +91,15 @@ export class MemberWatch {
 
   /** Members with an open watch channel (for tests and diagnostics). */
   get watching(): string[] {
-    return this.members.filter((m) => m.ch && !m.opening).map((m) => m.remote);
+    return this.members.filter((m) => m.conn && !m.opening).map((m) => m.remote);
   }
 
   /**
-   * Resolves with an open channel to a member whose role looks usable, preferring others over `avoid` (the one
+   * Resolves with an open connection to a member whose role looks usable, preferring others over `avoid` (the one
    * that just dropped). Resolves undefined when no member could be reached at all (the caller backs off), or
    * after close().
    */
-  async find(avoid?: string): Promise<RpcChannel | undefined> {
+  async find(avoid?: string): Promise<OvsdbProtocol | undefined> {
     this.rotation.startPass(avoid);
     const order: string[] = [];
     for (let r = this.rotation.next(); r !== undefined; r = this.rotation.next()) order.push(r);
@@ -106,12 +109,12 @@ export class MemberWatch {
       if (this.closed) return undefined;
       const now = Date.now();
       for (const m of byOrder) {
-        if (m.ch || m.opening) tried.add(m);
+        if (m.conn || m.opening) tried.add(m);
         else if (now >= m.notBefore) { tried.add(m); this.openMember(m); }
       }
       const pick = this.pick(byOrder, avoid);
       if (pick) return this.handOver(pick);
-      const answered = byOrder.some((m) => m.ch && m.rows !== undefined);
+      const answered = byOrder.some((m) => m.conn && m.rows !== undefined);
       const pending = byOrder.some((m) => m.opening);
       // Every member was tried in this call and none is there: let the caller back off.
       if (!answered && !pending && byOrder.every((m) => tried.has(m))) return undefined;
@@ -137,7 +140,7 @@ export class MemberWatch {
     let avoided: WatchedMember | undefined;
     const now = Date.now();
     for (const m of byOrder) {
-      if (!m.ch || m.rows === undefined || now < m.notBefore) continue;
+      if (!m.conn || m.rows === undefined || now < m.notBefore) continue;
       const verdict = this.verdict(m);
       if (!verdict.usable) {
         this.report(m, verdict.reason);
@@ -163,29 +166,31 @@ export class MemberWatch {
     this.options.onSkip?.(m.remote, reason);
   }
 
-  /** Detaches the member's channel from the watch and gives it to the caller; the rest stay or are closed. */
-  private handOver(m: WatchedMember): RpcChannel {
-    const ch = m.ch!;
-    m.probe?.stop();
-    m.probe = undefined;
-    m.ch = undefined;
-    m.rows = undefined;
+  /** Detaches the member's connection from the watch and gives it to the caller; the rest stay or are closed. */
+  private handOver(m: WatchedMember): OvsdbProtocol {
+    const conn = this.detach(m)!;
     m.lastReason = undefined;
     m.failures = 0;
-    ch.onNotification = undefined;
-    ch.call('monitor_cancel', [WATCH_MONITOR_ID]).catch(() => undefined);
+    conn.monitorCancel(WATCH_MONITOR_ID).catch(() => undefined);
     if (!this.keepWatching) for (const other of this.members) this.drop(other);
-    return ch;
+    return conn;
   }
 
   private drop(m: WatchedMember): void {
+    m.lastReason = undefined;
+    void this.detach(m)?.close();
+  }
+
+  /** Stops watching the member's connection (its probe, its listener) and returns it. */
+  private detach(m: WatchedMember): OvsdbProtocol | undefined {
     m.probe?.stop();
     m.probe = undefined;
-    const ch = m.ch;
-    m.ch = undefined;
+    const conn = m.conn;
+    if (conn && m.onUpdate) conn.off('update', m.onUpdate);
+    m.conn = undefined;
+    m.onUpdate = undefined;
     m.rows = undefined;
-    m.lastReason = undefined;
-    ch?.close();
+    return conn;
   }
 
   private news(ms: number): Promise<void> {
@@ -209,32 +214,31 @@ export class MemberWatch {
     m.opening = true;
     this.options.onOpen?.(m.remote);
     void (async () => {
-      let ch: RpcChannel | undefined;
+      let conn: OvsdbProtocol | undefined;
       try {
-        ch = await this.options.open(m.remote);
+        const ch = await this.options.open(m.remote);
         if (this.closed) { ch.close(); return; }
-        m.ch = ch;
-        const own = ch;
-        ch.onNotification = (method, params) => this.onNotification(m, own, method, params);
+        const own = new OvsdbProtocol(ch);
+        conn = own;
+        m.conn = own;
+        m.onUpdate = (id, updates, version) => this.onUpdate(m, own, id, updates, version);
+        own.on('update', m.onUpdate);
         if (this.options.probeIntervalMs > 0) m.probe = probeConnection(own, this.options.probeIntervalMs);
-        void own.closed.then((reason) => {
-          if (m.ch !== own) return;
-          m.probe?.stop();
-          m.probe = undefined;
-          m.ch = undefined;
-          m.rows = undefined;
+        void ch.closed.then((reason) => {
+          if (m.conn !== own) return;
+          this.detach(m);
           if (!this.closed) this.failed(m, reason.message);
           this.signal();
         });
+        const timeoutMs = this.options.callTimeoutMs;
         // Sent together with the monitor (no extra round trip): which databases does this server serve at all?
-        const listing = ch.call('list_dbs', [], this.options.callTimeoutMs).then(
-          (names) => (Array.isArray(names) && names.every((n) => typeof n === 'string') ? names as string[] : undefined), () => undefined);
+        const listing = own.listDbs({ timeoutMs }).catch(() => undefined);
         let rows: Map<string, MemberRole> | null;
         try {
-          const reply = await ch.call('monitor_cond', ['_Server', WATCH_MONITOR_ID,
-            { Database: [{ columns: WATCH_COLUMNS, where: [['name', '==', this.options.database]] }] }], this.options.callTimeoutMs);
+          const watch = await own.monitorCond('_Server', { Database: { columns: WATCH_COLUMNS, where: [['name', '==', this.options.database]] } },
+            { id: WATCH_MONITOR_ID, timeoutMs });
           rows = new Map();
-          applyRoleUpdate(rows, reply);
+          applyRoleUpdate(rows, watch.initialJson);
         } catch (err) {
           if (!(err instanceof OvsdbRpcError)) throw err;
           rows = null; // an old server without _Server: take it as it is
@@ -245,17 +249,12 @@ export class MemberWatch {
           if (!databases.includes(this.options.database)) throw new Error(`the server does not serve ${this.options.database} (list_dbs: ${databases.join(', ')})`);
         }
         // ovsdb-server answers the monitor request before it sends any update of that monitor.
-        if (m.ch === own) {
+        if (m.conn === own) {
           m.rows = rows;
           m.failures = 0;
         }
       } catch (err) {
-        if (ch && m.ch === ch) {
-          m.ch = undefined;
-          m.probe?.stop();
-          m.probe = undefined;
-          ch.close();
-        }
+        if (conn && m.conn === conn) void this.detach(m)?.close();
         if (!this.closed) this.failed(m, (err as Error).message);
       } finally {
         m.opening = false;
@@ -264,9 +263,9 @@ export class MemberWatch {
     })();
   }
 
-  private onNotification(m: WatchedMember, ch: RpcChannel, method: string, params: Json[]): void {
-    if (m.ch !== ch || method !== 'update2' || params[0] !== WATCH_MONITOR_ID || !m.rows) return;
-    applyRoleUpdate(m.rows, params[1] ?? {});
+  private onUpdate(m: WatchedMember, conn: OvsdbProtocol, id: Json, updates: Json, version: number): void {
+    if (m.conn !== conn || version !== 2 || id !== WATCH_MONITOR_ID || !m.rows) return;
+    applyRoleUpdate(m.rows, updates);
     m.lastReason = undefined;
     this.signal();
   }

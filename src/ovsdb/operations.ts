@@ -94,6 +94,17 @@ export type Operation =
   | InsertOperation | SelectOperation | UpdateOperation | MutateOperation | DeleteOperation | WaitOperation
   | CommitOperation | AbortOperation | CommentOperation | AssertOperation;
 
+const READ_ONLY_OPERATIONS: ReadonlySet<unknown> = new Set(['select', 'wait', 'comment', 'assert', 'commit', 'abort']);
+
+/**
+ * True when no operation writes (only select, wait, comment, assert, commit, abort): such a transaction changes
+ * nothing whatever happens to it, so a dropped connection leaves no unknown outcome. Takes built operations or
+ * their wire form.
+ */
+export function isReadOnly(operations: readonly (OperationBase<unknown> | Json)[]): boolean {
+  return operations.every((o) => o !== null && typeof o === 'object' && !Array.isArray(o) && READ_ONLY_OPERATIONS.has((o as { op?: unknown }).op));
+}
+
 /** Inserts a row. `uuidName` lets later operations refer to it with `new NamedUuid(name)`; `uuid` (OVS 2.13+) fixes its UUID. */
 export function insert<T = Row>(table: string, row: NoInfer<WriteRow<T>>, options: { uuidName?: string; uuid?: Uuid } = {}): InsertOperation<T> {
   return { op: 'insert', table, row, ...options };

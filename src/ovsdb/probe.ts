@@ -60,21 +60,24 @@ export class InactivityProbe {
   }
 }
 
-/** What a probed connection offers: the ProbeTarget's counters, a raw call and close (an RpcChannel fits). */
+/** What a probed connection offers (an OvsdbProtocol fits): its channel's counters and close, and echo. */
 export interface ProbedConnection {
-  readonly lastReceived: number;
-  readonly bytesReceived: number;
-  call(method: 'echo', params: []): Promise<unknown>;
-  close(reason: Error): void;
+  readonly channel: {
+    readonly lastReceived: number;
+    readonly bytesReceived: number;
+    close(reason: Error): void;
+  };
+  echo(): Promise<unknown>;
 }
 
 /** Starts a probe on `connection` that closes it with OvsdbConnectionClosedError once the peer is silent. */
 export function probeConnection(connection: ProbedConnection, intervalMs: number): InactivityProbe {
+  const { channel } = connection;
   const probe = new InactivityProbe({
-    get lastReceived() { return connection.lastReceived; },
-    get bytesReceived() { return connection.bytesReceived; },
-    sendEcho: () => { connection.call('echo', []).catch(() => undefined); },
-    dead: (idleMs) => connection.close(new OvsdbConnectionClosedError(undefined, `inactivity probe: nothing received for ${Math.round(idleMs)} ms`)),
+    get lastReceived() { return channel.lastReceived; },
+    get bytesReceived() { return channel.bytesReceived; },
+    sendEcho: () => { connection.echo().catch(() => undefined); },
+    dead: (idleMs) => channel.close(new OvsdbConnectionClosedError(undefined, `inactivity probe: nothing received for ${Math.round(idleMs)} ms`)),
   }, intervalMs);
   probe.start();
   return probe;

@@ -3,15 +3,21 @@
 // connections: after a reconnect it resumes from its last txn id, unless a condition changed while no server had
 // acknowledged it (then the server's idea of "what we have" is unknown and a full resync with diff is the only
 // safe way, as Open vSwitch's IDL concludes too).
-import type { Json, JsonObject } from './json.js';
+import { ZERO_UUID, type Uuid } from './datum.js';
+import type { Json } from './json.js';
 import { stringifyJson } from './json.js';
+import type { MonitorMethod, MonitorRequest, MonitorRequests, UpdateVersion } from './monitor-format.js';
 import { encodeConditions, type Condition } from './operations.js';
+import type { Monitor } from './protocol.js';
 import type { DatabaseSchema } from './schema.js';
 import type { Replica } from './replica.js';
 
-export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
-
-export type MonitorMethod = 'monitor_cond_since' | 'monitor_cond' | 'monitor';
+/** An update of the monitor, as the protocol delivered it. */
+export interface QueuedUpdate {
+  readonly updates: Json;
+  readonly version: UpdateVersion;
+  readonly lastTxnId: Uuid | undefined;
+}
 
 interface MonitoredTable {
   /** Conditions wanted by the caller (undefined = every row). */
@@ -32,13 +38,15 @@ export interface MonitorResume {
 
 export class ReplicaMonitor {
   readonly tables = new Map<string, MonitoredTable>();
-  lastTxnId = ZERO_UUID;
+  lastTxnId: Uuid = ZERO_UUID;
   /** Established on the current connection. */
   active = false;
   /** Has applied a full initial state at least once. */
   synced = false;
-  /** Notifications that arrived while the monitor request was in flight (applied after its reply). */
-  queue: { method: string; params: Json[] }[] | undefined;
+  /** Updates that arrived while the monitor request was in flight (applied after its reply). */
+  queue: QueuedUpdate[] | undefined;
+  /** This monitor on the current connection (for monitor_cond_change). */
+  current: Monitor<unknown> | undefined;
 
   constructor(readonly id: string) {}
 
@@ -63,15 +71,13 @@ export class ReplicaMonitor {
     for (const [name, t] of this.tables) if (schema.tables.has(name)) t.acked = this.encodedWhere(schema, name);
   }
 
-  /** The `<monitor-requests>` object for `method` (conditions only where the method has them). */
-  requests(schema: DatabaseSchema, replica: Replica, method: MonitorMethod): JsonObject {
-    const out: JsonObject = {};
+  /** The monitor requests for `method` (conditions only where the method has them). */
+  requests(schema: DatabaseSchema, replica: Replica, method: MonitorMethod): MonitorRequests {
+    const out: Record<string, MonitorRequest> = {};
     for (const name of this.tables.keys()) {
       if (!schema.tables.has(name) || !replica.hasTable(name)) continue;
-      const req: JsonObject = { columns: replica.table(name).columnNames };
       const where = this.tables.get(name)!.where;
-      if (where && method !== 'monitor') req.where = encodeConditions(schema, name, where);
-      out[name] = req;
+      out[name] = where && method !== 'monitor' ? { columns: replica.table(name).columnNames, where } : { columns: replica.table(name).columnNames };
     }
     return out;
   }

@@ -9,13 +9,14 @@
 //
 // Rows are immutable: a modify builds a new object and carries unchanged column values over by reference, so
 // change events can hand out both the old and the new row.
-import { applyDiff, decodeDiff, decodeValue, type Uuid, type Value } from './datum.js';
+import { applyDiff, decodeDiff, decodeValue, ZERO_UUID, type Uuid, type Value } from './datum.js';
 import { OvsdbProtocolError, OvsdbSchemaError } from './errors.js';
 import type { Json, JsonObject } from './json.js';
 import type { ColumnType, DatabaseSchema, TableSchema } from './schema.js';
 import { ReplicaIndex, type IndexSpec, type StoredRow } from './replica-index.js';
+import type { UpdateVersion } from './monitor-format.js';
 
-export type { IndexSpec, StoredRow };
+export type { IndexSpec, StoredRow, UpdateVersion };
 
 /** One row changed by one update batch. */
 export type RowChange<R = StoredRow, N extends string = string> =
@@ -23,8 +24,6 @@ export type RowChange<R = StoredRow, N extends string = string> =
   | { readonly table: N; readonly kind: 'update'; readonly uuid: Uuid; readonly old: R; readonly new: R }
   | { readonly table: N; readonly kind: 'delete'; readonly uuid: Uuid; readonly old: R; readonly new?: undefined };
 
-/** The format of a table-updates object: 1 = `update` / `monitor`, 2 = `update2` and `update3`. */
-export type UpdateVersion = 1 | 2;
 
 const EMPTY_ARRAY: readonly never[] = Object.freeze([]);
 
@@ -35,8 +34,6 @@ class EmptyMap extends Map<never, never> {
   override clear(): void { throw new TypeError('replica rows are read-only'); }
 }
 const EMPTY_MAP = new EmptyMap();
-
-const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 interface ColumnInfo {
   readonly name: string;

@@ -1,11 +1,13 @@
-// The one thing the resilient layer needs from a single OVSDB connection: raw JSON-RPC calls, notifications,
-// a way to notice the connection ended, and when bytes last arrived (for the inactivity probe). A small
-// interface over the protocol client's RpcSession (rpc.ts) and remotes (remote.ts), so the replica can be fed
-// by anything that speaks it (and tested against it).
+// The one connection type every OVSDB user here speaks through (OvsdbProtocol, protocol.ts, is built on it):
+// JSON-RPC requests and notifications, server notifications, a way to notice the connection ended, and when and
+// how much was last received (for the inactivity probe). A small interface over an RpcSession (rpc.ts) on a
+// remote's stream (remote.ts), so the client, the replica and the member watch can be fed by anything that
+// speaks it (and tested against it).
+import type { Duplex } from 'node:stream';
 import { OvsdbConnectionClosedError, OvsdbError, OvsdbRemoteError } from './errors.js';
 import type { Json } from './json.js';
 import { connectRemote, parseRemote, parseRemotes, type ConnectRemoteOptions } from './remote.js';
-import { RpcSession, type RpcSessionOptions } from './rpc.js';
+import { RpcSession, type CallOptions, type PendingCall, type RpcSessionOptions } from './rpc.js';
 
 export interface RpcChannel {
   /** The remote string this channel is connected to. */
@@ -17,8 +19,11 @@ export interface RpcChannel {
   /** Resolves (never rejects) with the reason once the channel has ended. */
   readonly closed: Promise<Error>;
   readonly isClosed: boolean;
-  /** Sends a request; rejects with OvsdbRpcError (server error), OvsdbConnectionClosedError or OvsdbCallTimeoutError. */
-  call(method: string, params: Json[], timeoutMs?: number): Promise<Json>;
+  /**
+   * Sends a request. Its result rejects with OvsdbRpcError (server error), OvsdbConnectionClosedError or
+   * OvsdbCallTimeoutError; `cancel()` asks the server to drop it.
+   */
+  request(method: string, params: Json[], options?: CallOptions): PendingCall;
   notify(method: string, params: Json[]): void;
   /** Server notifications (update, update2, update3, locked, stolen, monitor_canceled, ...). */
   onNotification: ((method: string, params: Json[]) => void) | undefined;
@@ -36,11 +41,12 @@ export function splitRemotes(remotes: string | readonly string[]): string[] {
   return list;
 }
 
-class SessionChannel implements RpcChannel {
+/** An RpcChannel over one RpcSession. */
+export class SessionChannel implements RpcChannel {
   onNotification: ((method: string, params: Json[]) => void) | undefined;
   readonly closed: Promise<Error>;
 
-  constructor(readonly remote: string, private readonly session: RpcSession) {
+  constructor(readonly remote: string, readonly session: RpcSession) {
     session.on('notification', (method, params) => this.onNotification?.(method, Array.isArray(params) ? params : []));
     this.closed = session.closed.then((err) => err ?? new OvsdbConnectionClosedError(undefined, 'the connection was closed'));
   }
@@ -57,8 +63,8 @@ class SessionChannel implements RpcChannel {
     return this.session.isClosed;
   }
 
-  call(method: string, params: Json[], timeoutMs?: number): Promise<Json> {
-    return this.session.call(method, params, timeoutMs ? { timeoutMs } : {});
+  request(method: string, params: Json[], options?: CallOptions): PendingCall {
+    return this.session.request(method, params, options);
   }
 
   notify(method: string, params: Json[]): void {
@@ -71,8 +77,13 @@ class SessionChannel implements RpcChannel {
   }
 }
 
-/** Connects to one remote (tcp:, ssl:, unix: / Windows pipe). Rejects with OvsdbConnectError. */
-export async function openRpcChannel(remote: string, options: RpcChannelOptions = {}): Promise<RpcChannel> {
-  const stream = await connectRemote(parseRemote(remote), options);
+/** An RpcChannel over an already connected stream (a socket from elsewhere, a test peer). */
+export function channelFromStream(stream: Duplex, options: RpcSessionOptions = {}, remote = 'stream'): SessionChannel {
   return new SessionChannel(remote, new RpcSession(stream, options));
+}
+
+/** Connects to one remote (tcp:, ssl:, unix: / Windows pipe). Rejects with OvsdbConnectError. */
+export async function openRpcChannel(remote: string, options: RpcChannelOptions = {}): Promise<SessionChannel> {
+  const stream = await connectRemote(parseRemote(remote), options);
+  return channelFromStream(stream, options, remote);
 }

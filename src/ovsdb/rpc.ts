@@ -8,14 +8,11 @@ import {
   OvsdbCallTimeoutError, OvsdbCanceledError, OvsdbConnectionClosedError, OvsdbError, OvsdbProtocolError, OvsdbRpcError,
 } from './errors.js';
 import { JsonFramer, type FramerOptions } from './framing.js';
-import { OvsdbOutcomeUnknownError } from './outcome-unknown.js';
 import { stringifyJson, type Json, type JsonObject } from './json.js';
 
 export interface RpcSessionOptions extends FramerOptions {
   /** Timeout for calls that pass none; 0 (default) waits forever. */
   defaultTimeoutMs?: number;
-  /** The remote this session talks to, for error messages (default "the server"). */
-  remote?: string;
 }
 
 export interface CallOptions {
@@ -60,7 +57,6 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
   private readonly pending = new Map<number, Pending>();
   private readonly handlers = new Map<string, Set<(params: Json) => void>>();
   private readonly defaultTimeoutMs: number;
-  private readonly remote: string;
   private nextId = 1;
   private closeError: OvsdbError | undefined;
   private ended = false;
@@ -74,7 +70,6 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
     this.stream = stream;
     this.framer = new JsonFramer(options);
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 0;
-    this.remote = options.remote ?? 'the server';
     let resolveClosed!: (e: OvsdbError | undefined) => void;
     this.closed = new Promise((r) => { resolveClosed = r; });
     this.once('close', (e) => resolveClosed(e));
@@ -252,9 +247,8 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
       this.pending.delete(id);
       if (p.timer) clearTimeout(p.timer);
       p.cleanup?.();
-      const closed = new OvsdbConnectionClosedError(p.method, why, { cause: error });
-      // The server may or may not have committed a transaction it had received: never report it as simply failed.
-      p.reject(p.method === 'transact' ? new OvsdbOutcomeUnknownError(this.remote, closed) : closed);
+      // (A transact's outcome unknown or not is decided by OvsdbProtocol, which knows whether it writes.)
+      p.reject(new OvsdbConnectionClosedError(p.method, why, { cause: error }));
     }
     this.stream.destroy();
     this.emit('close', error);

@@ -3,11 +3,11 @@
 // fails the transaction if the server's row differs. The retry helper then waits until the replica has caught
 // up and runs the caller's function again, so read-modify-write cycles (append to Logical_Switch.ports, ...)
 // never lose a concurrent change.
-import { OvsdbOperationError, OvsdbSchemaError } from './errors.js';
+import { OvsdbSchemaError } from './errors.js';
 import { ops, type OperationBase } from './operations.js';
 import type { Row, WriteRow } from './datum.js';
 import type { OvsdbDatabase } from './database.js';
-import { retryOnConflict } from './conflict-retry.js';
+import { isConflict, retryOnConflict } from './conflict-retry.js';
 
 /** The transaction under construction inside `transactWithRetry`. */
 export class ReplicaTransaction<T extends object> {
@@ -60,11 +60,6 @@ export interface RetryResult<V> {
   attempts: number;
 }
 
-/** True when the transaction failed because one of its verify() prerequisites no longer held. */
-function failedVerify(err: unknown, tx: ReplicaTransaction<object>): boolean {
-  return err instanceof OvsdbOperationError && err.error === 'timed out' && tx.verifyIndexes.has(err.index);
-}
-
 export async function transactWithRetry<T extends object, V>(
   db: OvsdbDatabase<T>, fn: (tx: ReplicaTransaction<T>) => V | Promise<V>, options: RetryOptions = {},
 ): Promise<RetryResult<V>> {
@@ -80,7 +75,8 @@ export async function transactWithRetry<T extends object, V>(
     return { value, results: results as unknown[], attempts: attempt };
   }, {
     attempts: options.attempts ?? 10,
-    isConflict: (err) => tx !== undefined && failedVerify(err, tx as ReplicaTransaction<object>),
+    // Only a failed verify() is a lost race here: a constraint violation may be the caller's own doing.
+    isConflict: (err) => tx !== undefined && isConflict(err, tx.verifyIndexes),
     // The server already sent us the change that broke the prerequisite (updates come before replies), so
     // the replica has usually moved; if not, wait for it briefly.
     beforeRetry: async () => {

@@ -20,9 +20,9 @@ export class SentTransactions {
       get isClosed() { return inner.isClosed; },
       get onNotification() { return inner.onNotification; },
       set onNotification(f) { inner.onNotification = f; },
-      call(method, params, timeoutMs) {
+      request(method, params, options) {
         if (method === 'transact') sent.push(params);
-        return inner.call(method, params, timeoutMs);
+        return inner.request(method, params, options);
       },
       notify: (method, params) => inner.notify(method, params),
       close: (reason) => inner.close(reason),

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { runCommand, readPidFile, terminate, waitFor } from '../../src/lab/process.js';
 import {
-  OvsdbClient, NamedUuid, insert, wait, OvsdbConnectionClosedError, OvsdbMessageTooLargeError, OvsdbPermissionError, OvsdbProtocolError,
+  OvsdbClient, NamedUuid, insert, wait, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError, OvsdbMessageTooLargeError, OvsdbPermissionError, OvsdbProtocolError,
 } from '../../src/index.js';
 
 let lab: Lab;
@@ -22,12 +22,19 @@ test.serial('a dropped connection rejects every pending call with OvsdbConnectio
   const states: string[] = [];
   client.on('state', (s) => states.push(s));
   const calls = [1, 2, 3].map((i) => client.transact('Open_vSwitch', [wait('Open_vSwitch', [], ['ovs_version'], '==', [{ ovs_version: `never-${i}` }], 60_000)]));
+  // A write held up behind the same kind of wait: the server may have committed it or not.
+  const write = client.transact('Open_vSwitch', [
+    wait('Open_vSwitch', [], ['ovs_version'], '==', [{ ovs_version: 'never' }], 60_000), insert('Bridge', { name: 'br-unknown' }),
+  ]);
   await client.echo(); // the waits are on the server now
   await server.kill();
   for (const c of calls) {
     const e = await t.throwsAsync(c, { instanceOf: OvsdbConnectionClosedError });
     t.is(e.method, 'transact');
+    t.false(e instanceof OvsdbOutcomeUnknownError, 'a read-only transaction has no unknown outcome');
   }
+  const unknown = await t.throwsAsync(write, { instanceOf: OvsdbOutcomeUnknownError });
+  t.is(unknown.code, 'OVSDB_CONNECTION_CLOSED');
   await closed;
   t.deepEqual(states, ['closed']);
   await t.throwsAsync(client.echo(), { instanceOf: OvsdbConnectionClosedError, message: /session is closed/ });

@@ -3,17 +3,16 @@
 // that do not exist, malformed updates, half messages, a real transcript mutated, each cut into random chunks
 // and followed by a close. The client under test is a real OvsdbClient with a monitor and three calls pending
 // (transact, list_dbs, echo). Each stream must end the session (never hang), with a typed error or a clean
-// close, the transact rejected as "outcome unknown" and the others as "connection closed", and nothing thrown
+// close, the transact (an insert) rejected as "outcome unknown" and the others as "connection closed", and nothing thrown
 // anywhere else. Shared by the unit test (`npm test`, a few thousand streams in memory) and the script
 // (`npm run fuzz:ovsdb`, 100,000 streams over unix sockets).
 import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { OvsdbClient } from '../../src/ovsdb/client.js';
-import { OvsdbConnectionClosedError, OvsdbError, type OvsdbErrorCode } from '../../src/ovsdb/errors.js';
+import { OvsdbConnectionClosedError, OvsdbError, OvsdbOutcomeUnknownError, type OvsdbErrorCode } from '../../src/ovsdb/errors.js';
 import { JsonFramer } from '../../src/ovsdb/framing.js';
 import { parseJsonBig, type Json } from '../../src/ovsdb/json.js';
 import type { MessageLimits } from '../../src/ovsdb/message-limits.js';
-import { OvsdbOutcomeUnknownError } from '../../src/ovsdb/outcome-unknown.js';
 import { parseSchema, type DatabaseSchema } from '../../src/ovsdb/schema.js';
 
 /** Small bounds, so that a stream that reaches one costs kilobytes, not the default hundreds of megabytes. */
@@ -219,7 +218,8 @@ export async function runScenario(scenario: Scenario, client: Duplex, server: Du
   const monitor = await withTimeout(session.monitorCond(NB, { Logical_Switch: {}, Logical_Switch_Port: {} }, { id: MONITOR_ID }), 5000, 'monitor_cond');
   monitor.on('update', () => { updates++; });
   const calls = {
-    transact: session.transactRaw(NB, [{ op: 'comment', comment: 'hostile' }]),
+    // A transaction that writes: only such a one has an unknown outcome when the connection ends (a read has none).
+    transact: session.transactRaw(NB, [{ op: 'insert', table: 'Logical_Switch', row: { name: 'hostile' } }]),
     list_dbs: session.call('list_dbs', []),
     echo: session.call('echo', ['x']),
   };

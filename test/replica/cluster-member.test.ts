@@ -8,6 +8,7 @@ import { MemberWatch, WATCH_MONITOR_ID } from '../../src/ovsdb/member-watch.js';
 import { OvsdbConnectError, OvsdbConnectionClosedError, OvsdbRpcError } from '../../src/ovsdb/errors.js';
 import type { Json } from '../../src/ovsdb/json.js';
 import type { RpcChannel } from '../../src/ovsdb/rpc-channel.js';
+import type { PendingCall } from '../../src/ovsdb/rpc.js';
 
 const row = (extra: Partial<ServerDatabaseRow> = {}): ServerDatabaseRow => ({
   _uuid: '6f5c9f2e-1b4c-4a63-9a07-3f1f5b1e9a01', name: 'OVN_Northbound', model: 'clustered', connected: true,
@@ -88,7 +89,13 @@ class FakeChannel implements RpcChannel {
     this.closed = new Promise((r) => { this.endWith = r; });
   }
 
-  call(method: string, params: Json[]): Promise<Json> {
+  private nextId = 1;
+
+  request(method: string, params: Json[]): PendingCall {
+    return { id: this.nextId++, method, result: this.call(method, params), cancel: () => undefined };
+  }
+
+  private call(method: string, params: Json[]): Promise<Json> {
     this.calls.push(method);
     if (this.isClosed) return Promise.reject(new OvsdbConnectionClosedError(method, 'closed'));
     const a = this.answer(method, params);
@@ -153,12 +160,12 @@ test('member watch: the leader among a refusing and a hanging member is found at
   const c = cluster({ 'tcp:dead:1': 'refuse', 'tcp:stopped:2': 'hang', 'tcp:leader:3': 'leader' });
   t.teardown(() => c.watch.close());
   const started = Date.now();
-  const ch = await c.watch.find();
-  t.is(ch?.remote, 'tcp:leader:3');
+  const conn = await c.watch.find();
+  t.is(conn?.remote, 'tcp:leader:3');
   t.true(Date.now() - started < 500, 'no wait on the hanging member');
   t.deepEqual([...c.opens].sort(), ['tcp:dead:1', 'tcp:leader:3', 'tcp:stopped:2'], 'all opened at once');
-  t.true(ch!.onNotification === undefined, 'handed over without the watch handler');
-  t.true((ch as FakeChannel).calls.includes('monitor_cancel'), 'the watch monitor is cancelled on the chosen member');
+  t.is(conn!.listenerCount('update'), 0, 'handed over without the watch handler');
+  t.true((conn!.channel as FakeChannel).calls.includes('monitor_cancel'), 'the watch monitor is cancelled on the chosen member');
 });
 
 test('member watch: during an election it waits for the _Server update instead of polling', async (t) => {

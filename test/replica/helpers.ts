@@ -7,7 +7,7 @@ import { parseJsonBig, type Json } from '../../src/ovsdb/json.js';
 import type { DatabaseSchema } from '../../src/ovsdb/schema.js';
 import { ops } from '../../src/ovsdb/operations.js';
 import { OvsdbDatabase } from '../../src/ovsdb/database.js';
-import { OvsdbOutcomeUnknownError } from '../../src/ovsdb/outcome-unknown.js';
+import { OvsdbOutcomeUnknownError } from '../../src/ovsdb/errors.js';
 import type { NorthboundTables } from '../../src/models/ovn-northbound.js';
 
 /** A canonical, order-independent text of a decoded value. */

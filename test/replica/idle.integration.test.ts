@@ -37,9 +37,9 @@ function counting(options: RpcChannelOptions) {
       get isClosed() { return inner.isClosed; },
       get onNotification() { return inner.onNotification; },
       set onNotification(f) { inner.onNotification = f; },
-      call(method, params, timeoutMs) {
+      request(method, params, options) {
         if (method === 'echo') counts.echoes++;
-        return inner.call(method, params, timeoutMs);
+        return inner.request(method, params, options);
       },
       notify: (method, params) => inner.notify(method, params),
       close: (reason) => inner.close(reason),

@@ -7,10 +7,11 @@
 // about it: one resync per drop, diffed, so nothing that did not change is reported as changed.
 import test from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
-import { OvsdbClient, ZERO_UUID } from '../../src/ovsdb/client.js';
+import { OvsdbClient } from '../../src/ovsdb/client.js';
+import { ZERO_UUID } from '../../src/ovsdb/datum.js';
 import { OvsdbDatabase, type ChangeOf, type MonitorResume } from '../../src/ovsdb/database.js';
 import { ops } from '../../src/ovsdb/operations.js';
-import { OvsdbUnknownDatabaseError } from '../../src/ovsdb/errors.js';
+import { OvsdbConnectionClosedError, OvsdbOutcomeUnknownError, OvsdbUnknownDatabaseError } from '../../src/ovsdb/errors.js';
 import { openRpcChannel, type RpcChannel } from '../../src/ovsdb/rpc-channel.js';
 import { openNorthbound } from '../../src/ovn/northbound.js';
 import type { NorthboundTables } from '../../src/models/ovn-northbound.js';
@@ -53,6 +54,26 @@ test.serial('the replica after a drop on a standalone server: reconnect counted,
   t.like(db.stats, { connects: 2, reconnects: 1, disconnects: 1, resumes: 0, resyncs: 1 });
   t.deepEqual(resyncs, [{ monitor: 'm1', method: 'monitor_cond_since', found: false, reconnect: true }]);
   t.deepEqual(changes, [], 'the resync is a diff: nothing changed, nothing reported');
+});
+
+test.serial('a drop with transactions pending: a read fails with the plain connection-closed error, a write as outcome unknown', async (t) => {
+  let current: RpcChannel | undefined;
+  const db = OvsdbDatabase.connect<NorthboundTables>({
+    remotes: lab.nb.unix, database: 'OVN_Northbound', tables: { Logical_Switch: { columns: ['name'] } },
+    openChannel: async (remote) => (current = await openRpcChannel(remote)),
+  });
+  t.teardown(() => db.close());
+  await db.synced;
+  // Both wait on the server (a wait that never holds), so both are pending when the connection drops.
+  const never = ops.wait<NorthboundTables['Logical_Switch']>('Logical_Switch', [['name', '==', 'never']], ['name'], '==', [{ name: 'never' }], 60_000);
+  const read = db.transact([never, ops.select<NorthboundTables['Logical_Switch']>('Logical_Switch', [])]);
+  const write = db.transact([never, ops.insert('Logical_Switch', { name: 'maybe' })]);
+  await new Promise((r) => setTimeout(r, 100));
+  current!.close(new Error('dropped by the test'));
+  const readError = await t.throwsAsync(read, { instanceOf: OvsdbConnectionClosedError });
+  t.false(readError instanceof OvsdbOutcomeUnknownError, readError?.message);
+  await t.throwsAsync(write, { instanceOf: OvsdbOutcomeUnknownError });
+  t.is(db.stats.outcomeUnknown, 1, 'only the write is counted');
 });
 
 test.serial('a server that does not serve the database: fails at once with OvsdbUnknownDatabaseError, not at a timeout', async (t) => {
