@@ -23,9 +23,11 @@ export class InactivityProbe {
   /** The byte count when the outstanding echo was sent; undefined when no echo is outstanding. */
   private echoOutstandingAt: number | undefined;
   private echoes = 0;
+  /** The peer was declared dead: nothing more to do. */
+  private over = false;
 
-  /** `intervalMs` 0 disables the probe. */
-  constructor(private readonly target: ProbeTarget, readonly intervalMs: number) {}
+  /** `intervalMs` 0 disables the probe; `now` is the clock `target.lastReceived` is read on. */
+  constructor(private readonly target: ProbeTarget, readonly intervalMs: number, private readonly now: () => number = Date.now) {}
 
   /** Echo requests sent so far. */
   get echoesSent(): number {
@@ -33,7 +35,7 @@ export class InactivityProbe {
   }
 
   start(): void {
-    if (this.intervalMs <= 0 || this.timer) return;
+    if (this.intervalMs <= 0 || this.timer || this.over) return;
     const tick = Math.max(10, Math.floor(this.intervalMs / 8));
     this.timer = setInterval(() => this.check(), tick);
     this.timer.unref();
@@ -44,10 +46,13 @@ export class InactivityProbe {
     this.timer = undefined;
   }
 
-  private check(): void {
+  /** One look at the peer (the timer started by start() runs it every eighth of the interval). */
+  check(): void {
+    if (this.intervalMs <= 0 || this.over) return;
     if (this.echoOutstandingAt !== undefined && this.target.bytesReceived !== this.echoOutstandingAt) this.echoOutstandingAt = undefined;
-    const idle = Date.now() - this.target.lastReceived;
+    const idle = this.now() - this.target.lastReceived;
     if (idle >= this.intervalMs) {
+      this.over = true;
       this.stop();
       this.target.dead(idle);
       return;
