@@ -163,7 +163,8 @@ test('member watch: the leader among a refusing and a hanging member is found at
   const conn = await c.watch.find();
   t.is(conn?.remote, 'tcp:leader:3');
   t.true(Date.now() - started < 500, 'no wait on the hanging member');
-  t.deepEqual([...c.opens].sort(), ['tcp:dead:1', 'tcp:leader:3', 'tcp:stopped:2'], 'all opened at once');
+  // (The refusing member may have been opened again by then on a loaded machine: its re-open delay is 50-100 ms.)
+  t.deepEqual([...new Set(c.opens)].sort(), ['tcp:dead:1', 'tcp:leader:3', 'tcp:stopped:2'], 'all opened at once');
   t.is(conn!.listenerCount('update'), 0, 'handed over without the watch handler');
   t.true((conn!.channel as FakeChannel).calls.includes('monitor_cancel'), 'the watch monitor is cancelled on the chosen member');
 });
