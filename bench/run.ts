@@ -23,6 +23,7 @@ const SUITES: ReadonlyArray<{ name: string; file: string; exportName: string }> 
   { name: 'replica', file: 'replica.ts', exportName: 'runReplicaBench' },
   { name: 'pods', file: 'pods.ts', exportName: 'runPodsBench' },
   { name: 'overlay', file: 'overlay.ts', exportName: 'runOverlayBench' },
+  { name: 'scale', file: 'scale.ts', exportName: 'runScaleBench' },
 ];
 
 /** Draws the chart of a record beside its JSON file (bench/results/<date>.svg). */

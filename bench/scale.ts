@@ -1,0 +1,353 @@
+// Bench: scale-out on OVSDB's own engine (issue #15), three parts, each against its peer in the same run.
+//
+//   density   ovn-heater's density-heavy on NB: node topologies (switch + gateway router), pods, a Service VIP
+//             for every other pod, through the pod API; time to commit, replica bytes per row, and ovn-northd's
+//             time until SB has caught up (`--wait=sb`). Peer: the same rows through OVS's Python IDL.
+//   fan-out   K replica clients (in a few processes) monitoring a clustered SB the way ovn-controller does
+//             (conditional monitors on their own chassis and datapath), direct to the leader versus through 2
+//             relays: time until all are synced, p99 propagation of one Port_Binding change to all K, and the
+//             CPU seconds of the leader ovsdb-server (/proc).
+//   pods up   simulated hypervisors with the real ovn-controller bound through 2 SB relays: pods/s until up=true.
+//
+//   node --import tsx bench/scale.ts [--quick | --full]
+//
+// The default fits a loaded 2-core machine; --full is the issue's size (500 nodes, 22,500 pods, 11,250 VIPs;
+// 200 clients; 10 hypervisors) and wants a quiet, bigger one.
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { startLab, type Lab } from '../src/lab/index.js';
+import { OvsdbClient } from '../src/ovsdb/client.js';
+import type { Json } from '../src/ovsdb/json.js';
+import { NORTHBOUND_TABLES, openNorthbound } from '../src/ovn/northbound.js';
+import { ClusterNetwork } from '../src/ovn/cluster-network.js';
+import { waitForPortsUp } from '../src/ovn/wait-ports-up.js';
+import { compare, type BenchComparison, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
+import { percentile, timedInFlight } from './statistics.js';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const SUITE = 'scale';
+const PYTHON = '/usr/bin/python3';
+const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema';
+
+interface Sizes {
+  nodes: number; pods: number; vips: number;
+  clients: number; workers: number; marks: number;
+  hypervisors: number; podsPerHypervisor: number;
+}
+
+/** --full is the issue's size; the default keeps every ratio meaningful on a loaded 2-core machine. */
+export function scaleSizes(mode: 'quick' | 'default' | 'full'): Sizes {
+  if (mode === 'full') return { nodes: 500, pods: 22_500, vips: 11_250, clients: 200, workers: 4, marks: 20, hypervisors: 10, podsPerHypervisor: 20 };
+  if (mode === 'quick') return { nodes: 10, pods: 200, vips: 100, clients: 40, workers: 2, marks: 5, hypervisors: 2, podsPerHypervisor: 5 };
+  return { nodes: 50, pods: 2_250, vips: 1_125, clients: 200, workers: 4, marks: 10, hypervisors: 4, podsPerHypervisor: 10 };
+}
+
+/** The node subnet layout shared with bench/peers/density_python_idl.py: 10.128.0.0/9 cut into /24s. */
+const nodeSubnet = (i: number): string => `10.${128 + (i >> 8)}.${i & 255}.0/24`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Measuring tools
+
+/** A forced GC, for heap deltas (bench processes are not started with --expose-gc). */
+function collectGarbage(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** USER_HZ: Linux reports CPU times in /proc in hundredths of a second, whatever the kernel's HZ. */
+const CLOCK_TICKS = 100;
+
+/** User + system CPU seconds of a process so far, from /proc/<pid>/stat (utime, stime in clock ticks). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/** The machine's 1-minute load average, noted with every part (other work on the machine moves the figures). */
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+const wallClock = (): number => performance.timeOrigin + performance.now();
+
+// ---------------------------------------------------------------------------------------------------------------
+// 1. density-heavy on NB
+
+interface DensityRun { commitMs: number; nodesMs: number; podsMs: number; vipsMs: number; northdMs: number; bytesPerRow: number; rows: number }
+
+async function densityOurs(size: Sizes): Promise<DensityRun> {
+  const lab = await startLab({});
+  try {
+    const nb = await openNorthbound(lab.nb.unix);
+    const net = new ClusterNetwork(nb, { pods: { coalesce: true } });
+    const started = performance.now();
+    await net.ensureCluster();
+    // Node topologies one transaction each, a few in flight (each adds ports to the one cluster router).
+    await timedInFlight('nodes', size.nodes, 4, async (i) => {
+      await net.nodes.ensure({ name: `node-${i}`, subnets: [nodeSubnet(i)], chassis: `chassis-${i}`, nodeIp: `172.16.${i >> 8}.${i & 255}`, clusterSubnets: ['10.128.0.0/9'] });
+    });
+    const nodesDone = performance.now();
+    const podIps: string[] = new Array<string>(size.pods);
+    await timedInFlight('pods', size.pods, 256, async (i) => {
+      const pod = await net.pods.ensure({ namespace: 'bench', name: `pod-${i}`, node: `node-${i % size.nodes}`, uid: `pod-${i}` });
+      podIps[i] = pod.ipAddresses[0].split('/')[0];
+    });
+    const podsDone = performance.now();
+    await timedInFlight('vips', size.vips, 64, async (i) => {
+      await net.services.ensure({
+        namespace: 'bench', name: `svc-${i}`,
+        vips: [{ ip: `172.30.${i >> 8}.${i & 255}`, port: 80, endpoints: [{ ip: podIps[(2 * i) % size.pods], port: 8080 }] }],
+      });
+    });
+    const vipsDone = performance.now();
+    await lab.nbctl('--wait=sb', 'sync');
+    const northdDone = performance.now();
+    await nb.close();
+
+    // A fresh replica of what was written: heap it holds per row.
+    const gc = collectGarbage();
+    gc(); gc();
+    const before = process.memoryUsage().heapUsed;
+    const replica = await openNorthbound(lab.nb.unix);
+    gc(); gc();
+    const bytes = process.memoryUsage().heapUsed - before;
+    let rows = 0;
+    for (const table of NORTHBOUND_TABLES) rows += replica.table(table).size;
+    await replica.close();
+    return {
+      commitMs: vipsDone - started, nodesMs: nodesDone - started, podsMs: podsDone - nodesDone, vipsMs: vipsDone - podsDone,
+      northdMs: northdDone - vipsDone, bytesPerRow: bytes / rows, rows,
+    };
+  } finally {
+    await lab.stop();
+  }
+}
+
+async function densityPython(size: Sizes): Promise<DensityRun> {
+  const lab = await startLab({});
+  try {
+    const { stdout } = await run(PYTHON, [join(here, 'peers', 'density_python_idl.py'), lab.nb.unix, NB_SCHEMA,
+      String(size.nodes), String(size.pods), String(size.vips)], { maxBuffer: 16 * 1024 * 1024, timeout: 60 * 60 * 1000 });
+    const out = JSON.parse(stdout.trim().split('\n').pop() as string) as { total_ms: number; nodes_ms: number; pods_ms: number; vips_ms: number };
+    const t0 = performance.now();
+    await lab.nbctl('--wait=sb', 'sync');
+    return { commitMs: out.total_ms, nodesMs: out.nodes_ms, podsMs: out.pods_ms, vipsMs: out.vips_ms, northdMs: performance.now() - t0, bytesPerRow: NaN, rows: NaN };
+  } finally {
+    await lab.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 2. SB fan-out, direct versus through relays
+
+interface FanoutRun { syncMs: number; propagation: number[]; leaderCpuS: number; membersCpuS: number }
+
+/**
+ * The SB rows ovn-controller-like clients monitor, written directly (no northd, so nothing rewrites them): one
+ * datapath with a port per client and 10 logical flows per port.
+ */
+async function fillSouthbound(lab: Lab, clients: number): Promise<string> {
+  const ops: unknown[] = [{ op: 'insert', table: 'Datapath_Binding', row: { tunnel_key: 1, external_ids: ['map', [['name', 'fanout']]] }, 'uuid-name': 'dp' }];
+  for (let i = 0; i < clients; i++) {
+    ops.push({ op: 'insert', table: 'Port_Binding', row: { logical_port: `fanout-${i}`, tunnel_key: i + 1, datapath: ['named-uuid', 'dp'] } });
+    for (let f = 0; f < 10; f++) {
+      ops.push({ op: 'insert', table: 'Logical_Flow', row: {
+        logical_datapath: ['named-uuid', 'dp'], pipeline: 'ingress', table_id: f, priority: 50,
+        match: `inport == "fanout-${i}" && eth.src == 0a:58:0a:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
+        actions: 'next;', external_ids: ['map', [['stage-name', `ls_in_stage_${f}`]]],
+      } });
+    }
+  }
+  // Our client, not ovsdb-client: the transaction is far longer than one command-line argument may be.
+  const client = await OvsdbClient.connect((await lab.sb.leader()).unix);
+  try {
+    const results = await client.transactRaw('OVN_Southbound', ops as Json[]);
+    const failed = results.find((r) => r !== null && typeof r === 'object' && 'error' in r);
+    if (failed) throw new Error(`filling SB failed: ${JSON.stringify(failed)}`);
+  } finally {
+    await client.close();
+  }
+  return (await lab.sbctl('--bare', '--columns=_uuid', 'find', 'Datapath_Binding', 'external_ids:name=fanout')).trim();
+}
+
+async function fanout(lab: Lab, size: Sizes, datapath: string, relayed: boolean): Promise<FanoutRun> {
+  const leader = await lab.sb.leader();
+  const members = lab.sb.servers.map((s) => s.pid);
+  const cpuBefore = cpuSeconds(leader.pid);
+  const membersBefore = members.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const remotes = relayed ? lab.sb.relays!.unix : lab.sb.unix;
+  const synced = new Map<number, number>();
+  const seen = new Map<number, Map<number, number>>();
+  const perWorker = Math.ceil(size.clients / size.workers);
+  const started = wallClock();
+  let onEvent: () => void = () => undefined;
+  const workers = Array.from({ length: size.workers }, (_, w) => {
+    const first = w * perWorker;
+    const count = Math.max(0, Math.min(perWorker, size.clients - first));
+    // ovn-controller talks to any member (leader_only false); our replica's default is the leader: "direct" puts
+    // every client on the leader, the load relays exist to take away.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'scale-fanout-worker.ts'),
+      JSON.stringify({ remotes, leaderOnly: !relayed, first, count, datapath })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const event = JSON.parse(buffer.slice(0, nl)) as { synced?: number; seen?: number; mark?: number; at: number };
+        buffer = buffer.slice(nl + 1);
+        if (event.synced !== undefined) synced.set(event.synced, event.at);
+        if (event.seen !== undefined) {
+          const byClient = seen.get(event.mark!) ?? new Map<number, number>();
+          byClient.set(event.seen, event.at);
+          seen.set(event.mark!, byClient);
+        }
+        onEvent();
+      }
+    });
+    return child;
+  });
+  const until = (what: string, done: () => boolean, timeoutMs: number) => new Promise<void>((resolve, reject) => {
+    if (done()) { resolve(); return; }
+    const timer = setTimeout(() => reject(new Error(`fan-out: timed out waiting for ${what}`)), timeoutMs);
+    onEvent = () => { if (done()) { clearTimeout(timer); resolve(); } };
+  });
+  try {
+    await until(`${size.clients} clients synced`, () => synced.size === size.clients, 300_000);
+    const syncMs = Math.max(...synced.values()) - started;
+    const propagation: number[] = [];
+    for (let mark = 1; mark <= size.marks; mark++) {
+      const sent = wallClock();
+      await lab.sbctl('set', 'Port_Binding', 'fanout-0', `external_ids:bench-mark=${mark}`);
+      await until(`mark ${mark} at every client`, () => (seen.get(mark)?.size ?? 0) === size.clients, 60_000);
+      for (const at of seen.get(mark)!.values()) propagation.push(at - sent);
+    }
+    return {
+      syncMs, propagation, leaderCpuS: cpuSeconds(leader.pid) - cpuBefore,
+      membersCpuS: members.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - membersBefore,
+    };
+  } finally {
+    for (const child of workers) child.kill('SIGTERM');
+    await Promise.all(workers.map((child) => new Promise((resolve) => { if (child.exitCode !== null) resolve(undefined); else child.once('exit', resolve); })));
+    // The marks go back to nothing, so the next phase starts from the same rows.
+    await lab.sbctl('remove', 'Port_Binding', 'fanout-0', 'external_ids', 'bench-mark');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// 3. pods up on simulated hypervisors through relays
+
+async function podsUp(size: Sizes): Promise<{ pods: number; ms: number }> {
+  const lab = await startLab({ hypervisors: size.hypervisors, relays: { sb: 2 } });
+  try {
+    const nb = await openNorthbound(lab.nb.unix);
+    const net = new ClusterNetwork(nb, { pods: { coalesce: true } });
+    for (const hv of lab.hypervisors) await net.nodes.ensure({ name: hv.name, subnets: [nodeSubnet(hv.index)], chassis: hv.name });
+    await lab.nbctl('--wait=hv', 'sync');
+    const count = size.hypervisors * size.podsPerHypervisor;
+    const started = performance.now();
+    const ports = await Promise.all(Array.from({ length: count }, async (_, i) => {
+      const hv = lab.hypervisors[i % lab.hypervisors.length];
+      const uid = `uid-${i}`;
+      const pod = await net.pods.ensure({ namespace: 'bench', name: `pod-${i}`, node: hv.name, uid });
+      const vif = await hv.addVif(`vif${i}`, { ifaceId: pod.portName, mac: pod.mac });
+      await hv.vsctl('set', 'Interface', vif.name, `external_ids:iface-id-ver=${uid}`);
+      return pod.portName;
+    }));
+    await waitForPortsUp(nb, ports, { timeoutMs: 120_000 });
+    const ms = performance.now() - started;
+    await nb.close();
+    return { pods: count, ms };
+  } finally {
+    await lab.stop();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<BenchSuiteResult> => {
+  const mode = options.quick ? 'quick' : process.argv.includes('--full') ? 'full' : 'default';
+  const size = scaleSizes(mode);
+  const measurements: BenchMeasurement[] = [];
+  const comparisons: BenchComparison[] = [];
+  const notes: string[] = [];
+  const steps = 5;
+  let step = 0;
+  const progress = (label: string): void => options.progress?.(step++, steps, label);
+  const m = (caseName: string, subject: string, metric: string, value: number, unit: string): void => {
+    measurements.push({ suite: SUITE, case: caseName, subject, metric, value, unit });
+  };
+
+  // 1. density-heavy
+  const densityCase = `density-heavy: ${size.nodes} nodes, ${size.pods} pods, ${size.vips} VIPs`;
+  progress('density, ovn-overlay');
+  const loadBefore = loadAverage();
+  const ours = await densityOurs(size);
+  progress('density, python-idl');
+  const python = await densityPython(size);
+  for (const [subject, r] of [['ovn-overlay', ours], ['python-idl', python]] as const) {
+    m(densityCase, subject, 'commit', r.commitMs, 'ms');
+    m(densityCase, subject, 'nodes', r.nodesMs, 'ms');
+    m(densityCase, subject, 'pods', r.podsMs, 'ms');
+    m(densityCase, subject, 'vips', r.vipsMs, 'ms');
+    m(densityCase, subject, 'northd until SB caught up', r.northdMs, 'ms');
+  }
+  m(densityCase, 'ovn-overlay', 'replica bytes per row', ours.bytesPerRow, 'B');
+  comparisons.push(compare(SUITE, densityCase, 'time to commit', 'python-idl', ours.commitMs, python.commitMs, false,
+    { text: '>= 5x faster than the Python IDL', minAdvantage: 5 }));
+  notes.push(`density: nodes, pods and services through ClusterNetwork (pods coalesced, 256 in flight; nodes 4 in flight; VIPs 64 in flight); the Python IDL peer writes the same rows one transaction per object; northd's catch-up is --wait=sb after the last commit (ours ${ours.northdMs.toFixed(0)} ms, after the peer's ${python.northdMs.toFixed(0)} ms); replica: ${ours.rows} NB rows, ${ours.bytesPerRow.toFixed(0)} bytes of heap per row; load average ${loadBefore}`);
+
+  // 2. fan-out
+  progress('fan-out');
+  const fanLab = await startLab({ clustered: true, northd: false, relays: { sb: 2 } });
+  let direct: FanoutRun;
+  let relayed: FanoutRun;
+  const fanLoad = loadAverage();
+  try {
+    const datapath = await fillSouthbound(fanLab, size.clients);
+    direct = await fanout(fanLab, size, datapath, false);
+    relayed = await fanout(fanLab, size, datapath, true);
+  } finally {
+    await fanLab.stop();
+  }
+  const fanCase = `SB fan-out: ${size.clients} clients in ${size.workers} processes`;
+  for (const [subject, r] of [['through 2 relays', relayed], ['direct to the leader', direct]] as const) {
+    m(fanCase, subject, 'time until all synced', r.syncMs, 'ms');
+    m(fanCase, subject, 'p99 propagation', percentile(r.propagation, 99), 'ms');
+    m(fanCase, subject, 'leader CPU', r.leaderCpuS, 's');
+    m(fanCase, subject, 'all members CPU', r.membersCpuS, 's');
+  }
+  comparisons.push(compare(SUITE, fanCase, 'leader CPU s', 'direct to the leader', relayed.leaderCpuS, direct.leaderCpuS, false,
+    { text: 'relays cut the leader CPU >= 3x', minAdvantage: 3 }));
+  comparisons.push(compare(SUITE, fanCase, 'time until all synced', 'direct to the leader', relayed.syncMs, direct.syncMs, false));
+  comparisons.push(compare(SUITE, `${fanCase}, through 2 relays`, 'p99 propagation ms', '1 s (target)', percentile(relayed.propagation, 99), 1000, false,
+    { text: 'p99 < 1 s', minAdvantage: 1 }));
+  comparisons.push(compare(SUITE, `${fanCase}, direct to the leader`, 'p99 propagation ms', '1 s (target)', percentile(direct.propagation, 99), 1000, false,
+    { text: 'p99 < 1 s', minAdvantage: 1 }));
+  notes.push(`fan-out: 3-member SB cluster; each client monitors Chassis (its own name), Port_Binding and Logical_Flow (its datapath: ${size.clients} ports, ${size.clients * 10} flows) with conditions; direct = every client on the leader (leader-only), relays = clients spread over 2 relays; propagation: ${size.marks} changes of one Port_Binding by ovn-sbctl (its own start included) until seen by all ${size.clients}; leader CPU over sync + propagation; load average ${fanLoad}`);
+
+  // 3. pods up
+  progress('pods up on hypervisors');
+  const upLoad = loadAverage();
+  const up = await podsUp(size);
+  const upCase = `${size.hypervisors} hypervisors (real ovn-controller) through 2 SB relays`;
+  m(upCase, 'ovn-overlay', 'pods/s until up=true', (up.pods * 1000) / up.ms, 'pods/s');
+  m(upCase, 'ovn-overlay', 'total', up.ms, 'ms');
+  notes.push(`pods up: ${up.pods} pods (pod API, coalesced), each bound as a dummy VIF on its hypervisor, until every port is up=true in NB; load average ${upLoad}`);
+  options.progress?.(steps, steps, 'done');
+  return { suite: SUITE, measurements, comparisons, notes };
+};
+
+const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
+if (invokedDirectly) {
+  const result = await runScaleBench({ quick: process.argv.includes('--quick') });
+  for (const x of result.measurements) console.log(`${x.case.padEnd(60)} ${x.subject.padEnd(22)} ${x.metric.padEnd(28)} ${x.value.toFixed(x.unit === 'B' ? 0 : 2)} ${x.unit}`);
+  for (const c of result.comparisons) console.log(`${c.case} ${c.metric} vs ${c.peer}: ${c.advantage.toFixed(2)}x${c.target ? ` (target ${c.target}: ${c.met ? 'met' : 'NOT met'})` : ''}`);
+  for (const n of result.notes) console.log(`note: ${n}`);
+}
