@@ -100,13 +100,18 @@ export { waitForPortsUp } from './ovn/wait-ports-up.js';
 export type { PortsUpOptions } from './ovn/wait-ports-up.js';
 export { waitForHypervisors } from './ovn/wait-hypervisors.js';
 export type { HypervisorSyncOptions } from './ovn/wait-hypervisors.js';
+// OVN interconnect (src/ovn/interconnect.ts): the pod API's zone interconnect as ovn-kubernetes builds it.
+export { ZoneInterconnect, TRANSIT_SWITCH, ROUTER_TO_TRANSIT_PREFIX, TRANSIT_TO_ROUTER_PREFIX, TRANSIT_SWITCH_TUNNEL_KEY, DEFAULT_TRANSIT_SUBNET, MAX_NODE_ID } from './ovn/interconnect.js';
+export type { ZoneInterconnectOptions, ZoneNodeSpec, ZoneNodeInfo, RemoteNode } from './ovn/interconnect.js';
 // The generated models (also `ovn-overlay/models`): the table maps flat, each database's row interfaces, schema
 // metadata and names under a namespace (table names repeat across databases: `northbound.LoadBalancer`).
 export type { VSwitchTables } from './models/open-vswitch.js';
 export type { NorthboundTables } from './models/ovn-northbound.js';
 export type { SouthboundTables } from './models/ovn-southbound.js';
 export type { ServerTables } from './models/server.js';
-export { vswitch, northbound, southbound, server, databaseSchemas } from './models/index.js';
+export type { IcNorthboundTables } from './models/ovn-ic-northbound.js';
+export type { IcSouthboundTables } from './models/ovn-ic-southbound.js';
+export { vswitch, northbound, southbound, icNorthbound, icSouthbound, server, databaseSchemas } from './models/index.js';
 export type { DatabaseName } from './models/index.js';
 export { compareSchemas, describeSchemaSkew, SchemaSkewFilter, SchemaSkewError } from './models/schema-skew.js';
 export type { SchemaSkew, SkewColumn, SkewEnumValues, SkewTypeMismatch, DroppedItem } from './models/schema-skew.js';
