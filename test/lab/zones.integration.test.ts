@@ -31,15 +31,19 @@ async function connectZone(zone: LabZone, peer: number): Promise<void> {
 
 test('two zones: ovn-ic joins them, a transit switch spans both, a routed frame crosses from az1 to az2', async (t) => {
   const started = performance.now();
-  const lab = await startLab({ zones: 2, hypervisors: 2 });
+  const lab = await startLab({ zones: 2, hypervisors: 2, relays: { sb: 1 } });
   t.teardown(() => lab.stop());
-  t.log(`2 zones with a hypervisor each started in ${Math.round(performance.now() - started)} ms`);
+  t.log(`2 zones with a hypervisor and an SB relay each started in ${Math.round(performance.now() - started)} ms`);
   const [az1, az2] = lab.zones;
   const [hv1, hv2] = lab.hypervisors;
   t.deepEqual(lab.zones.map((z) => [z.name, z.hypervisors.map((hv) => hv.name)]), [['az1', ['hv1']], ['az2', ['hv2']]]);
   t.deepEqual([hv1.zone, hv2.zone], ['az1', 'az2']);
   t.is(lab.nb, az1.nb, 'the lab\'s own NB is az1\'s');
   t.not(az1.sb.unix, az2.sb.unix);
+  // Each zone has its own SB relay, and its hypervisor binds through it.
+  for (const [zone, hv] of [[az1, hv1], [az2, hv2]] as const) {
+    t.is((await hv.vsctl('get', 'Open_vSwitch', '.', 'external_ids:ovn-remote')).trim(), `"${zone.sb.relays!.unix}"`);
+  }
   for (const zone of lab.zones) {
     t.is((await zone.nbctl('get', 'NB_Global', '.', 'name')).trim(), zone.name);
     t.true(zone.northd.running && zone.ic!.running);
@@ -65,15 +69,21 @@ test('two zones: ovn-ic joins them, a transit switch spans both, a routed frame 
   await az2.nbctl('wait-until', 'Logical_Switch_Port', 'ts1-lr1', 'type=remote');
   await az1.nbctl('wait-until', 'Logical_Switch_Port', 'pod1', 'up=true');
   await az2.nbctl('wait-until', 'Logical_Switch_Port', 'pod2', 'up=true');
+  // Ready to forward once, in each zone, ovn-ic has bound the remote port to the other zone's gateway and the
+  // zone's own gateway has claimed its router's transit port (cr-), and every controller has caught up.
+  for (const [zone, i, peer] of [[az1, 1, 2], [az2, 2, 1]] as const) {
+    await zone.sbctl('wait-until', 'Port_Binding', `ts1-lr${peer}`, 'chassis!=[]');
+    await zone.sbctl('wait-until', 'Port_Binding', `cr-lr${i}-ts1`, 'chassis!=[]');
+  }
   await Promise.all(lab.zones.map((z) => z.nbctl('--wait=hv', 'sync')));
 
   // pod1 -> its router -> transit switch -> (Geneve, hv1 to hv2) -> lr2 -> pod2: two routed hops.
   const frame = udpFrame({ srcMac: podMac(1), dstMac: routerMac(1), srcIp: podIp(1), dstIp: podIp(2), payload: 'across zones' });
   const isOurs = (f: Uint8Array) => f.length === frame.length && f[12] === 0x08 && f[14 + 8] === 62 &&
     Buffer.from(f.subarray(42)).toString() === 'across zones';
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   let delivered: Uint8Array | undefined;
-  // The remote port's binding reaches hv1 a moment after --wait=hv: resend until delivered.
+  // Flows can still be on their way into vswitchd after --wait=hv on a loaded machine: resend until delivered.
   while (!delivered && Date.now() < deadline) {
     await hv1.inject('vif-pod1', frame);
     delivered = await hv2.waitTransmitted('vif-pod2', isOurs, 300).catch(() => undefined);
@@ -85,6 +95,15 @@ test('two zones: ovn-ic joins them, a transit switch spans both, a routed frame 
   t.is(onWire?.dstIp, hv2.encapIp, 'crossed the underlay from hv1 to hv2 in Geneve');
   const tsKey = Number((await az1.sbctl('--bare', '--columns=tunnel_key', 'find', 'Datapath_Binding', 'external_ids:name=ts1')).trim());
   t.is(onWire?.vni, tsKey, 'on the transit switch\'s datapath, whose key ovn-ic gave both zones');
+
+  // ovn-ic killed and restarted: the zone is served again (a second transit switch reaches it).
+  const oldIc = az2.ic!.pid;
+  await az2.ic!.kill();
+  t.false(isProcessAlive(oldIc));
+  await az2.ic!.restart();
+  t.not(az2.ic!.pid, oldIc);
+  await ic.nbctl('ts-add', 'ts2');
+  await az2.nbctl('wait-until', 'Logical_Switch', 'ts2', 'other_config:interconn-ts=ts2');
 
   const pids = lab.zones.flatMap((z) => [z.northd.pid, z.ic!.pid]);
   await lab.stop();

@@ -65,7 +65,7 @@ test('interconnect mode: a pod in az1 reaches a pod in az2 across the transit sw
   const frame = udpFrame({ srcMac: z1.pod.mac, dstMac: gatewayMac(z1), srcIp: z1.pod.ip, dstIp: z2.pod.ip, payload: 'az1 to az2' });
   const isOurs = (f: Uint8Array) => f.length === frame.length && Buffer.from(f.subarray(42)).toString() === 'az1 to az2';
   let delivered: Uint8Array | undefined;
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   while (!delivered && Date.now() < deadline) {
     await hv1.inject(`vif-${z1.lab.name}`, frame);
     delivered = await hv2.waitTransmitted(`vif-${z2.lab.name}`, isOurs, 300).catch(() => undefined);
