@@ -2,6 +2,7 @@
 // errors, and the options all commands share (--help, --debug, TLS files).
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { usageError } from './cli-error.js';
+import { didYouMean } from './did-you-mean.js';
 import type { TlsOptions } from '../ovsdb/remote.js';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
@@ -31,7 +32,9 @@ export function parse<const O extends OptionSpec>(command: string, argv: readonl
     return parseArgs({ args: [...argv], options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
   } catch (error) {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw usageError(`${command}: ${message.replace(/\. To specify a positional argument.*$/, '')} (see 'ovn-overlay ${command} --help')`);
+    const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+    const hint = unknown === undefined ? '' : didYouMean(unknown, Object.keys({ ...COMMON_OPTIONS, ...options }), (name) => `--${name}`);
+    throw usageError(`${command}: ${message.replace(/\. To specify a positional argument.*$/, '')}${hint} (see 'ovn-overlay ${command} --help')`);
   }
 }
 

@@ -3,6 +3,7 @@
 // bound, the schema for completion and display, and short forms of the common operations.
 //
 //   await nb.list('Logical_Switch')                       every row, all columns (from the replica)
+//   await nb.list('Logical_Switch', ['name', 'ports'])    every row, those columns
 //   await nb.select('Logical_Switch_Port', { name: 'p1' }) rows matching column == value (from the replica)
 //   await nb.insert('Logical_Switch', { name: 'sw1' })    the new row's UUID, once the replica has the row
 //   await nb.transact(insert('Logical_Switch', { name: 'sw2' }), comment('from the REPL'))
@@ -20,6 +21,7 @@ import {
 } from '../ovsdb/operations.js';
 import type { DatabaseSchema } from '../ovsdb/schema.js';
 import type { TlsOptions } from '../ovsdb/remote.js';
+import { didYouMean } from './did-you-mean.js';
 import { rowPredicate } from './where.js';
 
 /** Conditions as the REPL accepts them: a list of `[column, function, value]`, or `{ column: value }` for ==. */
@@ -73,7 +75,10 @@ export class DbHandle {
   /** Column names of a table (without _uuid/_version), sorted. */
   columns(table: string): string[] {
     const t = this.schema.tables.get(table);
-    if (!t) throw new Error(`${this.name} has no table "${table}" (tables: ${this.tables.join(', ')})`);
+    if (!t) {
+      const hint = didYouMean(table, this.tables);
+      throw new Error(`${this.name} has no table "${table}"${hint || ` (tables: ${this.tables.join(', ')})`}`);
+    }
     return [...t.columns.keys()].filter((c) => c !== '_uuid' && c !== '_version').sort();
   }
 
@@ -112,9 +117,9 @@ export class DbHandle {
     return this.db.transact(list);
   }
 
-  /** Every row of a table (all columns). */
-  async list(table: string): Promise<Row[]> {
-    return this.select(table);
+  /** Every row of a table, with `columns` (default: all). */
+  async list(table: string, columns?: readonly string[]): Promise<Row[]> {
+    return this.select(table, [], columns);
   }
 
   /** Rows matching `where` (default: all), with `columns` (default: all), from the replica. */
@@ -178,11 +183,12 @@ export class DbHandle {
 
   /** The REPL shows a handle as its name and remote, not its replica's internals. */
   [inspect.custom](): string {
-    return `DbHandle ${this.toString()} { tables, columns(table), list(table), select(table, where?, columns?), get(table, key), insert, update, mutate, delete, transact(...ops), db }`;
+    return `DbHandle ${this.toString()} { tables, columns(table), list(table, columns?), select(table, where?, columns?), get(table, key), insert, update, mutate, delete, transact(...ops), db }`;
   }
 
   private columnOf(table: string, column: string): void {
-    if (!this.schema.tables.get(table)!.columns.has(column)) throw new Error(`${table} has no column "${column}"`);
+    const columns = this.schema.tables.get(table)!.columns;
+    if (!columns.has(column)) throw new Error(`${table} has no column "${column}"${didYouMean(column, columns.keys())}`);
   }
 }
 

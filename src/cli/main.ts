@@ -2,6 +2,7 @@
 // The `ovn-overlay` command: dispatches to the subcommands; errors are one line (stack with --debug) and a
 // non-zero exit code (1 failure, 2 usage).
 import { CliError, describeError } from './cli-error.js';
+import { didYouMean } from './did-you-mean.js';
 import { MAIN_USAGE } from './help.js';
 import { runLabCommand } from './lab-command.js';
 import { runReplCommand } from './repl-command.js';
@@ -22,7 +23,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (command === undefined) { process.stderr.write(MAIN_USAGE); return 2; }
   if (command === '--help' || command === '-h' || command === 'help') { process.stdout.write(MAIN_USAGE); return 0; }
   const run = COMMANDS[command];
-  if (!run) throw new CliError(`unknown command '${command}' (commands: ${Object.keys(COMMANDS).join(', ')}; see 'ovn-overlay --help')`, 2);
+  if (!run) throw new CliError(`unknown command '${command}'${didYouMean(command, Object.keys(COMMANDS))} (commands: ${Object.keys(COMMANDS).join(', ')}; see 'ovn-overlay --help')`, 2);
   return run(rest);
 }
 

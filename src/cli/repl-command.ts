@@ -3,7 +3,7 @@ import { TLS_OPTIONS, parse, tlsFromArgs } from './args.js';
 import { usageError } from './cli-error.js';
 import { connectDatabases } from './connect.js';
 import { REPL_USAGE } from './help.js';
-import { aliasHandles, startRepl } from './repl.js';
+import { aliasHandles, startRepl, type ReplSession } from './repl.js';
 import type { DbHandle } from './db-handle.js';
 
 export function describeConnections(databases: ReadonlyMap<string, DbHandle>): string {
@@ -25,7 +25,19 @@ export async function runReplCommand(argv: readonly string[]): Promise<number> {
   process.stdout.write(`Connected:\n${describeConnections(databases.byName)}\nType .help for commands; .exit or Ctrl-D leaves.\n`);
   const session = startRepl({ databases: databases.byName, debug: values.debug });
   await session.closed;
+  // A rejection nobody awaited is reported by the REPL on the next turn: let it count before the verdict.
+  await new Promise((resolve) => setImmediate(resolve));
   session.stopNotices();
   await databases.close();
-  return 0;
+  return scriptVerdict(session);
+}
+
+/**
+ * The exit code of a REPL session: a script (piped input) that had a command fail exits 1, with one line on
+ * stderr saying so; an interactive session, or a script without failures, exits 0.
+ */
+export function scriptVerdict(session: Pick<ReplSession, 'script' | 'failures'>): number {
+  if (!session.script || session.failures === 0) return 0;
+  process.stderr.write(`ovn-overlay: ${session.failures} command${session.failures === 1 ? '' : 's'} of the script failed\n`);
+  return 1;
 }

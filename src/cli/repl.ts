@@ -1,6 +1,9 @@
 // The REPL: node:repl with the connected databases in context (nb, sb, ovs), the operation builders, top-level
 // await, completion from the schemas, `.tables`, `.show`, `.dump`, rows printed as tables, a history file,
-// and errors printed as one line without ending the session.
+// and errors printed as one line (with a "did you mean" for a typo) without ending the session. A promise typed
+// without `await` is awaited all the same, so its result prints and a piped script's last line finishes before
+// the REPL closes.
+import { create as createDomain } from 'node:domain';
 import repl, { type REPLServer } from 'node:repl';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +12,7 @@ import * as codecs from '../../codecs/index.js';
 import { NamedUuid } from '../ovsdb/datum.js';
 import { comment, commit, del, insert, mutate, ops, select, update, wait } from '../ovsdb/operations.js';
 import { describeError, isErrorLike } from './cli-error.js';
+import { didYouMean } from './did-you-mean.js';
 import { ClusterApi } from './cluster-api.js';
 import { SchemaCompleter, type CompleterResult } from './completion.js';
 import { DATABASE_ALIASES, type DbHandle } from './db-handle.js';
@@ -42,6 +46,10 @@ export interface ReplSession {
   readonly closed: Promise<{ endOfInput: boolean }>;
   /** Stops the connection notices (before closing the databases or stopping their servers on purpose). */
   stopNotices(): void;
+  /** Commands that failed so far (an error printed as `Uncaught ...`, or a dot-command's `Error: ...`). */
+  readonly failures: number;
+  /** Whether the REPL reads a script (input not a terminal) rather than a person typing. */
+  readonly script: boolean;
 }
 
 /** The history file the REPL uses: $OVN_OVERLAY_HISTORY, else ~/.ovn-overlay_history. */
@@ -98,6 +106,59 @@ export function connectionNotices(handles: ReadonlyMap<string, DbHandle>, say: (
   return () => { for (const stop of stops) stop(); };
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null
+    && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Where a property of `target` is defined: the object of its prototype chain that owns it. */
+function definer(target: object, name: string): object | undefined {
+  for (let o: object | null = target; o !== null; o = Object.getPrototypeOf(o) as object | null) {
+    if (Object.prototype.hasOwnProperty.call(o, name)) return o;
+  }
+  return undefined;
+}
+
+/** Every property name reachable on `target`, except those only Object.prototype has. */
+function memberNames(target: object): string[] {
+  const names = new Set<string>();
+  for (let o: object | null = target; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const name of Object.getOwnPropertyNames(o)) names.add(name);
+  }
+  return [...names];
+}
+
+/** The value of a dotted name (`nb`, `nb.db`) in `context`, or undefined. */
+function lookup(context: object, path: string): unknown {
+  let value: unknown = context;
+  for (const part of path.split('.')) {
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/**
+ * A "did you mean" for the errors a typo causes: a member that is not a function (`nb.lsit(...)`), a name that
+ * is not defined (`nbb`), a column a table does not have (from the schemas). '' when nothing is close.
+ */
+function typoHint(error: Error, context: object, handles: ReadonlyMap<string, DbHandle>): string {
+  const member = /^([\w$.]+)\.([\w$]+) is not a function$/.exec(error.message);
+  if (member) {
+    const target = lookup(context, member[1]);
+    return (typeof target === 'object' || typeof target === 'function') && target !== null
+      ? didYouMean(member[2], memberNames(target), (name) => `${member[1]}.${name}`) : '';
+  }
+  const undefinedName = /^([\w$]+) is not defined$/.exec(error.message);
+  if (undefinedName) return didYouMean(undefinedName[1], Object.getOwnPropertyNames(context), (name) => name);
+  const column = /table (\w+) has no column "(\w+)"/.exec(error.message);
+  if (column && !/did you mean/.test(error.message)) {
+    const owner = [...handles.values()].find((h) => h.schema.tables.has(column[1]));
+    return owner ? didYouMean(column[2], owner.columns(column[1])) : '';
+  }
+  return '';
+}
+
 export function startRepl(options: ReplOptions): ReplSession {
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
@@ -108,8 +169,14 @@ export function startRepl(options: ReplOptions): ReplSession {
   const feeder = terminal ? undefined : new LineFeeder(input as NodeJS.ReadableStream & import('node:stream').Readable);
   const colors = terminal && Boolean((output as { isTTY?: boolean }).isTTY);
 
+  // The REPL's errors go through this domain: each one printed is a failed command.
+  let failures = 0;
+  const domain = createDomain();
+  domain.on('error', () => { failures++; });
+  let replContext: object = {};
+
   const writer = (value: unknown): string => {
-    if (isErrorLike(value)) return describeError(value, debug);
+    if (isErrorLike(value)) return describeError(value, debug) + (debug ? '' : typoHint(value, replContext, handles));
     if (isRowArray(value)) return formatTable(value);
     if (isRowLike(value) && '_uuid' in value) return formatRecord(value);
     return inspect(value, { colors, depth: 4 });
@@ -127,7 +194,9 @@ export function startRepl(options: ReplOptions): ReplSession {
     ignoreUndefined: true,
     preview: false,
     writer,
-  });
+    domain,
+  } as repl.ReplOptions);
+  replContext = server.context;
 
   if (feeder) {
     const display = server.displayPrompt.bind(server);
@@ -148,18 +217,29 @@ export function startRepl(options: ReplOptions): ReplSession {
   }
 
   const jsCompleter = server.completer.bind(server);
+  // `nb.<Tab>` lists what a handle offers, not Object.prototype's __proto__, hasOwnProperty and friends.
+  const withoutObjectMembers = (line: string, [names, partial]: CompleterResult): CompleterResult => {
+    const path = /([\w$]+(?:\.[\w$]+)*)\.[\w$]*$/.exec(line)?.[1];
+    const target = path === undefined ? undefined : lookup(server.context, path);
+    if ((typeof target !== 'object' && typeof target !== 'function') || target === null) return [names, partial];
+    const kept = names.filter((name) => {
+      const member = name.slice(name.lastIndexOf('.') + 1);
+      return member === '' || (member !== 'constructor' && definer(target, member) !== Object.prototype);
+    });
+    return [kept.filter((name, i) => name !== '' || (i > 0 && kept[i - 1] !== '' && i < kept.length - 1)), partial];
+  };
   const complete = (line: string, callback: (err: Error | null, result: CompleterResult) => void): void => {
     let ours: CompleterResult | undefined;
     try { ours = completer.complete(line); } catch { ours = undefined; }
     if (ours) callback(null, ours);
-    else jsCompleter(line, (err, result) => callback(err ?? null, result ?? [[], line]));
+    else jsCompleter(line, (err, result) => callback(err ?? null, withoutObjectMembers(line, result ?? [[], line])));
   };
   (server as unknown as { completer: typeof complete }).completer = complete;
 
   const say = (text: string) => { if (text !== '') output.write(`${text}\n`); };
   const run = (action: () => Promise<void>) => {
     server.clearBufferedCommand();
-    action().catch((error: unknown) => say(`Error: ${describeError(error, debug)}`)).finally(() => server.displayPrompt());
+    action().catch((error: unknown) => { failures++; say(`Error: ${describeError(error, debug)}`); }).finally(() => server.displayPrompt());
   };
 
   server.defineCommand('tables', {
@@ -182,7 +262,7 @@ export function startRepl(options: ReplOptions): ReplSession {
         const wanted = arg.trim();
         const list = wanted === '' ? [...handles] : [[wanted, handles.get(wanted)] as const];
         for (const [alias, h] of list) {
-          if (!h) throw new Error(`no database "${alias}" (connected: ${[...handles.keys()].join(', ')})`);
+          if (!h) throw new Error(`no database "${alias}" (connected: ${[...handles.keys()].join(', ')})${didYouMean(alias, handles.keys())}`);
           const text = showDatabase(h);
           if (!text) continue;
           if (list.length > 1) say(`== ${h.name} (${alias}) ==`);
@@ -211,7 +291,9 @@ export function startRepl(options: ReplOptions): ReplSession {
           throw new Error('usage: .dump <table> or .dump nb|sb|ovs <table>');
         }
         const owners = candidates.filter((h) => h.schema.tables.has(table));
-        if (owners.length === 0) throw new Error(`no table "${table}" in ${candidates.map((h) => h.name).join(', ')}`);
+        if (owners.length === 0) {
+          throw new Error(`no table "${table}" in ${candidates.map((h) => h.name).join(', ')}${didYouMean(table, candidates.flatMap((h) => h.tables))}`);
+        }
         if (owners.length > 1) {
           throw new Error(`"${table}" is in ${owners.map((h) => h.name).join(' and ')}: say which, e.g. .dump ${[...handles].find(([, h]) => h === owners[0])![0]} ${table}`);
         }
@@ -227,10 +309,30 @@ export function startRepl(options: ReplOptions): ReplSession {
     if (terminal && !busy) server.displayPrompt(true);
   });
   let busy = false;
+  // Ctrl-C while a promise typed without `await` is pending stops waiting for it (the REPL prints its prompt
+  // again); whatever it resolves to later is not printed.
+  let abandonWait: (() => void) | undefined;
+  server.prependListener('SIGINT', () => abandonWait?.());
   const evaluate = server.eval.bind(server);
   (server as unknown as { eval: typeof server.eval }).eval = (code, ctx, file, cb) => {
     busy = true;
-    evaluate(code, ctx, file, (err, result) => { busy = false; cb(err, result); });
+    evaluate(code, ctx, file, (err, result) => {
+      if (err || !isThenable(result)) { busy = false; cb(err, result); return; }
+      // A promise typed without `await`: wait for it as `await` would, and print what it resolves to (or its
+      // error, one line); the next piped line goes in only after that.
+      let waiting = true;
+      const settle = (error: Error | null, value?: unknown): void => {
+        if (!waiting) return;
+        waiting = false;
+        abandonWait = undefined;
+        busy = false;
+        cb(error, value);
+      };
+      abandonWait = () => { waiting = false; abandonWait = undefined; busy = false; };
+      result.then((value) => settle(null, value), (error: unknown) => {
+        settle(isErrorLike(error) ? error : new Error(`promise rejected with ${inspect(error)}`));
+      });
+    });
   };
   server.once('exit', stopNotices);
 
@@ -250,5 +352,7 @@ export function startRepl(options: ReplOptions): ReplSession {
     }),
     closed,
     stopNotices,
+    get failures() { return failures; },
+    script: !terminal,
   };
 }

@@ -52,12 +52,19 @@ export async function showNorthbound(db: DbHandle): Promise<string> {
   for (const ls of [...t.get('Logical_Switch')!].sort(byName)) {
     out.push(`switch ${String(ls._uuid)} (${String(ls.name)})`);
     const ports = refs(ls.ports).map((u) => lsps.get(u)).filter((p): p is Row => p !== undefined).sort(byName);
+    // The lines ovn-nbctl prints, in its order: type, parent, tag, addresses (not a lone "router", which
+    // says no more than the type), router-port.
     for (const p of ports) {
       out.push(`    port ${String(p.name)}`);
       if (p.type !== '' && p.type !== undefined) out.push(`        type: ${String(p.type)}`);
+      if (p.parent_name !== undefined && p.parent_name !== '') out.push(`        parent: ${String(p.parent_name)}`);
+      if (p.tag !== undefined && !isEmpty(p.tag)) out.push(`        tag: ${String(p.tag)}`);
+      const addresses = refs(p.addresses);
+      if (addresses.length > 0 && !(addresses.length === 1 && addresses[0] === 'router')) {
+        out.push(`        addresses: [${addresses.map((a) => JSON.stringify(a)).join(', ')}]`);
+      }
       const peer = p.options instanceof Map ? p.options.get('router-port') : undefined;
       if (peer !== undefined) out.push(`        router-port: ${String(peer)}`);
-      if (!isEmpty(p.addresses)) out.push(`        addresses: [${refs(p.addresses).map((a) => JSON.stringify(a)).join(', ')}]`);
     }
   }
   for (const lr of [...t.get('Logical_Router')!].sort(byName)) {

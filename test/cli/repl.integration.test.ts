@@ -22,9 +22,10 @@ async function openRepl(extra: readonly string[] = []): Promise<CliProcess> {
   return p;
 }
 
-async function closeRepl(t: { is: (a: unknown, b: unknown) => void }, p: CliProcess): Promise<void> {
+/** `.exit`; the REPL reads a pipe, so it exits as a script does: 1 when a command typed into it failed. */
+async function closeRepl(t: { is: (a: unknown, b: unknown) => void }, p: CliProcess, code = 0): Promise<void> {
   p.write('.exit\n');
-  t.is(await p.exited, 0);
+  t.is(await p.exited, code);
 }
 
 test('.tables lists every connected database with row counts', async (t) => {
@@ -61,7 +62,8 @@ test('.show lists a switch and its port created with the real ovn-nbctl; .dump p
   t.regex(await p.type('.dump nb Connection'), /Connection: no rows/);
   t.regex(await p.type('.dump Connection'), /Error: "Connection" is in OVN_Northbound and OVN_Southbound: say which/);
   t.regex(await p.type('.dump No_Such_Table'), /Error: no table "No_Such_Table"/);
-  await closeRepl(t, p);
+  await closeRepl(t, p, 1);
+  t.regex(p.output, /ovn-overlay: 2 commands of the script failed\n$/);
 });
 
 test('a transaction typed at the prompt (top-level await) is seen by ovn-nbctl; rows print as tables with readable values', async (t) => {
@@ -95,7 +97,7 @@ test('errors are one line and never end the session', async (t) => {
   // still alive and connected
   t.regex(await p.type('(await nb.list("NB_Global")).length'), /^1$/m);
   t.is(p.child.exitCode, null);
-  await closeRepl(t, p);
+  await closeRepl(t, p, 1);
 });
 
 test('piped input ends the REPL at end of input, in order, with exit code 0', async (t) => {
@@ -105,6 +107,89 @@ test('piped input ends the REPL at end of input, in order, with exit code 0', as
   t.is(r.code, 0, r.stderr);
   t.true(r.stdout.indexOf('first') < r.stdout.indexOf('second'));
   t.regex(r.stdout, /switch [0-9a-f-]{36} \(show-sw\)/);
+});
+
+test('a piped script: promises without await print their results, the last line finishes before the REPL closes', async (t) => {
+  await lab.nbctl('ls-add', 'piped-sw');
+  // The issue's reproduction: no await, last line of the script, the database closed right after.
+  const r = await runCli(['repl', '--db', lab.nb.unix], { input: `nb.list('Logical_Switch', ['name'])\n` });
+  t.is(r.code, 0, r.stderr);
+  t.notRegex(r.stdout, /Promise|pending|Uncaught/);
+  t.regex(r.stdout, /^ovn> name\s*\n-+\s*\n/m);
+  t.regex(r.stdout, /^piped-sw\s*$/m);
+  t.regex(r.stdout, /\(\d+ rows?\)/);
+  t.notRegex(r.stdout, /_uuid/, 'only the columns asked for');
+  // a write without await resolves (with the new row's UUID) before the next line reads
+  const w = await runCli(['repl', '--db', lab.nb.unix], { input: `nb.insert('Logical_Switch', { name: 'piped-sw2' })\nnb.get('Logical_Switch', 'piped-sw2').then((r) => r.name)\n` });
+  t.is(w.code, 0, w.stderr);
+  t.regex(w.stdout, /^ovn> '?[0-9a-f]{8}-[0-9a-f-]{27}'?$/m);
+  t.regex(w.stdout, /^ovn> 'piped-sw2'$/m);
+});
+
+test('a piped script with a failed command exits 1 after running every line; a rejection prints one line', async (t) => {
+  const r = await runCli(['repl', '--db', lab.nb.unix], {
+    input: `nb.list('Logical_Swich')\nPromise.reject(new Error('refused here'))\n.dump Nope\n'last line ran'\n`,
+  });
+  t.is(r.code, 1);
+  t.is(r.stderr, 'ovn-overlay: 3 commands of the script failed\n');
+  t.regex(r.stdout, /^ovn> Uncaught OVN_Northbound has no table "Logical_Swich"; did you mean "Logical_Switch"\?$/m);
+  t.regex(r.stdout, /^ovn> Uncaught refused here$/m);
+  t.is(r.stdout.match(/Uncaught/g)?.length, 2, 'one line per failure, no second "Uncaught"');
+  t.notRegex(r.stdout, /\n\s+at /, 'no stack');
+  t.regex(r.stdout, /'last line ran'/);
+  const ok = await runCli(['repl', '--db', lab.nb.unix], { input: `nb.list('NB_Global', ['nb_cfg'])\n.exit\n` });
+  t.is(ok.code, 0, ok.stderr);
+});
+
+test('typos get a "did you mean": members, names, tables, columns, databases', async (t) => {
+  const p = await openRepl();
+  t.regex(await p.type(`nb.lsit('Logical_Switch')`), /^Uncaught TypeError: nb\.lsit is not a function; did you mean nb\.list\?$/m);
+  t.regex(await p.type(`nbb.list('Logical_Switch')`), /^Uncaught ReferenceError: nbb is not defined; did you mean nb\?$/m);
+  t.regex(await p.type(`await nb.select('Logical_Switch', {}, ['nmae'])`), /^Uncaught Logical_Switch has no column "nmae"; did you mean "name"\?$/m);
+  t.regex(await p.type(`nb.insert('Logical_Switch', { nmae: 'x' })`), /^Uncaught OvsdbValidationError: .*has no column "nmae".*; did you mean "name"\?$/m);
+  t.regex(await p.type('.dump nb Logical_Swtich'), /^Error: no table "Logical_Swtich" in OVN_Northbound; did you mean "Logical_Switch"\?$/m);
+  t.regex(await p.type('.show bn'), /did you mean "nb"\?/);
+  await closeRepl(t, p, 1);
+});
+
+test('.show nb prints the port lines ovn-nbctl show prints (no lone "router" address)', async (t) => {
+  // (router-port names a port that need not exist: no router here, the other tests count the lab's routers)
+  await lab.nbctl('ls-add', 'cmp-sw');
+  await lab.nbctl('lsp-add', 'cmp-sw', 'cmp-stor', '--', 'lsp-set-type', 'cmp-stor', 'router', '--', 'lsp-set-addresses', 'cmp-stor', 'router',
+    '--', 'lsp-set-options', 'cmp-stor', 'router-port=cmp-rp');
+  await lab.nbctl('lsp-add', 'cmp-sw', 'cmp-mac', '--', 'lsp-set-type', 'cmp-mac', 'router', '--', 'lsp-set-addresses', 'cmp-mac', '0a:58:0a:f5:00:02',
+    '--', 'lsp-set-options', 'cmp-mac', 'router-port=cmp-rp');
+  await lab.nbctl('lsp-add', 'cmp-sw', 'cmp-vif', '--', 'lsp-set-addresses', 'cmp-vif', '0a:58:0a:f5:00:03 10.245.0.3');
+  await lab.nbctl('lsp-add', 'cmp-sw', 'cmp-child', 'cmp-vif', '7');
+  // The switch's ports, each with its lines (ovn-nbctl lists them in set order, .show by name).
+  const portBlocks = (text: string) => {
+    const section = /^(?:ovn> )?switch \S+ \(cmp-sw\)\n((?: {4}.*\n)*)/m.exec(text)?.[1] ?? '';
+    return Object.fromEntries([...section.matchAll(/^ {4}port (\S+)\n((?: {8}.*\n)*)/gm)].map((m) => [m[1], m[2]]).sort());
+  };
+  const theirs = portBlocks(await lab.nbctl('show', 'cmp-sw'));
+  const r = await runCli(['repl', '--db', lab.nb.unix], { input: '.show nb\n' });
+  const ours = portBlocks(r.stdout);
+  t.is(Object.keys(theirs).length, 4);
+  t.deepEqual(ours, theirs);
+  t.notRegex(theirs['cmp-stor'], /addresses/);
+});
+
+test('nb.<Tab> offers the handle\'s members, not Object.prototype\'s', async (t) => {
+  const dbs = await connectDatabases(lab.nb.unix);
+  try {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    output.resume();
+    const session = startRepl({ databases: dbs.byName, input, output, terminal: true, historyFile: false });
+    const [names] = await session.complete('nb.');
+    for (const member of ['nb.list', 'nb.select', 'nb.transact', 'nb.db', 'nb.toString']) t.true(names.includes(member), member);
+    for (const member of ['nb.__proto__', 'nb.__defineGetter__', 'nb.hasOwnProperty', 'nb.isPrototypeOf', 'nb.valueOf']) t.false(names.includes(member), member);
+    t.deepEqual((await session.complete('nb.__'))[0], []);
+    t.true((await session.complete('Object.'))[0].includes('Object.keys'), 'other completion untouched');
+    session.server.close();
+  } finally {
+    await dbs.close();
+  }
 });
 
 test('ssl: remotes with --ca/--cert/--key', async (t) => {
