@@ -25,5 +25,8 @@ export {
   OVN_VXLAN_MAX_DATAPATH, OVN_VXLAN_MAX_EGRESS_PORT, ovnKeysValid, ovnGeneveOptionValue, ovnGeneveIngress, ovnGeneveEgress, ovnSttContextHi,
   ovnSttContextLo, ovnFromSttContext, ovnVxlanVni,
 } from './ovn-metadata.js';
-export { readPcap, PcapWriter, LINKTYPE_ETHERNET, type PcapFile, type PcapRecord, type ReadPcapOptions } from './pcap.js';
+export {
+  readPcap, PcapStreamReader, PcapWriter, PcapFormatError, LINKTYPE_ETHERNET, PCAP_MAX_RECORD_LENGTH,
+  type PcapFile, type PcapHeader, type PcapRecord, type PcapErrorCode, type ReadPcapOptions,
+} from './pcap.js';
 export { inspectFrame, type InspectedFrame, type InspectOptions } from './inspect.js';

@@ -4,6 +4,7 @@
 import { CliError, describeError } from './cli-error.js';
 import { didYouMean } from './did-you-mean.js';
 import { MAIN_USAGE } from './help.js';
+import { exitWhenFlushed } from './output.js';
 import { runLabCommand } from './lab-command.js';
 import { runReplCommand } from './repl-command.js';
 import { runDecodeCommand } from './decode-command.js';
@@ -34,11 +35,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 const argv = process.argv.slice(2);
-main(argv).then((code) => {
-  process.exitCode = code;
-  // Nothing is left to do: end now even if a socket or a stdin reader is still open.
-  setImmediate(() => process.exit(code));
-}, (error: unknown) => {
+// Nothing is left to do once a command returns: end even if a socket or a stdin reader is still open, but only
+// after its output has left the process.
+main(argv).then((code) => exitWhenFlushed(code), (error: unknown) => {
   process.stderr.write(`ovn-overlay: ${describeError(error, argv.includes('--debug'), false)}\n`);
-  process.exit(error instanceof CliError ? error.exitCode : 1);
+  return exitWhenFlushed(error instanceof CliError ? error.exitCode : 1);
 });

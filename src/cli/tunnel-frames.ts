@@ -2,7 +2,7 @@
 // printable descriptions; the inner frame is described with the readable inspector.
 import {
   ETHERTYPE_TEB, GENEVE_CRITICAL, GeneveDecoder, GeneveResult, OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, Reason, SttReassembler,
-  SttResult, VxlanDecoder, VxlanResult, formatIpv4, formatIpv6, inspectFrame, reasonName, type OuterInfo, type PcapFile,
+  SttResult, VxlanDecoder, VxlanResult, formatIpv4, formatIpv6, inspectFrame, reasonName, type OuterInfo,
 } from '../../codecs/index.js';
 
 export type TunnelType = 'geneve' | 'vxlan' | 'stt';
@@ -88,20 +88,36 @@ export function describeInner(frame: Uint8Array): string {
   return parts.join(', ');
 }
 
-/** Decodes every record of a capture. VXLAN VNIs are read as OVN keys when `vxlanAsOvn`. */
-export function decodeCapture(pcap: PcapFile, options: TunnelDecodeOptions & { vxlanAsOvn?: boolean } = {}): DecodedFrame[] {
-  const geneve = new GeneveDecoder({ port: options.genevePort });
-  const vxlan = new VxlanDecoder({ port: options.vxlanPort });
-  const stt = new SttReassembler({ port: options.sttPort });
-  const g = new GeneveResult();
-  const v = new VxlanResult();
-  const s = new SttResult();
-  const out: DecodedFrame[] = [];
-  const sttSegments = new Map<number, number>();
-  const buf = pcap.bytes;
-  pcap.records.forEach((rec, i) => {
-    const index = i + 1;
-    let r: Reason = geneve.decode(buf, rec.offset, rec.length, g);
+/** The STT frames whose segments are being counted at most (the reassembler bounds its own memory likewise). */
+const MAX_STT_FRAMES_COUNTED = 4096;
+
+/**
+ * Decodes the records of a capture one at a time, in order (STT segments are reassembled across records):
+ * what `decode` and `decodeCapture` use, so a capture of any length is decoded in constant memory.
+ */
+export class TunnelFrameDecoder {
+  private readonly geneve: GeneveDecoder;
+  private readonly vxlan: VxlanDecoder;
+  private readonly stt: SttReassembler;
+  private readonly g = new GeneveResult();
+  private readonly v = new VxlanResult();
+  private readonly s = new SttResult();
+  /** Segments seen so far of each STT frame not yet complete (oldest dropped past MAX_STT_FRAMES_COUNTED). */
+  private readonly sttSegments = new Map<number, number>();
+
+  constructor(private readonly options: TunnelDecodeOptions & { vxlanAsOvn?: boolean } = {}) {
+    this.geneve = new GeneveDecoder({ port: options.genevePort });
+    this.vxlan = new VxlanDecoder({ port: options.vxlanPort });
+    this.stt = new SttReassembler({ port: options.sttPort });
+  }
+
+  /**
+   * The frame in buf[offset, offset+length), record number `index` (1-based); undefined for an STT segment
+   * that does not complete a frame yet.
+   */
+  decode(buf: Uint8Array, offset: number, length: number, index: number): DecodedFrame | undefined {
+    const { g, v, s } = this;
+    let r: Reason = this.geneve.decode(buf, offset, length, g);
     // A frame with a critical option OVN does not know is decoded all the same (the decoder fills everything
     // before saying so) and shown flagged: a receiver drops it, which is worth seeing rather than hiding.
     const unknownCritical = r === Reason.GeneveUnknownCriticalOption && !g.oam && g.protocolType === ETHERTYPE_TEB;
@@ -116,49 +132,49 @@ export function decodeCapture(pcap: PcapFile, options: TunnelDecodeOptions & { v
       }
       const inner = buf.subarray(g.innerOffset, g.innerOffset + g.innerLength);
       const addresses = innerAddresses(inner);
-      out.push({
+      return {
         index, tunnel: 'geneve', outer: outerOf(buf, g), vni: g.vni,
         ...(g.ovn ? { ovn: { datapath: g.vni, ingress: g.ovnIngress, egress: g.ovnEgress } } : {}),
         geneveOptions: options, inner: describeInner(inner), innerLength: g.innerLength,
         ...(addresses ? { innerAddresses: addresses } : {}),
         ...(unknownCritical ? { unknownCritical: true } : {}),
-      });
-      return;
+      };
     }
-    if (!NOT_MINE.has(r)) { out.push({ index, tunnel: 'geneve', error: reasonName(r) }); return; }
-    r = vxlan.decode(buf, rec.offset, rec.length, v);
+    if (!NOT_MINE.has(r)) return { index, tunnel: 'geneve', error: reasonName(r) };
+    r = this.vxlan.decode(buf, offset, length, v);
     if (r === Reason.Ok) {
       const inner = buf.subarray(v.innerOffset, v.innerOffset + v.innerLength);
       const addresses = innerAddresses(inner);
-      out.push({
+      return {
         index, tunnel: 'vxlan', outer: outerOf(buf, v), vni: v.vni,
-        ...(options.vxlanAsOvn ? { ovn: { datapath: v.ovnDatapath, egress: v.ovnEgress } } : {}),
+        ...(this.options.vxlanAsOvn ? { ovn: { datapath: v.ovnDatapath, egress: v.ovnEgress } } : {}),
         inner: describeInner(inner), innerLength: v.innerLength,
         ...(addresses ? { innerAddresses: addresses } : {}),
-      });
-      return;
+      };
     }
-    if (!NOT_MINE.has(r)) { out.push({ index, tunnel: 'vxlan', error: reasonName(r) }); return; }
-    r = stt.push(buf, rec.offset, rec.length, index, s);
+    if (!NOT_MINE.has(r)) return { index, tunnel: 'vxlan', error: reasonName(r) };
+    r = this.stt.push(buf, offset, length, index, s);
     if (r === Reason.Pending) {
-      sttSegments.set(s.packetId, (sttSegments.get(s.packetId) ?? 0) + 1);
-      return;
+      const counted = this.sttSegments.get(s.packetId);
+      if (counted === undefined && this.sttSegments.size >= MAX_STT_FRAMES_COUNTED) {
+        this.sttSegments.delete(this.sttSegments.keys().next().value as number);
+      }
+      this.sttSegments.set(s.packetId, (counted ?? 0) + 1);
+      return undefined;
     }
     if (r === Reason.Ok) {
-      const segments = (sttSegments.get(s.packetId) ?? 0) + 1;
-      sttSegments.delete(s.packetId);
+      const segments = (this.sttSegments.get(s.packetId) ?? 0) + 1;
+      this.sttSegments.delete(s.packetId);
       const inner = s.frameBuffer.subarray(s.innerOffset, s.innerOffset + s.innerLength).slice();
       const addresses = innerAddresses(inner);
-      out.push({
+      return {
         index, tunnel: 'stt', outer: outerOf(buf, s),
         sttContext: (BigInt(s.contextHi) << 32n) | BigInt(s.contextLo), sttSegments: segments,
         ...(s.ovn ? { ovn: { datapath: s.ovnDatapath, ingress: s.ovnIngress, egress: s.ovnEgress } } : {}),
         inner: describeInner(inner), innerLength: s.innerLength,
         ...(addresses ? { innerAddresses: addresses } : {}),
-      });
-      return;
+      };
     }
-    out.push({ index, ...(NOT_MINE.has(r) ? { error: 'not a Geneve, VXLAN or STT frame' } : { tunnel: 'stt' as const, error: reasonName(r) }) });
-  });
-  return out;
+    return { index, ...(NOT_MINE.has(r) ? { error: 'not a Geneve, VXLAN or STT frame' } : { tunnel: 'stt' as const, error: reasonName(r) }) };
+  }
 }
