@@ -135,13 +135,7 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
 
   /** Removes a node's transit port, router port, routes and remote chassis from this zone. */
   async delete(key: ClusterKey): Promise<boolean> {
-    const nb = await this.commitNb((tx) => this.buildDelete(tx, key.name));
-    const sb = await this.commitSb((tx) => {
-      for (const c of this.sb.table('Chassis')) {
-        if (c.hostname === key.name && c.other_config.get('is-remote') === 'true') tx.delete('Chassis', c._uuid);
-      }
-    });
-    return nb || sb;
+    return this.deleteNodes([key.name]);
   }
 
   get(key: ClusterKey): ZoneNodeInfo | undefined {
@@ -159,12 +153,27 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
       .sort((a, b) => a.nodeId - b.nodeId);
   }
 
-  /** Deletes every node on the transit switch this controller owns that is not in `existing`. */
+  /**
+   * Deletes every node on the transit switch this controller owns that is not in `existing`: one NB and one SB
+   * transaction (interconnect spans both databases).
+   */
   async sync(existing: Iterable<ClusterKey>): Promise<ClusterKey[]> {
     const keep = new Set([...existing].map((k) => k.name));
-    const stale = this.list().filter((n) => !keep.has(n.name)).map((n) => ({ name: n.name }));
-    for (const key of stale) await this.delete(key);
-    return stale;
+    const stale = this.list().filter((n) => !keep.has(n.name)).map((n) => n.name);
+    await this.deleteNodes(stale);
+    return stale.map((name) => ({ name }));
+  }
+
+  private async deleteNodes(names: readonly string[]): Promise<boolean> {
+    if (names.length === 0) return false;
+    const nb = await this.commitNb((tx) => { for (const name of names) this.buildDelete(tx, name); });
+    const gone = new Set(names);
+    const sb = await this.commitSb((tx) => {
+      for (const c of this.sb.table('Chassis')) {
+        if (gone.has(c.hostname) && c.other_config.get('is-remote') === 'true') tx.delete('Chassis', c._uuid);
+      }
+    });
+    return nb || sb;
   }
 
   private info(name: string, lsp: Readonly<LogicalSwitchPort>): ZoneNodeInfo {
