@@ -6,16 +6,26 @@
 import { OvsdbSchemaError } from './errors.js';
 import { ops, type OperationBase } from './operations.js';
 import type { Row, WriteRow } from './datum.js';
-import type { OvsdbDatabase } from './database.js';
 import { isConflict, retryOnConflict } from './conflict-retry.js';
 
-/** The transaction under construction inside `transactWithRetry`. */
+/** What the retry loop needs of a replica (an OvsdbDatabase is one). */
+export interface RetryableReplica {
+  /** Resolves once the replica holds its initial state. */
+  readonly synced: Promise<void>;
+  /** Moves with every update batch the replica applies. */
+  readonly generation: number;
+  /** The replicated table holding this very row object. */
+  tableNameOf(row: { readonly _uuid: string }): string | undefined;
+  transact(operations: readonly OperationBase<unknown>[], options?: { timeoutMs?: number }): Promise<unknown>;
+}
+
+/** The transaction under construction inside `transactWithRetry`; `T` maps the database's table names to rows. */
 export class ReplicaTransaction<T extends object> {
   readonly operations: OperationBase<unknown>[] = [];
   /** Indexes of the `wait` operations made by verify(). */
   readonly verifyIndexes = new Set<number>();
 
-  constructor(private readonly db: OvsdbDatabase<T>) {}
+  constructor(private readonly db: Pick<RetryableReplica, 'tableNameOf'>) {}
 
   /** Appends an operation (from `ops.*`) and returns it. */
   add<O extends OperationBase<unknown>>(op: O): O {
@@ -25,9 +35,9 @@ export class ReplicaTransaction<T extends object> {
 
   /**
    * Makes the transaction fail (and be retried) unless `columns` of `row` are still what the replica showed.
-   * `row` is a row object from this database's replica.
+   * `row` is a row object from this database's replica (typed: a row of one of its tables).
    */
-  verify<R extends { readonly _uuid: string }>(row: R, columns: readonly (keyof R & string)[]): void {
+  verify<R extends Readonly<T[keyof T]> & { readonly _uuid: string }>(row: R, columns: readonly (keyof R & string)[]): void {
     const table = this.db.tableNameOf(row);
     if (!table) throw new OvsdbSchemaError('verify(): the row is not (or no longer) in the replica');
     const expected: Record<string, unknown> = {};
@@ -61,7 +71,7 @@ export interface RetryResult<V> {
 }
 
 export async function transactWithRetry<T extends object, V>(
-  db: OvsdbDatabase<T>, fn: (tx: ReplicaTransaction<T>) => V | Promise<V>, options: RetryOptions = {},
+  db: RetryableReplica, fn: (tx: ReplicaTransaction<T>) => V | Promise<V>, options: RetryOptions = {},
 ): Promise<RetryResult<V>> {
   let tx: ReplicaTransaction<T> | undefined;
   let generation = 0;
