@@ -1,0 +1,70 @@
+// The agent's metrics, in a prom-client Registry of its own (never the global one, so two agents in one process,
+// or a test and the agent it drives, do not mix their figures). Work-queue metric names follow client-go's
+// workqueue metrics (depth, adds, work duration, retries) under the `ovn_overlay_` prefix, so dashboards made for
+// Kubernetes controllers read them as they are. `text()` is the Prometheus exposition an HTTP endpoint serves.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Reconcile durations in seconds: 1 ms .. 60 s (an OVSDB transaction to a loaded cluster can take seconds). */
+export const RECONCILE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+export class AgentMetrics {
+  readonly registry: Registry;
+  readonly queueDepth: Gauge<'name'>;
+  readonly queueInFlight: Gauge<'name'>;
+  readonly queueRetryPending: Gauge<'name'>;
+  readonly queueAdds: Counter<'name'>;
+  readonly reconcileDuration: Histogram<'name' | 'result'>;
+  readonly retries: Counter<'name'>;
+  readonly errors: Counter<'name'>;
+  readonly dropped: Counter<'name'>;
+  readonly objectEvents: Counter<'kind' | 'type'>;
+  readonly cachedObjects: Gauge<'kind'>;
+  readonly rejected: Counter<'kind' | 'reason'>;
+  readonly ignored: Counter<'kind'>;
+  readonly lists: Counter<'kind'>;
+  readonly watches: Counter<'kind'>;
+  readonly watchErrors: Counter<'kind'>;
+
+  constructor(registry: Registry = new Registry()) {
+    this.registry = registry;
+    const registers = [registry];
+    this.queueDepth = new Gauge({ name: 'ovn_overlay_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: ['name'], registers });
+    this.queueInFlight = new Gauge({ name: 'ovn_overlay_workqueue_in_flight', help: 'Keys being reconciled now.', labelNames: ['name'], registers });
+    this.queueRetryPending = new Gauge({
+      name: 'ovn_overlay_workqueue_retry_pending', help: 'Keys waiting out a retry backoff.', labelNames: ['name'], registers,
+    });
+    this.queueAdds = new Counter({ name: 'ovn_overlay_workqueue_adds_total', help: 'Keys added to the work queue.', labelNames: ['name'], registers });
+    this.reconcileDuration = new Histogram({
+      name: 'ovn_overlay_workqueue_work_duration_seconds', help: 'Time one reconcile of a key took.',
+      labelNames: ['name', 'result'], buckets: RECONCILE_BUCKETS, registers,
+    });
+    this.retries = new Counter({ name: 'ovn_overlay_workqueue_retries_total', help: 'Reconciles scheduled again after a failure.', labelNames: ['name'], registers });
+    this.errors = new Counter({ name: 'ovn_overlay_workqueue_errors_total', help: 'Reconciles that failed.', labelNames: ['name'], registers });
+    this.dropped = new Counter({
+      name: 'ovn_overlay_workqueue_dropped_total', help: 'Keys given up on after the last allowed attempt failed.', labelNames: ['name'], registers,
+    });
+    this.objectEvents = new Counter({
+      name: 'ovn_overlay_k8s_events_total', help: 'Object changes applied to the cache (added, updated, deleted).', labelNames: ['kind', 'type'], registers,
+    });
+    this.cachedObjects = new Gauge({ name: 'ovn_overlay_k8s_objects', help: 'Objects in the cache.', labelNames: ['kind'], registers });
+    this.rejected = new Counter({
+      name: 'ovn_overlay_k8s_rejected_total', help: 'Objects or stream items refused as bad input, by reason.', labelNames: ['kind', 'reason'], registers,
+    });
+    this.ignored = new Counter({ name: 'ovn_overlay_k8s_ignored_total', help: 'Objects of kinds the agent does not read.', labelNames: ['kind'], registers });
+    this.lists = new Counter({ name: 'ovn_overlay_k8s_lists_total', help: 'List requests of the informer source.', labelNames: ['kind'], registers });
+    this.watches = new Counter({ name: 'ovn_overlay_k8s_watches_total', help: 'Watch requests of the informer source.', labelNames: ['kind'], registers });
+    this.watchErrors = new Counter({
+      name: 'ovn_overlay_k8s_watch_errors_total', help: 'Informer failures that stopped a list/watch (restarted with backoff).', labelNames: ['kind'], registers,
+    });
+  }
+
+  /** The Prometheus text exposition of every metric of this agent. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Content-Type of text(). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}
