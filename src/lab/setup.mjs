@@ -26,6 +26,7 @@ const debianPackages = [
   ['protobuf-compiler', '/usr/bin/protoc'],
   ['openssl', '/usr/bin/openssl'], // the TLS lab makes its certificates with it
   ['iproute2', '/usr/sbin/ip'], // the lab's network namespaces
+  ['kubernetes-client', '/usr/bin/kubectl'], // the agent's watch-stream tests run the real kubectl against a replay
 ];
 
 function run(cmd, args, options = {}) {
