@@ -30,10 +30,10 @@ test.before(async () => {
 });
 test.after.always(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
-test('the built package imports as ovn-overlay, ovn-overlay/codecs, ovn-overlay/lab and ovn-overlay/models', async (t) => {
+test('the built package imports as ovn-overlay, ovn-overlay/codecs, ovn-overlay/lab, ovn-overlay/models and ovn-overlay/k8s', async (t) => {
   writeFileSync(join(pkg, 'check.mjs'), `
     const entries = {};
-    for (const spec of ['ovn-overlay', 'ovn-overlay/codecs', 'ovn-overlay/lab', 'ovn-overlay/models']) {
+    for (const spec of ['ovn-overlay', 'ovn-overlay/codecs', 'ovn-overlay/lab', 'ovn-overlay/models', 'ovn-overlay/k8s']) {
       const m = await import(spec);
       entries[spec] = { url: import.meta.resolve(spec), keys: Object.keys(m) };
     }
@@ -53,6 +53,7 @@ test('the built package imports as ovn-overlay, ovn-overlay/codecs, ovn-overlay/
   has('ovn-overlay/codecs', 'GeneveEncoder', 'GeneveDecoder', 'readPcap');
   has('ovn-overlay/lab', 'startLab');
   has('ovn-overlay/models', 'vswitch', 'northbound', 'southbound', 'server', 'databaseSchemas');
+  has('ovn-overlay/k8s', 'InformerSource', 'WatchStreamSource', 'ManifestSource', 'ObjectCache', 'WorkQueue', 'ControllerRunner', 'AgentMetrics');
   t.true(got.sameModels, 'the root re-exports the same model modules');
   t.true(got.lspColumns);
 });
