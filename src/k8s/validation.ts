@@ -6,7 +6,9 @@
 import { isRecord } from './documents.js';
 import { labelKeyProblem, labelSelectorProblem } from './label-selector.js';
 import { KIND_INFO, type KindName } from './kinds.js';
+import type { KubernetesNameRule } from '../ovn/errors.js';
 import { tryParseAddress, parsePrefix, prefixContains, type IpFamily, type IpPrefix } from '../ovn/ip.js';
+import { kubernetesNameProblem } from '../ovn/kubernetes-names.js';
 
 /** Stable reason codes of a rejected object (metric label and log field). */
 export const REJECT_REASONS = [
@@ -64,23 +66,12 @@ function stringMap(value: unknown, path: string): JsonRecord | undefined {
   return map;
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const IANA_SVC_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
-type NameRule = 'dns1123-label' | 'dns1123-subdomain' | 'dns1035-label';
-
-function checkName(value: string, path: string, rule: NameRule): void {
-  const ok = rule === 'dns1123-label' ? value.length <= 63 && DNS1123_LABEL.test(value)
-    : rule === 'dns1035-label' ? value.length <= 63 && DNS1035_LABEL.test(value)
-      : value.length <= 253 && DNS1123_SUBDOMAIN.test(value);
-  if (!ok) {
-    const what = rule === 'dns1123-label' ? 'a DNS-1123 label (a-z, 0-9, \'-\', at most 63)'
-      : rule === 'dns1035-label' ? 'a DNS-1035 label (starts with a-z; a-z, 0-9, \'-\', at most 63)'
-        : 'a DNS-1123 subdomain (a-z, 0-9, \'-\', \'.\', at most 253)';
-    fail('invalid-name', `${path} ${JSON.stringify(value)} is not ${what}`);
-  }
+/** The API's name rules, from src/ovn/kubernetes-names.ts (the one home of those rules). */
+function checkName(value: string, path: string, rule: KubernetesNameRule): void {
+  const problem = kubernetesNameProblem(rule, value);
+  if (problem) fail('invalid-name', `${path} ${JSON.stringify(value)} is not a ${rule} name (${problem})`);
 }
 
 function address(value: unknown, path: string, family?: IpFamily): void {
@@ -133,10 +124,10 @@ function labelSelector(value: unknown, path: string, required = false): void {
 function checkMetadata(kind: KindName, value: JsonRecord): void {
   const metadata = record(value.metadata, 'metadata', true)!;
   const name = string(metadata.name, 'metadata.name', true)!;
-  checkName(name, 'metadata.name', kind === 'Namespace' ? 'dns1123-label' : kind === 'Service' ? 'dns1035-label' : 'dns1123-subdomain');
+  checkName(name, 'metadata.name', kind === 'Namespace' ? 'dns-1123-label' : kind === 'Service' ? 'dns-1035-label' : 'dns-1123-subdomain');
   if (KIND_INFO[kind].namespaced) {
     const namespace = string(metadata.namespace, 'metadata.namespace', true)!;
-    checkName(namespace, 'metadata.namespace', 'dns1123-label');
+    checkName(namespace, 'metadata.namespace', 'dns-1123-label');
   }
   string(metadata.resourceVersion, 'metadata.resourceVersion');
   string(metadata.uid, 'metadata.uid');

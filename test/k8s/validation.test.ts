@@ -26,9 +26,9 @@ function expectProblem(t: import('ava').ExecutionContext, kind: KindName, object
 test('names, namespaces and the apiVersion', (t) => {
   expectProblem(t, 'Pod', { ...pod(), metadata: { namespace: 'a' } }, 'missing-field', /^metadata\.name is missing$/);
   expectProblem(t, 'Pod', { ...pod(), metadata: { name: 'p' } }, 'missing-field', /^metadata\.namespace is missing$/);
-  expectProblem(t, 'Pod', { ...pod(), metadata: { name: 'Web_1', namespace: 'a' } }, 'invalid-name', /DNS-1123 subdomain/);
-  expectProblem(t, 'Service', { ...service(), metadata: { name: '1web', namespace: 'a' } }, 'invalid-name', /DNS-1035 label/);
-  expectProblem(t, 'Namespace', { metadata: { name: 'a.b' } }, 'invalid-name', /DNS-1123 label/);
+  expectProblem(t, 'Pod', { ...pod(), metadata: { name: 'Web_1', namespace: 'a' } }, 'invalid-name', /metadata\.name "Web_1" is not a dns-1123-subdomain name \(only lowercase/);
+  expectProblem(t, 'Service', { ...service(), metadata: { name: '1web', namespace: 'a' } }, 'invalid-name', /is not a dns-1035-label name \(.*starting with a letter/);
+  expectProblem(t, 'Namespace', { metadata: { name: 'a.b' } }, 'invalid-name', /is not a dns-1123-label name/);
   expectProblem(t, 'Pod', { ...pod(), apiVersion: 'v2' }, 'unsupported-api-version', /apiVersion "v2" of Pod is not supported \(v1 is\)/);
   expectProblem(t, 'EndpointSlice', { apiVersion: 'discovery.k8s.io/v1beta1', metadata: { name: 'a', namespace: 'b' } }, 'unsupported-api-version', /v1beta1/);
   expectProblem(t, 'Pod', 'a pod', 'not-an-object', /must be a JSON object/);
