@@ -70,15 +70,25 @@ export function parseRemotes(list: string): Remote[] {
 /** The OVS run directory of a Windows source build. */
 export const WINDOWS_DEFAULT_RUNDIR = 'C:/openvswitch/var/run/openvswitch';
 const MAX_PIPE_NAME = 256;
+/** Characters no Windows file name may hold: OVS creates the file PATH before it creates PATH's pipe. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+const NOT_IN_WINDOWS_PATHS = /[<>"|?*\u0000-\u001f]/;
 
 /**
- * The named pipe OVS on Windows serves for a `unix:`/`punix:` path: a path without ":" is first made absolute in
- * the OVS run directory (`OVS_RUNDIR`, default C:/openvswitch/var/run/openvswitch); then `\\.\pipe\` + the path
- * with every "\" and "/" removed. `C:\ProgramData\openvswitch\db.sock` -> `\\.\pipe\C:ProgramDataopenvswitchdb.sock`.
- * Names over 256 characters are refused (the Windows limit).
+ * The named pipe OVS on Windows serves for a `unix:`/`punix:` path (lib/stream-windows.c): a path without ":"
+ * is first made absolute in the OVS run directory (`runDir`, else `OVS_RUNDIR` when set and not empty, else
+ * C:/openvswitch/var/run/openvswitch); then `\\.\pipe\` + that path with every "\" and "/" removed.
+ * `C:\ProgramData\openvswitch\db.sock` -> `\\.\pipe\C:ProgramDataopenvswitchdb.sock`.
+ * @throws OvsdbRemoteError for a path no OVS server can serve: a character Windows file names cannot hold
+ *   (OVS's `punix:` creates the file first and fails), or a pipe name over 256 characters (the Windows limit).
  */
-export function windowsPipeName(path: string, runDir: string = process.env.OVS_RUNDIR ?? WINDOWS_DEFAULT_RUNDIR): string {
-  const abs = path.includes(':') ? path : `${runDir}/${path}`;
+export function windowsPipeName(path: string, runDir?: string): string {
+  const dir = runDir || process.env.OVS_RUNDIR || WINDOWS_DEFAULT_RUNDIR;
+  const abs = path.includes(':') ? path : `${dir}/${path}`;
+  const bad = NOT_IN_WINDOWS_PATHS.exec(abs);
+  if (bad) {
+    throw new OvsdbRemoteError(`unix:${path}`, `${JSON.stringify(bad[0])} cannot be part of a Windows path (${abs}), so no OVS named pipe is named after it`);
+  }
   const name = `\\\\.\\pipe\\${abs.replace(/[\\/]/g, '')}`;
   if (name.length > MAX_PIPE_NAME) throw new OvsdbRemoteError(`unix:${path}`, `named pipe name is ${name.length} characters, over the limit of ${MAX_PIPE_NAME}`);
   return name;
@@ -103,10 +113,13 @@ export function connectRemote(remote: Remote, options: ConnectRemoteOptions = {}
   if (remote.kind === 'ssl') return connectTls(remote, options.tls, timeoutMs);
   return new Promise<Duplex>((resolve, reject) => {
     let socket: net.Socket;
+    let pipeName: string | undefined;
     try {
       if (remote.kind === 'unix') {
         const windows = options.windows ?? process.platform === 'win32';
-        socket = net.connect({ path: windows ? windowsPipeName(remote.path, options.runDir) : remote.path });
+        // Mapped (and refused when unmappable) before anything is opened.
+        if (windows) pipeName = windowsPipeName(remote.path, options.runDir);
+        socket = net.connect({ path: pipeName ?? remote.path });
       } else {
         socket = net.connect({ host: remote.host, port: remote.port });
       }
@@ -122,7 +135,9 @@ export function connectRemote(remote: Remote, options: ConnectRemoteOptions = {}
     const onError = (err: Error) => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new OvsdbConnectError(remote.text, err.message, { cause: err }));
+      const missingPipe = pipeName !== undefined && (err as NodeJS.ErrnoException).code === 'ENOENT';
+      reject(new OvsdbConnectError(remote.text,
+        missingPipe ? `named pipe ${pipeName} does not exist (no OVSDB server serves it)` : err.message, { cause: err }));
     };
     socket.once('error', onError);
     socket.once('connect', () => {
