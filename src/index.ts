@@ -119,5 +119,7 @@ export { configureNode, configureNodeAt, nodeExternalIds, formatBridgeMappings, 
 export type { NodeSettings, EncapType, ConfigureNodeOptions, ConfigureNodeResult, BridgeOptions, BridgeResult, PodBindingSpec, PodBinding, PodUnbindSpec, PodUnbinding, NodePlatform, WindowsHostOptions, InterfaceStatsRow, InterfaceCountersView, InterfaceStatsSource, CriPodIdentity, NodeDatabase, ReplicatedDatabase, OvsErrorCode } from './ovs/index.js';
 export { windowsPodNames, windowsBindCommands, windowsUnbindCommands, windowsScript, HYPERV_PORT_NAME_MAX } from './ovs/windows.js';
 export type { WindowsPodNames, WindowsCommand, WindowsBindOptions, WindowsUnbindOptions } from './ovs/windows.js';
+export { windowsBindPlan, windowsUnbindPlan, runWindowsPlan, ovsdbExecutor, commandExecutor, WindowsPlanError, OVSDB_STEP_KINDS } from './ovs/windows-plan.js';
+export type { WindowsPlan, WindowsPlanStep, WindowsPlanStepKind, WindowsStepOutcome, WindowsStepExecutor, WindowsPlanRun } from './ovs/windows-plan.js';
 export { podNetworkStatsFromInterfaces, encodePodSandboxStats, decodePodSandboxStats, podSandboxStatsType, nowNanoseconds, CriStatsError } from './stats/cri.js';
 export type { PodSandboxStats, PodSandboxAttributes, PodSandboxMetadata, NetworkUsage, NetworkInterfaceUsage, WindowsNetworkUsage, WindowsNetworkInterfaceUsage, PodIdentity, InterfaceCounters, PodStatsOptions, Counter, Platform } from './stats/cri.js';

@@ -16,3 +16,4 @@ export type { NodeDatabase, ReplicatedDatabase } from './node-db.js';
 export { OvsError } from './errors.js';
 export type { OvsErrorCode } from './errors.js';
 export * from './windows.js';
+export * from './windows-plan.js';

@@ -132,7 +132,7 @@ export async function startVswitchServer(schema: string, stem = 'conf'): Promise
   const dbFile = join(dir, `${stem}.db`);
   try {
     await runCommand('ovsdb-tool', ['create', dbFile, schema], { env });
-    const server = await OvsdbServerProcess.start({ database: 'Open_vSwitch', member: 1, dir, stem, dbFile, env });
+    const server = await OvsdbServerProcess.start({ database: 'Open_vSwitch', model: 'standalone', member: 1, dir, stem, dbFile, env });
     const vsctl = (...args: string[]) => runCommand('ovs-vsctl', [`--db=${server.unix}`, '--no-wait', '--timeout=10', ...args], { env });
     await vsctl('init');
     return {
