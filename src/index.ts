@@ -108,7 +108,7 @@ export type { ZoneInterconnectOptions, ZoneNodeSpec, ZoneNodeInfo, RemoteNode } 
 export type { VSwitchTables } from './models/open-vswitch.js';
 export type { NorthboundTables } from './models/ovn-northbound.js';
 export type { SouthboundTables } from './models/ovn-southbound.js';
-export type { ServerTables } from './models/server.js';
+export type { ServerTables } from './ovsdb/server-db.js';
 export type { IcNorthboundTables } from './models/ovn-ic-northbound.js';
 export type { IcSouthboundTables } from './models/ovn-ic-southbound.js';
 export { vswitch, northbound, southbound, icNorthbound, icSouthbound, server, databaseSchemas } from './models/index.js';

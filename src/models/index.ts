@@ -6,13 +6,13 @@ export * as northbound from './ovn-northbound.js';
 export * as southbound from './ovn-southbound.js';
 export * as icNorthbound from './ovn-ic-northbound.js';
 export * as icSouthbound from './ovn-ic-southbound.js';
-export * as server from './server.js';
+export * as server from '../ovsdb/server-db.js';
 import { VSwitchSchema } from './open-vswitch.js';
 import { NorthboundSchema } from './ovn-northbound.js';
 import { SouthboundSchema } from './ovn-southbound.js';
 import { IcNorthboundSchema } from './ovn-ic-northbound.js';
 import { IcSouthboundSchema } from './ovn-ic-southbound.js';
-import { ServerSchema } from './server.js';
+import { ServerSchema } from '../ovsdb/server-db.js';
 export type { BaseTypeJson, ColumnSchemaJson, ColumnTypeJson, DatabaseSchemaJson, EnumJson, TableSchemaJson } from '../ovsdb/schema.js';
 
 /** Schema metadata by database name. */

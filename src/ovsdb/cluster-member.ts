@@ -7,7 +7,7 @@
 // `prejudge` is the same judgement from the role columns alone (model, connected, leader): the member watch
 // (member-watch.ts) keeps idle `_Server` monitors of just those columns on the other members, which change only
 // when a role changes, so an election is seen the moment it ends without a notification per commit.
-import type { Database as ServerDatabaseRow } from '../models/server.js';
+import type { Database as ServerDatabaseRow } from './server-db.js';
 
 export type { ServerDatabaseRow };
 

@@ -2,6 +2,6 @@
 // the replica monitor `_Server` before anything else).
 import type { Json } from './json.js';
 import { parseSchema, type DatabaseSchema } from './schema.js';
-import { ServerSchema } from '../models/server.js';
+import { ServerSchema } from './server-db.js';
 
 export const SERVER_SCHEMA: DatabaseSchema = parseSchema(ServerSchema as unknown as Json);

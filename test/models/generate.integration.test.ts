@@ -10,25 +10,27 @@ import { NorthboundSchema } from '../../src/models/ovn-northbound.js';
 import { SouthboundSchema } from '../../src/models/ovn-southbound.js';
 import { IcNorthboundSchema } from '../../src/models/ovn-ic-northbound.js';
 import { IcSouthboundSchema } from '../../src/models/ovn-ic-southbound.js';
-import { ServerSchema } from '../../src/models/server.js';
+import { ServerSchema } from '../../src/ovsdb/server-db.js';
 import { databaseSchemas } from '../../src/models/index.js';
 import type { DatabaseSchemaJson } from '../../src/ovsdb/schema.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const modelsDir = join(root, 'src', 'models');
+const srcDir = join(root, 'src');
 
 test('regenerating from the installed schemas is byte-identical to the committed files', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'models-gen-'));
   try {
-    const written = generate(dir);
-    t.deepEqual(written.map((p) => p.slice(dir.length + 1)).sort(),
-      ['index.ts', 'open-vswitch.ts', 'ovn-ic-northbound.ts', 'ovn-ic-southbound.ts', 'ovn-northbound.ts',
-        'ovn-southbound.ts', 'server.ts']);
-    for (const name of readdirSync(dir)) {
+    const written = generate(dir).map((p) => p.slice(dir.length + 1)).sort();
+    t.deepEqual(written, ['models/index.ts', 'models/open-vswitch.ts', 'models/ovn-ic-northbound.ts', 'models/ovn-ic-southbound.ts',
+      'models/ovn-northbound.ts', 'models/ovn-southbound.ts', 'ovsdb/server-db.ts']);
+    for (const name of written) {
       const fresh = readFileSync(join(dir, name), 'utf8');
-      const committed = readFileSync(join(modelsDir, name), 'utf8');
-      t.true(fresh === committed, `${name} differs from the committed copy: run npm run gen`);
+      const committed = readFileSync(join(srcDir, name), 'utf8');
+      t.true(fresh === committed, `src/${name} differs from the committed copy: run npm run gen`);
     }
+    // Every generated model of src/models is in the list (a stale file would be missed by the comparison).
+    t.deepEqual(readdirSync(join(srcDir, 'models')).filter((f) => !['generate.ts', 'schema-skew.ts'].includes(f)).sort(),
+      written.filter((p) => p.startsWith('models/')).map((p) => p.slice('models/'.length)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -54,12 +56,12 @@ function expected(file: string): unknown {
 }
 
 const metadata: Record<string, DatabaseSchemaJson> = {
-  'open-vswitch.ts': VSwitchSchema,
-  'ovn-northbound.ts': NorthboundSchema,
-  'ovn-southbound.ts': SouthboundSchema,
-  'ovn-ic-northbound.ts': IcNorthboundSchema,
-  'ovn-ic-southbound.ts': IcSouthboundSchema,
-  'server.ts': ServerSchema,
+  'models/open-vswitch.ts': VSwitchSchema,
+  'models/ovn-northbound.ts': NorthboundSchema,
+  'models/ovn-southbound.ts': SouthboundSchema,
+  'models/ovn-ic-northbound.ts': IcNorthboundSchema,
+  'models/ovn-ic-southbound.ts': IcSouthboundSchema,
+  'ovsdb/server-db.ts': ServerSchema,
 };
 
 for (const source of DEFAULT_SOURCES) {

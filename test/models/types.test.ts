@@ -3,7 +3,7 @@ import test from 'ava';
 import type { Interface, OpenVSwitch, VSwitchTables, VSwitchTableName, BridgeFailMode } from '../../src/models/open-vswitch.js';
 import type { LogicalSwitchPort, ACL, ACLAction, NorthboundTables } from '../../src/models/ovn-northbound.js';
 import type { PortBinding, Encap } from '../../src/models/ovn-southbound.js';
-import type { Database } from '../../src/models/server.js';
+import type { Database } from '../../src/ovsdb/server-db.js';
 import type { northbound } from '../../src/models/index.js';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
