@@ -8,7 +8,9 @@
 import { ETHERTYPE_TEB } from './ethernet.js';
 import { IPPROTO_UDP } from './ipv4.js';
 import { OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, ovnGeneveOptionValue, OVN_MAX_DATAPATH } from './ovn-metadata.js';
-import { decodeIp, decodeUdp, finishUdpEncap, OuterInfo, OuterTemplate, startUdpEncap, type OuterSpec } from './outer.js';
+import {
+  decodeUdpTunnel, finishUdpEncap, isIndex, OuterInfo, OuterTemplate, startUdpEncap, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
+} from './outer.js';
 import { Reason } from './reason.js';
 import { writeU32be, writeVni } from './bytes.js';
 import { ByteView } from './views.js';
@@ -19,6 +21,10 @@ export const GENEVE_HEADER_LENGTH = 8;
 export const GENEVE_MAX_OPTIONS_LENGTH = 252;
 export const GENEVE_CRITICAL = 0x80;
 const OVN_KEY = (OVN_GENEVE_CLASS << 8) | OVN_GENEVE_TYPE;
+/** The first word of OVN's Geneve header: version 0, 8 bytes of options, the C bit, protocol Ethernet. */
+const OVN_FIRST_WORD = (2 << 24) | (0x40 << 16) | ETHERTYPE_TEB;
+/** OVN's option header: class 0x0102, type 0x80, length 1 word. */
+const OVN_OPTION_HEADER = (OVN_KEY << 8) | 1;
 
 export interface GeneveOption {
   optionClass: number;
@@ -152,6 +158,9 @@ export interface GeneveDecoderOptions {
   knownCriticalOptions?: Array<{ optionClass: number; type: number }>;
   /** Verify a non-zero UDP checksum (default true). */
   verifyUdpChecksum?: boolean;
+  /** Verify the outer IPv4 header checksum (default true). Turn off only where the NIC has verified it (as OVS
+   * trusts rx checksum offload). */
+  verifyIpChecksum?: boolean;
 }
 
 /** What the decoder found; one object reused across packets. */
@@ -175,47 +184,109 @@ export class GeneveResult extends OuterInfo {
   innerLength = 0;
 }
 
-export class GeneveDecoder {
+/**
+ * Validates and decodes Geneve frames. By default it checks, in order: the arguments; Ethernet (up to two VLAN
+ * tags); IPv4 (version, header length, total length within the frame, header checksum, not a fragment, protocol
+ * UDP) or IPv6 (version, payload length, next header UDP); UDP (destination port, length, and the checksum when the
+ * sender set one); Geneve (version 0, options length within the datagram, every option's length, OVN's option
+ * exactly 4 bytes, no critical option it does not know, not OAM, protocol type Ethernet).
+ */
+export class GeneveDecoder implements UdpTunnelDecoding<GeneveResult> {
   declare readonly port: number;
   declare readonly verifyUdpChecksum: boolean;
+  declare readonly verifyIpChecksum: boolean;
+  /** @internal VERIFY_* bits for decodeUdpTunnel. */
+  declare readonly checks: number;
+  /** OVN's critical option is among the known ones (the default). */
+  private declare readonly ovnKnown: boolean;
+  /** The other known critical options, as class << 8 | type. */
   private declare readonly known: Int32Array;
   private declare readonly bytes: ByteView;
+  /** The last result object seen, so its type is checked once, not per packet (a private one at first: never null,
+   * so a null argument misses it and is refused). */
+  private declare lastOut: GeneveResult;
 
   constructor(options: GeneveDecoderOptions = {}) {
     this.port = options.port ?? GENEVE_PORT;
     this.verifyUdpChecksum = options.verifyUdpChecksum ?? true;
-    const known = options.knownCriticalOptions ?? [{ optionClass: OVN_GENEVE_CLASS, type: OVN_GENEVE_TYPE }];
-    this.known = Int32Array.from(known, (k) => (k.optionClass << 8) | k.type);
+    this.verifyIpChecksum = options.verifyIpChecksum ?? true;
+    this.checks = (this.verifyIpChecksum ? VERIFY_IP_CHECKSUM : 0) | (this.verifyUdpChecksum ? VERIFY_UDP_CHECKSUM : 0);
+    const keys = (options.knownCriticalOptions ?? [{ optionClass: OVN_GENEVE_CLASS, type: OVN_GENEVE_TYPE }])
+      .map((k) => (k.optionClass << 8) | k.type);
+    this.ovnKnown = keys.includes(OVN_KEY);
+    this.known = Int32Array.from(keys.filter((k) => k !== OVN_KEY));
     this.bytes = new ByteView();
+    this.lastOut = new GeneveResult();
   }
 
-  /** Decodes the Ethernet frame buf[off, off+len) into `out`. */
+  /**
+   * Decodes the Ethernet frame buf[off, off+len) into `out`. Every argument is checked (InvalidArgument, never an
+   * exception): buf a Uint8Array, off and len integers with the frame inside buf, out a GeneveResult.
+   */
   decode(buf: Uint8Array, off: number, len: number, out: GeneveResult): Reason {
     const v = this.bytes;
-    if (buf !== v.array) v.bind(buf);
-    const dv = v.view; const base = v.base;
-    let r = decodeIp(buf, dv, base, off, len, out, IPPROTO_UDP);
-    if (r !== Reason.Ok) return r;
-    r = decodeUdp(buf, dv, base, out, this.port, this.verifyUdpChecksum);
-    if (r !== Reason.Ok) return r;
-    return this.decodeTunnel(buf, out.l4Offset + 8, out.l4End, out);
+    if (buf !== v.array && !v.bind(buf)) return Reason.InvalidArgument;
+    if (out !== this.lastOut && !this.acceptOut(out)) return Reason.InvalidArgument;
+    return decodeUdpTunnel(this, buf, v.view, v.base, off, len, out);
   }
 
   /** Decodes a Geneve header and its options at buf[p, end) (e.g. a UDP payload from a socket). */
   decodeTunnel(buf: Uint8Array, p: number, end: number, out: GeneveResult): Reason {
+    const v = this.bytes;
+    if (buf !== v.array && !v.bind(buf)) return Reason.InvalidArgument;
+    if (out !== this.lastOut && !this.acceptOut(out)) return Reason.InvalidArgument;
+    if (!isIndex(p) || !isIndex(end) || end > buf.length || p > end) return Reason.InvalidArgument;
+    return this.parseHeader(v.view, v.base, p, end, out);
+  }
+
+  private acceptOut(out: GeneveResult): boolean {
+    if (!(out instanceof GeneveResult)) return false;
+    this.lastOut = out;
+    return true;
+  }
+
+  /**
+   * @internal The Geneve header and options at [p, end) of the bytes dv views from `base` (p and end checked).
+   * OVN's frames (version 0, the C bit, Ethernet, one option: OVN's 4 bytes) are read here in a few words, small
+   * enough for V8 to inline into decodeUdpTunnel; any other header goes to parseAny().
+   */
+  parseHeader(dv: DataView, base: number, p: number, end: number, out: GeneveResult): Reason {
+    if (p + 16 <= end && this.ovnKnown) {
+      const a = base + p;
+      if (dv.getInt32(a) === OVN_FIRST_WORD && dv.getInt32(a + 8) === OVN_OPTION_HEADER) {
+        const value = dv.getInt32(a + 12);
+        out.oam = false;
+        out.critical = true;
+        out.protocolType = ETHERTYPE_TEB;
+        out.vni = dv.getUint32(a + 4) >>> 8;
+        out.optionsOffset = p + 8;
+        out.optionsLength = 8;
+        out.optionOffsets[0] = p + 8;
+        out.optionCount = 1;
+        out.ovn = true;
+        out.ovnIngress = (value >>> 16) & 0x7fff;
+        out.ovnEgress = value & 0xffff;
+        out.innerOffset = p + 16;
+        out.innerLength = end - p - 16;
+        return Reason.Ok;
+      }
+    }
+    return this.parseAny(dv, base, p, end, out);
+  }
+
+  /** Any Geneve header: version, options length, every option, OVN's option, critical options, OAM, protocol. */
+  private parseAny(dv: DataView, base: number, p: number, end: number, out: GeneveResult): Reason {
     out.optionCount = 0;
     out.ovn = false;
-    if (p < 0 || end > buf.length || p + 8 > end) return Reason.Truncated;
-    const v = this.bytes;
-    if (buf !== v.array) v.bind(buf);
-    const dv = v.view; const base = v.base;
-    const b0 = dv.getUint8(base + p);
-    if (b0 >>> 6 !== 0) return Reason.GeneveBadVersion;
-    const optLen = (b0 & 0x3f) << 2;
-    const b1 = dv.getUint8(base + p + 1);
-    out.oam = (b1 & 0x80) !== 0;
-    out.critical = (b1 & 0x40) !== 0;
-    out.protocolType = dv.getUint16(base + p + 2);
+    if (p + 8 > end) return Reason.Truncated;
+    const w0 = dv.getInt32(base + p);
+    if (w0 >>> 30 !== 0) return Reason.GeneveBadVersion;
+    const optLen = (w0 >>> 22) & 0xfc;
+    const oam = (w0 & 0x800000) !== 0;
+    const protocolType = w0 & 0xffff;
+    out.oam = oam;
+    out.critical = (w0 & 0x400000) !== 0;
+    out.protocolType = protocolType;
     out.vni = dv.getUint32(base + p + 4) >>> 8;
     const optStart = p + 8;
     const optEnd = optStart + optLen;
@@ -224,38 +295,39 @@ export class GeneveDecoder {
     out.optionsLength = optLen;
     out.innerOffset = optEnd;
     out.innerLength = end - optEnd;
-    if (optLen === 0) {
-      if (out.oam) return Reason.GeneveOam;
-      return out.protocolType === ETHERTYPE_TEB ? Reason.Ok : Reason.BadProtocolType;
-    }
     let unknownCritical = false;
     let q = optStart;
     let n = 0;
-    const known = this.known;
+    const offsets = out.optionOffsets;
     while (q < optEnd) {
       if (q + 4 > optEnd) return Reason.GeneveOptionLengthMismatch;
       const hdr = dv.getInt32(base + q);
       const olen = 4 + ((hdr & 0x1f) << 2);
       if (q + olen > optEnd) return Reason.GeneveOptionLengthMismatch;
       const key = hdr >>> 8; // class << 8 | type
-      out.optionOffsets[n++] = q;
+      offsets[n++] = q;
       if (key === OVN_KEY) {
         if (olen !== 8) return Reason.GeneveBadOvnOption;
+        const value = dv.getInt32(base + q + 4);
         out.ovn = true;
-        out.ovnIngress = dv.getUint16(base + q + 4) & 0x7fff;
-        out.ovnEgress = dv.getUint16(base + q + 6);
-      }
-      if ((key & GENEVE_CRITICAL) !== 0) {
-        let found = false;
-        for (let i = 0; i < known.length; i++) if (known[i] === key) { found = true; break; }
-        if (!found) unknownCritical = true;
+        out.ovnIngress = (value >>> 16) & 0x7fff;
+        out.ovnEgress = value & 0xffff;
+        if (!this.ovnKnown) unknownCritical = true;
+      } else if ((key & GENEVE_CRITICAL) !== 0 && !this.knows(key)) {
+        unknownCritical = true;
       }
       q += olen;
     }
     out.optionCount = n;
     if (unknownCritical) return Reason.GeneveUnknownCriticalOption;
-    if (out.oam) return Reason.GeneveOam;
-    if (out.protocolType !== ETHERTYPE_TEB) return Reason.BadProtocolType;
+    if (oam) return Reason.GeneveOam;
+    if (protocolType !== ETHERTYPE_TEB) return Reason.BadProtocolType;
     return Reason.Ok;
+  }
+
+  private knows(key: number): boolean {
+    const known = this.known;
+    for (let i = 0; i < known.length; i++) if (known[i] === key) return true;
+    return false;
   }
 }

@@ -14,7 +14,7 @@ import { add16, copySum16, fold, sum16 } from './checksum.js';
 import { flowHash } from './flow-hash.js';
 import { IPPROTO_TCP } from './ipv4.js';
 import { ovnFromSttContext, ovnKeysValid, ovnSttContextHi, ovnSttContextLo } from './ovn-metadata.js';
-import { decodeIp, emitOuter, OuterInfo, OuterTemplate, pseudoHeaderSum, type OuterSpec } from './outer.js';
+import { decodeOuter, emitOuter, OuterInfo, OuterTemplate, pseudoHeaderSum, VERIFY_IP_CHECKSUM, type OuterSpec } from './outer.js';
 import { Reason, REASON_COUNT } from './reason.js';
 import { ByteView } from './views.js';
 
@@ -201,6 +201,8 @@ export interface SttReassemblerOptions {
   port?: number;
   /** Verify every segment's TCP checksum (default true). */
   verifyChecksum?: boolean;
+  /** Verify the outer IPv4 header checksum (default true); see GeneveDecoderOptions. */
+  verifyIpChecksum?: boolean;
 }
 
 /** Counters of the reassembler; `drops[reason]` counts segments or frames dropped for each reason code. */
@@ -223,6 +225,7 @@ export class SttReassembler {
   declare readonly maxRanges: number;
   declare readonly port: number;
   declare readonly verifyChecksum: boolean;
+  declare readonly verifyIpChecksum: boolean;
   readonly counters = new SttCounters();
   /** The frame storage (reassembled frames are delivered from here, zero copy). */
   declare readonly arena: Uint8Array;
@@ -231,6 +234,8 @@ export class SttReassembler {
   private readonly keys: Uint32Array; // 9 words per entry: src[4] dst[4] packet id
   /** DataView of the caller's buffer, for the outer header checks. */
   private declare readonly bytes: ByteView;
+  /** The last result object seen, so its type is checked once, not per segment (a private one at first). */
+  private lastOut = new SttResult();
   private declare readonly family: Uint8Array;
   private declare readonly state: Uint8Array;
   private declare readonly serial: Float64Array;
@@ -266,6 +271,7 @@ export class SttReassembler {
     this.maxRanges = options.maxRanges ?? 64;
     this.port = options.port ?? STT_PORT;
     this.verifyChecksum = options.verifyChecksum ?? true;
+    this.verifyIpChecksum = options.verifyIpChecksum ?? true;
     this.arena = new Uint8Array(this.memoryBudget);
     this.keys = new Uint32Array(e * 9);
     this.bytes = new ByteView();
@@ -302,10 +308,16 @@ export class SttReassembler {
   }
 
   private pushInner(buf: Uint8Array, off: number, len: number, now: number, out: SttResult): Reason {
-    this.expire(now);
+    // every argument is checked before anything is stored or expired: a bad clock would expire everything
     const v = this.bytes;
-    if (buf !== v.array) v.bind(buf);
-    let r = decodeIp(buf, v.view, v.base, off, len, out, IPPROTO_TCP);
+    if (buf !== v.array && !v.bind(buf)) return Reason.InvalidArgument;
+    if (typeof now !== 'number' || now - now !== 0) return Reason.InvalidArgument;
+    if (out !== this.lastOut) {
+      if (!(out instanceof SttResult)) return Reason.InvalidArgument;
+      this.lastOut = out;
+    }
+    this.expire(now);
+    let r = decodeOuter(buf, v.view, v.base, off, len, out, IPPROTO_TCP, 0, this.verifyIpChecksum ? VERIFY_IP_CHECKSUM : 0);
     if (r !== Reason.Ok) return r;
     const tcp = out.l4Offset;
     if (tcp + STT_TCP_HEADER_LENGTH > out.l4End) return Reason.Truncated;

@@ -8,15 +8,21 @@
 // Index the view with `base + offset`. The cache keeps a reference to the last array it saw.
 
 const EMPTY = new DataView(new ArrayBuffer(0));
+/** The array a fresh view is bound to: not null, so that a null argument misses the cache and is refused by bind(). */
+const NO_ARRAY = new Uint8Array(0);
 
 export class ByteView {
-  array: Uint8Array | null = null;
+  array: Uint8Array = NO_ARRAY;
   buffer: ArrayBufferLike | null = null;
   view: DataView = EMPTY;
   base = 0;
 
-  /** Points the view at `buf` (call when `buf !== this.array`). */
-  bind(buf: Uint8Array): void {
+  /**
+   * Points the view at `buf` (call when `buf !== this.array`); false when `buf` is not a Uint8Array. The type check
+   * lives here, on the cache miss, so the per-packet path (the same array again) pays nothing for it.
+   */
+  bind(buf: Uint8Array): boolean {
+    if (!(buf instanceof Uint8Array)) return false;
     this.array = buf;
     const b = buf.buffer;
     if (b !== this.buffer) {
@@ -24,5 +30,6 @@ export class ByteView {
       this.view = new DataView(b);
     }
     this.base = buf.byteOffset;
+    return true;
   }
 }

@@ -3,7 +3,9 @@
 
 import { IPPROTO_UDP } from './ipv4.js';
 import { ovnVxlanVni } from './ovn-metadata.js';
-import { decodeIp, decodeUdp, finishUdpEncap, OuterInfo, OuterTemplate, startUdpEncap, type OuterSpec } from './outer.js';
+import {
+  decodeUdpTunnel, finishUdpEncap, isIndex, OuterInfo, OuterTemplate, startUdpEncap, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
+} from './outer.js';
 import { Reason } from './reason.js';
 import { writeU32be, writeVni } from './bytes.js';
 import { ByteView } from './views.js';
@@ -62,7 +64,10 @@ export class VxlanEncoder {
 
 export interface VxlanDecoderOptions {
   port?: number;
+  /** Verify a non-zero UDP checksum (default true). */
   verifyUdpChecksum?: boolean;
+  /** Verify the outer IPv4 header checksum (default true); see GeneveDecoderOptions. */
+  verifyIpChecksum?: boolean;
 }
 
 export class VxlanResult extends OuterInfo {
@@ -75,38 +80,69 @@ export class VxlanResult extends OuterInfo {
   innerLength = 0;
 }
 
-export class VxlanDecoder {
+/**
+ * Validates and decodes VXLAN frames. By default it checks the arguments, Ethernet, IPv4 (with its header checksum)
+ * or IPv6, UDP (port, length, the checksum when the sender set one) as GeneveDecoder does, then the VXLAN header's
+ * I flag.
+ */
+export class VxlanDecoder implements UdpTunnelDecoding<VxlanResult> {
   declare readonly port: number;
   declare readonly verifyUdpChecksum: boolean;
+  declare readonly verifyIpChecksum: boolean;
+  /** @internal VERIFY_* bits for decodeUdpTunnel. */
+  declare readonly checks: number;
   private declare readonly bytes: ByteView;
+  /** The last result object seen, so its type is checked once, not per packet (a private one at first: never null,
+   * so a null argument misses it and is refused). */
+  private declare lastOut: VxlanResult;
 
   constructor(options: VxlanDecoderOptions = {}) {
     this.port = options.port ?? VXLAN_PORT;
     this.verifyUdpChecksum = options.verifyUdpChecksum ?? true;
+    this.verifyIpChecksum = options.verifyIpChecksum ?? true;
+    this.checks = (this.verifyIpChecksum ? VERIFY_IP_CHECKSUM : 0) | (this.verifyUdpChecksum ? VERIFY_UDP_CHECKSUM : 0);
     this.bytes = new ByteView();
+    this.lastOut = new VxlanResult();
   }
 
+  /** Decodes the Ethernet frame buf[off, off+len) into `out`; every argument is checked as GeneveDecoder.decode does. */
   decode(buf: Uint8Array, off: number, len: number, out: VxlanResult): Reason {
     const v = this.bytes;
-    if (buf !== v.array) v.bind(buf);
-    let r = decodeIp(buf, v.view, v.base, off, len, out, IPPROTO_UDP);
-    if (r !== Reason.Ok) return r;
-    r = decodeUdp(buf, v.view, v.base, out, this.port, this.verifyUdpChecksum);
-    if (r !== Reason.Ok) return r;
-    return decodeVxlanHeader(buf, out.l4Offset + 8, out.l4End, out);
+    if (buf !== v.array && !v.bind(buf)) return Reason.InvalidArgument;
+    if (out !== this.lastOut) {
+      if (!(out instanceof VxlanResult)) return Reason.InvalidArgument;
+      this.lastOut = out;
+    }
+    return decodeUdpTunnel(this, buf, v.view, v.base, off, len, out);
+  }
+
+  /** @internal The VXLAN header at [p, end) of the bytes dv views from `base` (p and end checked). */
+  parseHeader(dv: DataView, base: number, p: number, end: number, out: VxlanResult): Reason {
+    return parseVxlanHeader(dv, base, p, end, out);
   }
 }
 
-/** Decodes a VXLAN header at buf[p, end). The I flag must be set; reserved bits are ignored (RFC 7348). */
+/** The view decodeVxlanHeader reads through (one per module: the header alone has no decoder object). */
+const headerView = new ByteView();
+
+/** Decodes a VXLAN header at buf[p, end) (e.g. a UDP payload from a socket). The I flag must be set; reserved bits
+ * are ignored (RFC 7348). Arguments are checked: InvalidArgument, never an exception. */
 export function decodeVxlanHeader(buf: Uint8Array, p: number, end: number, out: VxlanResult): Reason {
-  if (p < 0 || end > buf.length || p + 8 > end) return Reason.Truncated;
-  out.flags = buf[p];
-  const vni = (buf[p + 4] << 16) | (buf[p + 5] << 8) | buf[p + 6];
+  if (buf !== headerView.array && !headerView.bind(buf)) return Reason.InvalidArgument;
+  if (!(out instanceof VxlanResult) || !isIndex(p) || !isIndex(end) || end > buf.length || p > end) return Reason.InvalidArgument;
+  return parseVxlanHeader(headerView.view, headerView.base, p, end, out);
+}
+
+/** The VXLAN header at [p, end) of the bytes dv views from `base` (p and end checked). */
+function parseVxlanHeader(dv: DataView, base: number, p: number, end: number, out: VxlanResult): Reason {
+  if (p + 8 > end) return Reason.Truncated;
+  const flags = dv.getUint8(base + p);
+  const vni = dv.getUint32(base + p + 4) >>> 8;
+  out.flags = flags;
   out.vni = vni;
   out.ovnDatapath = vni & 0xfff;
   out.ovnEgress = vni >>> 12;
   out.innerOffset = p + 8;
   out.innerLength = end - p - 8;
-  if ((out.flags & VXLAN_FLAG_VNI) === 0) return Reason.VxlanBadFlags;
-  return Reason.Ok;
+  return (flags & VXLAN_FLAG_VNI) === 0 ? Reason.VxlanBadFlags : Reason.Ok;
 }
