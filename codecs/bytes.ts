@@ -8,6 +8,7 @@
 // on any Uint8Array (subarrays, Buffers from a pool, small on-heap arrays) with no view cache to miss,
 // and the small helpers below are inlined. Bounds are the caller's job: check against `buf.length` first.
 
+import { isIndex } from './arguments.js';
 import { Reason } from './reason.js';
 
 /** buf[i..i+1] as a big-endian uint16. */
@@ -32,7 +33,7 @@ export function writeU32be(buf: Uint8Array, i: number, v: number): void {
 
 /** Writes a 24-bit VNI at buf[i, i+3); KeyOutOfRange when it does not fit (Geneve and VXLAN share the field). */
 export function writeVni(buf: Uint8Array, i: number, vni: number): Reason {
-  if ((vni >>> 0) !== vni || vni > 0xffffff) return Reason.KeyOutOfRange;
+  if (!isIndex(vni) || vni > 0xffffff) return Reason.KeyOutOfRange;
   buf[i] = vni >>> 16; buf[i + 1] = (vni >>> 8) & 0xff; buf[i + 2] = vni & 0xff;
   return Reason.Ok;
 }

@@ -3,6 +3,7 @@
 // No allocation; every read is bounds-checked (a short frame hashes what it has).
 
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_VLAN } from './ethernet.js';
+import { isIndex } from './arguments.js';
 import { ByteView } from './views.js';
 
 /** The view of the public flowHash(); encoders pass their own to flowHashIn(). */
@@ -18,15 +19,16 @@ function avalanche(h: number): number {
   return h | 0;
 }
 
-/** Hash (an int32) of the inner frame buf[off, off+len) (Ethernet): addresses, protocol and L4 ports when present. */
+/**
+ * Hash (an int32) of the inner frame buf[off, off+len) (Ethernet): addresses, protocol and L4 ports when present.
+ * Arguments that do not describe bytes of a Uint8Array (a bad offset or length, another type) hash as an empty
+ * frame: a hash, never an exception.
+ */
 export function flowHash(buf: Uint8Array, off: number, len: number, seed = 0): number {
-  return flowHashThrough(publicView, buf, off, len, seed);
-}
-
-/** flowHash() reading through `view` (an encoder's own ByteView, pointed at buf when it is a new array). */
-export function flowHashThrough(view: ByteView, buf: Uint8Array, off: number, len: number, seed: number): number {
-  if (buf !== view.array) view.bind(buf);
-  return flowHashIn(buf, view.view, view.base, off, len, seed);
+  const view = publicView;
+  const s = typeof seed === 'number' ? seed | 0 : 0;
+  if ((buf !== view.array && !view.bind(buf)) || !isIndex(off) || !isIndex(len) || off + len > buf.length) return flowHashIn(view.array, view.view, 0, 0, 0, s);
+  return flowHashIn(buf, view.view, view.base, off, len, s);
 }
 
 /** flowHash() reading through `dv`, a view of buf's bytes at `base` (an encoder's ByteView). */

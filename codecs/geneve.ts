@@ -9,9 +9,10 @@ import { ETHERTYPE_TEB } from './ethernet.js';
 import { IPPROTO_UDP } from './ipv4.js';
 import { OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, ovnGeneveOptionValue, OVN_MAX_DATAPATH } from './ovn-metadata.js';
 import {
-  decodeUdpTunnel, finishUdpEncap, isIndex, OuterInfo, OuterTemplate, startUdpEncap, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
+  decodeUdpTunnel, finishUdpEncap, OuterInfo, OuterTemplate, startUdpEncap, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
 } from './outer.js';
 import { Reason } from './reason.js';
+import { isIndex } from './arguments.js';
 import { writeU32be, writeVni } from './bytes.js';
 import { ByteView } from './views.js';
 
@@ -100,6 +101,11 @@ export class GeneveEncoder {
     if (this.setVni(options.vni ?? 0) !== Reason.Ok) throw new RangeError('VNI must be 24 bits');
   }
 
+  /** Sets the source port range of subsequent packets (see OuterSpec.srcPortMin); InvalidArgument keeps the old one. */
+  setSourcePortRange(min: number, max: number): Reason {
+    return this.template.setSourcePortRange(min, max);
+  }
+
   /** Sets the VNI of subsequent packets. */
   setVni(vni: number): Reason {
     return writeVni(this.template.bytes, this.vniOffset, vni);
@@ -109,7 +115,7 @@ export class GeneveEncoder {
   setOvn(datapath: number, ingress: number, egress: number): Reason {
     if (this.ovnDataOffset < 0) return Reason.InvalidArgument;
     const v = ovnGeneveOptionValue(ingress, egress);
-    if (v < 0 || (datapath >>> 0) !== datapath || datapath > OVN_MAX_DATAPATH) return Reason.KeyOutOfRange;
+    if (v < 0 || !isIndex(datapath) || datapath > OVN_MAX_DATAPATH) return Reason.KeyOutOfRange;
     const b = this.template.bytes;
     let o = this.vniOffset;
     b[o] = datapath >>> 16; b[o + 1] = (datapath >>> 8) & 0xff; b[o + 2] = datapath & 0xff;
@@ -120,10 +126,11 @@ export class GeneveEncoder {
 
   /**
    * Writes the headers in front of buf[innerOffset, innerOffset+innerLength). The frame then starts at
-   * innerOffset - headerLength. `hash` is the inner flow hash for the source port (and IPv6 flow label);
-   * pass -1 (default) to compute it from the inner frame.
+   * innerOffset - headerLength. `hash` is the inner flow hash for the source port (and IPv6 flow label), a 32-bit
+   * integer (flowHash()'s or a NIC's RSS hash); omit it to compute it from the inner frame. Arguments are checked:
+   * InvalidArgument, BufferTooSmall or FrameTooLarge, and then nothing is written.
    */
-  encap(buf: Uint8Array, innerOffset: number, innerLength: number, hash = -1): Reason {
+  encap(buf: Uint8Array, innerOffset: number, innerLength: number, hash?: number): Reason {
     const t = this.template;
     const r = startUdpEncap(t, this.bytes, buf, innerOffset, innerLength, hash);
     if (r !== Reason.Ok) return r;
@@ -135,10 +142,10 @@ export class GeneveEncoder {
    * encap() with OVN's keys for this packet (VNI = datapath, option = ingress/egress), written straight into
    * the packet: one call per packet for OVN traffic. The template keeps its own keys.
    */
-  encapOvn(buf: Uint8Array, innerOffset: number, innerLength: number, datapath: number, ingress: number, egress: number, hash = -1): Reason {
+  encapOvn(buf: Uint8Array, innerOffset: number, innerLength: number, datapath: number, ingress: number, egress: number, hash?: number): Reason {
     if (this.ovnDataOffset < 0) return Reason.InvalidArgument;
     const v = ovnGeneveOptionValue(ingress, egress);
-    if (v < 0 || (datapath >>> 0) !== datapath || datapath > OVN_MAX_DATAPATH) return Reason.KeyOutOfRange;
+    if (v < 0 || !isIndex(datapath) || datapath > OVN_MAX_DATAPATH) return Reason.KeyOutOfRange;
     const t = this.template;
     const r = startUdpEncap(t, this.bytes, buf, innerOffset, innerLength, hash);
     if (r !== Reason.Ok) return r;

@@ -15,7 +15,8 @@ import { IPPROTO_UDP, IPV4_FLAG_DF, isIpv4Text, parseIpv4, writeU32 } from './ip
 import { parseIpv6 } from './ipv6.js';
 import { Reason } from './reason.js';
 import { writeU16 } from './bytes.js';
-import { flowHashThrough } from './flow-hash.js';
+import { flowHashIn } from './flow-hash.js';
+import { isHash, isIndex } from './arguments.js';
 import type { ByteView } from './views.js';
 
 /** How to build the outer headers of one tunnel flow (one remote endpoint). */
@@ -41,7 +42,11 @@ export interface OuterSpec {
   udpChecksum?: boolean;
   /** Destination port: default by tunnel (Geneve 6081, VXLAN 4789, STT 7471). */
   dstPort?: number;
-  /** Source port range for the inner-flow hash; default 32768..61000 (as OVS). */
+  /**
+   * The UDP (and STT's TCP) source port range, both ends included: each inner flow's hash picks its port in it
+   * (RFC 8926 section 3.3: entropy for ECMP and RSS). Default 32768..61000, OVS's default; OVS sets its range with
+   * `ovs-appctl tnl/egress_port_range MIN MAX`, here `srcPortMin`/`srcPortMax` or setSourcePortRange(). 1..65535.
+   */
   srcPortMin?: number;
   srcPortMax?: number;
 }
@@ -77,10 +82,10 @@ export class OuterTemplate {
   declare readonly l4HeaderLength: number;
   declare readonly udpChecksum: boolean;
   declare readonly dstPort: number;
-  declare readonly srcPortMin: number;
-  declare readonly srcPortMax: number;
+  declare srcPortMin: number;
+  declare srcPortMax: number;
   /** srcPortMax - srcPortMin + 1 */
-  declare readonly srcPortSpan: number;
+  declare srcPortSpan: number;
   declare readonly flowLabelFromHash: boolean;
   declare readonly ipIdCounter: boolean;
   /** Sum of the IPv4 header with total length, id and checksum taken as zero. */
@@ -101,9 +106,11 @@ export class OuterTemplate {
     this.tunnelOffset = this.l4Offset + l4HeaderLength;
     this.headerLength = this.tunnelOffset + tunnelHeaderLength;
     this.dstPort = checkInt('dstPort', spec.dstPort ?? defaultPort, 0, 65535);
-    this.srcPortMin = checkInt('srcPortMin', spec.srcPortMin ?? 32768, 0, 65535);
-    this.srcPortMax = checkInt('srcPortMax', spec.srcPortMax ?? 61000, this.srcPortMin, 65535);
-    this.srcPortSpan = this.srcPortMax - this.srcPortMin + 1;
+    const portMin = checkInt('srcPortMin', spec.srcPortMin ?? 32768, 1, 65535);
+    const portMax = checkInt('srcPortMax', spec.srcPortMax ?? 61000, portMin, 65535);
+    this.srcPortMin = portMin;
+    this.srcPortMax = portMax;
+    this.srcPortSpan = portMax - portMin + 1;
     this.udpChecksum = l4Protocol === IPPROTO_UDP ? (spec.udpChecksum ?? !v4) : true;
     this.flowLabelFromHash = spec.flowLabel === undefined || spec.flowLabel === 'hash';
     this.ipIdCounter = spec.ipId === 'counter';
@@ -152,6 +159,18 @@ export class OuterTemplate {
     this.bytes = b;
   }
 
+  /**
+   * Sets the source port range of the packets encapsulated from now on (both ends included, 1..65535, min <= max),
+   * as `ovs-appctl tnl/egress_port_range` does for OVS; InvalidArgument leaves the range as it was.
+   */
+  setSourcePortRange(min: number, max: number): Reason {
+    if (!isIndex(min) || !isIndex(max) || min < 1 || max > 65535 || min > max) return Reason.InvalidArgument;
+    this.srcPortMin = min;
+    this.srcPortMax = max;
+    this.srcPortSpan = max - min + 1;
+    return Reason.Ok;
+  }
+
   /** The outer IP total length for a given tunnel payload (bytes after the tunnel header). */
   ipLengthFor(payloadLength: number): number {
     return this.headerLength - this.ipOffset + payloadLength - (this.ipv6 ? 40 : 0);
@@ -168,16 +187,24 @@ export class OuterTemplate {
 const MAX_IP_TOTAL = 65535;
 
 /**
- * The first half of every UDP tunnel encap (Geneve, VXLAN): checks the headroom and the size, then writes the
- * template's outer headers in front of buf[innerOffset, innerOffset+innerLength) with the source port from
- * `hash` (computed from the inner frame through `view` when negative). The caller then patches its per-packet
- * tunnel fields and calls finishUdpEncap(), which must come last because the UDP checksum covers them.
+ * The first half of every UDP tunnel encap (Geneve, VXLAN): checks the arguments (buf a Uint8Array, integer
+ * innerOffset and innerLength with the inner frame inside buf and the headroom in front of it, the hash absent or a
+ * 32-bit integer) and the size, then writes the template's outer headers in front of buf[innerOffset,
+ * innerOffset+innerLength) with the source port from `hash` (from the inner frame, through `view`, when undefined).
+ * The caller then patches its per-packet tunnel fields and calls finishUdpEncap(), which must come last because
+ * the UDP checksum covers them. Nothing is written when the result is not Ok.
  */
-export function startUdpEncap(t: OuterTemplate, view: ByteView, buf: Uint8Array, innerOffset: number, innerLength: number, hash: number): Reason {
+export function startUdpEncap(t: OuterTemplate, view: ByteView, buf: Uint8Array, innerOffset: number, innerLength: number, hash: number | undefined): Reason {
+  if (buf !== view.array && !view.bind(buf)) return Reason.InvalidArgument;
+  if (!isIndex(innerOffset) || !isIndex(innerLength)) return Reason.InvalidArgument;
   const start = innerOffset - t.headerLength;
-  if (start < 0 || innerLength < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
+  if (start < 0 || innerOffset + innerLength > buf.length) return Reason.BufferTooSmall;
   if (t.headerLength - t.ipOffset + innerLength - (t.ipv6 ? 40 : 0) > MAX_IP_TOTAL) return Reason.FrameTooLarge;
-  emitOuter(t, buf, start, innerLength, hash < 0 ? flowHashThrough(view, buf, innerOffset, innerLength, 0) : hash);
+  let h: number;
+  if (hash === undefined) h = flowHashIn(buf, view.view, view.base, innerOffset, innerLength, 0);
+  else if (isHash(hash)) h = hash;
+  else return Reason.InvalidArgument;
+  emitOuter(t, buf, start, innerLength, h);
   return Reason.Ok;
 }
 
@@ -265,15 +292,6 @@ export class OuterInfo {
 export const VERIFY_IP_CHECKSUM = 1;
 /** decodeOuter() check: a UDP checksum, when the sender set one (a zero field means none over IPv4). */
 export const VERIFY_UDP_CHECKSUM = 2;
-
-/**
- * A non-negative integer number below 2^32: rejects NaN, undefined, fractions, negatives, strings and BigInts (the
- * typeof first: `>>>` would throw on a BigInt and call an object's valueOf). On a small integer it compiles to a tag
- * check and one compare.
- */
-export function isIndex(v: number): boolean {
-  return typeof v === 'number' && (v >>> 0) === v;
-}
 
 /** What decodeUdpTunnel needs of a decoder (GeneveDecoder, VxlanDecoder). */
 export interface UdpTunnelDecoding<R extends OuterInfo> {

@@ -5,6 +5,8 @@
 //   carried as two uint32 halves (hi, lo) so nothing is a BigInt on the hot path.
 // - VXLAN: VNI = egress port (12) << 12 | datapath (12); no ingress port.
 
+import { isIndex } from './arguments.js';
+
 export const OVN_GENEVE_CLASS = 0x0102;
 export const OVN_GENEVE_TYPE = 0x80;
 /** Option data length in bytes. */
@@ -18,15 +20,15 @@ export const OVN_VXLAN_MAX_EGRESS_PORT = 0xfff;
 
 /** True when the three keys fit Geneve's and STT's fields. */
 export function ovnKeysValid(datapath: number, ingress: number, egress: number): boolean {
-  return (datapath >>> 0) === datapath && datapath <= OVN_MAX_DATAPATH
-    && (ingress >>> 0) === ingress && ingress <= OVN_MAX_INGRESS_PORT
-    && (egress >>> 0) === egress && egress <= OVN_MAX_EGRESS_PORT;
+  return isIndex(datapath) && datapath <= OVN_MAX_DATAPATH
+    && isIndex(ingress) && ingress <= OVN_MAX_INGRESS_PORT
+    && isIndex(egress) && egress <= OVN_MAX_EGRESS_PORT;
 }
 
 /** The 32-bit OVN Geneve option value (ingress << 16 | egress), or -1 when a key is out of range. */
 export function ovnGeneveOptionValue(ingress: number, egress: number): number {
-  if ((ingress >>> 0) !== ingress || ingress > OVN_MAX_INGRESS_PORT) return -1;
-  if ((egress >>> 0) !== egress || egress > OVN_MAX_EGRESS_PORT) return -1;
+  if (!isIndex(ingress) || ingress > OVN_MAX_INGRESS_PORT) return -1;
+  if (!isIndex(egress) || egress > OVN_MAX_EGRESS_PORT) return -1;
   return ((ingress << 16) | egress) >>> 0;
 }
 
@@ -61,7 +63,7 @@ export function ovnFromSttContext(hi: number, lo: number, out: { datapath: numbe
 
 /** VXLAN VNI for OVN keys, or -1 when out of range for VXLAN's 12-bit fields. */
 export function ovnVxlanVni(datapath: number, egress: number): number {
-  if ((datapath >>> 0) !== datapath || datapath > OVN_VXLAN_MAX_DATAPATH) return -1;
-  if ((egress >>> 0) !== egress || egress > OVN_VXLAN_MAX_EGRESS_PORT) return -1;
+  if (!isIndex(datapath) || datapath > OVN_VXLAN_MAX_DATAPATH) return -1;
+  if (!isIndex(egress) || egress > OVN_VXLAN_MAX_EGRESS_PORT) return -1;
   return (egress << 12) | datapath;
 }

@@ -10,6 +10,7 @@
 // Flags as OVS and Wireshark implement them: 0x01 checksum verified, 0x02 checksum partial, 0x04 inner IPv4,
 // 0x08 inner TCP.
 
+import { isHash, isIndex } from './arguments.js';
 import { add16, copySum16, fold, sum16 } from './checksum.js';
 import { flowHash } from './flow-hash.js';
 import { IPPROTO_TCP } from './ipv4.js';
@@ -81,6 +82,11 @@ export class SttSegmenter {
     this.packetId = (options.initialPacketId ?? Math.floor(Math.random() * 4294967296)) >>> 0;
   }
 
+  /** Sets the source port range of subsequent frames (see OuterSpec.srcPortMin); InvalidArgument keeps the old one. */
+  setSourcePortRange(min: number, max: number): Reason {
+    return this.template.setSourcePortRange(min, max);
+  }
+
   /** Sets the 64-bit context (two uint32 halves). */
   setContext(hi: number, lo: number): void {
     this.contextHi = hi >>> 0;
@@ -106,17 +112,19 @@ export class SttSegmenter {
    * Segments src[srcOffset, srcOffset+innerLength) (an inner Ethernet frame). For the fast copy keep
    * srcOffset ≡ dstOffset (mod 4) (absolute addresses) and stride a multiple of 4.
    */
-  segment(src: Uint8Array, srcOffset: number, innerLength: number, dst: Uint8Array, dstOffset: number, stride: number, hash = -1): Reason {
+  segment(src: Uint8Array, srcOffset: number, innerLength: number, dst: Uint8Array, dstOffset: number, stride: number, hash?: number): Reason {
     const t = this.template;
     const mss = this.mss;
     const hl = t.headerLength;
-    if (srcOffset < 0 || innerLength < 0 || srcOffset + innerLength > src.length) return Reason.InvalidArgument;
+    if (!(src instanceof Uint8Array) || !(dst instanceof Uint8Array)) return Reason.InvalidArgument;
+    if (!isIndex(srcOffset) || !isIndex(innerLength) || srcOffset + innerLength > src.length) return Reason.InvalidArgument;
+    if (!isIndex(dstOffset) || !isIndex(stride) || (hash !== undefined && !isHash(hash))) return Reason.InvalidArgument;
     const f = innerLength + STT_HEADER_LENGTH;
     if (f > STT_MAX_FRAME_LENGTH) return Reason.FrameTooLarge;
-    if (stride < hl + mss || dstOffset < 0) return Reason.BufferTooSmall;
+    if (stride < hl + mss) return Reason.BufferTooSmall;
     const n = Math.ceil(f / mss);
     if (dstOffset + (n - 1) * stride + hl + (f - (n - 1) * mss) > dst.length) return Reason.BufferTooSmall;
-    const h = hash < 0 ? flowHash(src, srcOffset, innerLength) : hash;
+    const h = hash === undefined ? flowHash(src, srcOffset, innerLength) : hash;
     const pktId = this.packetId = (this.packetId + 1) >>> 0;
     const pseudo = t.pseudoSum;
     const tcpOff = t.l4Offset;

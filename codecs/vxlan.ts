@@ -4,9 +4,10 @@
 import { IPPROTO_UDP } from './ipv4.js';
 import { ovnVxlanVni } from './ovn-metadata.js';
 import {
-  decodeUdpTunnel, finishUdpEncap, isIndex, OuterInfo, OuterTemplate, startUdpEncap, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
+  decodeUdpTunnel, finishUdpEncap, OuterInfo, OuterTemplate, startUdpEncap, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
 } from './outer.js';
 import { Reason } from './reason.js';
+import { isIndex } from './arguments.js';
 import { writeU32be, writeVni } from './bytes.js';
 import { ByteView } from './views.js';
 
@@ -36,12 +37,17 @@ export class VxlanEncoder {
     if (this.setVni(options.vni ?? 0) !== Reason.Ok) throw new RangeError('VNI must be 24 bits');
   }
 
+  /** Sets the source port range of subsequent packets (see OuterSpec.srcPortMin); InvalidArgument keeps the old one. */
+  setSourcePortRange(min: number, max: number): Reason {
+    return this.template.setSourcePortRange(min, max);
+  }
+
   setVni(vni: number): Reason {
     return writeVni(this.template.bytes, this.vniOffset, vni);
   }
 
   /** Writes the headers in front of buf[innerOffset, innerOffset+innerLength); see GeneveEncoder.encap. */
-  encap(buf: Uint8Array, innerOffset: number, innerLength: number, hash = -1): Reason {
+  encap(buf: Uint8Array, innerOffset: number, innerLength: number, hash?: number): Reason {
     const t = this.template;
     const r = startUdpEncap(t, this.bytes, buf, innerOffset, innerLength, hash);
     if (r !== Reason.Ok) return r;
@@ -50,7 +56,7 @@ export class VxlanEncoder {
   }
 
   /** OVN over VXLAN: VNI = egress (12) << 12 | datapath (12), written straight into this packet. */
-  encapOvn(buf: Uint8Array, innerOffset: number, innerLength: number, datapath: number, egress: number, hash = -1): Reason {
+  encapOvn(buf: Uint8Array, innerOffset: number, innerLength: number, datapath: number, egress: number, hash?: number): Reason {
     const vni = ovnVxlanVni(datapath, egress);
     if (vni < 0) return Reason.KeyOutOfRange;
     const t = this.template;

@@ -126,3 +126,59 @@ test('SttReassembler.push checks the buffer, offset, length, clock and result', 
   t.is(r, 'Ok');
   t.is(out.innerLength, inner.length);
 });
+
+type Encap = (buf: unknown, innerOffset: unknown, innerLength: unknown, ...rest: unknown[]) => number;
+
+test('encoders: bad buffers, offsets, lengths, keys and hashes are reason codes, and nothing is written', (t) => {
+  const genv = new GeneveEncoder({ outer: OUTER4, ovn: true });
+  const vx = new VxlanEncoder({ outer: OUTER4 });
+  const calls: Array<[string, Encap, unknown[]]> = [
+    ['GeneveEncoder.encap', genv.encap.bind(genv) as unknown as Encap, []],
+    ['GeneveEncoder.encapOvn', genv.encapOvn.bind(genv) as unknown as Encap, [1, 2, 3]],
+    ['VxlanEncoder.encap', vx.encap.bind(vx) as unknown as Encap, []],
+    ['VxlanEncoder.encapOvn', vx.encapOvn.bind(vx) as unknown as Encap, [1, 2]],
+  ];
+  for (const [name, encap, keys] of calls) {
+    const buf = new Uint8Array(300);
+    writeInner(buf, 128, 100, rng(4));
+    const before = buf.slice();
+    const refused = (what: string, expected: string, ...args: unknown[]) => {
+      t.is(reasonOf(t, `${name} ${what}`, () => encap(...(args as [unknown, unknown, unknown]))), expected, `${name}: ${what}`);
+      t.deepEqual(buf, before, `${name}: ${what} wrote nothing`);
+    };
+    for (const bad of BAD_NUMBERS) {
+      refused(`innerOffset ${String(bad)}`, 'InvalidArgument', buf, bad, 100, ...keys);
+      refused(`innerLength ${String(bad)}`, 'InvalidArgument', buf, 128, bad, ...keys);
+    }
+    for (const bad of [NaN, 0.5, 2 ** 33, '1', {}, 1n, null]) refused(`hash ${String(bad)}`, 'InvalidArgument', buf, 128, 100, ...keys, bad);
+    for (const bad of BAD_BUFFERS) t.is(reasonOf(t, `${name} buffer`, () => encap(bad, 128, 100, ...keys)), 'InvalidArgument');
+    refused('no headroom', 'BufferTooSmall', buf, 10, 100, ...keys);
+    refused('past the end', 'BufferTooSmall', buf, 128, 200, ...keys);
+    if (keys.length > 0) {
+      for (const bad of [NaN, -1, 0.5, 2 ** 24, 1n, undefined, '1']) refused(`key ${String(bad)}`, 'KeyOutOfRange', buf, 128, 100, bad, ...keys.slice(1));
+    }
+    // a hash given as a signed or unsigned 32-bit integer is taken
+    t.is(reasonOf(t, name, () => encap(buf, 128, 100, ...keys, -5)), 'Ok');
+    t.is(reasonOf(t, name, () => encap(buf, 128, 100, ...keys, 0xfffffffb)), 'Ok');
+  }
+});
+
+test('SttSegmenter.segment: bad buffers, offsets, lengths, stride and hash are reason codes', (t) => {
+  const seg = new SttSegmenter({ outer: OUTER4 });
+  const segment = seg.segment.bind(seg) as unknown as (...args: unknown[]) => number;
+  const inner = new Uint8Array(5000);
+  writeInner(inner, 0, inner.length, rng(5));
+  const dst = new Uint8Array(seg.bytesNeeded(inner.length, 2048));
+  for (const bad of BAD_NUMBERS) {
+    t.is(reasonOf(t, 'srcOffset', () => segment(inner, bad, 5000, dst, 0, 2048)), 'InvalidArgument', `srcOffset ${String(bad)}`);
+    t.is(reasonOf(t, 'innerLength', () => segment(inner, 0, bad, dst, 0, 2048)), 'InvalidArgument', `innerLength ${String(bad)}`);
+    t.is(reasonOf(t, 'dstOffset', () => segment(inner, 0, 5000, dst, bad, 2048)), 'InvalidArgument', `dstOffset ${String(bad)}`);
+    t.is(reasonOf(t, 'stride', () => segment(inner, 0, 5000, dst, 0, bad)), 'InvalidArgument', `stride ${String(bad)}`);
+  }
+  for (const bad of [NaN, 0.5, 1n, '1']) t.is(reasonOf(t, 'hash', () => segment(inner, 0, 5000, dst, 0, 2048, bad)), 'InvalidArgument');
+  for (const bad of BAD_BUFFERS) {
+    t.is(reasonOf(t, 'src', () => segment(bad, 0, 10, dst, 0, 2048)), 'InvalidArgument');
+    t.is(reasonOf(t, 'dst', () => segment(inner, 0, 10, bad, 0, 2048)), 'InvalidArgument');
+  }
+  t.is(reasonOf(t, 'segment', () => segment(inner, 0, 5000, dst, 0, 2048)), 'Ok');
+});
