@@ -16,8 +16,13 @@ export interface BenchMeasurement {
   /** "ovn-overlay" for ours, else the peer's name, e.g. "python-idl", "allocating encoder". */
   subject: string;
   metric: string;
+  /** The figure; the median when the case ran several times (see runs). */
   value: number;
   unit: string;
+  /** Smallest and largest of the runs, when the figure is the median of `runs` runs. */
+  min?: number;
+  max?: number;
+  runs?: number;
 }
 
 /** Ours against one peer (or a floor) for one case and metric, measured in the same run. */
@@ -30,6 +35,10 @@ export interface BenchComparison {
   theirs: number;
   /** ours/theirs for "higher is better" metrics (throughput), theirs/ours for times: > 1 means we are better. */
   advantage: number;
+  /** When ours and the peer ran in interleaved rounds: advantage is the median of the per-round ratios, and these
+   * are the smallest and largest of them. */
+  advantageMin?: number;
+  advantageMax?: number;
   /** The issue's target in words, e.g. ">= 25x the allocating encoder", and whether this run met it. */
   target?: string;
   met?: boolean;
