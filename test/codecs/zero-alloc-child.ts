@@ -55,7 +55,18 @@ function newSpaceUsed(): number {
 const MEASUREMENT_BYTES = (() => { const a = newSpaceUsed(); return newSpaceUsed() - a; })();
 const results: Result[] = [];
 
+/**
+ * A full collection before each case's warm-up (node --expose-gc), so that no collection the earlier code started
+ * is still pending when the measured loop runs: V8 marks the old generation incrementally and finishes the cycle
+ * through an interrupt at the next stack check, which can land inside a loop that allocates nothing (seen once under
+ * load: 1 GC, heap 144 bytes as in the runs without one). Before the warm-up, not between it and the loop: a
+ * collection there can drop optimised code, and the loop then starts unoptimised (18 KB seen).
+ */
+const fullGc = (globalThis as { gc?: () => void }).gc;
+if (fullGc === undefined) throw new Error('run with node --expose-gc');
+
 async function run(name: string, packets: number, loop: (n: number) => number): Promise<void> {
+  fullGc?.();
   for (let i = 0; i < 3; i++) sink = (sink + loop(Math.ceil(packets / 5))) | 0;
   await flush();
   const g0 = gcs;

@@ -22,8 +22,9 @@ function runChild(): Promise<Result[]> {
   return new Promise((resolve, reject) => {
     // Optimisation is made synchronous: with V8's background compilers, a loaded machine (npm test runs files in
     // parallel) can leave a measured loop in unoptimised code, where uint32 values beyond 2^31 are boxed, and
-    // one GC was seen that way; the hot path as the optimiser compiles it is what this test is about.
-    const v8Flags = ['--max-semi-space-size=1', '--no-concurrent-recompilation', '--no-concurrent-osr'];
+    // one GC was seen that way; the hot path as the optimiser compiles it is what this test is about. --expose-gc: the
+    // child finishes any pending collection before each measured loop (see zero-alloc-child.ts).
+    const v8Flags = ['--max-semi-space-size=1', '--no-concurrent-recompilation', '--no-concurrent-osr', '--expose-gc'];
     execFile(process.execPath, [...v8Flags, '--import', 'tsx', child, String(PACKETS)], { timeout: 60_000 }, (err, stdout, stderr) => {
       if (err) { reject(new Error(`${err.message}\n${stderr}`)); return; }
       resolve(JSON.parse(stdout.trim().split('\n')[0]) as Result[]);
