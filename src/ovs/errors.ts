@@ -12,6 +12,8 @@ export type OvsErrorCode =
   | 'OVS_BAD_MTU' | 'OVS_BAD_OPTION'
   // a Windows (Hyper-V / HNS) port name
   | 'OVS_PORT_NAME_EMPTY' | 'OVS_PORT_NAME_TOO_LONG' | 'OVS_PORT_NAME_BAD_CHARACTER'
+  // a step of a Windows pod plan (src/ovs/windows-plan.ts) that failed
+  | 'OVS_WINDOWS_STEP_FAILED'
   // the database's state
   | 'OVS_WRONG_DATABASE' | 'OVS_PORT_CONFLICT' | 'OVS_NO_BRIDGE' | 'OVS_NO_OFPORT' | 'OVS_GAVE_UP';
 

@@ -8,6 +8,7 @@
 // Executors: ovsdbExecutor() carries out the OVS steps through the OVSDB connection the agent already has
 // (bindPod / unbindPod: one transaction each), commandExecutor() runs every step's command (powershell.exe,
 // ovs-vsctl.exe) on a Windows host, and a test passes its own to record the HNS / Hyper-V steps it cannot run.
+import { OvsError } from './errors.js';
 import { bindPod, unbindPod, type PodBinding, type PodBindingSpec, type PodUnbinding } from './pod-binding.js';
 import type { NodeDatabase } from './node-db.js';
 import {
@@ -56,11 +57,14 @@ export interface WindowsPlanRun {
   readonly outcomes: readonly { readonly step: WindowsPlanStep; readonly outcome: WindowsStepOutcome }[];
 }
 
-/** A step failed; the steps before it had run (`completed`), the ones after it did not. */
-export class WindowsPlanError extends Error {
-  readonly code = 'WINDOWS_PLAN_STEP_FAILED';
+/**
+ * A step failed (`OVS_WINDOWS_STEP_FAILED`, `value` the step's kind, `cause` its error); the steps before it had
+ * run (`completed`), the ones after it did not.
+ */
+export class WindowsPlanError extends OvsError {
   constructor(readonly step: WindowsPlanStep, readonly completed: WindowsPlanRun['outcomes'], options: { cause: unknown }) {
-    super(`Windows plan step ${step.kind} (${step.what}) failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
+    super('OVS_WINDOWS_STEP_FAILED', step.kind,
+      `Windows plan step ${step.kind} (${step.what}) failed: ${(options.cause as Error)?.message ?? String(options.cause)}`, options);
     this.name = 'WindowsPlanError';
   }
 }

@@ -4,7 +4,7 @@
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { WindowsRuntime } from '../../src/lab/windows.js';
-import { runCodecCheck, type CodecCheck } from './win/codec-check.js';
+import { runCodecCheck, runSttCheck, type CodecCheck, type SttCheck } from './win/codec-check.js';
 import {
   DriverError, INSTALLED_VSWITCH_SCHEMA, startVswitchServer, startWindowsLeg, type VswitchServer, type WindowsDriver,
 } from './helpers.js';
@@ -191,11 +191,14 @@ test.serial('a unix: path that cannot name a pipe is refused before connecting',
   t.is(err?.code, 'OVSDB_BAD_REMOTE');
 });
 
-test.serial('the codecs produce the same bytes under node.exe as on Linux, and as OVS', async (t) => {
+test.serial('the codecs produce the same bytes under node.exe as on Linux (Geneve, VXLAN, STT), and as OVS', async (t) => {
   const fixtures = fileURLToPath(new URL('../../fixtures/codecs/', import.meta.url));
-  const windows = await driver.call<CodecCheck[]>('codecs', { fixtures: `Z:${fixtures.replace(/\//g, '\\')}` });
-  const linux = runCodecCheck(fixtures);
-  t.deepEqual(windows, linux);
+  const got = await driver.call<{ ovs: CodecCheck[]; stt: SttCheck }>('codecs', { fixtures: `Z:${fixtures.replace(/\//g, '\\')}` });
+  const windows = got.ovs;
+  t.deepEqual(windows, runCodecCheck(fixtures));
+  t.deepEqual(got.stt, runSttCheck());
+  t.is(got.stt.reason, 'Ok');
+  t.is(got.stt.segments.length, 3, '3000 bytes + the STT header over an MSS of 1448');
   t.true(windows.length >= 5);
   for (const c of windows) {
     t.is(c.decoded.reason, 'Ok', c.name);

@@ -1,6 +1,7 @@
 // Unit: the Windows pod plan (src/ovs/windows-plan.ts) and the unix: -> pipe name rule, without Wine.
 import test from 'ava';
 import { OvsdbRemoteError } from '../../src/ovsdb/errors.js';
+import { OvsError } from '../../src/ovs/errors.js';
 import { windowsPipeName } from '../../src/ovsdb/remote.js';
 import { windowsBindCommands } from '../../src/ovs/windows.js';
 import { runWindowsPlan, windowsBindPlan, windowsUnbindPlan, WindowsPlanError, type WindowsPlanStep } from '../../src/ovs/windows-plan.js';
@@ -27,7 +28,9 @@ test('a failing step stops the plan and says which step, with what ran before it
     ran.push(step.kind);
     return { status: 'done' };
   }), { instanceOf: WindowsPlanError });
-  t.is(err?.code, 'WINDOWS_PLAN_STEP_FAILED');
+  t.is(err?.code, 'OVS_WINDOWS_STEP_FAILED');
+  t.true(err instanceof OvsError);
+  t.is((err?.cause as Error).message, 'no such VM network adapter');
   t.is(err?.step.kind, 'hyperv-port-name');
   t.deepEqual(err?.completed.map((c) => c.step.kind), ['hns-endpoint', 'hns-attach']);
   t.deepEqual(ran, ['hns-endpoint', 'hns-attach']);

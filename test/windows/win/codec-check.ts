@@ -1,10 +1,11 @@
 // The codec check the Windows leg runs on both runtimes: every frame a real ovs-vswitchd made
-// (fixtures/codecs/ovs-frames.json and its pcaps) decoded, then encoded again from the decoded parameters. The
-// test compares node.exe's results with the same routine run on Linux and with OVS's own bytes.
+// (fixtures/codecs/ovs-frames.json and its pcaps) decoded, then encoded again from the decoded parameters, and
+// one frame segmented into STT. The test compares node.exe's results with the same routines run on Linux, and
+// the re-encoded frames with OVS's own bytes.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  GeneveDecoder, GeneveEncoder, GeneveResult, readPcap, Reason, reasonName, VxlanDecoder, VxlanEncoder, VxlanResult,
+  GeneveDecoder, GeneveEncoder, GeneveResult, readPcap, Reason, reasonName, SttSegmenter, VxlanDecoder, VxlanEncoder, VxlanResult,
 } from '../../../codecs/index.js';
 
 interface Capture {
@@ -70,4 +71,24 @@ export function runCodecCheck(fixtures: string): CodecCheck[] {
     }
     return { name: c.name, ovs: hex(frame), decoded, encoded: hex(buf.subarray(start, innerOff + innerLength)) };
   });
+}
+
+/** STT (no OVS reference here: the userspace datapath has no STT): one 3000-byte frame segmented with fixed inputs. */
+export interface SttCheck { reason: string; segments: string[] }
+
+export function runSttCheck(): SttCheck {
+  const inner = new Uint8Array(3000);
+  inner.set([0x0a, 0x58, 0x0a, 0, 0, 5, 0x0a, 0x58, 0x0a, 0, 0, 4, 0x08, 0x00]);
+  for (let i = 14; i < inner.length; i++) inner[i] = (i * 7 + 3) & 0xff;
+  const seg = new SttSegmenter({
+    outer: { srcMac: 'aa:55:aa:55:00:01', dstMac: 'f8:bc:12:44:34:b6', src: '172.31.1.1', dst: '172.31.1.2' },
+    mss: 1448, initialPacketId: 0x01020304,
+  });
+  const ovn = seg.setOvn(5, 3, 4);
+  if (ovn !== Reason.Ok) throw new Error(`setOvn ${reasonName(ovn)}`);
+  const stride = 1600;
+  const out = new Uint8Array(seg.bytesNeeded(inner.length, stride));
+  const reason = seg.segment(inner, 0, inner.length, out, 0, stride, 0x12345678);
+  const segments = Array.from({ length: seg.segmentCount }, (_, i) => hex(out.subarray(i * stride, i * stride + seg.segmentLengths[i])));
+  return { reason: reasonName(reason), segments };
 }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import {
   OvsdbClient, OvsdbDatabase, select, update, windowsPipeName, type DatabaseStats, type Row,
 } from '../../../src/index.js';
-import { runCodecCheck } from './codec-check.js';
+import { runCodecCheck, runSttCheck } from './codec-check.js';
 import { encodeControl, errorOf, readLines, type ControlRequest } from './control.js';
 import { nodeOperations } from './node-side.js';
 
@@ -146,7 +146,7 @@ const operations: Record<string, Operation> = {
     replicas.delete(Number(args.handle));
   },
 
-  codecs: (args) => runCodecCheck(String(args.fixtures)),
+  codecs: (args) => ({ ovs: runCodecCheck(String(args.fixtures)), stt: runSttCheck() }),
 
   ...nodeOperations,
 };
