@@ -86,6 +86,12 @@ Builds tunnel frames and writes them to a pcap file.
   --udp-checksum   compute the outer UDP checksum (default: off for IPv4, on for IPv6)
   --count N     frames to write (default 1)
   -o FILE       the pcap to write (required)
+
+Reading the file back with tshark or Wireshark: Geneve (UDP 6081) and VXLAN (UDP 4789) are found by port.
+STT looks like TCP to port 7471 without a connection, and tshark sees it only when its heuristic dissectors
+run first:
+  tshark -r out.pcap -o ip.try_heuristic_first:TRUE      (and -o ipv6.try_heuristic_first:TRUE over IPv6)
+\`ovn-overlay decode out.pcap\` reads all three.
 `;
 
 export const STATS_USAGE = `usage: ovn-overlay stats --db <remote> [--format text|json|cri] [-o FILE] [--platform linux|windows]

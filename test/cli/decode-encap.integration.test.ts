@@ -73,6 +73,17 @@ test('encap writes Geneve and VXLAN frames that tshark reads back', async (t) =>
   t.regex(verbose, /Virtual Network Identifier \(VNI\): 0x0+5/);
 });
 
+test('encap --help says how tshark sees STT, and it is so: heuristics first, or no STT', async (t) => {
+  const help = await runCli(['encap', '--help']);
+  t.regex(help.stdout, /tshark -r out\.pcap -o ip\.try_heuristic_first:TRUE/);
+  const file = join(dir, 'stt.pcap');
+  const r = await runCli(['encap', '--type', 'stt', '--context', '0x1234', '-o', file]);
+  t.is(r.code, 0, r.stderr);
+  const stt = async (...options: string[]) => runCommand('tshark', ['-r', file, ...options, '-T', 'fields', '-e', 'stt.context_id']);
+  t.is((await stt()).trim(), '', 'by default tshark takes it for plain TCP');
+  t.regex(await stt('-o', 'ip.try_heuristic_first:TRUE'), /^0x0+1234$/m);
+});
+
 test('encap with SB names, decode --sb: frames name the logical switch and the pods', async (t) => {
   const sbRemote = lab.sb.tcp;
   for (const type of ['geneve', 'stt'] as const) {
