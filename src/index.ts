@@ -121,5 +121,8 @@ export { windowsPodNames, windowsBindCommands, windowsUnbindCommands, windowsScr
 export type { WindowsPodNames, WindowsCommand, WindowsBindOptions, WindowsUnbindOptions } from './ovs/windows.js';
 export { windowsBindPlan, windowsUnbindPlan, runWindowsPlan, ovsdbExecutor, commandExecutor, WindowsPlanError, OVSDB_STEP_KINDS } from './ovs/windows-plan.js';
 export type { WindowsPlan, WindowsPlanStep, WindowsPlanStepKind, WindowsStepOutcome, WindowsStepExecutor, WindowsPlanRun } from './ovs/windows-plan.js';
-export { podNetworkStatsFromInterfaces, encodePodSandboxStats, decodePodSandboxStats, podSandboxStatsType, nowNanoseconds, CriStatsError } from './stats/cri.js';
+export {
+  podNetworkStatsFromInterfaces, encodePodSandboxStats, decodePodSandboxStats, encodeListPodSandboxStatsResponse, decodeListPodSandboxStatsResponse,
+  podSandboxStatsType, nowNanoseconds, CriStatsError,
+} from './stats/cri.js';
 export type { PodSandboxStats, PodSandboxAttributes, PodSandboxMetadata, NetworkUsage, NetworkInterfaceUsage, WindowsNetworkUsage, WindowsNetworkInterfaceUsage, PodIdentity, InterfaceCounters, PodStatsOptions, Counter, Platform } from './stats/cri.js';

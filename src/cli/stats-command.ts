@@ -3,7 +3,7 @@
 // CRI protobuf (src/stats/cri.ts).
 import { writeFile } from 'node:fs/promises';
 import { criPodStats, nodeDatabaseOf, podInterfaceStats, selectInterfaceStats, type InterfaceCountersView, type InterfaceStatsRow } from '../ovs/index.js';
-import { encodePodSandboxStats, type PodSandboxStats } from '../stats/cri.js';
+import { encodeListPodSandboxStatsResponse } from '../stats/cri.js';
 import { IFACE_ID_KEY, IFACE_ID_VER_KEY, SANDBOX_KEY } from '../ovn/names.js';
 import { TLS_OPTIONS, parse, tlsFromArgs } from './args.js';
 import { CliError, usageError } from './cli-error.js';
@@ -54,20 +54,6 @@ export function podCounters(iface: InterfaceCountersView, perspective: 'pod' | '
     out[c] = iface.statistics.get(key);
   }
   return out;
-}
-
-/** CRI ListPodSandboxStatsResponse: `repeated PodSandboxStats stats = 1`, i.e. each message length-delimited. */
-export function encodeListPodSandboxStatsResponse(stats: readonly PodSandboxStats[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  for (const s of stats) {
-    const body = encodePodSandboxStats(s);
-    const header: number[] = [0x0a];
-    let n = body.length;
-    while (n >= 0x80) { header.push((n & 0x7f) | 0x80); n >>>= 7; }
-    header.push(n);
-    parts.push(Uint8Array.from(header), body);
-  }
-  return Buffer.concat(parts);
 }
 
 export async function runStatsCommand(argv: readonly string[]): Promise<number> {

@@ -1,11 +1,13 @@
 // The text of src/stats/cri-stats.proto, embedded so that src/stats/cri.ts works from dist/ (tsc copies no
-// .proto files) and needs no file-system access at run time. test/stats/cri.integration.test.ts checks that this string and
-// the .proto file are identical; edit both together.
+// .proto files) and needs no file-system access at run time. test/stats/cri.integration.test.ts checks that
+// this string and the .proto file are identical; edit both together.
 export const CRI_STATS_PROTO = `// CRI pod sandbox network statistics: the subset of kubernetes/cri-api pkg/apis/runtime/v1/api.proto
 // (package runtime.v1) that ovn-overlay fills from OVS Interface counters. Message names, field names and
-// field numbers are those of cri-api, so the bytes are wire-compatible with the kubelet's decoder. Fields of
-// these messages that we never fill (CPU, memory, processes, containers) are left out and their numbers
-// reserved; a full cri-api decoder reads our bytes unchanged, and our decoder skips those fields if present.
+// field numbers are those of cri-api (checked against kubernetes/cri-api 791729b, 2026), so the bytes are
+// wire-compatible with the kubelet's decoder and protoc --decode=runtime.v1.ListPodSandboxStatsResponse
+// reads them with the upstream api.proto as with this file. Fields of these messages that we never fill (CPU,
+// memory, processes, containers, I/O) are left out and their numbers reserved; a full cri-api decoder reads our
+// bytes unchanged, and our decoder skips those fields if present.
 //
 // src/stats/cri-proto.ts embeds this text (so the module works from dist/ without copying files); a test
 // keeps the two identical.
@@ -32,6 +34,11 @@ message PodSandboxAttributes {
     map<string, string> annotations = 4;
 }
 
+// What ovn-overlay stats --format cri writes: the reply of the CRI ListPodSandboxStats call.
+message ListPodSandboxStatsResponse {
+    repeated PodSandboxStats stats = 1;
+}
+
 // The linux or windows field is populated depending on the platform.
 message PodSandboxStats {
     PodSandboxAttributes attributes = 1;
@@ -40,8 +47,8 @@ message PodSandboxStats {
 }
 
 message LinuxPodSandboxStats {
-    // cpu = 1, memory = 2, process = 4, containers = 5 in cri-api
-    reserved 1, 2, 4, 5;
+    // cpu = 1, memory = 2, process = 4, containers = 5, io = 6 in cri-api
+    reserved 1, 2, 4, 5, 6;
     NetworkUsage network = 3;
 }
 

@@ -207,15 +207,17 @@ function checkRange(v: bigint, min: bigint, max: bigint, what: string): void {
 // ---------------------------------------------------------------------------------------------------------------
 // protobufjs
 
-let cachedType: protobuf.Type | undefined;
+let cachedRoot: protobuf.Root | undefined;
 
-/** The protobufjs type of `runtime.v1.PodSandboxStats`, parsed once from the embedded .proto text. */
+/** A message type of the embedded .proto (package runtime.v1), parsed once. */
+function criType(name: 'PodSandboxStats' | 'ListPodSandboxStatsResponse'): protobuf.Type {
+  cachedRoot ??= protobuf.parse(CRI_STATS_PROTO, new protobuf.Root(), { keepCase: false }).root;
+  return cachedRoot.lookupType(`runtime.v1.${name}`);
+}
+
+/** The protobufjs type of `runtime.v1.PodSandboxStats`. */
 export function podSandboxStatsType(): protobuf.Type {
-  if (cachedType === undefined) {
-    const { root } = protobuf.parse(CRI_STATS_PROTO, new protobuf.Root(), { keepCase: false });
-    cachedType = root.lookupType('runtime.v1.PodSandboxStats');
-  }
-  return cachedType;
+  return criType('PodSandboxStats');
 }
 
 /** bigint -> protobufjs Long (two's complement bits; `unsigned` only affects how Long reads them back). */
@@ -273,8 +275,8 @@ function networkToWire<I>(n: { timestamp: bigint; defaultInterface?: I; interfac
   };
 }
 
-/** Encodes a PodSandboxStats as the protobuf bytes of `runtime.v1.PodSandboxStats`. */
-export function encodePodSandboxStats(stats: PodSandboxStats): Uint8Array {
+/** A PodSandboxStats as the plain object protobufjs encodes (64-bit values as Long, ranges checked). */
+function podSandboxStatsToWire(stats: PodSandboxStats): Wire {
   const wire: Wire = {};
   if (stats.attributes !== undefined) {
     const a = stats.attributes;
@@ -288,10 +290,26 @@ export function encodePodSandboxStats(stats: PodSandboxStats): Uint8Array {
       network: stats.windows.network === undefined ? undefined : networkToWire(stats.windows.network, windowsIfaceToWire),
     };
   }
-  const type = podSandboxStatsType();
+  return wire;
+}
+
+function encodeWire(type: protobuf.Type, wire: Wire): Uint8Array {
   const problem = type.verify(wire);
-  if (problem !== null) throw new CriStatsError(`invalid PodSandboxStats: ${problem}`);
+  if (problem !== null) throw new CriStatsError(`invalid ${type.name}: ${problem}`);
   return type.encode(type.fromObject(wire)).finish();
+}
+
+/** Encodes a PodSandboxStats as the protobuf bytes of `runtime.v1.PodSandboxStats`. */
+export function encodePodSandboxStats(stats: PodSandboxStats): Uint8Array {
+  return encodeWire(criType('PodSandboxStats'), podSandboxStatsToWire(stats));
+}
+
+/**
+ * Encodes the reply of the CRI `ListPodSandboxStats` call, `runtime.v1.ListPodSandboxStatsResponse`
+ * (`repeated PodSandboxStats stats = 1`): what `ovn-overlay stats --format cri` writes.
+ */
+export function encodeListPodSandboxStatsResponse(stats: readonly PodSandboxStats[]): Uint8Array {
+  return encodeWire(criType('ListPodSandboxStatsResponse'), { stats: stats.map(podSandboxStatsToWire) });
 }
 
 // decoding: protobufjs messages are read as plain records; absent sub-messages are null/undefined
@@ -318,7 +336,16 @@ function networkFromWire<I>(n: Wire, iface: (w: Wire) => I): { timestamp: bigint
 
 /** Decodes `runtime.v1.PodSandboxStats` bytes (fields outside the network subset are skipped). */
 export function decodePodSandboxStats(bytes: Uint8Array): PodSandboxStats {
-  const m = podSandboxStatsType().decode(bytes) as unknown as Wire;
+  return podSandboxStatsFromWire(criType('PodSandboxStats').decode(bytes) as unknown as Wire);
+}
+
+/** Decodes `runtime.v1.ListPodSandboxStatsResponse` bytes into its PodSandboxStats, in order. */
+export function decodeListPodSandboxStatsResponse(bytes: Uint8Array): PodSandboxStats[] {
+  const m = criType('ListPodSandboxStatsResponse').decode(bytes) as unknown as Wire;
+  return ((m.stats as Wire[] | undefined) ?? []).map(podSandboxStatsFromWire);
+}
+
+function podSandboxStatsFromWire(m: Wire): PodSandboxStats {
   const out: PodSandboxStats = {};
   const a = sub(m, 'attributes');
   if (a !== undefined) {

@@ -1,14 +1,17 @@
 // `ovn-overlay stats` against a lab with the userspace ovs-vswitchd: a pod interface bound on br-int receives
 // frames, vswitchd writes its counters to Interface:statistics, and the command reports them per pod.
 import test from 'ava';
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
-import { decodePodSandboxStats } from '../../src/stats/cri.js';
+import { decodeListPodSandboxStatsResponse } from '../../src/stats/cri.js';
 import { runCli } from './helpers.js';
 
+const protoDir = fileURLToPath(new URL('../../src/stats/', import.meta.url));
 const FRAME = '0a580af401060a580af401050800450000200000400040116c880af401050af4010604d2162e000cffff6869';
 
 let lab: Lab;
@@ -74,14 +77,11 @@ test('text, json and CRI output of a bound pod interface that sent frames', asyn
   t.is((await runCli(['stats', '--db', lab.ovs.unix, '--format', 'cri', '-o', file])).code, 0);
   const raw = await readFile(file);
   t.is(raw[0], 0x0a);
-  const entries = [];
-  for (let p = 0; p < bytes.length;) {
-    t.is(bytes[p], 0x0a);
-    let len = 0; let shift = 0; p++;
-    for (;;) { const b = bytes[p++]; len |= (b & 0x7f) << shift; shift += 7; if (b < 0x80) break; }
-    entries.push(decodePodSandboxStats(bytes.subarray(p, p + len)));
-    p += len;
-  }
+  // A user's protoc reads it by the cri-api message name (the issue: "Type not defined" before)
+  const decoded = execFileSync('protoc', ['--decode=runtime.v1.ListPodSandboxStatsResponse', '-I', protoDir, 'cri-stats.proto'], { input: raw, encoding: 'utf8' });
+  t.regex(decoded, /^stats \{\n {2}attributes \{\n {4}id: "sandbox-web"/);
+  t.is(decoded.match(/^stats \{$/gm)?.length, 2);
+  const entries = decodeListPodSandboxStatsResponse(bytes);
   t.is(entries.length, 2);
   t.is(entries[0].attributes?.metadata?.name, 'web');
   t.is(entries[0].attributes?.metadata?.namespace, 'default');
@@ -92,7 +92,7 @@ test('text, json and CRI output of a bound pod interface that sent frames', asyn
   t.is(entries[0].linux?.network?.defaultInterface?.rxBytes, 0n);
   const windows = await runCli(['stats', '--db', lab.ovs.unix, '--format', 'cri', '--platform', 'windows']);
   const w = Buffer.from(windows.stdout.trim(), 'base64');
-  t.is(decodePodSandboxStats(w.subarray(2, 2 + w[1])).windows?.network?.defaultInterface?.txBytes, BigInt(3 * (FRAME.length / 2)));
+  t.is(decodeListPodSandboxStatsResponse(w)[0].windows?.network?.defaultInterface?.txBytes, BigInt(3 * (FRAME.length / 2)));
 });
 
 test('stats: wrong database, bad format, unreachable server: one line, non-zero exit', async (t) => {

@@ -5,8 +5,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CriStatsError,
+  decodeListPodSandboxStatsResponse,
   decodePodSandboxStats,
+  encodeListPodSandboxStatsResponse,
   encodePodSandboxStats,
+  podSandboxStatsType,
   podNetworkStatsFromInterfaces,
   type InterfaceCounters,
   type PodIdentity,
@@ -16,13 +19,18 @@ import { CRI_STATS_PROTO } from '../../src/stats/cri-proto.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const protoDir = join(root, 'src', 'stats');
 
-/** What the real protoc reads from our bytes, as protobuf text format. */
-function protocDecode(bytes: Uint8Array): string {
-  return execFileSync('protoc', ['--decode=runtime.v1.PodSandboxStats', '-I', protoDir, 'cri-stats.proto'], {
+/** What the real protoc reads from our bytes as `runtime.v1.<message>`, in protobuf text format. */
+function protocDecode(bytes: Uint8Array, message = 'PodSandboxStats'): string {
+  return execFileSync('protoc', [`--decode=runtime.v1.${message}`, '-I', protoDir, 'cri-stats.proto'], {
     input: bytes,
     encoding: 'utf8',
     timeout: 10_000,
   });
+}
+
+/** What protoc reads from our bytes knowing no .proto at all: field numbers only. */
+function protocDecodeRaw(bytes: Uint8Array): string {
+  return execFileSync('protoc', ['--decode_raw'], { input: bytes, encoding: 'utf8', timeout: 10_000 });
 }
 
 type Text = { [field: string]: (string | Text)[] };
@@ -157,6 +165,55 @@ test('field numbers on the wire are those of cri-api', (t) => {
   // PodSandboxStats.windows = 3 (LEN) -> WindowsPodSandboxStats.network = 3 (LEN) -> WindowsNetworkUsage
   // timestamp = 1 (varint 1), default_interface = 2 (LEN) -> name = 1 "a", rx_packets_dropped = 3 -> value = 1
   t.deepEqual([...bytes], [0x1a, 13, 0x1a, 11, 0x08, 1, 0x12, 7, 0x0a, 1, 0x61, 0x1a, 2, 0x08, 1]);
+});
+
+test('ListPodSandboxStatsResponse: what stats --format cri writes, decoded by the real protoc by its cri-api name', (t) => {
+  const linux = podNetworkStatsFromInterfaces(linuxPod, linuxRows, { timestamp: 7n });
+  const windows = podNetworkStatsFromInterfaces(windowsPod, [{ name: windowsPod.interfaceName, statistics: stats({ tx_dropped: BIG }) }], { timestamp: 8n });
+  const bytes = encodeListPodSandboxStatsResponse([linux, windows]);
+  const p = parseText(protocDecode(bytes, 'ListPodSandboxStatsResponse'));
+  t.is((p.stats as Text[]).length, 2);
+  t.is(get(p, 'stats#0.attributes.metadata.name'), 'web-0');
+  t.is(get(p, 'stats#0.linux.network.default_interface.rx_bytes.value'), '9007199254740993');
+  t.is(get(p, 'stats#1.attributes.metadata.namespace'), 'kube-system');
+  t.is(get(p, 'stats#1.windows.network.default_interface.rx_packets_dropped.value'), '9007199254740993');
+  // The field numbers, read without any .proto: ListPodSandboxStatsResponse.stats = 1 -> PodSandboxStats.linux = 2
+  // -> LinuxPodSandboxStats.network = 3 -> NetworkUsage.timestamp = 1, as in cri-api.
+  t.regex(protocDecodeRaw(bytes), /^1 \{\n {2}1 \{\n {4}1: "f3a1c0de"\n(?:.*\n)*? {2}2 \{\n {4}3 \{\n {6}1: 7\n/);
+  t.deepEqual(decodeListPodSandboxStatsResponse(bytes), [linux, windows]);
+  t.deepEqual(decodeListPodSandboxStatsResponse(encodeListPodSandboxStatsResponse([])), []);
+});
+
+test('the messages we write are cri-api\'s: names, field names, numbers and types (kubernetes/cri-api 791729b)', (t) => {
+  // Written down from upstream pkg/apis/runtime/v1/api.proto (package runtime.v1), independently of our .proto.
+  const upstream: Record<string, Record<string, [number, string, 'repeated'?]>> = {
+    ListPodSandboxStatsResponse: { stats: [1, 'PodSandboxStats', 'repeated'] },
+    PodSandboxStats: { attributes: [1, 'PodSandboxAttributes'], linux: [2, 'LinuxPodSandboxStats'], windows: [3, 'WindowsPodSandboxStats'] },
+    PodSandboxAttributes: { id: [1, 'string'], metadata: [2, 'PodSandboxMetadata'], labels: [3, 'map<string,string>'], annotations: [4, 'map<string,string>'] },
+    PodSandboxMetadata: { name: [1, 'string'], uid: [2, 'string'], namespace: [3, 'string'], attempt: [4, 'uint32'] },
+    LinuxPodSandboxStats: { network: [3, 'NetworkUsage'] },
+    WindowsPodSandboxStats: { network: [3, 'WindowsNetworkUsage'] },
+    NetworkUsage: { timestamp: [1, 'int64'], default_interface: [2, 'NetworkInterfaceUsage'], interfaces: [3, 'NetworkInterfaceUsage', 'repeated'] },
+    NetworkInterfaceUsage: { name: [1, 'string'], rx_bytes: [2, 'UInt64Value'], rx_errors: [3, 'UInt64Value'], tx_bytes: [4, 'UInt64Value'], tx_errors: [5, 'UInt64Value'] },
+    WindowsNetworkUsage: { timestamp: [1, 'int64'], default_interface: [2, 'WindowsNetworkInterfaceUsage'], interfaces: [3, 'WindowsNetworkInterfaceUsage', 'repeated'] },
+    WindowsNetworkInterfaceUsage: {
+      name: [1, 'string'], rx_bytes: [2, 'UInt64Value'], rx_packets_dropped: [3, 'UInt64Value'], tx_bytes: [4, 'UInt64Value'], tx_packets_dropped: [5, 'UInt64Value'],
+    },
+    UInt64Value: { value: [1, 'uint64'] },
+  };
+  const root = podSandboxStatsType().root;
+  const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  for (const [message, fields] of Object.entries(upstream)) {
+    const type = root.lookupType(`runtime.v1.${message}`);
+    const ours = Object.fromEntries(Object.values(type.fields).map((f) => {
+      const kind = f.map ? `map<${(f as unknown as { keyType: string }).keyType},${f.type}>` : f.type;
+      return [snake(f.name), f.repeated ? [f.id, kind, 'repeated'] : [f.id, kind]];
+    }));
+    t.deepEqual(ours, fields, message);
+  }
+  // What we leave out of the stats messages is reserved, so no field of ours can take an upstream number.
+  t.deepEqual(root.lookupType('runtime.v1.LinuxPodSandboxStats').reserved, [[1, 1], [2, 2], [4, 4], [5, 5], [6, 6]]);
+  t.deepEqual(root.lookupType('runtime.v1.WindowsPodSandboxStats').reserved, [[1, 1], [2, 2], [4, 4], [5, 5]]);
 });
 
 test('the embedded proto text is the committed .proto file', (t) => {
