@@ -26,4 +26,21 @@ export default {
   excludeInternal: true,
   treatWarningsAsErrors: true,
   validation: { notExported: true, invalidLink: true, notDocumented: false },
+  // Types the public API names but its entry point does not export: each is a follow-up, not noise. TypeDoc
+  // fails when an entry here is no longer needed, so the list only shrinks as they are fixed.
+  intentionallyNotExported: [
+    // Constructor and method parameters of low-level ovsdb classes the root still exports (Replica,
+    // InactivityProbe, ClusterMemberChooser, Monitor, the operation errors): they leave the root for a subpath
+    // (#11 item 4, the protocol engineer), and these with them.
+    'src/ovsdb/replica.ts:TableState', 'src/ovsdb/probe.ts:ProbeTarget', 'src/ovsdb/cluster-member.ts:MemberRole',
+    'src/ovsdb/protocol.ts:MonitorOwner', 'src/ovsdb/errors.ts:OperationErrorArgs',
+    // Helper types inside public ovsdb types (Condition, Mutation, BaseTypeJson, encodeValue's options): to be
+    // exported with them or inlined (protocol engineer).
+    'src/ovsdb/operations.ts:ElementOf', 'src/ovsdb/operations.ts:KeysOf', 'src/ovsdb/schema.ts:BaseTypeConstraints',
+    'src/ovsdb/datum.ts:EncodeSite', 'src/ovsdb/datum.ts:EncodeOptions',
+    // Types of the ovn/ovs API the root does not export (the ovnapi engineer; ovs's MonitorEvents needs a name
+    // of its own first: the root's MonitorEvents is ovsdb's).
+    'src/ovs/interface-stats.ts:StatsTables', 'src/ovs/interface-stats.ts:MonitorEvents', 'src/ovn/ownership.ts:OwnedRow',
+    'src/ovn/pod-annotation.ts:PodNetworkInput',
+  ],
 };
