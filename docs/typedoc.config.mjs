@@ -43,6 +43,8 @@ export default {
     'src/ovsdb/connection-loop.ts:StateDetail', 'src/ovsdb/transaction-retry.ts:RetryableReplica',
     // The constraint of ObjectStore's type parameter, not exported by ovn-overlay/k8s (agent engineer).
     'src/k8s/store.ts:HasMetadata',
+    // The common fields of the Windows plan's steps (windows engineer).
+    'src/ovs/windows-plan.ts:StepBase',
     // Types of the ovn/ovs API the root does not export (the ovnapi engineer; ovs's MonitorEvents needs a name
     // of its own first: the root's MonitorEvents is ovsdb's).
     'src/ovs/interface-stats.ts:StatsTables', 'src/ovs/interface-stats.ts:MonitorEvents', 'src/ovn/ownership.ts:OwnedRow',
