@@ -92,8 +92,11 @@ test('errors are one line and never end the session', async (t) => {
   t.regex(refused, /^Uncaught OvsdbConstraintViolationError: .*dup/m);
   t.regex(await p.type('throw new Error("plain")'), /^Uncaught plain|^Uncaught Error: plain/m);
   t.regex(await p.type('this is not javascript'), /SyntaxError/);
+  // A rejection nobody awaits is reported a moment later, one line and a prompt of its own: wait for both, so
+  // the next command's output is not taken for this prompt's.
   await p.type(`void Promise.reject(new Error('nobody awaits me'))`);
-  await p.type(`nb.list('Nope').catch(() => undefined)`);
+  await p.waitFor(/^Uncaught nobody awaits me\novn> /m);
+  t.regex(await p.type(`nb.list('Nope').catch(() => 'caught')`), /^'caught'$/m);
   // still alive and connected
   t.regex(await p.type('(await nb.list("NB_Global")).length'), /^1$/m);
   t.is(p.child.exitCode, null);
