@@ -45,6 +45,8 @@ export default {
     'src/k8s/store.ts:HasMetadata',
     // The common fields of the Windows plan's steps (windows engineer).
     'src/ovs/windows-plan.ts:StepBase',
+    // A base of the codecs' UDP tunnel decoders (codecs engineer).
+    'codecs/outer.ts:UdpTunnelDecoding',
     // Types of the ovn/ovs API the root does not export (the ovnapi engineer; ovs's MonitorEvents needs a name
     // of its own first: the root's MonitorEvents is ovsdb's).
     'src/ovs/interface-stats.ts:StatsTables', 'src/ovs/interface-stats.ts:MonitorEvents', 'src/ovn/ownership.ts:OwnedRow',
