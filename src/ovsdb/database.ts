@@ -97,6 +97,10 @@ export interface DatabaseStats {
   resyncs: number;
   outcomeUnknown: number;
   skippedMembers: number;
+  /** Transactions sent (transact() calls that reached a connection), read-only ones included. */
+  transactions: number;
+  /** Of those, the transactions that write (not only select/wait/comment/assert/commit/abort). */
+  writeTransactions: number;
 }
 
 export class OvsdbDatabase<T extends object = Record<string, Row>> extends EventEmitter<DatabaseEvents<T>> {
@@ -114,7 +118,7 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
 
   readonly database: string;
   readonly remotes: readonly string[];
-  readonly stats: DatabaseStats = { connects: 0, reconnects: 0, disconnects: 0, resumes: 0, resyncs: 0, outcomeUnknown: 0, skippedMembers: 0 };
+  readonly stats: DatabaseStats = { connects: 0, reconnects: 0, disconnects: 0, resumes: 0, resyncs: 0, outcomeUnknown: 0, skippedMembers: 0, transactions: 0, writeTransactions: 0 };
   /** Resolves once every monitor has applied its first full state. Rejects only if closed before that. */
   readonly synced: Promise<void>;
   private resolveSynced!: () => void;
@@ -232,6 +236,8 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
    */
   async transact<const Ops extends readonly OperationBase<unknown>[]>(operations: Ops, options: { timeoutMs?: number; waitMs?: number } = {}): Promise<Results<Ops>> {
     const conn = await this.loop.whenReady(options.waitMs);
+    this.stats.transactions++;
+    if (!isReadOnly(operations)) this.stats.writeTransactions++;
     try {
       return await conn.transact(this.database, operations, options.timeoutMs ? { timeoutMs: options.timeoutMs } : {});
     } catch (err) {
