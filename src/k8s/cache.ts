@@ -95,6 +95,11 @@ export class ObjectCache implements ObjectSink {
     return this.rejectedKeys;
   }
 
+  /** Forgets the problem of an object (a controller found it usable again). */
+  resolved(kind: KindName, key: string): void {
+    this.rejectedKeys.delete(describeObject(kind, key));
+  }
+
   counts(): CacheCounts {
     const objects = Object.fromEntries(KINDS.map((kind) => [kind, this.stores[kind].size])) as Record<KindName, number>;
     return { objects, events: this.eventCount, problems: this.problemCount, ignored: this.ignoredCount };
@@ -156,12 +161,24 @@ export class ObjectCache implements ObjectSink {
     }
     const key = objectKey(kind, namespace, name);
     this.rejectedKeys.delete(describeObject(kind, key));
+    // The API removes a namespace only once everything in it is gone; whatever of it a source did not report
+    // deleted (another kind's watch lagging, a stream that missed it) is gone too, and goes first.
+    if (kind === 'Namespace' && this.stores.Namespace.has(key)) this.deleteContents(key, item.origin);
     const previous = this.stores[kind].remove(key);
     if (previous === undefined) {
       this.logger.debug('delete of an object not in the cache', { kind, key, origin: item.origin });
       return;
     }
     this.emit('deleted', kind, key, previous, undefined, item.origin);
+  }
+
+  private deleteContents(namespace: string, origin: string): void {
+    for (const kind of KINDS) {
+      if (!KIND_INFO[kind].namespaced) continue;
+      for (const object of [...this.stores[kind].listNamespace(namespace)].reverse()) {
+        this.delete({ kind, object, origin: `${origin} (namespace ${namespace} deleted)` });
+      }
+    }
   }
 
   report(problem: InputProblem): void {

@@ -25,6 +25,17 @@ export interface Controller {
   resyncKeys?(cache: ObjectCache): Iterable<string>;
   /** Runs at each full resync, after the keys were queued: e.g. delete owned rows whose object is gone. */
   resync?(): Promise<void>;
+  /**
+   * Called once by the runner with the controller's own queue, for keys the controller learns of other than by
+   * cache events (another controller's news: a node switch now exists; a key to reconcile again after its garbage
+   * collection).
+   */
+  bind?(queue: KeyQueue): void;
+}
+
+/** Where a controller adds keys of its own (its runner's WorkQueue). */
+export interface KeyQueue {
+  add(key: string): void;
 }
 
 export interface ControllerRunnerOptions extends Omit<WorkQueueOptions, 'name' | 'reconcile' | 'logger'> {
@@ -43,12 +54,26 @@ export class ControllerRunner {
   private resyncTimer: TimerHandle | undefined;
   private stopped = false;
   private resyncRunning: Promise<void> | undefined;
+  private resyncs = 0;
+  private readonly resyncWaiters: Array<() => void> = [];
 
   constructor(private readonly cache: ObjectCache, readonly controller: Controller, options: ControllerRunnerOptions = {}) {
     this.logger = (options.logger ?? silentLogger).child(`controller ${controller.name}`);
     this.clock = options.clock ?? systemClock;
     this.resyncIntervalMs = options.resyncIntervalMs ?? 0;
     this.queue = new WorkQueue({ ...options, name: controller.name, reconcile: (key) => controller.reconcile(key), logger: options.logger });
+    controller.bind?.(this.queue);
+  }
+
+  /** Full resyncs completed (keys queued and the resync hook done). */
+  get resyncCount(): number {
+    return this.resyncs;
+  }
+
+  /** Resolves once the first full resync has completed (its keys queued, its hook done; not its keys reconciled). */
+  whenResynced(): Promise<void> {
+    if (this.resyncs > 0 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => this.resyncWaiters.push(resolve));
   }
 
   /**
@@ -84,6 +109,8 @@ export class ControllerRunner {
       }
     })().finally(() => {
       this.resyncRunning = undefined;
+      this.resyncs++;
+      for (const resolve of this.resyncWaiters.splice(0)) resolve();
       this.armResync();
     });
     return this.resyncRunning;
@@ -92,6 +119,7 @@ export class ControllerRunner {
   /** Stops listening, then stops the queue gracefully (reconciles in flight finish). */
   async stop(): Promise<{ queued: string[]; retrying: string[] }> {
     this.stopped = true;
+    for (const resolve of this.resyncWaiters.splice(0)) resolve();
     this.unsubscribe?.();
     if (this.resyncTimer) this.clock.clearTimeout(this.resyncTimer);
     return this.queue.stop();

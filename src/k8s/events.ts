@@ -26,13 +26,22 @@ export type ObjectEvent<K extends KindName = KindName> = {
 export const STREAM_PROBLEMS = ['not-json', 'truncated', 'not-a-watch-event', 'watch-error', 'manifest-syntax'] as const;
 export type StreamProblem = (typeof STREAM_PROBLEMS)[number];
 
+/**
+ * Problems a controller finds with an object the cache accepted, when it maps it onto OVN: a row of the object's
+ * names belongs to another controller or tool (`not-owned`), a node subnet overlaps another node's
+ * (`subnet-overlap`), the node's subnet has no address left (`subnet-exhausted`). Missing or invalid fields found
+ * there use the reject reasons (`missing-field`, `invalid-field`, ...).
+ */
+export const CONTROLLER_PROBLEMS = ['not-owned', 'subnet-overlap', 'subnet-exhausted'] as const;
+export type ControllerProblem = (typeof CONTROLLER_PROBLEMS)[number];
+
 /** Bad input that was skipped: one object, or one item of a stream or file. */
 export interface InputProblem {
   /** The object's kind when known ("Pod"), else "". */
   readonly kind: string;
   /** The object's key when it could be read. */
   readonly key?: string;
-  readonly reason: RejectReason | StreamProblem;
+  readonly reason: RejectReason | StreamProblem | ControllerProblem;
   /** What is wrong, naming the field or the line. */
   readonly message: string;
   readonly origin: string;

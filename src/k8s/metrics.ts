@@ -24,6 +24,8 @@ export class AgentMetrics {
   readonly lists: Counter<'kind'>;
   readonly watches: Counter<'kind'>;
   readonly watchErrors: Counter<'kind'>;
+  readonly nbTransactions: Counter<'kind'>;
+  private transactionSource: (() => { readonly transactions: number; readonly writeTransactions: number }) | undefined;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
@@ -56,6 +58,23 @@ export class AgentMetrics {
     this.watchErrors = new Counter({
       name: 'ovn_overlay_k8s_watch_errors_total', help: 'Informer failures that stopped a list/watch (restarted with backoff).', labelNames: ['kind'], registers,
     });
+    // Read from the replica's own counters when scraped (every transaction goes through OvsdbDatabase.transact).
+    const source = () => this.transactionSource?.();
+    this.nbTransactions = new Counter({
+      name: 'ovn_overlay_nb_transactions_total', help: 'Transactions sent to the Northbound database, by kind (write, read).', labelNames: ['kind'], registers,
+      collect() {
+        const stats = source();
+        if (!stats) return;
+        this.reset();
+        this.inc({ kind: 'write' }, stats.writeTransactions);
+        this.inc({ kind: 'read' }, stats.transactions - stats.writeTransactions);
+      },
+    });
+  }
+
+  /** Where `ovn_overlay_nb_transactions_total` reads its figures (the Northbound replica's stats). */
+  trackTransactions(source: () => { readonly transactions: number; readonly writeTransactions: number }): void {
+    this.transactionSource = source;
   }
 
   /** The Prometheus text exposition of every metric of this agent. */

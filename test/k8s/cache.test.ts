@@ -89,3 +89,17 @@ test('whenSynced resolves once marked', async (t) => {
   await waiting;
   t.true(cache.hasSynced());
 });
+
+test('a namespace deleted takes what the sources did not report deleted in it with it, first', (t) => {
+  const cache = new ObjectCache();
+  const seen: string[] = [];
+  cache.subscribe((e: ObjectEvent) => seen.push(`${e.type} ${e.kind} ${e.key}`));
+  cache.upsert({ object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a', resourceVersion: '1' } }, origin: 't' });
+  cache.upsert({ object: pod('a', 'p', '2'), origin: 't' });
+  cache.upsert({ object: pod('a', 'q', '3'), origin: 't' });
+  cache.upsert({ object: pod('b', 'r', '4'), origin: 't' });
+  cache.delete({ object: { kind: 'Pod', metadata: { name: 'q', namespace: 'a' } }, origin: 't' });
+  cache.delete({ object: { kind: 'Namespace', metadata: { name: 'a' } }, origin: 't' });
+  t.deepEqual(seen.slice(4), ['deleted Pod a/q', 'deleted Pod a/p', 'deleted Namespace a']);
+  t.deepEqual(cache.store('Pod').keys(), ['b/r']);
+});
