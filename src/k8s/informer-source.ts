@@ -26,6 +26,7 @@ import { AgentMetrics } from './metrics.js';
 import { toModel } from './model.js';
 import { createSignal, type ObjectSource, type Signal } from './source.js';
 import { validateObject } from './validation.js';
+import { ApiPodAnnotationWriter, type PodAnnotationWriter } from './pod-annotations.js';
 import { Backoff, type BackoffOptions } from '../ovsdb/reconnect.js';
 
 export interface InformerSourceOptions {
@@ -128,6 +129,11 @@ export class InformerSource implements ObjectSource {
   get synced(): Promise<void> { return this.syncedSignal.promise; }
   get done(): Promise<void> { return this.doneSignal.promise; }
   hasSynced(): boolean { return this.syncedSignal.fired; }
+
+  /** Writes pod annotations through the API with this source's kubeconfig. */
+  podAnnotationWriter(): PodAnnotationWriter {
+    return new ApiPodAnnotationWriter(this.config);
+  }
 
   /** The resourceVersion each kind would resume from (its last list, event or bookmark). */
   resourceVersions(): Record<string, string> {

@@ -4,6 +4,7 @@
 // complete, so that controllers start their full resync (and garbage collection) only on a complete picture.
 import type { ObjectSink } from './events.js';
 import type { ObjectCache } from './cache.js';
+import type { PodAnnotationWriter } from './pod-annotations.js';
 
 export interface ObjectSource {
   /** For logs and origins: "informer", "watch pods.jsonl", "manifests". */
@@ -17,6 +18,8 @@ export interface ObjectSource {
   readonly done: Promise<void>;
   /** Stops delivering; resolves once no more objects will arrive. */
   stop(): Promise<void>;
+  /** A source that talks to the API can write the pods' `k8s.ovn.org/pod-networks` annotation back. */
+  podAnnotationWriter?(): PodAnnotationWriter;
 }
 
 /** A promise with its resolve function, for the synced/done signals of sources. */

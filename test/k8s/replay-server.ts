@@ -1,5 +1,5 @@
-// A local HTTP server that only replays recorded kube-apiserver responses (fixtures/k8s/apiserver): for each path,
-// the recorded exchanges in order. A request is answered by the next exchange of its path if its `watch` and
+// A local HTTP server that only replays recorded kube-apiserver responses (fixtures/k8s/apiserver): for each path
+// and method (GET; PATCH for the writes of an agent, whose bodies are recorded), the recorded exchanges in order. A request is answered by the next exchange of its path if its `watch` and
 // `resourceVersion` parameters are the recorded ones; anything else is answered 500 and noted in `mismatches`, so a
 // test can assert that the client asked exactly what a real client at that point must ask (for instance: watch
 // again from the bookmark's resourceVersion, list again after 410). Watch bodies are written one event per chunk,
@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 export const APISERVER_FIXTURES = fileURLToPath(new URL('../../fixtures/k8s/apiserver/', import.meta.url));
 
 export interface Exchange {
+  /** GET (default) or the method of a write (PATCH). */
+  readonly method?: string;
   readonly path: string;
   readonly watch: boolean;
   readonly resourceVersion?: string;
@@ -22,7 +24,11 @@ export interface Exchange {
 }
 
 export interface RecordedRequest {
+  readonly method: string;
   readonly path: string;
+  readonly contentType: string | undefined;
+  /** The request body (writes). */
+  readonly body: string;
   readonly query: Record<string, string>;
   readonly accept: string | undefined;
   /** Index of the exchange that answered it, -1 for a mismatch. */
@@ -60,18 +66,19 @@ export async function startReplayServer(exchanges: readonly Exchange[]): Promise
     }
   };
 
-  const handle = (req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse, requestBody: string) => {
     const url = new URL(req.url ?? '/', 'http://replay');
     const query = Object.fromEntries(url.searchParams);
     const watch = query.watch === 'true' || query.watch === '1';
     const resourceVersion = query.resourceVersion ?? '';
-    const index = exchanges.findIndex((e, i) => e.path === url.pathname && (e.repeat || !served.has(i)));
+    const method = req.method ?? 'GET';
+    const index = exchanges.findIndex((e, i) => e.path === url.pathname && (e.method ?? 'GET') === method && (e.repeat || !served.has(i)));
     const exchange = exchanges[index];
     const matches = exchange !== undefined && exchange.watch === watch && (exchange.resourceVersion ?? '') === resourceVersion;
-    requests.push({ path: url.pathname, query, accept: req.headers.accept, exchange: matches ? index : -1 });
+    requests.push({ method, path: url.pathname, query, accept: req.headers.accept, contentType: req.headers['content-type'], body: requestBody, exchange: matches ? index : -1 });
     if (!matches) {
       const expected = exchange ? `${exchange.watch ? 'watch' : 'list'} resourceVersion=${exchange.resourceVersion ?? ''}` : 'nothing more';
-      mismatches.push(`${req.method} ${req.url}: expected ${expected}`);
+      mismatches.push(`${method} ${req.url}: expected ${expected}`);
       res.writeHead(500, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'not in the recording', reason: 'InternalError', code: 500 }) + '\n');
       notify();
@@ -94,7 +101,11 @@ export async function startReplayServer(exchanges: readonly Exchange[]): Promise
     notify();
   };
 
-  const server: Server = createServer(handle);
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
