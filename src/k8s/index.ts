@@ -35,3 +35,17 @@ export { WorkQueue, retryDelayMs, DEFAULT_RETRY_POLICY, DEFAULT_SWEEP_INTERVAL_M
 export type { WorkQueueOptions, RetryPolicy, QueueStats, RetryState, Reconcile } from './work-queue.js';
 export { ControllerRunner } from './controller.js';
 export type { Controller, ControllerRunnerOptions, KeysFor } from './controller.js';
+// The agent: sources + cache + controllers + ClusterNetwork, and the controllers it runs.
+export { Agent, AGENT_CONTROLLERS, DEFAULT_AGENT_WORKERS } from './agent.js';
+export type { AgentOptions, AgentEvents, AgentStats, AgentControllerName } from './agent.js';
+export { ApiPodAnnotationWriter, podNetworksAnnotationOf } from './pod-annotations.js';
+export type { PodAnnotationWriter } from './pod-annotations.js';
+export { CONTROLLER_PROBLEMS } from './events.js';
+export type { ControllerProblem } from './events.js';
+export type { KeyQueue } from './controller.js';
+export { ObjectProblems, problemOfError } from './controllers/object-problems.js';
+export type { ObjectProblem, ObjectProblemReason } from './controllers/object-problems.js';
+export { NodeController, nodeSpecFromKubernetes } from './controllers/node-controller.js';
+export type { NodeControllerOptions, NodeMappingOptions } from './controllers/node-controller.js';
+export { PodController, podWantsPort, podKey } from './controllers/pod-controller.js';
+export type { PodControllerOptions, PodNetworkReport } from './controllers/pod-controller.js';

@@ -79,6 +79,14 @@ export const POD_NETWORKS_ANNOTATION = 'k8s.ovn.org/pod-networks';
 /** The network name of the cluster's default network in that annotation. */
 export const DEFAULT_NETWORK = 'default';
 
+// Node annotations ovn-kubernetes' cluster manager and node agent write, read by the agent's Node controller.
+/** The node's pod subnets per network: `{"default":["10.244.1.0/24"]}` (older: `{"default":"10.244.1.0/24"}`). */
+export const NODE_SUBNETS_ANNOTATION = 'k8s.ovn.org/node-subnets';
+/** The node's chassis (Open_vSwitch `external_ids:system-id`): its gateway router is bound there. */
+export const NODE_CHASSIS_ID_ANNOTATION = 'k8s.ovn.org/node-chassis-id';
+/** The MAC of the node's management port (ovn-k8s-mp0). */
+export const NODE_MGMT_PORT_MAC_ANNOTATION = 'k8s.ovn.org/node-mgmt-port-mac-address';
+
 /** Southbound Datapath_Binding external_ids key ovn-northd writes with the logical datapath's name. */
 export const DATAPATH_NAME_KEY = 'name';
 

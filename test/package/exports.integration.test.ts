@@ -53,7 +53,7 @@ test('the built package imports as ovn-overlay, ovn-overlay/codecs, ovn-overlay/
   has('ovn-overlay/codecs', 'GeneveEncoder', 'GeneveDecoder', 'readPcap');
   has('ovn-overlay/lab', 'startLab');
   has('ovn-overlay/models', 'vswitch', 'northbound', 'southbound', 'server', 'databaseSchemas');
-  has('ovn-overlay/k8s', 'InformerSource', 'WatchStreamSource', 'ManifestSource', 'ObjectCache', 'WorkQueue', 'ControllerRunner', 'AgentMetrics');
+  has('ovn-overlay/k8s', 'InformerSource', 'WatchStreamSource', 'ManifestSource', 'ObjectCache', 'WorkQueue', 'ControllerRunner', 'AgentMetrics', 'Agent');
   t.true(got.sameModels, 'the root re-exports the same model modules');
   t.true(got.lspColumns);
 });
