@@ -6,7 +6,8 @@
 // against the recorded API replay in fixtures/k8s): first the current objects as ADDED, then the changes. BOOKMARK
 // and ERROR events of the API are passed through as they come. kubectl watches ONE resource type per command
 // ("you may only specify a single resource type"), so an agent reads several inputs: one file, FIFO or stdin per
-// kind (two kubectl processes writing into one pipe may interleave their lines once an object is larger than the
+// kind, or one input with the outputs of several kubectl processes merged (every object carries its kind; merge
+// whole lines: two processes writing into one pipe may interleave their lines once an object is larger than the
 // pipe's atomic write size, 4 KiB).
 //
 // Also read: bare objects (kubectl -w -o json without --output-watch-events prints them pretty-printed; they are

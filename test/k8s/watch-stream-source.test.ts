@@ -31,6 +31,22 @@ test('kubectl watch-event files, one per kind: the cache kubectl saw, synced at 
   t.true(pod.metadata?.creationTimestamp instanceof Date);
 });
 
+test('one stream of several kinds (several kubectl outputs merged into one file or pipe): every object carries its kind', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  // Interleaved the way several kubectl processes writing one pipe line by line interleave: round robin.
+  const perKind = RESOURCES.map((r) => readFileSync(fixture(`kubectl/${r}.events.jsonl`), 'utf8').split('\n').filter(Boolean));
+  const merged: string[] = [];
+  for (let i = 0; perKind.some((lines) => i < lines.length); i++) for (const lines of perKind) if (i < lines.length) merged.push(lines[i]);
+  const stream = new PassThrough();
+  const cache = new ObjectCache();
+  const source = new WatchStreamSource([{ name: 'all.jsonl', stream }]);
+  const started = startSources(cache, [source]);
+  stream.end(merged.join('\n') + '\n');
+  await started;
+  t.deepEqual(versions(cache), AFTER_FIRST_WATCH);
+  t.is(cache.counts().problems, 0);
+});
+
 test('bare pretty-printed objects (kubectl -w -o json without watch events) are applied as they come', async (t) => {
   const cache = new ObjectCache();
   const source = WatchStreamSource.fromPaths([fixture('kubectl/pods.objects.json')]);
