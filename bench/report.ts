@@ -1,8 +1,8 @@
 // The bench's words: the terminal report of a run and the generated block of docs/bench.md, both from the same
 // comparisons, so what a person reads in the terminal and in the docs is the same run said the same way.
 // Generic over suites: whatever comparisons and notes a suite returns are shown; nothing here names a suite.
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { completeComparison, type BenchRecord, type CompleteComparison } from './result.js';
 
 /** A figure to 3 significant digits, whole numbers from 1000 up. */
@@ -115,30 +115,79 @@ export function formatReport(record: BenchRecord): string {
 
 const escapeCell = (text: string) => text.replace(/\|/g, '\\|');
 
+/** A run read from bench/results/: its file (for the chart next to it) and what it recorded. */
+export interface RunFile {
+  file: string;
+  record: BenchRecord;
+}
+
 /**
- * The generated block of docs/bench.md for a run: which run, its chart, one table per suite, the targets it
- * missed and the suites' own notes. `chartPath` is the chart's path relative to docs/.
+ * The runs the docs show: for each suite, the newest run (full or `--only`, never `--quick`) that measured it,
+ * each run keeping only the suites it is the newest for; newest run first. A partial run of one suite thus
+ * replaces that suite's figures and leaves the others' from the last run that had them.
  */
-export function formatMarkdown(record: BenchRecord, chartPath: string): string {
-  const comparisons = recordComparisons(record);
-  const out = [`${recordTitle(record)}: ${HOW_TO_READ}`, '', `![bench chart: ours against each peer, log scale](${chartPath})`];
-  for (const [suite, cases] of groups(comparisons)) {
-    out.push('', `### ${suite}`, '', '| case | metric | ours | peer | peer\'s | ours vs peer | target |', '|---|---|--:|---|--:|---|---|');
-    for (const rows of cases.values()) {
-      rows.forEach((c, i) => {
-        const target = c.target === undefined ? '' : c.met === false ? `**MISSED**: ${c.target}` : `met: ${c.target}`;
-        const cells = i === 0 ? [c.case, metricLabel(c), formatNumber(c.ours)] : ['', '', ''];
-        out.push(`| ${[...cells, c.peer, formatNumber(c.theirs), advantageInWords(c.advantage), target].map(escapeCell).join(' | ')} |`);
-      });
-    }
-    const notes = record.results.filter((r) => r.suite === suite).flatMap((r) => r.notes);
-    if (notes.length) out.push('', ...notes.map((note) => `- ${note}`));
+export function newestPerSuite(runs: readonly RunFile[]): RunFile[] {
+  const byRecency = [...runs].filter((r) => !r.record.quick).sort((a, b) => b.record.date.localeCompare(a.record.date));
+  const taken = new Set<string>();
+  const out: RunFile[] = [];
+  for (const run of byRecency) {
+    const results = run.record.results.filter((r) => !taken.has(r.suite));
+    for (const r of results) taken.add(r.suite);
+    if (results.length > 0) out.push({ file: run.file, record: { ...run.record, results } });
   }
-  const missed = comparisons.filter((c) => c.met === false);
-  const withTarget = comparisons.filter((c) => c.met !== undefined);
-  out.push('', `Targets: ${withTarget.length - missed.length} of ${withTarget.length} met in this run.`
+  return out;
+}
+
+/** Every run recorded in `dir` (bench/results/<date>[-quick][-only-...].json). */
+export function readRuns(dir: string): RunFile[] {
+  return readdirSync(dir).filter((f) => /^\d{4}-\d{2}-\d{2}.*\.json$/.test(f)).map((f) => {
+    const file = join(dir, f);
+    return { file, record: JSON.parse(readFileSync(file, 'utf8')) as BenchRecord };
+  });
+}
+
+/**
+ * The generated block of docs/bench.md: for each run shown (see newestPerSuite), which run, its chart, one table
+ * per suite with the suite's own notes; then the targets missed. `chartPathOf(run)` is a run's chart path
+ * relative to docs/.
+ */
+export function formatMarkdown(runs: readonly RunFile[], chartPathOf: (run: RunFile) => string): string {
+  const out = [HOW_TO_READ.replace(/^./, (c) => c.toUpperCase())];
+  const all: CompleteComparison[] = [];
+  for (const run of runs) {
+    const suites = run.record.results.map((r) => r.suite).join(', ');
+    out.push('', `**${recordTitle(run.record)}** (${suites}):`, '', `![bench chart of that run: ours against each peer, log scale](${chartPathOf(run)})`);
+    const comparisons = recordComparisons(run.record);
+    all.push(...comparisons);
+    for (const [suite, cases] of groups(comparisons)) {
+      out.push('', `### ${suite}`, '', '| case | metric | ours | peer | peer\'s | ours vs peer | target |', '|---|---|--:|---|--:|---|---|');
+      for (const rows of cases.values()) {
+        rows.forEach((c, i) => {
+          const target = c.target === undefined ? '' : c.met === false ? `**MISSED**: ${c.target}` : `met: ${c.target}`;
+          const cells = i === 0 ? [c.case, metricLabel(c), formatNumber(c.ours)] : ['', '', ''];
+          out.push(`| ${[...cells, c.peer, formatNumber(c.theirs), advantageInWords(c.advantage), target].map(escapeCell).join(' | ')} |`);
+        });
+      }
+      const notes = run.record.results.filter((r) => r.suite === suite).flatMap((r) => r.notes);
+      if (notes.length) out.push('', ...notes.map((note) => `- ${note}`));
+    }
+  }
+  const missed = all.filter((c) => c.met === false);
+  const withTarget = all.filter((c) => c.met !== undefined);
+  out.push('', `Targets: ${withTarget.length - missed.length} of ${withTarget.length} met.`
     + (missed.length ? ` Missed: ${missed.map((c) => `${c.suite} ${c.case} against ${c.peer} (${advantageInWords(c.advantage)}; target ${c.target})`).join('; ')}.` : ''));
   return out.join('\n');
+}
+
+/**
+ * docs/bench.md's generated block from the runs in `resultsDir` (the newest per suite), with chart paths relative
+ * to `docsDir`; `sources` names the result files it came from (relative to `root`), for the block's marker.
+ */
+export function docsBlock(resultsDir: string, docsDir: string, root: string): { block: string; sources: string } {
+  const runs = newestPerSuite(readRuns(resultsDir));
+  if (runs.length === 0) throw new Error(`no run in ${relative(root, resultsDir)} to write the docs from`);
+  const block = formatMarkdown(runs, (run) => relative(docsDir, run.file.replace(/\.json$/, '.svg')));
+  return { block, sources: runs.map((run) => relative(root, run.file)).join(', ') };
 }
 
 const BEGIN = /<!-- bench:begin[^>]*-->\n/;
@@ -151,10 +200,4 @@ export function replaceGeneratedBlock(doc: string, block: string, source: string
   if (!begin || end < begin.index) throw new Error(`no "<!-- bench:begin -->" ... "${END}" markers to write the results between`);
   const marker = `<!-- bench:begin: written by npm run bench from ${source}; do not edit by hand -->\n`;
   return doc.slice(0, begin.index) + marker + block + '\n' + doc.slice(end);
-}
-
-/** The newest full (not --quick) run in `dir`: bench/results/<date>.json files sort by date. */
-export function newestResultFile(dir: string): string | undefined {
-  const runs = readdirSync(dir).filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f)).sort();
-  return runs.length ? join(dir, runs[runs.length - 1]) : undefined;
 }

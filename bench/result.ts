@@ -101,8 +101,8 @@ export type CompleteComparison = BenchComparison & { higherIsBetter: boolean };
  * Fills in what a comparison of an older result file does not record (files written before comparisons carried
  * units, direction and target advantage), so every run renders the same way:
  * - the unit from the measurement of ours with the same case and metric, else the metric itself when it is a
- *   rate ("Mpps", "pods/s"), else "ms" for times (the suites time everything in ms unless a measurement says
- *   otherwise);
+ *   rate ("Mpps", "pods/s"), else a unit the metric ends with ("leader CPU s"), else "ms" for times (the
+ *   suites time everything in ms unless a measurement says otherwise);
  * - the direction from the recorded advantage (ours/theirs or theirs/ours, whichever it equals);
  * - the target advantage from the target's words ("N x", "within N x" = 1/N, otherwise 1), kept only when it
  *   agrees with the recorded `met`.
@@ -125,6 +125,8 @@ function legacyUnit(c: BenchComparison, measurements: readonly BenchMeasurement[
   const measured = measurements.find((m) => same(m) && m.subject === 'ovn-overlay') ?? measurements.find(same);
   if (measured) return measured.unit;
   if (/^(M?pps|[GM]bps|[\w ]+\/s)$/.test(c.metric)) return c.metric;
+  const trailing = /\b(ns|us|µs|ms|s|B|KB|KiB|MB|MiB|GB)$/.exec(c.metric);
+  if (trailing) return trailing[1]; // a unit the metric already ends with ("leader CPU s", "p99 propagation ms")
   if (/latency|time|gap/.test(c.metric)) return 'ms';
   return undefined;
 }

@@ -4,11 +4,11 @@
 // `-- --docs` to rewrite docs/bench.md from the newest full run in bench/results/.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { drawComparisonChart } from './chart.js';
 import { createProgressBar } from './progress.js';
-import { formatMarkdown, formatReport, newestResultFile, recordComparisons, replaceGeneratedBlock, REPORT_WIDTH, wrap } from './report.js';
+import { docsBlock, formatReport, recordComparisons, replaceGeneratedBlock, REPORT_WIDTH, wrap } from './report.js';
 import { completeComparison, type BenchRecord, type BenchSuite, type BenchSuiteResult } from './result.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -34,17 +34,13 @@ async function writeChart(record: BenchRecord, jsonFile: string): Promise<string
 }
 
 /**
- * Writes docs/bench.md's generated block from the newest full run in bench/results/, so the figures in the docs
- * are always those of the latest run, never copied by hand. Returns the run it wrote from.
+ * Writes docs/bench.md's generated block from bench/results/ (for each suite its newest run, full or --only),
+ * so the figures in the docs are always those of the latest runs, never copied by hand. Returns the files used.
  */
 async function writeDocs(): Promise<string> {
-  const newest = newestResultFile(resultsDir);
-  if (newest === undefined) throw new Error('no full run in bench/results/ to write docs/bench.md from');
-  const record = JSON.parse(await readFile(newest, 'utf8')) as BenchRecord;
-  const source = relative(root, newest);
-  const block = formatMarkdown(record, relative(dirname(docsFile), newest.replace(/\.json$/, '.svg')));
-  await writeFile(docsFile, replaceGeneratedBlock(await readFile(docsFile, 'utf8'), block, source));
-  return source;
+  const { block, sources } = docsBlock(resultsDir, dirname(docsFile), root);
+  await writeFile(docsFile, replaceGeneratedBlock(await readFile(docsFile, 'utf8'), block, sources));
+  return sources;
 }
 
 /** `--redraw <results.json>`: prints the report and rewrites the chart of an earlier run without measuring. */
@@ -52,7 +48,7 @@ async function redraw(file: string): Promise<number> {
   const record = JSON.parse(await readFile(file, 'utf8')) as BenchRecord;
   console.log(formatReport(record));
   console.log(`wrote ${relative(root, await writeChart(record, file))}`);
-  if (newestResultFile(resultsDir) === resolve(file)) console.log(`wrote docs/bench.md from ${await writeDocs()}`);
+  if (!record.quick) console.log(`wrote docs/bench.md from ${await writeDocs()}`);
   return 0;
 }
 
@@ -97,7 +93,7 @@ async function main(argv: string[]): Promise<number> {
   const jsonFile = join(resultsDir, `${stem}.json`);
   await writeFile(jsonFile, json);
   console.log(`\nwrote ${relative(root, jsonFile)} and ${relative(root, await writeChart(record, jsonFile))}`);
-  if (!quick && !only) console.log(`wrote docs/bench.md from ${await writeDocs()}`);
+  if (!quick) console.log(`wrote docs/bench.md from ${await writeDocs()}`);
   return 0;
 }
 

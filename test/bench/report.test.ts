@@ -1,18 +1,19 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drawComparisonChart, logTicks, targetInWords } from '../../bench/chart.js';
-import { advantageInWords, formatMarkdown, formatReport, newestResultFile, recordComparisons, replaceGeneratedBlock, REPORT_WIDTH } from '../../bench/report.js';
+import { advantageInWords, docsBlock, formatReport, newestPerSuite, readRuns, recordComparisons, replaceGeneratedBlock, REPORT_WIDTH } from '../../bench/report.js';
 import { compare, completeComparison, type BenchRecord } from '../../bench/result.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const resultsDir = join(root, 'bench', 'results');
 
-function newestRecord(): { file: string; record: BenchRecord } {
-  const file = newestResultFile(resultsDir);
-  if (file === undefined) throw new Error('no committed full bench run in bench/results/');
-  return { file, record: JSON.parse(readFileSync(file, 'utf8')) as BenchRecord };
+/** The committed runs the docs show (for each suite its newest), as one record. */
+function newestRecord(): BenchRecord {
+  const runs = newestPerSuite(readRuns(resultsDir));
+  if (runs.length === 0) throw new Error('no committed bench run in bench/results/');
+  return { ...runs[0].record, results: runs.flatMap((run) => run.record.results) };
 }
 
 const record = (comparisons: ReturnType<typeof compare>[]): BenchRecord => ({
@@ -55,7 +56,7 @@ test('advantages and targets read as "better"/"worse" by how much', (t) => {
 });
 
 test('the terminal report of the newest run fits ~110 columns, names every unit and flags each missed target', (t) => {
-  const { record: newest } = newestRecord();
+  const newest = newestRecord();
   const text = formatReport(newest);
   const widest = Math.max(...text.split('\n').map((line) => line.length));
   t.true(widest <= REPORT_WIDTH, `widest line ${widest} columns`);
@@ -74,12 +75,23 @@ test('the report groups a case\'s peers under one figure of ours and says which 
   t.regex(text, /round trip, median: ours 120.0 us \(lower is better\)\n {4}vs floor {3}100.0 {2}1.20x worse\n {4}vs python {2}240.0 {2}2.00x better {2}MISSED target >= 3x/);
 });
 
-test('docs/bench.md carries the newest run, written by the bench (npm run bench -- --docs rewrites it)', (t) => {
-  const { file, record: newest } = newestRecord();
+test('docs/bench.md carries the newest runs, written by the bench (npm run bench -- --docs rewrites it)', (t) => {
   const docsFile = join(root, 'docs', 'bench.md');
   const doc = readFileSync(docsFile, 'utf8');
-  const expected = replaceGeneratedBlock(doc, formatMarkdown(newest, relative(dirname(docsFile), file.replace(/\.json$/, '.svg'))), relative(root, file));
-  t.is(doc, expected);
+  const { block, sources } = docsBlock(resultsDir, dirname(docsFile), root);
+  t.is(doc, replaceGeneratedBlock(doc, block, sources));
+});
+
+test('the docs show each suite from its newest run: a partial run replaces only its suites, a quick one nothing', (t) => {
+  const run = (file: string, date: string, suites: string[], quick = false) => ({
+    file, record: { date, quick, node: 'v20', results: suites.map((suite) => ({ suite, measurements: [], comparisons: [], notes: [] })) },
+  });
+  const shown = newestPerSuite([
+    run('full.json', '2026-11-25T10:00:00Z', ['codecs', 'ovsdb', 'scale']),
+    run('only-scale.json', '2026-12-03T10:00:00Z', ['scale']),
+    run('quick.json', '2026-12-04T10:00:00Z', ['codecs', 'ovsdb', 'scale'], true),
+  ]);
+  t.deepEqual(shown.map((r) => [r.file, r.record.results.map((x) => x.suite)]), [['only-scale.json', ['scale']], ['full.json', ['codecs', 'ovsdb']]]);
 });
 
 test('the generated block needs its markers', (t) => {
