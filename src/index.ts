@@ -1,48 +1,30 @@
-// The package entry `ovn-overlay`: a plain list of re-exports (others append theirs).
+// The package entry `ovn-overlay`: the main objects of every layer (others append theirs in a block of their own).
+// Low-level pieces live in subpaths: `ovn-overlay/ovsdb` (the whole protocol layer), `ovn-overlay/models`,
+// `ovn-overlay/codecs`, `ovn-overlay/lab`, `ovn-overlay/k8s`. test/package/exports.test.ts holds the list.
+//
+// OVSDB: the client, the replica, operations, typed errors (the rest of src/ovsdb is `ovn-overlay/ovsdb`).
 export { OvsdbClient } from './ovsdb/client.js';
 export type { ConnectOptions, ConnectionState, OvsdbClientEvents } from './ovsdb/client.js';
-export { OvsdbProtocol, Monitor } from './ovsdb/protocol.js';
-export type { ProtocolEvents, MonitorEvents, MonitorOptions, PendingTransaction } from './ovsdb/protocol.js';
-export { decodeUpdates, decodeUpdates2, encodeMonitorRequests } from './ovsdb/monitor-format.js';
-export type { MonitorRequest, MonitorRequests, MonitorCondChangeRequests, RowUpdate, RowUpdate2, TableUpdates, MonitorMethod } from './ovsdb/monitor-format.js';
-export { RpcSession } from './ovsdb/rpc.js';
-export type { RpcSessionOptions, CallOptions, PendingCall, RpcSessionEvents } from './ovsdb/rpc.js';
-export { NamedUuid, ZERO_UUID, isUuid, encodeValue, decodeValue, decodeDiff, applyDiff } from './ovsdb/datum.js';
-export type { Uuid, Value, Row, WriteRow, WriteValue } from './ovsdb/datum.js';
-export { insert, select, update, mutate, del, wait, commit, abort, comment, assert, ops, encodeOperations, decodeResults, decodeRow, isReadOnly } from './ovsdb/operations.js';
-export type { Operation, OperationBase, Results, ResultOf, InsertResult, SelectResult, CountResult, EmptyResult, Condition, ConditionFunction, Mutation, Mutator, InsertOperation, SelectOperation, UpdateOperation, MutateOperation, DeleteOperation, WaitOperation, CommitOperation, AbortOperation, CommentOperation, AssertOperation } from './ovsdb/operations.js';
-export { parseSchema, getTable, getColumn } from './ovsdb/schema.js';
-export type { DatabaseSchema, TableSchema, ColumnSchema, ColumnType, BaseType, AtomicType, AtomValue, ColumnKind, DatabaseSchemaJson, TableSchemaJson, ColumnSchemaJson, ColumnTypeJson, BaseTypeJson, EnumJson } from './ovsdb/schema.js';
-export { parseRemote, parseRemotes, windowsPipeName, connectRemote, DEFAULT_OVSDB_PORT } from './ovsdb/remote.js';
-export type { Remote, TlsOptions, ConnectRemoteOptions } from './ovsdb/remote.js';
-export { JsonFramer, JsonSplitter, DEFAULT_MAX_MESSAGE_BYTES } from './ovsdb/framing.js';
-export { DEFAULT_MESSAGE_LIMITS } from './ovsdb/message-limits.js';
-export type { MessageLimits } from './ovsdb/message-limits.js';
-export { parseJson, stringifyJson } from './ovsdb/json.js';
-export type { Json, JsonObject } from './ovsdb/json.js';
-export { OvsdbError, OvsdbProtocolError, OvsdbMessageTooLargeError, OvsdbRemoteError, OvsdbConnectError, OvsdbConnectionClosedError, OvsdbCallTimeoutError, OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbOutcomeUnknownError, OvsdbValidationError, OvsdbOperationError, OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError } from './ovsdb/errors.js';
-export type { OvsdbErrorCode, OperationErrorCode } from './ovsdb/errors.js';
-// Hostile input: per-message bounds, typed refusals, TLS reasons.
-export { OvsdbMessageLimitError, OvsdbMessageTooDeepError, OvsdbMessageTooManyValuesError, OvsdbNumberTooLongError, OvsdbNumberOutOfRangeError, OvsdbInvalidUtf8Error, OvsdbTlsError } from './ovsdb/errors.js';
-export type { ProtocolErrorCode, TlsProblem } from './ovsdb/errors.js';
-export { OvsdbDatabase, ReplicaTableView, DatabaseLock } from './ovsdb/database.js';
-export type { OvsdbDatabaseOptions, TableOptions, MonitorTables, ChangeOf, DatabaseEvents, DatabaseStats, ConnectionState as DatabaseConnectionState } from './ovsdb/database.js';
-export { Replica } from './ovsdb/replica.js';
-export type { RowChange, StoredRow, IndexSpec, ReplicaTableConfig, UpdateVersion } from './ovsdb/replica.js';
-export type { MonitorResume } from './ovsdb/replica-monitor.js';
-export { ReplicaTransaction, transactWithRetry } from './ovsdb/transaction-retry.js';
-export type { RetryOptions, RetryResult } from './ovsdb/transaction-retry.js';
-export { retryOnConflict, isConflict } from './ovsdb/conflict-retry.js';
-export type { ConflictRetryPolicy } from './ovsdb/conflict-retry.js';
-export { waitForReplica, ReplicaWaitTimeoutError, DEFAULT_REPLICA_WAIT_MS } from './ovsdb/replica-wait.js';
+export type { Monitor, PendingTransaction } from './ovsdb/protocol.js';
+export { OvsdbDatabase } from './ovsdb/database.js';
+export type {
+  OvsdbDatabaseOptions, TableOptions, MonitorTables, ChangeOf, DatabaseEvents, DatabaseStats, ConnectionState as DatabaseConnectionState,
+  ReplicaTableView, DatabaseLock,
+} from './ovsdb/database.js';
+export type { ReplicaTransaction, RetryOptions, RetryResult } from './ovsdb/transaction-retry.js';
+export { waitForReplica, ReplicaWaitTimeoutError } from './ovsdb/replica-wait.js';
 export type { ReplicaWaitOptions } from './ovsdb/replica-wait.js';
-export { ClusterMemberChooser } from './ovsdb/cluster-member.js';
-export type { MemberVerdict, ServerDatabaseRow } from './ovsdb/cluster-member.js';
-export { Backoff, RemoteRotation } from './ovsdb/reconnect.js';
-export type { BackoffOptions } from './ovsdb/reconnect.js';
-export { InactivityProbe } from './ovsdb/probe.js';
-export { openRpcChannel, channelFromStream, SessionChannel } from './ovsdb/rpc-channel.js';
-export type { RpcChannel, RpcChannelOptions } from './ovsdb/rpc-channel.js';
+export { NamedUuid } from './ovsdb/datum.js';
+export type { Uuid, Row, WriteRow } from './ovsdb/datum.js';
+export { insert, select, update, mutate, del, wait, commit, abort, comment, assert, ops } from './ovsdb/operations.js';
+export type { OperationBase, Results, Condition, ConditionFunction, Mutation, Mutator } from './ovsdb/operations.js';
+export {
+  OvsdbError, OvsdbProtocolError, OvsdbRemoteError, OvsdbConnectError, OvsdbTlsError, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError,
+  OvsdbCallTimeoutError, OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbValidationError, OvsdbOperationError,
+  OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError,
+} from './ovsdb/errors.js';
+export type { OvsdbErrorCode, OperationErrorCode, TlsProblem } from './ovsdb/errors.js';
+export type { TlsOptions } from './ovsdb/remote.js';
 // OVN (src/ovn): the cluster network as one controller sees it (ClusterNetwork and its kinds), names and
 // external_ids keys, typed errors, and the building blocks under them.
 export { ClusterNetwork } from './ovn/cluster-network.js';
@@ -87,7 +69,7 @@ export { DEFAULT_DENY_PRIORITY, DEFAULT_ALLOW_PRIORITY, IPBLOCK_EXCEPT_PRIORITY,
 export type { PolicyDirection, PolicyPort, IpBlock, L4Protocol } from './ovn/acl-match.js';
 export { loadBalancerName, vipsMap, parseVips, hostPort } from './ovn/load-balancer-vips.js';
 export type { ServiceVip, ServiceEndpoint } from './ovn/load-balancer-vips.js';
-export { tunnelMetadataFromKeys, geneveMetadata, sttContext, vxlanVni, keysFromGeneve, keysFromStt, OVN_GENEVE_OPTION_CLASS, OVN_GENEVE_OPTION_TYPE } from './ovn/tunnel-metadata.js';
+export { tunnelMetadataFromKeys, geneveMetadata, sttContext, vxlanVni, keysFromGeneve, keysFromStt } from './ovn/tunnel-metadata.js';
 export type { LogicalTunnelKeys, TunnelMetadata, GeneveMetadata } from './ovn/tunnel-metadata.js';
 export type { DatabaseTarget, ReplicaOptions, ReplicaSpec } from './ovn/connect.js';
 export { DesiredState, commitDesired, changedColumns, sameValue } from './ovn/desired-state.js';

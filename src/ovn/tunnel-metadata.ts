@@ -9,9 +9,9 @@ import {
 } from '../../codecs/ovn-metadata.js';
 import { OvnTunnelKeyRangeError } from './errors.js';
 
-// The codecs' constants under the names of the Southbound keys they bound (MAX_* are inclusive).
+// The codecs' key bounds under the names of the Southbound keys they bound (MAX_* are inclusive). The Geneve option
+// class and type are the codecs' own (OVN_GENEVE_CLASS, OVN_GENEVE_TYPE in `ovn-overlay/codecs`), not renamed here.
 export {
-  OVN_GENEVE_CLASS as OVN_GENEVE_OPTION_CLASS, OVN_GENEVE_TYPE as OVN_GENEVE_OPTION_TYPE, OVN_GENEVE_DATA_LENGTH as OVN_GENEVE_OPTION_LENGTH,
   OVN_MAX_DATAPATH as MAX_DATAPATH_KEY, OVN_MAX_INGRESS_PORT as MAX_INGRESS_PORT_KEY, OVN_MAX_EGRESS_PORT as MAX_EGRESS_PORT_KEY,
   OVN_VXLAN_MAX_DATAPATH as MAX_VXLAN_DATAPATH_KEY, OVN_VXLAN_MAX_EGRESS_PORT as MAX_VXLAN_EGRESS_PORT_KEY,
 } from '../../codecs/ovn-metadata.js';

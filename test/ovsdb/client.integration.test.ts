@@ -5,7 +5,7 @@ import {
   OvsdbClient, NamedUuid, ops, insert, select, update, mutate, del, wait, commit, abort, comment, assert,
   OvsdbAbortedError, OvsdbCanceledError, OvsdbConstraintViolationError, OvsdbNotOwnerError, OvsdbReferentialIntegrityError,
   OvsdbTimedOutError, OvsdbRpcError, OvsdbValidationError, OvsdbCallTimeoutError, OvsdbOperationError,
-} from '../../src/index.js';
+} from '../../src/ovsdb/index.js';
 import type { LogicalSwitch as Logical_Switch, LogicalSwitchPort as Logical_Switch_Port, NBGlobal as NB_Global } from '../../src/models/ovn-northbound.js';
 
 let lab: Lab;

@@ -2,7 +2,7 @@
 // from the first one's last-txn-id (found = true) and receives only the changes it missed.
 import test from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
-import { OvsdbClient, insert, OvsdbConnectError, ZERO_UUID } from '../../src/index.js';
+import { OvsdbClient, insert, OvsdbConnectError, ZERO_UUID } from '../../src/ovsdb/index.js';
 
 let lab: Lab;
 const NB = 'OVN_Northbound';

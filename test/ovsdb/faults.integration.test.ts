@@ -9,7 +9,7 @@ import { startLab, type Lab } from '../../src/lab/index.js';
 import { runCommand, readPidFile, terminate, waitFor } from '../../src/lab/process.js';
 import {
   OvsdbClient, NamedUuid, insert, wait, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError, OvsdbMessageTooLargeError, OvsdbPermissionError, OvsdbProtocolError,
-} from '../../src/index.js';
+} from '../../src/ovsdb/index.js';
 
 let lab: Lab;
 test.before(async () => { lab = await startLab({ northd: false }); });

@@ -3,7 +3,7 @@
 // the connection are refused before they are sent.
 import test from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
-import { OvsdbClient, OvsdbOutcomeUnknownError, OvsdbValidationError, insert, type Json } from '../../src/index.js';
+import { OvsdbClient, OvsdbOutcomeUnknownError, OvsdbValidationError, insert, type Json } from '../../src/ovsdb/index.js';
 
 let lab: Lab;
 test.before(async () => { lab = await startLab({ northd: false }); });

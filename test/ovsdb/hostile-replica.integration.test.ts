@@ -6,7 +6,7 @@
 import test from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { waitFor } from '../../src/lab/process.js';
-import { OvsdbClient, OvsdbDatabase, OvsdbOutcomeUnknownError, OvsdbProtocolError, ops } from '../../src/index.js';
+import { OvsdbClient, OvsdbDatabase, OvsdbOutcomeUnknownError, OvsdbProtocolError, ops } from '../../src/ovsdb/index.js';
 import type { NorthboundTables } from '../../src/models/ovn-northbound.js';
 import { startHostileProxy, type HostileProxy } from './hostile-proxy.js';
 

@@ -7,7 +7,7 @@ import { runCommand } from '../../src/lab/process.js';
 import {
   OvsdbClient, NamedUuid, insert, select, del, OvsdbConnectError, OvsdbConnectionClosedError, parseSchema,
   type Json, type RowUpdate2, type TableUpdates,
-} from '../../src/index.js';
+} from '../../src/ovsdb/index.js';
 import type { LogicalSwitch, LogicalSwitchPort } from '../../src/models/ovn-northbound.js';
 
 let lab: Lab;

@@ -6,7 +6,7 @@
 import test from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
-import { OvsdbClient, applyDiff, decodeValue, type Json, type Row, type RowUpdate2, type TableUpdates, type Value } from '../../src/index.js';
+import { OvsdbClient, applyDiff, decodeValue, type Json, type Row, type RowUpdate2, type TableUpdates, type Value } from '../../src/ovsdb/index.js';
 import type { ColumnType, DatabaseSchema } from '../../src/ovsdb/schema.js';
 
 const NB = 'OVN_Northbound';

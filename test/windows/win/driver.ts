@@ -5,9 +5,8 @@
 //
 //   node.exe driver.js <control port>
 import net from 'node:net';
-import {
-  OvsdbClient, OvsdbDatabase, select, update, windowsPipeName, type DatabaseStats, type Row,
-} from '../../../src/index.js';
+import { OvsdbClient, OvsdbDatabase, select, update, type DatabaseStats, type Row } from '../../../src/index.js';
+import { windowsPipeName } from '../../../src/ovsdb/index.js';
 import { runCodecCheck, runSttCheck } from './codec-check.js';
 import { encodeControl, errorOf, readLines, type ControlRequest } from './control.js';
 import { nodeOperations } from './node-side.js';
