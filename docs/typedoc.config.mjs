@@ -29,18 +29,6 @@ export default {
   // Types the public API names but its entry point does not export: each is a follow-up, not noise. TypeDoc
   // fails when an entry here is no longer needed, so the list only shrinks as they are fixed.
   intentionallyNotExported: [
-    // Constructor and method parameters of low-level ovsdb classes the root still exports (Replica,
-    // InactivityProbe, ClusterMemberChooser, Monitor, the operation errors): they leave the root for a subpath
-    // (#11 item 4, the protocol engineer), and these with them.
-    'src/ovsdb/replica.ts:TableState', 'src/ovsdb/probe.ts:ProbeTarget', 'src/ovsdb/cluster-member.ts:MemberRole',
-    'src/ovsdb/protocol.ts:MonitorOwner', 'src/ovsdb/errors.ts:OperationErrorArgs',
-    // Helper types inside public ovsdb types (Condition, Mutation, BaseTypeJson, encodeValue's options): to be
-    // exported with them or inlined (protocol engineer).
-    'src/ovsdb/operations.ts:ElementOf', 'src/ovsdb/operations.ts:KeysOf', 'src/ovsdb/schema.ts:BaseTypeConstraints',
-    'src/ovsdb/datum.ts:EncodeSite', 'src/ovsdb/datum.ts:EncodeOptions',
-    // Types of the replica's public API (the `state` event's detail, transactWithRetry's database) that the root
-    // does not export (protocol engineer).
-    'src/ovsdb/connection-loop.ts:StateDetail', 'src/ovsdb/transaction-retry.ts:RetryableReplica',
     // The constraint of ObjectStore's type parameter, not exported by ovn-overlay/k8s (agent engineer).
     'src/k8s/store.ts:HasMetadata',
     // The common fields of the Windows plan's steps (windows engineer).

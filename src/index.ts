@@ -11,7 +11,8 @@ export type {
   OvsdbDatabaseOptions, TableOptions, MonitorTables, ChangeOf, DatabaseEvents, DatabaseStats, ConnectionState as DatabaseConnectionState,
   ReplicaTableView, DatabaseLock,
 } from './ovsdb/database.js';
-export type { ReplicaTransaction, RetryOptions, RetryResult } from './ovsdb/transaction-retry.js';
+export type { StateDetail } from './ovsdb/connection-loop.js';
+export type { ReplicaTransaction, RetryOptions, RetryResult, RetryableReplica } from './ovsdb/transaction-retry.js';
 export { waitForReplica, ReplicaWaitTimeoutError } from './ovsdb/replica-wait.js';
 export type { ReplicaWaitOptions } from './ovsdb/replica-wait.js';
 export { NamedUuid } from './ovsdb/datum.js';

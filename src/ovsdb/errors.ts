@@ -269,7 +269,8 @@ export class OvsdbOperationError extends OvsdbError {
   }
 }
 
-type OperationErrorArgs = [string, string | undefined, string | undefined, number, string | undefined, readonly Json[]];
+/** The constructor arguments every OvsdbOperationError subclass takes (error, details, syntax, index, op, results). */
+export type OperationErrorArgs = [string, string | undefined, string | undefined, number, string | undefined, readonly Json[]];
 
 export class OvsdbConstraintViolationError extends OvsdbOperationError {
   constructor(...a: OperationErrorArgs) { super(...a, 'OVSDB_CONSTRAINT_VIOLATION'); }

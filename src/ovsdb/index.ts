@@ -12,17 +12,17 @@ export type { RpcSessionOptions, CallOptions, PendingCall, RpcSessionEvents } fr
 export { openRpcChannel, channelFromStream, splitRemotes, SessionChannel } from './rpc-channel.js';
 export type { RpcChannel, RpcChannelOptions } from './rpc-channel.js';
 export { NamedUuid, ZERO_UUID, isUuid, encodeValue, decodeValue, decodeDiff, applyDiff } from './datum.js';
-export type { Uuid, Value, Row, WriteRow, WriteValue } from './datum.js';
+export type { Uuid, Value, Row, WriteRow, WriteValue, EncodeSite, EncodeOptions } from './datum.js';
 export { insert, select, update, mutate, del, wait, commit, abort, comment, assert, ops, encodeOperations, decodeResults, decodeRow, isReadOnly } from './operations.js';
 export type {
   Operation, OperationBase, Results, ResultOf, InsertResult, SelectResult, CountResult, EmptyResult, Condition, ConditionFunction, Mutation, Mutator,
   InsertOperation, SelectOperation, UpdateOperation, MutateOperation, DeleteOperation, WaitOperation, CommitOperation, AbortOperation, CommentOperation,
-  AssertOperation,
+  AssertOperation, ElementOf, KeysOf,
 } from './operations.js';
 export { parseSchema, getTable, getColumn } from './schema.js';
 export type {
   DatabaseSchema, TableSchema, ColumnSchema, ColumnType, BaseType, AtomicType, AtomValue, ColumnKind, DatabaseSchemaJson, TableSchemaJson,
-  ColumnSchemaJson, ColumnTypeJson, BaseTypeJson, EnumJson,
+  ColumnSchemaJson, ColumnTypeJson, BaseTypeJson, EnumJson, BaseTypeConstraints,
 } from './schema.js';
 export { parseRemote, parseRemotes, windowsPipeName, connectRemote, DEFAULT_OVSDB_PORT } from './remote.js';
 export type { Remote, TlsOptions, ConnectRemoteOptions } from './remote.js';
@@ -38,13 +38,15 @@ export {
   OvsdbMessageLimitError, OvsdbMessageTooDeepError, OvsdbMessageTooManyValuesError, OvsdbNumberTooLongError, OvsdbNumberOutOfRangeError,
   OvsdbInvalidUtf8Error, OvsdbTlsError,
 } from './errors.js';
-export type { OvsdbErrorCode, OperationErrorCode, ProtocolErrorCode, TlsProblem } from './errors.js';
+export type { OvsdbErrorCode, OperationErrorCode, OperationErrorArgs, ProtocolErrorCode, TlsProblem } from './errors.js';
 export { OvsdbDatabase, ReplicaTableView, DatabaseLock } from './database.js';
 export type {
   OvsdbDatabaseOptions, TableOptions, MonitorTables, ChangeOf, DatabaseEvents, DatabaseStats, ConnectionState as DatabaseConnectionState,
 } from './database.js';
-export { Replica } from './replica.js';
-export type { RowChange, StoredRow, IndexSpec, ReplicaTableConfig } from './replica.js';
+export type { StateDetail } from './connection-loop.js';
+export { Replica, TableState } from './replica.js';
+export type { RowChange, StoredRow, IndexSpec, ReplicaTableConfig, ColumnInfo } from './replica.js';
+export { ReplicaIndex } from './replica-index.js';
 export type { MonitorResume } from './replica-monitor.js';
 export { ReplicaTransaction, transactWithRetry } from './transaction-retry.js';
 export type { RetryOptions, RetryResult, RetryableReplica } from './transaction-retry.js';

@@ -33,14 +33,16 @@ export interface CountResult { count: number }
 export type EmptyResult = Record<string, never>;
 
 export type ConditionFunction = '<' | '<=' | '==' | '!=' | '>=' | '>' | 'includes' | 'excludes';
-type ElementOf<V> = V extends readonly (infer E)[] ? WriteValue<E> : never;
+/** One element of a set column's value type (conditions and mutations may name a single element). */
+export type ElementOf<V> = V extends readonly (infer E)[] ? WriteValue<E> : never;
 /** `[column, function, value]`, or a boolean (OVS extension). */
 export type Condition<T = Row> =
   | { [K in keyof T & string]: readonly [K, ConditionFunction, WriteValue<T[K]> | ElementOf<T[K]>] }[keyof T & string]
   | boolean;
 
 export type Mutator = '+=' | '-=' | '*=' | '/=' | '%=' | 'insert' | 'delete';
-type KeysOf<V> = V extends ReadonlyMap<infer K, unknown> ? readonly WriteValue<K>[] : never;
+/** The keys of a map column's value type (a map `delete` mutation may name keys only). */
+export type KeysOf<V> = V extends ReadonlyMap<infer K, unknown> ? readonly WriteValue<K>[] : never;
 /** `[column, mutator, value]`; a map `delete` takes a map or an array of keys. */
 export type Mutation<T = Row> =
   { [K in keyof T & string]: readonly [K, Mutator, WriteValue<T[K]> | ElementOf<T[K]> | KeysOf<T[K]>] }[keyof T & string];

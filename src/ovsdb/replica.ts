@@ -35,7 +35,8 @@ class EmptyMap extends Map<never, never> {
 }
 const EMPTY_MAP = new EmptyMap();
 
-interface ColumnInfo {
+/** One monitored column of a table: its name, type and the value a row holds when the column is absent. */
+export interface ColumnInfo {
   readonly name: string;
   readonly type: ColumnType;
   readonly defaultValue: Value;

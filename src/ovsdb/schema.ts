@@ -9,7 +9,7 @@ export type AtomicType = 'integer' | 'real' | 'boolean' | 'string' | 'uuid';
 export type AtomValue = bigint | number | boolean | string;
 
 /** The constraints a base type has in the JSON and in the parsed model alike. */
-interface BaseTypeConstraints {
+export interface BaseTypeConstraints {
   readonly minReal?: number;
   readonly maxReal?: number;
   readonly minLength?: number;
