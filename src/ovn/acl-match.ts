@@ -1,7 +1,7 @@
 // OVN match expressions and priorities for Kubernetes NetworkPolicy, shaped as ovn-kubernetes writes them:
 // per-namespace default-deny port groups, ARP/ND allowed, rules as allow-related ACLs on the policy's port group.
 import { hashForOvn } from './names.js';
-import { parsePrefix, type IpFamily } from './ip.js';
+import { parseAddress, parsePrefix, type IpFamily } from './ip.js';
 import { OvnInvalidFieldError } from './errors.js';
 
 /** Drop everything not allowed, for pods selected by any policy of the namespace. */
@@ -53,6 +53,11 @@ export interface PolicyPort {
   readonly port?: number;
   /** With `port`: the inclusive end of a range. */
   readonly endPort?: number;
+  /**
+   * Only traffic to these addresses (at least one): a named port resolved per pod, where `port` is the number the
+   * name has in those pods (the selected pods for ingress, the peers for egress).
+   */
+  readonly destinations?: readonly string[];
 }
 
 /** A NetworkPolicy ipBlock: a CIDR with exceptions of the same family. */
@@ -72,18 +77,39 @@ export function checkPort(port: number, object = 'port', field = 'port'): void {
 /** The L4 protocols OVN load balancers and ACL matches take. */
 export const L4_PROTOCOLS: readonly L4Protocol[] = ['tcp', 'udp', 'sctp'];
 
-/** `tcp && tcp.dst == 80`, `udp && udp.dst >= 1000 && udp.dst <= 2000`, `sctp`; ORed in parentheses. */
+/** `ip4.dst == {10.244.1.5, 10.244.2.7}`, both families ORed: where a named port resolved per pod applies. */
+function destinationMatch(destinations: readonly string[]): string {
+  if (destinations.length === 0) throw new OvnInvalidFieldError('port', 'destinations', destinations, 'a port limited to destinations needs at least one');
+  const byFamily = new Map<IpFamily, string[]>();
+  for (const d of destinations) {
+    const address = parseAddress(d);
+    const list = byFamily.get(address.family) ?? [];
+    list.push(address.text);
+    byFamily.set(address.family, list);
+  }
+  const terms = [...byFamily].sort(([a], [b]) => a - b).map(([family, list]) => {
+    const unique = [...new Set(list)].sort();
+    return `ip${family}.dst == ${unique.length === 1 ? unique[0] : `{${unique.join(', ')}}`}`;
+  });
+  return terms.length === 1 ? terms[0] : `(${terms.join(' || ')})`;
+}
+
+/**
+ * `tcp && tcp.dst == 80`, `udp && udp.dst >= 1000 && udp.dst <= 2000`, `sctp`, `ip4.dst == {a, b} && tcp && tcp.dst ==
+ * 8080` (a named port); ORed in parentheses.
+ */
 export function l4Match(ports: readonly PolicyPort[] | undefined): string | undefined {
   if (!ports || ports.length === 0) return undefined;
   const terms = ports.map((p) => {
-    if (p.port === undefined) return p.protocol;
+    const where = p.destinations === undefined ? '' : `${destinationMatch(p.destinations)} && `;
+    if (p.port === undefined) return `${where}${p.protocol}`;
     checkPort(p.port);
     if (p.endPort !== undefined && p.endPort !== p.port) {
       checkPort(p.endPort);
       if (p.endPort < p.port) throw new OvnInvalidFieldError('port range', 'endPort', p.endPort, `endPort ${p.endPort} is below port ${p.port}`);
-      return `${p.protocol} && ${p.protocol}.dst >= ${p.port} && ${p.protocol}.dst <= ${p.endPort}`;
+      return `${where}${p.protocol} && ${p.protocol}.dst >= ${p.port} && ${p.protocol}.dst <= ${p.endPort}`;
     }
-    return `${p.protocol} && ${p.protocol}.dst == ${p.port}`;
+    return `${where}${p.protocol} && ${p.protocol}.dst == ${p.port}`;
   });
   return terms.length === 1 ? terms[0] : `(${terms.map((t) => `(${t})`).join(' || ')})`;
 }

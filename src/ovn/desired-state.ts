@@ -94,6 +94,22 @@ export class DesiredState<T extends object = object> {
     if (Object.keys(changed).length > 0) this.tx.add(update<Row>(table, byUuid(stored._uuid), changed as WriteRow<Row>));
   }
 
+  /**
+   * Makes a set column hold exactly `desired` by one mutate of only the elements that differ (deleted, then
+   * inserted; nothing when equal): a pod joining a port group of thousands sends one element, not the set.
+   */
+  updateSet(table: string, stored: { readonly _uuid: Uuid }, column: string, desired: readonly string[]): void {
+    const have = ((stored as unknown as Record<string, unknown>)[column] ?? []) as readonly string[];
+    const want = new Set(desired);
+    const present = new Set(have);
+    const removed = have.filter((v) => !want.has(v));
+    const added = [...want].filter((v) => !present.has(v));
+    const mutations: unknown[] = [];
+    if (removed.length > 0) mutations.push([column, 'delete', removed]);
+    if (added.length > 0) mutations.push([column, 'insert', added]);
+    if (mutations.length > 0) this.tx.add(mutate<Row>(table, byUuid(stored._uuid), mutations as never));
+  }
+
   /** Adds elements to a set column (only those missing from `stored`, unless stored is unknown). */
   addToSet(table: string, uuid: Uuid, column: string, values: readonly RowRef[] | readonly string[], stored?: readonly unknown[]): void {
     const missing = stored ? values.filter((v) => v instanceof NamedUuid || !stored.includes(v)) : values;

@@ -1,4 +1,5 @@
-// Kubernetes NetworkPolicy as OVN port groups, address sets and ACLs, the way ovn-kubernetes lays them out:
+// Kubernetes NetworkPolicy as OVN port groups, address sets and ACLs, the way ovn-kubernetes lays them out
+// (a port group's ports and an address set's addresses are changed by mutations of the elements that differ):
 //   - per namespace and direction a default-deny port group `<hash(ns)>_ingressDefaultDeny` holding every pod
 //     selected by a policy of that direction, with a drop ACL (priority 1000) and an ARP/ND allow (1001), owned
 //     by `NetpolNamespace` `<ns>`;
@@ -114,6 +115,10 @@ function validatePolicySpec(policy: NetworkPolicySpec): void {
           if (p.port === undefined) throw new OvnInvalidFieldError(object, `${at}.ports[${i}].endPort`, p.endPort, 'endPort needs port');
           checkPort(p.endPort, object, `${at}.ports[${i}].endPort`);
           if (p.endPort < p.port) throw new OvnInvalidFieldError(object, `${at}.ports[${i}].endPort`, p.endPort, `endPort ${p.endPort} is below port ${p.port}`);
+        }
+        if (p.destinations !== undefined) {
+          if (p.destinations.length === 0) throw new OvnInvalidFieldError(object, `${at}.ports[${i}].destinations`, p.destinations, 'a port limited to destinations needs at least one');
+          p.destinations.forEach((d, j) => { if (!tryParseAddress(d)) throw new OvnInvalidFieldError(object, `${at}.ports[${i}].destinations[${j}]`, d, 'not an IP address'); });
         }
       });
     });
@@ -234,15 +239,21 @@ export class OvnNetworkPolicies implements OvnKind<NetworkPolicySpec, Namespaced
     const row = byName(this.db, 'Port_Group', name);
     if (row) assertOwned('Port_Group', name, row, this.owner);
     let pg: RowRef;
-    if (row) { tx.updateChanged('Port_Group', row, { ports, external_ids: ids }); pg = row._uuid; } else pg = tx.insertNamed<PortGroup>('Port_Group', { name, ports, external_ids: ids });
+    if (row) {
+      tx.updateChanged('Port_Group', row, { external_ids: ids });
+      tx.updateSet('Port_Group', row, 'ports', ports);
+      pg = row._uuid;
+    } else pg = tx.insertNamed<PortGroup>('Port_Group', { name, ports, external_ids: ids });
     this.ensureAcls(tx, pg, row, acls);
   }
 
   private ensureAddressSet(tx: DesiredState<NorthboundTables>, name: string, addresses: string[], ids: Map<string, string>): void {
     const row = byName(this.db, 'Address_Set', name);
     if (row) assertOwned('Address_Set', name, row, this.owner);
-    if (row) tx.updateChanged('Address_Set', row, { addresses, external_ids: ids });
-    else tx.insertNamed<AddressSet>('Address_Set', { name, addresses, external_ids: ids });
+    if (row) {
+      tx.updateChanged('Address_Set', row, { external_ids: ids });
+      tx.updateSet('Address_Set', row, 'addresses', addresses);
+    } else tx.insertNamed<AddressSet>('Address_Set', { name, addresses, external_ids: ids });
   }
 
   /** The policy types recorded on a policy's port group. */

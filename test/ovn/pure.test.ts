@@ -124,6 +124,10 @@ test('ACL matches', (t) => {
   t.is(l4Match([{ protocol: 'tcp', port: 80 }, { protocol: 'udp', port: 1000, endPort: 2000 }, { protocol: 'sctp' }]),
     '((tcp && tcp.dst == 80) || (udp && udp.dst >= 1000 && udp.dst <= 2000) || (sctp))');
   t.is(t.throws(() => l4Match([{ protocol: 'tcp', port: 0 }]), { instanceOf: OvnInvalidFieldError })?.code, 'OVN_INVALID_FIELD');
+  // A named port resolved per pod: the number it has in some pods, only towards those pods.
+  t.is(l4Match([{ protocol: 'tcp', port: 8080, destinations: ['10.0.0.2', '10.0.0.1', 'fd00::1'] }, { protocol: 'tcp', port: 9090, destinations: ['10.0.0.3'] }]),
+    '(((ip4.dst == {10.0.0.1, 10.0.0.2} || ip6.dst == fd00::1) && tcp && tcp.dst == 8080) || (ip4.dst == 10.0.0.3 && tcp && tcp.dst == 9090))');
+  t.is(t.throws(() => l4Match([{ protocol: 'tcp', port: 80, destinations: [] }]), { instanceOf: OvnInvalidFieldError })?.code, 'OVN_INVALID_FIELD');
   t.is(ipBlockMatch({ cidr: '10.0.0.0/8', except: ['10.1.0.0/16', '10.2.0.0/16'] }, 'ingress'),
     'ip4.src == 10.0.0.0/8 && ip4.src != {10.1.0.0/16, 10.2.0.0/16}');
   t.is(ipBlockMatch({ cidr: 'fd00::/8' }, 'egress'), 'ip6.dst == fd00::/8');
