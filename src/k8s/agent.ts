@@ -24,16 +24,17 @@ import type { QueueStats, RetryPolicy } from './work-queue.js';
 import { NodeController } from './controllers/node-controller.js';
 import { ObjectProblems } from './controllers/object-problems.js';
 import { PodController, type PodNetworkReport } from './controllers/pod-controller.js';
+import { NetworkPolicyController } from './controllers/network-policy-controller.js';
 import { ClusterNetwork } from '../ovn/cluster-network.js';
 import { openNorthbound, type Northbound, type NorthboundOptions } from '../ovn/northbound.js';
 import { OvsdbDatabase } from '../ovsdb/database.js';
 
 /** The agent's controllers, in the order they are started. */
-export const AGENT_CONTROLLERS = ['nodes', 'pods'] as const;
+export const AGENT_CONTROLLERS = ['nodes', 'pods', 'networkPolicies'] as const;
 export type AgentControllerName = (typeof AGENT_CONTROLLERS)[number];
 
 /** Reconciles in flight per controller by default (pods: many, so that their ports share transactions). */
-export const DEFAULT_AGENT_WORKERS: Readonly<Record<AgentControllerName, number>> = { nodes: 4, pods: 64 };
+export const DEFAULT_AGENT_WORKERS: Readonly<Record<AgentControllerName, number>> = { nodes: 4, pods: 64, networkPolicies: 8 };
 
 export interface AgentOptions {
   /** The Northbound database: remotes (`unix:/run/ovn/ovnnb_db.sock`, `ssl:a:6641,ssl:b:6641`), replica options, or a
@@ -150,9 +151,13 @@ export class Agent extends EventEmitter<AgentEvents> {
     const problems = new ObjectProblems(this.cache, 'agent');
     const annotations = options.podAnnotations === false ? undefined
       : options.podAnnotations ?? options.sources.find((s) => s.podAnnotationWriter)?.podAnnotationWriter?.();
+    const networkPolicies = new NetworkPolicyController({ net, cache: this.cache, problems, logger: log.child('networkPolicies') });
     const pods = new PodController({
       net, cache: this.cache, problems, logger: log.child('pods'), ...(annotations ? { annotations } : {}),
-      onNetwork: (report) => { this.emit('podNetwork', report); },
+      onNetwork: (report) => {
+        networkPolicies.podNetworkChanged(report.key);
+        this.emit('podNetwork', report);
+      },
     });
     this.podController = pods;
     const nodes = new NodeController({
@@ -160,7 +165,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       ...(options.clusterSubnets !== undefined ? { clusterSubnets: options.clusterSubnets } : {}),
       onNodeReady: (node) => pods.nodeReady(node), onNodeRemoved: (node) => pods.nodeRemoved(node),
     });
-    const controllers: Record<AgentControllerName, Controller> = { nodes, pods };
+    const controllers: Record<AgentControllerName, Controller> = { nodes, pods, networkPolicies };
     for (const name of AGENT_CONTROLLERS) {
       this.runners.set(name, new ControllerRunner(this.cache, controllers[name], {
         logger: log, metrics: this.metrics, clock: options.clock ?? systemClock,
