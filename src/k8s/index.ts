@@ -49,3 +49,9 @@ export { NodeController, nodeSpecFromKubernetes } from './controllers/node-contr
 export type { NodeControllerOptions, NodeMappingOptions } from './controllers/node-controller.js';
 export { PodController, podWantsPort, podKey } from './controllers/pod-controller.js';
 export type { PodControllerOptions, PodNetworkReport } from './controllers/pod-controller.js';
+export { NetworkPolicyController } from './controllers/network-policy-controller.js';
+export type { NetworkPolicyControllerOptions } from './controllers/network-policy-controller.js';
+export { networkPolicySpecFromKubernetes, compilePolicy, policyTypes, namespaceLabels, NAMESPACE_NAME_LABEL } from './controllers/network-policy-spec.js';
+export type { CompiledPolicy, CompiledPeer, PodAddresses } from './controllers/network-policy-spec.js';
+export { PolicyIndex, podFacts } from './controllers/policy-index.js';
+export type { PodFacts } from './controllers/policy-index.js';
