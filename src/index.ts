@@ -9,14 +9,16 @@ export type { Monitor, PendingTransaction } from './ovsdb/protocol.js';
 export { OvsdbDatabase } from './ovsdb/database.js';
 export type {
   OvsdbDatabaseOptions, TableOptions, MonitorTables, ChangeOf, DatabaseEvents, DatabaseStats, ConnectionState as DatabaseConnectionState,
-  ReplicaTableView, DatabaseLock,
+  ReplicaTableView, DatabaseLock, IndexNames,
 } from './ovsdb/database.js';
 export type { StateDetail } from './ovsdb/connection-loop.js';
 export type { ReplicaTransaction, RetryOptions, RetryResult, RetryableReplica } from './ovsdb/transaction-retry.js';
 export { waitForReplica, ReplicaWaitTimeoutError } from './ovsdb/replica-wait.js';
 export type { ReplicaWaitOptions } from './ovsdb/replica-wait.js';
 export { NamedUuid } from './ovsdb/datum.js';
-export type { Uuid, Row, WriteRow } from './ovsdb/datum.js';
+export type { Uuid, Row, WriteRow, TableOf, SchemaIndexOf } from './ovsdb/datum.js';
+export { rowToJson } from './ovsdb/row-json.js';
+export type { JsonSafe } from './ovsdb/row-json.js';
 export { insert, select, update, mutate, del, wait, commit, abort, comment, assert, ops } from './ovsdb/operations.js';
 export type { OperationBase, Results, Condition, ConditionFunction, Mutation, Mutator } from './ovsdb/operations.js';
 export {

@@ -4,7 +4,7 @@
 // columns, and `requireNone` ("no row matches") for what must still be absent, e.g. a name about to be taken;
 // when another agent got there first the guard fails and transactWithRetry runs the build again on the fresher
 // replica. The replica (src/ovsdb) has the verify/wait/retry machinery; this file only adds the diff.
-import { NamedUuid, type Row, type Uuid, type WriteRow } from '../ovsdb/datum.js';
+import { NamedUuid, type Row, type TableOf, type Uuid, type WriteRow } from '../ovsdb/datum.js';
 import type { OvsdbDatabase } from '../ovsdb/database.js';
 import { del, insert, mutate, update, wait, type Condition, type OperationBase } from '../ovsdb/operations.js';
 import type { ReplicaTransaction, RetryOptions } from '../ovsdb/transaction-retry.js';
@@ -74,14 +74,14 @@ export class DesiredState<T extends object = object> {
   get isEmpty(): boolean { return this.tx.operations.length === 0; }
 
   /** Inserts a row; `uuid` fixes its UUID (OVS 2.13+), so a second insert of it fails with "duplicate uuid". */
-  insert<R>(table: string, row: WriteRow<R>, uuid?: Uuid): NamedUuid {
+  insert<R>(table: TableOf<R>, row: WriteRow<R>, uuid?: Uuid): NamedUuid {
     const name = `row${this.next++}`;
     this.tx.add(insert<R>(table, row, uuid === undefined ? { uuidName: name } : { uuidName: name, uuid }));
     return new NamedUuid(name);
   }
 
   /** Inserts a row with a `name`, guarded: the transaction is retried if another agent created that name first. */
-  insertNamed<R>(table: string, row: WriteRow<R>): NamedUuid {
+  insertNamed<R>(table: TableOf<R>, row: WriteRow<R>): NamedUuid {
     const name = (row as { name?: unknown }).name;
     if (typeof name !== 'string') throw new TypeError(`insertNamed(${table}): the row has no name`);
     this.requireNone(table, [['name', '==', name]]);

@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import type { ServerDatabaseRow } from './cluster-member.js';
 import { ConnectionLoop, type ConnectionState, type StateDetail } from './connection-loop.js';
 import { DatabaseLocks, type DatabaseLock } from './database-lock.js';
-import type { Row } from './datum.js';
+import type { Row, SchemaIndexOf } from './datum.js';
 import { OvsdbCallTimeoutError, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError } from './errors.js';
 import { isReadOnly, type Condition, type OperationBase, type Results } from './operations.js';
 import type { OvsdbProtocol } from './protocol.js';
@@ -103,15 +103,28 @@ export interface DatabaseStats {
   writeTransactions: number;
 }
 
-export class OvsdbDatabase<T extends object = Record<string, Row>> extends EventEmitter<DatabaseEvents<T>> {
+/**
+ * The index names a `tables` spec declares, per table: `OvsdbDatabase<NorthboundTables, IndexNames<typeof tables>>`
+ * makes `db.table(t).find(index, ...)` accept only those and the schema's.
+ */
+export type IndexNames<S> = { [K in keyof S]: NonNullable<S[K]> extends { readonly indexes?: infer I } ? keyof NonNullable<I> & string : never };
+
+/** The declared index names of table K (any string when X does not name the table, or names none: the default). */
+type DeclaredIndex<X, K> = string extends keyof X ? string : K extends keyof X ? Extract<X[K], string> : string;
+
+/**
+ * `T` maps table names to row types (a generated `NorthboundTables`); `X` the index names declared per table
+ * (IndexNames of the `tables` spec; by default any name is accepted).
+ */
+export class OvsdbDatabase<T extends object = Record<string, Row>, X extends object = Record<string, string>> extends EventEmitter<DatabaseEvents<T>> {
   /**
    * Starts replicating and returns at once; await `db.synced` for the initial state. Never throws for
    * connection problems: it keeps trying (see the `state` and `skipped` events). Only when every server of the
    * list answers `list_dbs` without the database (before the first sync) does `synced` reject, with
    * OvsdbUnknownDatabaseError, and the database close.
    */
-  static connect<T extends object = Record<string, Row>>(options: OvsdbDatabaseOptions<T>): OvsdbDatabase<T> {
-    const db = new OvsdbDatabase<T>(options);
+  static connect<T extends object = Record<string, Row>, X extends object = Record<string, string>>(options: OvsdbDatabaseOptions<T>): OvsdbDatabase<T, X> {
+    const db = new OvsdbDatabase<T, X>(options);
     db.loop.start();
     return db;
   }
@@ -194,9 +207,9 @@ export class OvsdbDatabase<T extends object = Record<string, Row>> extends Event
   }
 
   /** A replicated table. Throws before the first connection read the schema (await `synced`). */
-  table<K extends keyof T & string>(name: K): ReplicaTableView<T[K]> {
+  table<K extends keyof T & string>(name: K): ReplicaTableView<T[K], SchemaIndexOf<T[K]> | DeclaredIndex<X, K>> {
     this.sync.replica.table(name);
-    return new ReplicaTableView<T[K]>(() => this.sync.replica, name);
+    return new ReplicaTableView(() => this.sync.replica, name);
   }
 
   /**

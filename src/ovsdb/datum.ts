@@ -31,6 +31,25 @@ export type Value = AtomValue | undefined | AtomValue[] | Map<AtomValue, AtomVal
 /** A row as the schema-agnostic layer sees it. */
 export type Row = Record<string, unknown>;
 
+/**
+ * The key under which a generated row type names its table and its schema indexes, as a type only: no row object
+ * has it. It is what makes `select<LogicalSwitchPort>('Logical_Switch')` a compile error.
+ */
+export declare const ROW_TABLE: unique symbol;
+
+/** What a row type says about itself under ROW_TABLE: its table's name and its schema indexes' names. */
+export interface RowTable {
+  readonly name: string;
+  /** Each index named by its columns joined with "," (as the replica names them). */
+  readonly indexes: string;
+}
+
+/** The table a row type belongs to; `string` for a row type that does not say (a plain Row). */
+export type TableOf<R> = R extends { readonly [ROW_TABLE]?: { readonly name: infer N } } ? N & string : string;
+
+/** The names of a row type's schema indexes; `string` for a row type that does not say. */
+export type SchemaIndexOf<R> = R extends { readonly [ROW_TABLE]?: { readonly indexes: infer I } } ? I & string : string;
+
 /** What a column of TypeScript type V accepts when written. */
 export type WriteValue<V> =
   V extends bigint ? bigint | number

@@ -12,7 +12,10 @@ export type { RpcSessionOptions, CallOptions, PendingCall, RpcSessionEvents } fr
 export { openRpcChannel, channelFromStream, splitRemotes, SessionChannel } from './rpc-channel.js';
 export type { RpcChannel, RpcChannelOptions } from './rpc-channel.js';
 export { NamedUuid, ZERO_UUID, isUuid, encodeValue, decodeValue, decodeDiff, applyDiff } from './datum.js';
-export type { Uuid, Value, Row, WriteRow, WriteValue, EncodeSite, EncodeOptions } from './datum.js';
+export type { Uuid, Value, Row, WriteRow, WriteValue, EncodeSite, EncodeOptions, TableOf, SchemaIndexOf, RowTable } from './datum.js';
+export type { ROW_TABLE } from './datum.js';
+export { rowToJson } from './row-json.js';
+export type { JsonSafe } from './row-json.js';
 export { insert, select, update, mutate, del, wait, commit, abort, comment, assert, ops, encodeOperations, decodeResults, decodeRow, isReadOnly } from './operations.js';
 export type {
   Operation, OperationBase, Results, ResultOf, InsertResult, SelectResult, CountResult, EmptyResult, Condition, ConditionFunction, Mutation, Mutator,
@@ -42,6 +45,7 @@ export type { OvsdbErrorCode, OperationErrorCode, OperationErrorArgs, ProtocolEr
 export { OvsdbDatabase, ReplicaTableView, DatabaseLock } from './database.js';
 export type {
   OvsdbDatabaseOptions, TableOptions, MonitorTables, ChangeOf, DatabaseEvents, DatabaseStats, ConnectionState as DatabaseConnectionState,
+  IndexNames,
 } from './database.js';
 export type { StateDetail } from './connection-loop.js';
 export { Replica, TableState } from './replica.js';

@@ -10,7 +10,7 @@ import { OvsdbProtocolError, OvsdbValidationError, operationError } from './erro
 import type { Json, JsonObject } from './json.js';
 import {
   NamedUuid, decodeValue, encodeAtom, encodeKeySet, encodeValue, isUuid,
-  type EncodeSite, type Row, type Uuid, type WriteRow, type WriteValue,
+  type EncodeSite, type Row, type TableOf, type Uuid, type WriteRow, type WriteValue,
 } from './datum.js';
 import { getColumn, getTable, type ColumnSchema, type DatabaseSchema, type TableSchema } from './schema.js';
 
@@ -108,23 +108,23 @@ export function isReadOnly(operations: readonly (OperationBase<unknown> | Json)[
 }
 
 /** Inserts a row. `uuidName` lets later operations refer to it with `new NamedUuid(name)`; `uuid` (OVS 2.13+) fixes its UUID. */
-export function insert<T = Row>(table: string, row: NoInfer<WriteRow<T>>, options: { uuidName?: string; uuid?: Uuid } = {}): InsertOperation<T> {
+export function insert<T = Row>(table: TableOf<T>, row: NoInfer<WriteRow<T>>, options: { uuidName?: string; uuid?: Uuid } = {}): InsertOperation<T> {
   return { op: 'insert', table, row, ...options };
 }
 /** Selects rows matching every condition; `columns` limits the returned columns (and the row type). */
 export function select<T = Row, C extends keyof T & string = keyof T & string>(
-  table: string, where: NoInfer<readonly Condition<T>[]> = [], columns?: readonly C[],
+  table: TableOf<T>, where: NoInfer<readonly Condition<T>[]> = [], columns?: readonly C[],
 ): SelectOperation<Pick<T, C>> {
   return columns ? { op: 'select', table, where: where as readonly Condition<Row>[], columns } : { op: 'select', table, where: where as readonly Condition<Row>[] };
 }
-export function update<T = Row>(table: string, where: NoInfer<readonly Condition<T>[]>, row: NoInfer<WriteRow<T>>): UpdateOperation<T> {
+export function update<T = Row>(table: TableOf<T>, where: NoInfer<readonly Condition<T>[]>, row: NoInfer<WriteRow<T>>): UpdateOperation<T> {
   return { op: 'update', table, where, row };
 }
-export function mutate<T = Row>(table: string, where: NoInfer<readonly Condition<T>[]>, mutations: NoInfer<readonly Mutation<T>[]>): MutateOperation<T> {
+export function mutate<T = Row>(table: TableOf<T>, where: NoInfer<readonly Condition<T>[]>, mutations: NoInfer<readonly Mutation<T>[]>): MutateOperation<T> {
   return { op: 'mutate', table, where, mutations };
 }
 /** `delete` (named `del` because `delete` is a keyword; also available as `ops.delete`). */
-export function del<T = Row>(table: string, where: NoInfer<readonly Condition<T>[]>): DeleteOperation<T> {
+export function del<T = Row>(table: TableOf<T>, where: NoInfer<readonly Condition<T>[]>): DeleteOperation<T> {
   return { op: 'delete', table, where };
 }
 /**
@@ -132,7 +132,7 @@ export function del<T = Row>(table: string, where: NoInfer<readonly Condition<T>
  * `timeout` 0 makes it a prerequisite that fails at once with "timed out".
  */
 export function wait<T = Row>(
-  table: string, where: NoInfer<readonly Condition<T>[]>, columns: NoInfer<readonly (keyof T & string)[]>, until: '==' | '!=',
+  table: TableOf<T>, where: NoInfer<readonly Condition<T>[]>, columns: NoInfer<readonly (keyof T & string)[]>, until: '==' | '!=',
   rows: NoInfer<readonly WriteRow<T>[]>, timeout?: number,
 ): WaitOperation<T> {
   return timeout === undefined ? { op: 'wait', table, where, columns, until, rows } : { op: 'wait', table, where, columns, until, rows, timeout };

@@ -1,11 +1,16 @@
 // What a caller reads of one replicated table: a read-only view over the replica's current rows and indexes. The
 // view holds no rows of its own (it looks the table up on every call), so it stays valid across resyncs and schema
 // conversions.
+import type { SchemaIndexOf } from './datum.js';
 import { OvsdbSchemaError } from './errors.js';
 import type { Replica } from './replica.js';
 
-/** A read-only view of one replicated table. Rows are immutable snapshots; a change replaces the object. */
-export class ReplicaTableView<R> implements Iterable<Readonly<R>> {
+/**
+ * A read-only view of one replicated table. Rows are immutable snapshots; a change replaces the object. `I` names
+ * the indexes find() accepts: the schema's (named by their columns joined with ","), known from a generated row
+ * type, plus those the database declares (OvsdbDatabase's second type parameter; any string when not given).
+ */
+export class ReplicaTableView<R, I extends string = SchemaIndexOf<R>> implements Iterable<Readonly<R>> {
   constructor(private readonly replica: () => Replica, readonly name: string) {}
 
   get size(): number {
@@ -26,12 +31,12 @@ export class ReplicaTableView<R> implements Iterable<Readonly<R>> {
   }
 
   /** Rows whose indexed value equals `value` (O(1)); schema indexes are named by their columns joined with ",". */
-  find(index: string, value: unknown): Readonly<R>[] {
+  find(index: I, value: unknown): Readonly<R>[] {
     const idx = this.index(index);
     return idx.lookup(idx.normalize(value)) as unknown as Readonly<R>[];
   }
 
-  findOne(index: string, value: unknown): Readonly<R> | undefined {
+  findOne(index: I, value: unknown): Readonly<R> | undefined {
     const idx = this.index(index);
     return idx.lookupOne(idx.normalize(value)) as Readonly<R> | undefined;
   }

@@ -28,7 +28,7 @@ for (const [entry, names] of lists) {
 test('the root exports the main objects; the protocol pieces are in ovn-overlay/ovsdb only', (t) => {
   const root = lists.get('ovn-overlay') ?? [];
   const ovsdb = lists.get('ovn-overlay/ovsdb') ?? [];
-  for (const name of ['OvsdbClient', 'OvsdbDatabase', 'ops', 'OvsdbError', 'OvsdbOutcomeUnknownError', 'ClusterNetwork']) {
+  for (const name of ['OvsdbClient', 'OvsdbDatabase', 'ops', 'OvsdbError', 'OvsdbOutcomeUnknownError', 'ClusterNetwork', 'rowToJson']) {
     t.true(root.includes(name), `root exports ${name}`);
   }
   for (const name of ['RpcSession', 'JsonSplitter', 'Backoff', 'InactivityProbe', 'ClusterMemberChooser', 'OvsdbProtocol', 'parseSchema']) {
