@@ -40,6 +40,12 @@ export interface NodeSpec extends ClusterKey {
   readonly nodeIp?: string;
   /** The cluster's pod networks (IPv4): GR_<node> routes them to the cluster router. Default: the node subnet. */
   readonly clusterSubnets?: readonly string[];
+  /**
+   * The node's id (ovn-kubernetes' `k8s.ovn.org/node-id`, unique in the cluster, from 2): GR_<node>'s join address
+   * is the join subnet plus this id, as ovn-kubernetes' cluster manager derives it. Without it the lowest free
+   * join address is taken, guarded against an agent picking the same one at once (concurrent ensures then retry).
+   */
+  readonly nodeId?: number;
 }
 
 /** A node as stored. */
@@ -126,10 +132,11 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     try { if (spec.excludeIps) excluded = parseExcludeIps(spec.excludeIps); } catch (err) { throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'excludeIps', spec.excludeIps, (err as Error).message); }
     if (!v4 && excluded.length > 0) throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'excludeIps', spec.excludeIps, 'exclude_ips needs an IPv4 subnet (OVN applies it to other_config:subnet)');
     if (spec.nodeIp !== undefined && tryParseAddress(spec.nodeIp)?.family !== 4) throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'nodeIp', spec.nodeIp, 'the node IP must be an IPv4 address');
+    const joinAddress = spec.nodeId === undefined ? undefined : joinAddressOfNode(spec.name, spec.nodeId, joinPrefix);
     const changed = await commitDesired(this.db, (tx) => {
       checkNoOverlap(this.db, spec.name, subnets, joinPrefix);
       const c = buildCluster(this.db, tx, this.owner, this.options);
-      this.buildNode(tx, spec, c, v4, v6, subnets);
+      this.buildNode(tx, spec, c, v4, v6, subnets, joinAddress);
       return !tx.isEmpty;
     });
     return { ...(this.get(spec) ?? this.expected(spec, subnets)), changed };
@@ -143,7 +150,8 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     };
   }
 
-  private buildNode(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, v4: IpPrefix | undefined, v6: IpPrefix | undefined, subnets: IpPrefix[]): void {
+  private buildNode(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, v4: IpPrefix | undefined, v6: IpPrefix | undefined, subnets: IpPrefix[],
+    joinAddress: string | undefined): void {
     const db = this.db;
     const mine: RowOwnership = { owner: this.owner, type: 'Node', name: node.name };
     const ids = ownerIds(this.owner, 'Node', node.name);
@@ -179,10 +187,11 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     const mgmtMac = node.managementMac ?? macFromAddress(mgmt[0]);
     ensureSwitchPort(db, tx, ls, lsRow?.ports, managementPort(node.name), { addresses: [[mgmtMac, ...mgmt.map((a) => a.text)].join(' ')], external_ids: ids }, mine);
 
-    if (node.chassis) this.buildGatewayRouter(tx, node, c, joinRow, v4, mine);
+    if (node.chassis) this.buildGatewayRouter(tx, node, c, joinRow, v4, mine, joinAddress);
   }
 
-  private buildGatewayRouter(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, joinRow: LogicalSwitch | undefined, v4: IpPrefix | undefined, mine: RowOwnership): void {
+  private buildGatewayRouter(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, joinRow: LogicalSwitch | undefined, v4: IpPrefix | undefined, mine: RowOwnership,
+    joinAddress: string | undefined): void {
     const db = this.db;
     const ids = ownerIds(this.owner, 'Node', node.name);
     const grName = gatewayRouterName(node.name);
@@ -196,13 +205,15 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
       gr = grRow._uuid;
     } else gr = tx.insertNamed<LogicalRouter>('Logical_Router', { name: grName, ...grDesired, load_balancer_group: [c.lbGroup] });
 
-    // rtoj-GR_<node> keeps its join address; a new one takes the lowest free one, guarded against a concurrent pick.
+    // rtoj-GR_<node>: the join address of the node id; without one it keeps its join address, and a new one takes
+    // the lowest free one, guarded against a concurrent pick (every concurrent ensure picks the same one).
     const portName = routerToJoinPort(grName);
     const existing = byName(db, 'Logical_Router_Port', portName);
     if (existing) mayUpdate('Logical_Router_Port', portName, existing, mine);
     const existingJoin = existing?.networks.find((n) => { try { return parsePrefix(n, true).text === c.joinPrefix.text; } catch { return false; } });
     let joinCidr: string;
-    if (existingJoin) joinCidr = existingJoin;
+    if (joinAddress) joinCidr = joinAddress;
+    else if (existingJoin) joinCidr = existingJoin;
     else {
       joinCidr = firstFreeJoinAddress(db, c.joinPrefix).cidr;
       tx.requireNone('Logical_Router_Port', [['networks', 'includes', [joinCidr]]]);
@@ -324,6 +335,14 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
       return [...stale].sort().map((name) => ({ name }));
     });
   }
+}
+
+/** The join address (CIDR) of a node id: the join subnet plus the id (1 is the cluster router's). */
+function joinAddressOfNode(node: string, nodeId: number, joinPrefix: IpPrefix): string {
+  if (!Number.isSafeInteger(nodeId) || nodeId < 2 || BigInt(nodeId) >= prefixSize(joinPrefix) - 1n) {
+    throw new OvnInvalidFieldError(NODE_OBJECT(node), 'nodeId', nodeId, `must be an integer from 2 to ${prefixSize(joinPrefix) - 2n} (an address of the join subnet ${joinPrefix.text}; 1 is the cluster router's)`);
+  }
+  return withLength(addressAt(joinPrefix, BigInt(nodeId)), joinPrefix.length);
 }
 
 function firstFreeJoinAddress(db: Northbound, joinPrefix: IpPrefix): { text: string; cidr: string } {

@@ -65,3 +65,28 @@ async function twoAgents(t: ExecutionContext, guardA: OvnPodsOptions['addressGua
 
 test('1,000 pods from two concurrent agents on one node: no duplicate address, every port once', twoAgents, 'uuid');
 test('the same with agent A adding the wait guard (agents with different guards can share a node)', twoAgents, 'wait');
+
+test('nodes ensured at once: with node ids one transaction each, GR_<node> on the join subnet + its id; without, distinct join addresses after retries', async (t) => {
+  const lab = await startLab({ northd: false });
+  t.teardown(() => lab.stop());
+  const wire = new SentTransactions();
+  const db = await openNorthbound({ remotes: lab.nb.unix, openChannel: wire.openChannel });
+  t.teardown(() => db.close());
+  const nodes = new OvnNodes(db);
+  const spec = (i: number, nodeId?: number) => ({ name: `node-${i}`, subnets: [`10.128.${i}.0/24`], chassis: `chassis-${i}`, ...(nodeId === undefined ? {} : { nodeId }) });
+  await nodes.ensure(spec(0, 2));
+  const before = wire.count;
+  // The cluster router's ports and routes are mutated, never written whole, and nothing else is shared: no retry.
+  await Promise.all(Array.from({ length: 16 }, (_, i) => nodes.ensure(spec(i + 1, i + 3))));
+  t.is(wire.count - before, 16);
+  const joinNetworks = async (i: number) => (await lab.nbctl('get', 'Logical_Router_Port', `rtoj-GR_node-${i}`, 'networks')).trim();
+  for (let i = 0; i <= 16; i++) t.is(await joinNetworks(i), `["100.64.0.${i + 2}/16"]`);
+  t.is((await lab.nbctl('--bare', '--columns=ports', 'list', 'Logical_Router', 'ovn_cluster_router')).trim().split(/\s+/).length, 18); // rtoj + 17 rtos
+
+  // Without node ids every ensure of the same instant picks the same lowest free address; the guard makes the
+  // losers pick again, so all end distinct.
+  await Promise.all(Array.from({ length: 4 }, (_, i) => nodes.ensure(spec(20 + i))));
+  const picked = await Promise.all(Array.from({ length: 4 }, (_, i) => joinNetworks(20 + i)));
+  t.is(new Set(picked).size, 4);
+  for (const p of picked) t.false(/^\["100\.64\.0\.([2-9]|1[0-8])\/16"\]$/.test(p), `${p} is a node id's address`);
+});

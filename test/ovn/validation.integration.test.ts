@@ -84,6 +84,8 @@ test.serial('fields OVN cannot express are refused naming the object and the fie
   t.like(other, { field: 'pods[0].namespace' });
   t.like(await refused(t, () => net.nodes.ensure({ name: 'node3', subnets: ['10.244.3.0/30'] }), OvnInvalidFieldError), { object: 'node node3', field: 'subnets' });
   t.like(await refused(t, () => net.nodes.ensure({ name: 'node3', subnets: ['10.244.3.1/24'] }), OvnInvalidFieldError), { field: 'subnets[0]' });
+  t.like(await refused(t, () => net.nodes.ensure({ name: 'node3', subnets: ['10.244.3.0/24'], chassis: 'c3', nodeId: 1 }), OvnInvalidFieldError), { field: 'nodeId', value: 1 });
+  t.like(await refused(t, () => net.nodes.ensure({ name: 'node3', subnets: ['10.244.3.0/24'], chassis: 'c3', nodeId: 65_535 }), OvnInvalidFieldError), { field: 'nodeId' });
   t.like(await refused(t, () => net.pods.ensure({ namespace: 'ns', name: 'x', node: 'nowhere' }), OvnNotFoundError), { table: 'Logical_Switch', rowName: 'nowhere' });
 });
 
