@@ -45,7 +45,7 @@ export async function startCentral(
     northd = new LabDaemon({
       label: `${prefix}ovn-northd`, program: 'ovn-northd', env: ctx.env,
       pidFile: join(ctx.dir, `${prefix}northd.pid`), logFile: join(ctx.dir, `${prefix}northd.log`),
-      args: [`--unixctl=${join(ctx.dir, `${prefix}northd.ctl`)}`, `--ovnnb-db=${nb.unix}`, `--ovnsb-db=${sb.unix}`],
+      unixctl: join(ctx.dir, `${prefix}northd.ctl`), args: [`--ovnnb-db=${nb.unix}`, `--ovnsb-db=${sb.unix}`],
     });
     daemons.push(northd);
     await northd.start();

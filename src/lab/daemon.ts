@@ -12,6 +12,8 @@ export interface DaemonSpec {
   readonly args: readonly string[];
   readonly pidFile: string;
   readonly logFile: string;
+  /** Its control socket (`--unixctl`), for appctl(). */
+  readonly unixctl?: string;
   /** Network namespace to run in (`ip netns exec`), or none. */
   readonly netns?: string;
   readonly env: NodeJS.ProcessEnv;
@@ -27,10 +29,10 @@ export class LabDaemon implements LabCentralDaemon {
 
   /** Returns once the daemon has detached: OVS daemons detach only after their sockets are bound. */
   async start(): Promise<void> {
-    const { program, args, pidFile, logFile, netns, env } = this.spec;
+    const { program, args, pidFile, logFile, netns, env, unixctl } = this.spec;
     // --no-chdir: OVS resolves relative paths against its rundir, so every path we pass is absolute anyway,
     // and staying put keeps core files and the like in the lab directory.
-    const command = [program, '--detach', '--no-chdir', `--pidfile=${pidFile}`, `--log-file=${logFile}`, ...args];
+    const command = [program, '--detach', '--no-chdir', `--pidfile=${pidFile}`, `--log-file=${logFile}`, ...(unixctl ? [`--unixctl=${unixctl}`] : []), ...args];
     if (netns) await runCommand('ip', ['netns', 'exec', netns, ...command], { env });
     else await runCommand(command[0], command.slice(1), { env });
     this.#pid = await readPidFile(pidFile);
@@ -49,5 +51,12 @@ export class LabDaemon implements LabCentralDaemon {
   async restart(): Promise<void> {
     await this.stop();
     await this.start();
+  }
+
+  /** Runs `ovs-appctl -t <its control socket> args...` and returns stdout. */
+  appctl(...args: string[]): Promise<string> {
+    const { unixctl, label, env } = this.spec;
+    if (!unixctl) return Promise.reject(new Error(`lab: ${label} has no control socket`));
+    return runCommand('ovs-appctl', ['-t', unixctl, ...args], { env });
   }
 }

@@ -249,6 +249,8 @@ export interface LabCentralDaemon {
   kill(): Promise<void>;
   /** Starts it again (stopping it first if it runs) on the same databases. */
   restart(): Promise<void>;
+  /** `ovs-appctl -t <its control socket> args...` (e.g. `inc-engine/show-stats`): its stdout. */
+  appctl(...args: string[]): Promise<string>;
 }
 
 /** One OVN availability zone of a lab with zones: its own NB, SB and ovn-northd, and its ovn-ic. */

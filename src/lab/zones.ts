@@ -74,7 +74,7 @@ export async function startZones(
       ic = new LabDaemon({
         label: `${prefix}ovn-ic`, program: 'ovn-ic', env: ctx.env,
         pidFile: join(ctx.dir, `${prefix}ic.pid`), logFile: join(ctx.dir, `${prefix}ic.log`),
-        args: [`--unixctl=${join(ctx.dir, `${prefix}ic.ctl`)}`, `--ovnnb-db=${zoneCentral.nb.unix}`,
+        unixctl: join(ctx.dir, `${prefix}ic.ctl`), args: [`--ovnnb-db=${zoneCentral.nb.unix}`,
           `--ovnsb-db=${zoneCentral.sb.unix}`, `--ic-nb-db=${icNb.unix}`, `--ic-sb-db=${icSb.unix}`],
       });
       daemons.push(ic);
