@@ -86,7 +86,8 @@ export type { PortsUpOptions } from './ovn/wait-ports-up.js';
 export { waitForHypervisors } from './ovn/wait-hypervisors.js';
 export type { HypervisorSyncOptions } from './ovn/wait-hypervisors.js';
 // OVN interconnect (src/ovn/interconnect.ts): the pod API's zone interconnect as ovn-kubernetes builds it.
-export { ZoneInterconnect, TRANSIT_SWITCH, ROUTER_TO_TRANSIT_PREFIX, TRANSIT_TO_ROUTER_PREFIX, TRANSIT_SWITCH_TUNNEL_KEY, DEFAULT_TRANSIT_SUBNET, MAX_NODE_ID } from './ovn/interconnect.js';
+export { ZoneInterconnect, MAX_NODE_ID } from './ovn/interconnect.js';
+export { TRANSIT_SWITCH, ROUTER_TO_TRANSIT_PREFIX, TRANSIT_TO_ROUTER_PREFIX, TRANSIT_SWITCH_TUNNEL_KEY, DEFAULT_TRANSIT_SUBNET } from './ovn/names.js';
 export type { ZoneInterconnectOptions, ZoneNodeSpec, ZoneNodeInfo, RemoteNode } from './ovn/interconnect.js';
 // The generated models (also `ovn-overlay/models`): the table maps flat, each database's row interfaces, schema
 // metadata and names under a namespace (table names repeat across databases: `northbound.LoadBalancer`).

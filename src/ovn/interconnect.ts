@@ -28,18 +28,14 @@ import { addressAt, parsePrefix, prefixSize, tryParseAddress, withLength, type I
 import type { Changed, ClusterKey, KindOptions, OvnKind } from './kind.js';
 import { checkKubernetesName } from './kubernetes-names.js';
 import { macFromAddress } from './mac.js';
-import { CLUSTER_ROUTER, DEFAULT_CONTROLLER } from './names.js';
+import {
+  CLUSTER_ROUTER, DEFAULT_CONTROLLER, DEFAULT_TRANSIT_SUBNET, INTERCONN_TS_KEY, IS_REMOTE_KEY, NODE_KEY, REQUESTED_CHASSIS_KEY, REQUESTED_TNL_KEY_KEY,
+  TRANSIT_SWITCH, TRANSIT_SWITCH_TUNNEL_KEY, TRANSIT_TO_ROUTER_PREFIX, routerToTransitPort, transitToRouterPort,
+} from './names.js';
 import { byName, type Northbound } from './northbound.js';
 import { isOwned, ownerIds, type Owner } from './ownership.js';
 import type { Southbound } from './southbound.js';
 
-/** ovn-kubernetes' names and numbers (go-controller/pkg/types/const.go, zone_ic_handler.go, config.go). */
-export const TRANSIT_SWITCH = 'transit_switch';
-export const ROUTER_TO_TRANSIT_PREFIX = 'rtots-';
-export const TRANSIT_TO_ROUTER_PREFIX = 'tstor-';
-/** BaseTransitSwitchTunnelKey: the transit switch's datapath key is this plus the network id (0: default). */
-export const TRANSIT_SWITCH_TUNNEL_KEY = 16_711_683;
-export const DEFAULT_TRANSIT_SUBNET = '100.88.0.0/16';
 /** Port tunnel keys are 15 bits in OVN's Geneve option; 0 is never assigned. */
 export const MAX_NODE_ID = 32_767;
 
@@ -139,7 +135,7 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
   }
 
   get(key: ClusterKey): ZoneNodeInfo | undefined {
-    const lsp = byName(this.nb, 'Logical_Switch_Port', TRANSIT_TO_ROUTER_PREFIX + key.name);
+    const lsp = byName(this.nb, 'Logical_Switch_Port', transitToRouterPort(key.name));
     return lsp && isOwned(lsp, this.owner, 'Node', key.name) ? this.info(key.name, lsp) : undefined;
   }
 
@@ -170,7 +166,7 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
     const gone = new Set(names);
     const sb = await this.commitSb((tx) => {
       for (const c of this.sb.table('Chassis')) {
-        if (gone.has(c.hostname) && c.other_config.get('is-remote') === 'true') tx.delete('Chassis', c._uuid);
+        if (gone.has(c.hostname) && c.other_config.get(IS_REMOTE_KEY) === 'true') tx.delete('Chassis', c._uuid);
       }
     });
     return nb || sb;
@@ -180,13 +176,13 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
     const remote = lsp.type === 'remote';
     const transitAddress = remote
       ? lsp.addresses[0]?.split(' ')[1] ?? ''
-      : byName(this.nb, 'Logical_Router_Port', ROUTER_TO_TRANSIT_PREFIX + name)?.networks[0] ?? '';
-    return { name, nodeId: Number(lsp.options.get('requested-tnl-key')), remote, transitAddress };
+      : byName(this.nb, 'Logical_Router_Port', routerToTransitPort(name))?.networks[0] ?? '';
+    return { name, nodeId: Number(lsp.options.get(REQUESTED_TNL_KEY_KEY)), remote, transitAddress };
   }
 
   private ids(node: string): Map<string, string> {
     // ovn-kubernetes marks its transit ports with `node` too.
-    return ownerIds(this.owner, 'Node', node, [['node', node]]);
+    return ownerIds(this.owner, 'Node', node, [[NODE_KEY, node]]);
   }
 
   private async commitNb(build: (tx: DesiredState<NorthboundTables>) => void): Promise<boolean> {
@@ -202,7 +198,7 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
     const router = byName(this.nb, 'Logical_Router', CLUSTER_ROUTER);
     const routerRef: RowRef = router?._uuid
       ?? tx.insertNamed('Logical_Router', { name: CLUSTER_ROUTER, external_ids: ownerIds(this.owner, 'Cluster', CLUSTER_ROUTER) });
-    const rtots = ROUTER_TO_TRANSIT_PREFIX + spec.name;
+    const rtots = routerToTransitPort(spec.name);
     const lrp = byName(this.nb, 'Logical_Router_Port', rtots);
     const mac = macFromAddress(address.slice(0, address.indexOf('/')));
     const lrpDesired = { mac, networks: [address], options: new Map([['mcast_flood', 'true']]), external_ids: this.ids(spec.name) };
@@ -210,7 +206,7 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
     else tx.addRef('Logical_Router', routerRef, 'ports', tx.insertNamed('Logical_Router_Port', { name: rtots, ...lrpDesired }));
     this.buildTransitPort(tx, ts, spec.name, {
       type: 'router', addresses: ['router'],
-      options: new Map([['router-port', rtots], ['requested-tnl-key', String(spec.nodeId)]]), external_ids: this.ids(spec.name),
+      options: new Map([['router-port', rtots], [REQUESTED_TNL_KEY_KEY, String(spec.nodeId)]]), external_ids: this.ids(spec.name),
     });
     // A node that moved here from another zone leaves no route towards it behind.
     if (router) this.buildRoutes(tx, router._uuid, spec.name, []);
@@ -221,11 +217,11 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
     const ts = this.buildTransitSwitch(tx);
     this.buildTransitPort(tx, ts, spec.name, {
       type: 'remote', addresses: [`${macFromAddress(nexthop)} ${address}`],
-      options: new Map([['requested-tnl-key', String(spec.nodeId)], ['requested-chassis', spec.name]]), external_ids: this.ids(spec.name),
+      options: new Map([[REQUESTED_TNL_KEY_KEY, String(spec.nodeId)], [REQUESTED_CHASSIS_KEY, spec.name]]), external_ids: this.ids(spec.name),
     });
     const router = byName(this.nb, 'Logical_Router', CLUSTER_ROUTER);
     if (!router) throw new OvnNotFoundError('Logical_Router', CLUSTER_ROUTER, 'ensure the cluster (or a local node) before remote nodes');
-    const rtots = byName(this.nb, 'Logical_Router_Port', ROUTER_TO_TRANSIT_PREFIX + spec.name);
+    const rtots = byName(this.nb, 'Logical_Router_Port', routerToTransitPort(spec.name));
     // A node that moved to another zone keeps no router port here.
     if (rtots && router.ports.includes(rtots._uuid)) tx.removeFromSet('Logical_Router', router._uuid, 'ports', [rtots._uuid]);
     this.buildRoutes(tx, router._uuid, spec.name, subnets.map((p) => ({ ip_prefix: p.text, nexthop })));
@@ -233,11 +229,11 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
 
   private buildDelete(tx: DesiredState<NorthboundTables>, name: string): void {
     const ts = byName(this.nb, 'Logical_Switch', TRANSIT_SWITCH);
-    const tstor = byName(this.nb, 'Logical_Switch_Port', TRANSIT_TO_ROUTER_PREFIX + name);
+    const tstor = byName(this.nb, 'Logical_Switch_Port', transitToRouterPort(name));
     if (ts && tstor && isOwned(tstor, this.owner, 'Node', name)) tx.removeFromSet('Logical_Switch', ts._uuid, 'ports', [tstor._uuid], ts.ports);
     const router = byName(this.nb, 'Logical_Router', CLUSTER_ROUTER);
     if (!router) return;
-    const rtots = byName(this.nb, 'Logical_Router_Port', ROUTER_TO_TRANSIT_PREFIX + name);
+    const rtots = byName(this.nb, 'Logical_Router_Port', routerToTransitPort(name));
     if (rtots && isOwned(rtots, this.owner, 'Node', name)) tx.removeFromSet('Logical_Router', router._uuid, 'ports', [rtots._uuid], router.ports);
     this.buildRoutes(tx, router._uuid, name, []);
   }
@@ -245,7 +241,7 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
   private buildTransitSwitch(tx: DesiredState<NorthboundTables>): RowRef {
     const desired = {
       other_config: new Map([
-        ['interconn-ts', TRANSIT_SWITCH], ['requested-tnl-key', String(TRANSIT_SWITCH_TUNNEL_KEY)],
+        [INTERCONN_TS_KEY, TRANSIT_SWITCH], [REQUESTED_TNL_KEY_KEY, String(TRANSIT_SWITCH_TUNNEL_KEY)],
         ['mcast_snoop', 'true'], ['mcast_querier', 'false'], ['mcast_flood_unregistered', 'true'],
       ]),
       external_ids: ownerIds(this.owner, 'Cluster', TRANSIT_SWITCH),
@@ -257,7 +253,7 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
   }
 
   private buildTransitPort(tx: DesiredState<NorthboundTables>, ts: RowRef, node: string, desired: Pick<LogicalSwitchPort, 'type' | 'addresses' | 'options' | 'external_ids'>): void {
-    const name = TRANSIT_TO_ROUTER_PREFIX + node;
+    const name = transitToRouterPort(node);
     const row = byName(this.nb, 'Logical_Switch_Port', name);
     if (row) tx.updateChanged('Logical_Switch_Port', row, desired);
     else tx.addRef('Logical_Switch', ts, 'ports', tx.insertNamed('Logical_Switch_Port', { name, ...desired }));
@@ -268,7 +264,7 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
     const routerRow = this.nb.table('Logical_Router').get(router);
     const have = (routerRow?.static_routes ?? [])
       .map((u) => this.nb.table('Logical_Router_Static_Route').get(u))
-      .filter((r): r is LogicalRouterStaticRoute => r !== undefined && isOwned(r, this.owner, 'Node', node) && r.external_ids.get('node') === node);
+      .filter((r): r is LogicalRouterStaticRoute => r !== undefined && isOwned(r, this.owner, 'Node', node) && r.external_ids.get(NODE_KEY) === node);
     const same = (r: LogicalRouterStaticRoute, w: { ip_prefix: string; nexthop: string }) => r.ip_prefix === w.ip_prefix && r.nexthop === w.nexthop;
     const stale = have.filter((r) => !want.some((w) => same(r, w))).map((r) => r._uuid);
     if (stale.length > 0) tx.removeFromSet('Logical_Router', router, 'static_routes', stale);
@@ -281,7 +277,7 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
   private buildRemoteChassis(tx: DesiredState<SouthboundTables>, node: string, remote: RemoteNode): void {
     const existing = this.sb.table('Chassis').findOne('name', remote.chassis);
     const encapRow = { type: 'geneve', ip: remote.encapIp, options: new Map([['csum', 'true']]), chassis_name: remote.chassis };
-    const desired = { hostname: node, other_config: new Map([['is-remote', 'true']]) };
+    const desired = { hostname: node, other_config: new Map([[IS_REMOTE_KEY, 'true']]) };
     if (!existing) {
       tx.insertNamed('Chassis', { name: remote.chassis, ...desired, encaps: [tx.insert('Encap', encapRow)] });
       return;
@@ -293,7 +289,7 @@ export class ZoneInterconnect implements OvnKind<ZoneNodeSpec, ClusterKey, ZoneN
 
   /** Binds tstor-<node> to the node's remote chassis once ovn-northd has made its Port_Binding. */
   private async bindRemotePort(node: string, chassisName: string, timeoutMs = 15_000): Promise<boolean> {
-    const portName = TRANSIT_TO_ROUTER_PREFIX + node;
+    const portName = transitToRouterPort(node);
     const found = await waitForReplica(this.sb, `the Port_Binding of ${portName}`, () => {
       const pb = this.sb.table('Port_Binding').findOne('logical_port', portName);
       const chassis = this.sb.table('Chassis').findOne('name', chassisName);

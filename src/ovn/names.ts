@@ -26,6 +26,19 @@ export const ROUTER_TO_JOIN_PREFIX = 'rtoj-';
 /** Prefix of the join switch's port facing a router (`jtor-<router>`). */
 export const JOIN_TO_ROUTER_PREFIX = 'jtor-';
 
+// ---- Interconnect (ovn-kubernetes' zone interconnect: go-controller/pkg/types/const.go, zone_ic_handler.go) -----
+
+/** The switch every zone's cluster router meets the others' on (ovn-kubernetes' TransitSwitch). */
+export const TRANSIT_SWITCH = 'transit_switch';
+/** Prefix of the cluster-router port on the transit switch (`rtots-<node>`). */
+export const ROUTER_TO_TRANSIT_PREFIX = 'rtots-';
+/** Prefix of the transit switch's port of a node (`tstor-<node>`: type router for a local node, remote otherwise). */
+export const TRANSIT_TO_ROUTER_PREFIX = 'tstor-';
+/** BaseTransitSwitchTunnelKey: the transit switch's datapath key in every zone is this plus the network id (0: default). */
+export const TRANSIT_SWITCH_TUNNEL_KEY = 16_711_683;
+/** The transit switch subnet ovn-kubernetes uses by default; a node's transit address is it plus the node id. */
+export const DEFAULT_TRANSIT_SUBNET = '100.88.0.0/16';
+
 // ---- Ownership: ovn-kubernetes' DbObjectIDs keys ----------------------------------------------------------------
 
 /** external_ids key: the controller that manages the row (ovn-kubernetes' OwnerControllerKey). */
@@ -73,6 +86,18 @@ export const POD_NAMESPACE_KEY = 'namespace';
 export const POD_KEY = 'pod';
 /** The cluster router's marker (`k8s-cluster-router=yes`, as ovn-kubernetes writes it). */
 export const CLUSTER_ROUTER_KEY = 'k8s-cluster-router';
+/** Transit switch ports and the routes to a remote node's subnets: the node they are for (ovn-kubernetes' `node`). */
+export const NODE_KEY = 'node';
+
+// Options and other_config keys OVN itself reads (ovn-nb(5), ovn-sb(5)).
+/** Logical_Switch_Port options: the chassis that may bind the port (a pod's node; a remote port's node). */
+export const REQUESTED_CHASSIS_KEY = 'requested-chassis';
+/** Logical_Switch_Port and Logical_Switch other_config/options: the tunnel key to use (the same in every zone). */
+export const REQUESTED_TNL_KEY_KEY = 'requested-tnl-key';
+/** Logical_Switch other_config: the transit switch's name, marking it an interconnect switch. */
+export const INTERCONN_TS_KEY = 'interconn-ts';
+/** Southbound Chassis other_config: `true` on a chassis of another zone. */
+export const IS_REMOTE_KEY = 'is-remote';
 
 /** The pod annotation ovn-kubernetes writes with the pod's addresses (util/pod_annotation.go). */
 export const POD_NETWORKS_ANNOTATION = 'k8s.ovn.org/pod-networks';
@@ -134,6 +159,10 @@ export function routerToSwitchPort(node: string): string { return ROUTER_TO_SWIT
 export function switchToRouterPort(node: string): string { return SWITCH_TO_ROUTER_PREFIX + node; }
 /** The node's management port (ovn-k8s-mp0 on the host). */
 export function managementPort(node: string): string { return MANAGEMENT_PORT_PREFIX + node; }
+/** The cluster-router port on the transit switch (interconnect, local node). */
+export function routerToTransitPort(node: string): string { return ROUTER_TO_TRANSIT_PREFIX + node; }
+/** The transit switch's port of a node (interconnect: type router for a local node, remote for another zone's). */
+export function transitToRouterPort(node: string): string { return TRANSIT_TO_ROUTER_PREFIX + node; }
 /** The node's gateway router. */
 export function gatewayRouterName(node: string): string { return GATEWAY_ROUTER_PREFIX + node; }
 /** A router's port on the join switch (`rtoj-GR_<node>`, `rtoj-ovn_cluster_router`). */

@@ -19,7 +19,7 @@ import { isConflict, retryOnConflict } from '../ovsdb/conflict-retry.js';
 import { ReplicaTransaction } from '../ovsdb/transaction-retry.js';
 import { parsePrefix, tryParseAddress, withLength } from './ip.js';
 import { allocatePodAddresses, FIRST_POD_OFFSET, gatewayAddress, lowestFreeOffset, offsetOf, podAddressesAt, type NodeAddressing, type OffsetSet, type PodAddresses } from './ipam.js';
-import { DEFAULT_CONTROLLER, IFACE_ID_VER_KEY, OBJECT_NAME_KEY, POD_KEY, POD_NAMESPACE_KEY, namespacedObjectName, nodeSwitchName, parseNamespacedObjectName, podPortName } from './names.js';
+import { DEFAULT_CONTROLLER, IFACE_ID_VER_KEY, OBJECT_NAME_KEY, POD_KEY, POD_NAMESPACE_KEY, REQUESTED_CHASSIS_KEY, namespacedObjectName, nodeSwitchName, parseNamespacedObjectName, podPortName } from './names.js';
 import { podNetworksAnnotation, type PodNetworksAnnotation, type PodRoute } from './pod-annotation.js';
 import { nodeAddressing, portAddresses, removeAddressesFromSets } from './topology.js';
 import { assertOwned, isOwned, ownerIds, type Owner } from './ownership.js';
@@ -244,7 +244,7 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
     const addressing = nodeAddressing(ls);
     const portName = podPortName(pod.namespace, pod.name);
     const externalIds = this.externalIds(pod);
-    const options = new Map([['requested-chassis', pod.node]]);
+    const options = new Map([[REQUESTED_CHASSIS_KEY, pod.node]]);
     const existing = byName(this.db, 'Logical_Switch_Port', portName);
     if (existing) assertOwned('Logical_Switch_Port', portName, existing, this.owner);
     const ifaceIdVer = pod.uid ?? existing?.options.get(IFACE_ID_VER_KEY);
@@ -431,7 +431,7 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
   get(key: NamespacedKey): PodNetwork | undefined {
     const lsp = byName(this.db, 'Logical_Switch_Port', podPortName(key.namespace, key.name));
     if (!lsp || !isOwned(lsp, this.owner, 'Pod')) return undefined;
-    const node = lsp.options.get('requested-chassis');
+    const node = lsp.options.get(REQUESTED_CHASSIS_KEY);
     const ls = node === undefined ? undefined : byName(this.db, 'Logical_Switch', nodeSwitchName(node));
     if (ls && ls.ports.includes(lsp._uuid)) return this.stored(lsp, ls);
     const holder = this.db.table('Logical_Switch').filter((s) => s.ports.includes(lsp._uuid))[0];

@@ -13,7 +13,8 @@ import type { PodNetwork } from '../../src/ovn/pods.js';
 import { OvnInvalidFieldError } from '../../src/ovn/errors.js';
 import { waitForPortsUp } from '../../src/ovn/wait-ports-up.js';
 import { routerToSwitchPort } from '../../src/ovn/names.js';
-import { TRANSIT_SWITCH, TRANSIT_SWITCH_TUNNEL_KEY, ZoneInterconnect } from '../../src/ovn/interconnect.js';
+import { ZoneInterconnect } from '../../src/ovn/interconnect.js';
+import { TRANSIT_SWITCH, TRANSIT_SWITCH_TUNNEL_KEY } from '../../src/ovn/names.js';
 
 const CLUSTER_SUBNET = '10.244.0.0/16';
 const subnetOf = (hv: LabHypervisor) => `10.244.${hv.index}.0/24`;
