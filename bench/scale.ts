@@ -9,7 +9,7 @@
 //             CPU seconds of the leader ovsdb-server (/proc).
 //   pods up   simulated hypervisors with the real ovn-controller bound through 2 SB relays: pods/s until up=true.
 //
-//   node --import tsx bench/scale.ts [--quick | --full]
+//   node --import tsx bench/scale.ts [--quick | --full] [--parts=density,fan-out,pods-up]
 //
 // The default fits a loaded 2-core machine; --full is the issue's size (500 nodes, 22,500 pods, 11,250 VIPs;
 // 200 clients; 10 hypervisors) and wants a quiet, bigger one.
@@ -27,7 +27,8 @@ import { NORTHBOUND_TABLES, openNorthbound } from '../src/ovn/northbound.js';
 import { ClusterNetwork } from '../src/ovn/cluster-network.js';
 import { waitForPortsUp } from '../src/ovn/wait-ports-up.js';
 import { compare, type BenchComparison, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
-import { percentile, timedInFlight } from './statistics.js';
+import { figure, percentile, timedInFlight } from './statistics.js';
+import { canonicalRows, rowCount, rowDifferences, type CanonicalRows } from './scale-rows.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -47,6 +48,21 @@ export function scaleSizes(mode: 'quick' | 'default' | 'full'): Sizes {
   if (mode === 'quick') return { nodes: 10, pods: 200, vips: 100, clients: 40, workers: 2, marks: 5, hypervisors: 2, podsPerHypervisor: 5 };
   return { nodes: 50, pods: 2_250, vips: 1_125, clients: 200, workers: 4, marks: 10, hypervisors: 4, podsPerHypervisor: 10 };
 }
+
+/** The three parts; `--parts=density,fan-out` runs some of them (all by default). */
+const PARTS = ['density', 'fan-out', 'pods-up'] as const;
+
+function scaleParts(argv: readonly string[]): ReadonlySet<string> {
+  const arg = argv.find((a) => a.startsWith('--parts='));
+  if (!arg) return new Set(PARTS);
+  const parts = arg.slice('--parts='.length).split(',');
+  const unknown = parts.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`bench/scale: unknown part ${unknown.join(', ')} (parts: ${PARTS.join(', ')})`);
+  return new Set(parts);
+}
+
+/** How many calls of each kind are in flight at once in the density run (one transaction each). */
+const IN_FLIGHT = { nodes: 16, pods: 256, vips: 64 } as const;
 
 /** The node subnet layout shared with bench/peers/density_python_idl.py: 10.128.0.0/9 cut into /24s. */
 const nodeSubnet = (i: number): string => `10.${128 + (i >> 8)}.${i & 255}.0/24`;
@@ -80,68 +96,120 @@ const wallClock = (): number => performance.timeOrigin + performance.now();
 // ---------------------------------------------------------------------------------------------------------------
 // 1. density-heavy on NB
 
-interface DensityRun { commitMs: number; nodesMs: number; podsMs: number; vipsMs: number; northdMs: number; bytesPerRow: number; rows: number }
+interface DensityRun {
+  commitMs: number; nodesMs: number; podsMs: number; vipsMs: number;
+  /** CPU seconds of the writing process (ours: this one, replica included; the peer: the Python process) while committing. */
+  writerCpuS: number;
+  /** From the last commit until ovn-northd has brought SB up to date (`--wait=sb sync`). */
+  northdMs: number;
+  /** CPU seconds of ovn-northd and of the NB ovsdb-server from the first commit until SB caught up. */
+  northdCpuS: number; nbServerCpuS: number;
+  /** ovn-northd's runs that rebuilt the logical flows (its `lflow` engine node: recomputes + incremental computes). */
+  northdRuns: number;
+  /** The NB rows written, canonical (compared between ours and the peer). */
+  rows: CanonicalRows;
+}
 
-async function densityOurs(size: Sizes): Promise<DensityRun> {
+/** The node spec of node i, the same on both sides (the node id i + 2 gives GR_<node> its join address). */
+const densityNode = (i: number) => ({
+  name: `node-${i}`, subnets: [nodeSubnet(i)], chassis: `chassis-${i}`, nodeIp: `172.16.${i >> 8}.${i & 255}`, clusterSubnets: ['10.128.0.0/9'], nodeId: i + 2,
+});
+
+/** NB_Global differs by run (northd's MAC prefix, timestamps); every other row must be the same on both sides. */
+const NOT_COMPARED = new Set(['NB_Global']);
+
+/** Recomputes + computes of one node of ovn-northd's incremental engine, from `inc-engine/show-stats`. */
+function engineRuns(stats: string, node: string): number {
+  const block = new RegExp(`Node: ${node}\\n- recompute:\\s+(\\d+)\\n- compute:\\s+(\\d+)`).exec(stats);
+  if (!block) throw new Error(`ovn-northd inc-engine/show-stats has no node ${node}`);
+  return Number(block[1]) + Number(block[2]);
+}
+
+/** Times one density run on a fresh lab: `write` commits everything, then ovn-northd catches SB up. */
+async function densityRun(write: (lab: Lab) => Promise<Omit<DensityRun, 'northdMs' | 'northdCpuS' | 'nbServerCpuS' | 'northdRuns' | 'rows'>>): Promise<DensityRun & { lab: Lab }> {
   const lab = await startLab({});
   try {
-    const nb = await openNorthbound(lab.nb.unix);
-    const net = new ClusterNetwork(nb, { pods: { coalesce: true } });
-    const started = performance.now();
-    await net.ensureCluster();
-    // Node topologies one transaction each, a few in flight (each adds ports to the one cluster router).
-    await timedInFlight('nodes', size.nodes, 4, async (i) => {
-      await net.nodes.ensure({ name: `node-${i}`, subnets: [nodeSubnet(i)], chassis: `chassis-${i}`, nodeIp: `172.16.${i >> 8}.${i & 255}`, clusterSubnets: ['10.128.0.0/9'] });
-    });
-    const nodesDone = performance.now();
-    const podIps: string[] = new Array<string>(size.pods);
-    await timedInFlight('pods', size.pods, 256, async (i) => {
-      const pod = await net.pods.ensure({ namespace: 'bench', name: `pod-${i}`, node: `node-${i % size.nodes}`, uid: `pod-${i}` });
-      podIps[i] = pod.ipAddresses[0].split('/')[0];
-    });
-    const podsDone = performance.now();
-    await timedInFlight('vips', size.vips, 64, async (i) => {
-      await net.services.ensure({
-        namespace: 'bench', name: `svc-${i}`,
-        vips: [{ ip: `172.30.${i >> 8}.${i & 255}`, port: 80, endpoints: [{ ip: podIps[(2 * i) % size.pods], port: 8080 }] }],
-      });
-    });
-    const vipsDone = performance.now();
+    const northd = lab.northd!;
+    await northd.appctl('inc-engine/clear-stats');
+    const northd0 = cpuSeconds(northd.pid);
+    const nb0 = cpuSeconds(lab.nb.servers[0].pid);
+    const times = await write(lab);
+    const t0 = performance.now();
     await lab.nbctl('--wait=sb', 'sync');
-    const northdDone = performance.now();
-    await nb.close();
+    const northdMs = performance.now() - t0;
+    const northdCpuS = cpuSeconds(northd.pid) - northd0;
+    const nbServerCpuS = cpuSeconds(lab.nb.servers[0].pid) - nb0;
+    const northdRuns = engineRuns(await northd.appctl('inc-engine/show-stats'), 'lflow');
+    return { ...times, northdMs, northdCpuS, nbServerCpuS, northdRuns, rows: await canonicalRows(lab.nb.unix, 'OVN_Northbound', NOT_COMPARED), lab };
+  } catch (err) {
+    await lab.stop();
+    throw err;
+  }
+}
 
+interface DensityOurs extends DensityRun { bytesPerRow: number; podTransactions: number }
+
+/** Ours: ClusterNetwork, one transaction per object (`coalesce`: pods of one turn share transactions). */
+async function densityOurs(size: Sizes, coalesce: boolean): Promise<DensityOurs> {
+  let podTransactions = 0;
+  const result = await densityRun(async (lab) => {
+    const nb = await openNorthbound(lab.nb.unix);
+    try {
+      const net = new ClusterNetwork(nb, { pods: { coalesce } });
+      const started = performance.now();
+      const cpu0 = process.cpuUsage();
+      await net.ensureCluster();
+      await timedInFlight('nodes', size.nodes, IN_FLIGHT.nodes, async (i) => { await net.nodes.ensure(densityNode(i)); });
+      const nodesDone = performance.now();
+      const podIps: string[] = new Array<string>(size.pods);
+      await timedInFlight('pods', size.pods, IN_FLIGHT.pods, async (i) => {
+        const pod = await net.pods.ensure({ namespace: 'bench', name: `pod-${i}`, node: `node-${i % size.nodes}`, uid: `pod-${i}` });
+        podIps[i] = pod.ipAddresses[0].split('/')[0];
+      });
+      const podsDone = performance.now();
+      podTransactions = net.pods.stats.transactions;
+      await timedInFlight('vips', size.vips, IN_FLIGHT.vips, async (i) => {
+        await net.services.ensure({
+          namespace: 'bench', name: `svc-${i}`,
+          vips: [{ ip: `172.30.${i >> 8}.${i & 255}`, port: 80, endpoints: [{ ip: podIps[(2 * i) % size.pods], port: 8080 }] }],
+        });
+      });
+      const vipsDone = performance.now();
+      const cpu = process.cpuUsage(cpu0);
+      return {
+        commitMs: vipsDone - started, nodesMs: nodesDone - started, podsMs: podsDone - nodesDone, vipsMs: vipsDone - podsDone,
+        writerCpuS: (cpu.user + cpu.system) / 1e6,
+      };
+    } finally {
+      await nb.close();
+    }
+  });
+  try {
     // A fresh replica of what was written: heap it holds per row.
     const gc = collectGarbage();
     gc(); gc();
     const before = process.memoryUsage().heapUsed;
-    const replica = await openNorthbound(lab.nb.unix);
+    const replica = await openNorthbound(result.lab.nb.unix);
     gc(); gc();
     const bytes = process.memoryUsage().heapUsed - before;
     let rows = 0;
     for (const table of NORTHBOUND_TABLES) rows += replica.table(table).size;
     await replica.close();
-    return {
-      commitMs: vipsDone - started, nodesMs: nodesDone - started, podsMs: podsDone - nodesDone, vipsMs: vipsDone - podsDone,
-      northdMs: northdDone - vipsDone, bytesPerRow: bytes / rows, rows,
-    };
+    return { ...result, bytesPerRow: bytes / rows, podTransactions };
   } finally {
-    await lab.stop();
+    await result.lab.stop();
   }
 }
 
 async function densityPython(size: Sizes): Promise<DensityRun> {
-  const lab = await startLab({});
-  try {
+  const result = await densityRun(async (lab) => {
     const { stdout } = await run(PYTHON, [join(here, 'peers', 'density_python_idl.py'), lab.nb.unix, NB_SCHEMA,
       String(size.nodes), String(size.pods), String(size.vips)], { maxBuffer: 16 * 1024 * 1024, timeout: 60 * 60 * 1000 });
-    const out = JSON.parse(stdout.trim().split('\n').pop() as string) as { total_ms: number; nodes_ms: number; pods_ms: number; vips_ms: number };
-    const t0 = performance.now();
-    await lab.nbctl('--wait=sb', 'sync');
-    return { commitMs: out.total_ms, nodesMs: out.nodes_ms, podsMs: out.pods_ms, vipsMs: out.vips_ms, northdMs: performance.now() - t0, bytesPerRow: NaN, rows: NaN };
-  } finally {
-    await lab.stop();
-  }
+    const out = JSON.parse(stdout.trim().split('\n').pop() as string) as { total_ms: number; nodes_ms: number; pods_ms: number; vips_ms: number; cpu_ms: number };
+    return { commitMs: out.total_ms, nodesMs: out.nodes_ms, podsMs: out.pods_ms, vipsMs: out.vips_ms, writerCpuS: out.cpu_ms / 1000 };
+  });
+  await result.lab.stop();
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -274,10 +342,11 @@ async function podsUp(size: Sizes): Promise<{ pods: number; ms: number }> {
 export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<BenchSuiteResult> => {
   const mode = options.quick ? 'quick' : process.argv.includes('--full') ? 'full' : 'default';
   const size = scaleSizes(mode);
+  const parts = scaleParts(process.argv);
   const measurements: BenchMeasurement[] = [];
   const comparisons: BenchComparison[] = [];
   const notes: string[] = [];
-  const steps = 5;
+  const steps = (parts.has('density') ? 3 : 0) + (parts.has('fan-out') ? 1 : 0) + (parts.has('pods-up') ? 1 : 0);
   let step = 0;
   const progress = (label: string): void => options.progress?.(step++, steps, label);
   const m = (caseName: string, subject: string, metric: string, value: number, unit: string): void => {
@@ -285,61 +354,93 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
   };
 
   // 1. density-heavy
-  const densityCase = `density-heavy: ${size.nodes} nodes, ${size.pods} pods, ${size.vips} VIPs`;
-  progress('density, ovn-overlay');
-  const loadBefore = loadAverage();
-  const ours = await densityOurs(size);
-  progress('density, python-idl');
-  const python = await densityPython(size);
-  for (const [subject, r] of [['ovn-overlay', ours], ['python-idl', python]] as const) {
-    m(densityCase, subject, 'commit', r.commitMs, 'ms');
-    m(densityCase, subject, 'nodes', r.nodesMs, 'ms');
-    m(densityCase, subject, 'pods', r.podsMs, 'ms');
-    m(densityCase, subject, 'vips', r.vipsMs, 'ms');
-    m(densityCase, subject, 'northd until SB caught up', r.northdMs, 'ms');
+  if (parts.has('density')) {
+    const densityCase = `density-heavy: ${size.nodes} nodes, ${size.pods} pods, ${size.vips} VIPs`;
+    progress('density, ovn-overlay');
+    const loadBefore = loadAverage();
+    const ours = await densityOurs(size, false);
+    progress('density, python-idl');
+    const python = await densityPython(size);
+    const differences = rowDifferences(ours.rows, python.rows);
+    if (differences.length > 0) throw new Error(`density: the pod API and the Python IDL wrote different rows:\n${differences.join('\n')}`);
+    progress('density, ovn-overlay with pods coalesced');
+    const coalesced = await densityOurs(size, true);
+    const coalescedDifferences = rowDifferences(coalesced.rows, python.rows);
+    if (coalescedDifferences.length > 0) throw new Error(`density: coalesced pods wrote other rows than the Python IDL:\n${coalescedDifferences.join('\n')}`);
+    const loadAfter = loadAverage();
+    for (const [subject, r] of [['ovn-overlay', ours], ['ovn-overlay, pods coalesced', coalesced], ['python-idl', python]] as const) {
+      m(densityCase, subject, 'commit', r.commitMs, 'ms');
+      m(densityCase, subject, 'nodes', r.nodesMs, 'ms');
+      m(densityCase, subject, 'pods', r.podsMs, 'ms');
+      m(densityCase, subject, 'vips', r.vipsMs, 'ms');
+      m(densityCase, subject, 'northd after the last commit until SB caught up', r.northdMs, 'ms');
+      m(densityCase, subject, 'first commit until SB caught up', r.commitMs + r.northdMs, 'ms');
+      m(densityCase, subject, 'writer CPU', r.writerCpuS, 's');
+      m(densityCase, subject, 'ovn-northd CPU', r.northdCpuS, 's');
+      m(densityCase, subject, 'NB ovsdb-server CPU', r.nbServerCpuS, 's');
+      m(densityCase, subject, 'ovn-northd runs', r.northdRuns, 'runs');
+    }
+    m(densityCase, 'ovn-overlay', 'replica bytes per row', ours.bytesPerRow, 'B');
+    comparisons.push(compare(SUITE, densityCase, 'time to commit', 'python-idl', ours.commitMs, python.commitMs, false,
+      { text: '>= 5x faster than the Python IDL', minAdvantage: 5 }));
+    comparisons.push(compare(SUITE, `${densityCase}, pods coalesced`, 'time to commit', 'python-idl', coalesced.commitMs, python.commitMs, false));
+    for (const [phase, key] of [['node topologies', 'nodesMs'], ['pods', 'podsMs'], ['Service VIPs', 'vipsMs']] as const) {
+      comparisons.push(compare(SUITE, densityCase, `${phase}: time to commit`, 'python-idl', ours[key], python[key], false, undefined, 'ms'));
+    }
+    comparisons.push(compare(SUITE, densityCase, 'writer CPU s', 'python-idl', ours.writerCpuS, python.writerCpuS, false));
+    comparisons.push(compare(SUITE, densityCase, 'first commit until SB caught up', 'python-idl', ours.commitMs + ours.northdMs, python.commitMs + python.northdMs, false));
+    notes.push(`density: both sides write the same ${rowCount(ours.rows)} NB rows (compared row for row with ovsdb-client dump after each run), `
+      + `one transaction per object as ovn-kubernetes sends them: node topologies (${IN_FLIGHT.nodes} in flight, GR join address from the node id), `
+      + `pods (${IN_FLIGHT.pods} in flight), Service VIPs (${IN_FLIGHT.vips} in flight); the Python IDL commits one at a time (its IDL allows one transaction in flight). `
+      + `Pods coalesced: group commit, ${coalesced.podTransactions} transactions for ${size.pods} pods (not ovn-kubernetes' shape, so not the target's figure). `
+      + `ovn-northd after the last commit: ${figure(ours.northdMs)} ms after ours, ${figure(python.northdMs)} ms after the peer's (over the whole run: CPU ${ours.northdCpuS.toFixed(1)} s and ${python.northdCpuS.toFixed(1)} s, `
+      + `${ours.northdRuns} and ${python.northdRuns} runs rebuilding the logical flows: the same rows arriving faster are taken in fewer, larger runs, `
+      + `and more of them are still to do when the last commit returns); `
+      + `replica ${ours.bytesPerRow.toFixed(0)} bytes of heap per row; load average ${loadBefore} before, ${loadAfter} after`);
   }
-  m(densityCase, 'ovn-overlay', 'replica bytes per row', ours.bytesPerRow, 'B');
-  comparisons.push(compare(SUITE, densityCase, 'time to commit', 'python-idl', ours.commitMs, python.commitMs, false,
-    { text: '>= 5x faster than the Python IDL', minAdvantage: 5 }));
-  notes.push(`density: nodes, pods and services through ClusterNetwork (pods coalesced, 256 in flight; nodes 4 in flight; VIPs 64 in flight); the Python IDL peer writes the same rows one transaction per object; northd's catch-up is --wait=sb after the last commit (ours ${ours.northdMs.toFixed(0)} ms, after the peer's ${python.northdMs.toFixed(0)} ms); replica: ${ours.rows} NB rows, ${ours.bytesPerRow.toFixed(0)} bytes of heap per row; load average ${loadBefore}`);
 
   // 2. fan-out
-  progress('fan-out');
-  const fanLab = await startLab({ clustered: true, northd: false, relays: { sb: 2 } });
-  let direct: FanoutRun;
-  let relayed: FanoutRun;
-  const fanLoad = loadAverage();
-  try {
-    const datapath = await fillSouthbound(fanLab, size.clients);
-    direct = await fanout(fanLab, size, datapath, false);
-    relayed = await fanout(fanLab, size, datapath, true);
-  } finally {
-    await fanLab.stop();
+  if (parts.has('fan-out')) {
+    progress('fan-out');
+    const fanLab = await startLab({ clustered: true, northd: false, relays: { sb: 2 } });
+    let direct: FanoutRun;
+    let relayed: FanoutRun;
+    const fanLoad = loadAverage();
+    try {
+      const datapath = await fillSouthbound(fanLab, size.clients);
+      direct = await fanout(fanLab, size, datapath, false);
+      relayed = await fanout(fanLab, size, datapath, true);
+    } finally {
+      await fanLab.stop();
+    }
+    const fanCase = `SB fan-out: ${size.clients} clients in ${size.workers} processes`;
+    for (const [subject, r] of [['through 2 relays', relayed], ['direct to the leader', direct]] as const) {
+      m(fanCase, subject, 'time until all synced', r.syncMs, 'ms');
+      m(fanCase, subject, 'p99 propagation', percentile(r.propagation, 99), 'ms');
+      m(fanCase, subject, 'leader CPU', r.leaderCpuS, 's');
+      m(fanCase, subject, 'all members CPU', r.membersCpuS, 's');
+    }
+    comparisons.push(compare(SUITE, fanCase, 'leader CPU s', 'direct to the leader', relayed.leaderCpuS, direct.leaderCpuS, false,
+      { text: 'relays cut the leader CPU >= 3x', minAdvantage: 3 }));
+    comparisons.push(compare(SUITE, fanCase, 'time until all synced', 'direct to the leader', relayed.syncMs, direct.syncMs, false));
+    comparisons.push(compare(SUITE, `${fanCase}, through 2 relays`, 'p99 propagation ms', '1 s (target)', percentile(relayed.propagation, 99), 1000, false,
+      { text: 'p99 < 1 s', minAdvantage: 1 }));
+    comparisons.push(compare(SUITE, `${fanCase}, direct to the leader`, 'p99 propagation ms', '1 s (target)', percentile(direct.propagation, 99), 1000, false,
+      { text: 'p99 < 1 s', minAdvantage: 1 }));
+    notes.push(`fan-out: 3-member SB cluster; each client monitors Chassis (its own name), Port_Binding and Logical_Flow (its datapath: ${size.clients} ports, ${size.clients * 10} flows) with conditions; direct = every client on the leader (leader-only), relays = clients spread over 2 relays; propagation: ${size.marks} changes of one Port_Binding by ovn-sbctl (its own start included) until seen by all ${size.clients}; leader CPU over sync + propagation; load average ${fanLoad}`);
   }
-  const fanCase = `SB fan-out: ${size.clients} clients in ${size.workers} processes`;
-  for (const [subject, r] of [['through 2 relays', relayed], ['direct to the leader', direct]] as const) {
-    m(fanCase, subject, 'time until all synced', r.syncMs, 'ms');
-    m(fanCase, subject, 'p99 propagation', percentile(r.propagation, 99), 'ms');
-    m(fanCase, subject, 'leader CPU', r.leaderCpuS, 's');
-    m(fanCase, subject, 'all members CPU', r.membersCpuS, 's');
-  }
-  comparisons.push(compare(SUITE, fanCase, 'leader CPU s', 'direct to the leader', relayed.leaderCpuS, direct.leaderCpuS, false,
-    { text: 'relays cut the leader CPU >= 3x', minAdvantage: 3 }));
-  comparisons.push(compare(SUITE, fanCase, 'time until all synced', 'direct to the leader', relayed.syncMs, direct.syncMs, false));
-  comparisons.push(compare(SUITE, `${fanCase}, through 2 relays`, 'p99 propagation ms', '1 s (target)', percentile(relayed.propagation, 99), 1000, false,
-    { text: 'p99 < 1 s', minAdvantage: 1 }));
-  comparisons.push(compare(SUITE, `${fanCase}, direct to the leader`, 'p99 propagation ms', '1 s (target)', percentile(direct.propagation, 99), 1000, false,
-    { text: 'p99 < 1 s', minAdvantage: 1 }));
-  notes.push(`fan-out: 3-member SB cluster; each client monitors Chassis (its own name), Port_Binding and Logical_Flow (its datapath: ${size.clients} ports, ${size.clients * 10} flows) with conditions; direct = every client on the leader (leader-only), relays = clients spread over 2 relays; propagation: ${size.marks} changes of one Port_Binding by ovn-sbctl (its own start included) until seen by all ${size.clients}; leader CPU over sync + propagation; load average ${fanLoad}`);
 
   // 3. pods up
-  progress('pods up on hypervisors');
-  const upLoad = loadAverage();
-  const up = await podsUp(size);
-  const upCase = `${size.hypervisors} hypervisors (real ovn-controller) through 2 SB relays`;
-  m(upCase, 'ovn-overlay', 'pods/s until up=true', (up.pods * 1000) / up.ms, 'pods/s');
-  m(upCase, 'ovn-overlay', 'total', up.ms, 'ms');
-  notes.push(`pods up: ${up.pods} pods (pod API, coalesced), each bound as a dummy VIF on its hypervisor, until every port is up=true in NB; load average ${upLoad}`);
+  if (parts.has('pods-up')) {
+    progress('pods up on hypervisors');
+    const upLoad = loadAverage();
+    const up = await podsUp(size);
+    const upCase = `${size.hypervisors} hypervisors (real ovn-controller) through 2 SB relays`;
+    m(upCase, 'ovn-overlay', 'pods/s until up=true', (up.pods * 1000) / up.ms, 'pods/s');
+    m(upCase, 'ovn-overlay', 'total', up.ms, 'ms');
+    notes.push(`pods up: ${up.pods} pods (pod API, coalesced), each bound as a dummy VIF on its hypervisor, until every port is up=true in NB: `
+      + `${figure((up.pods * 1000) / up.ms)} pods/s (${figure(up.ms)} ms); load average ${upLoad}`);
+  }
   options.progress?.(steps, steps, 'done');
   return { suite: SUITE, measurements, comparisons, notes };
 };
