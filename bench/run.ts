@@ -10,6 +10,7 @@ import { drawComparisonChart } from './chart.js';
 import { createProgressBar } from './progress.js';
 import { docsBlock, formatReport, recordComparisons, replaceGeneratedBlock, REPORT_WIDTH, wrap } from './report.js';
 import { completeComparison, type BenchRecord, type BenchSuite, type BenchSuiteResult } from './result.js';
+import { writeSuitePages } from './suite-pages.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -48,7 +49,10 @@ async function redraw(file: string): Promise<number> {
   const record = JSON.parse(await readFile(file, 'utf8')) as BenchRecord;
   console.log(formatReport(record));
   console.log(`wrote ${relative(root, await writeChart(record, file))}`);
-  if (!record.quick) console.log(`wrote docs/bench.md from ${await writeDocs()}`);
+  if (!record.quick) {
+    console.log(`wrote docs/bench.md from ${await writeDocs()}`);
+    for (const page of writeSuitePages(resultsDir, root)) console.log(`wrote ${page}`);
+  }
   return 0;
 }
 
@@ -57,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
   if (redrawAt >= 0) return redraw(argv[redrawAt + 1]);
   if (argv.includes('--docs')) {
     console.log(`wrote docs/bench.md from ${await writeDocs()}`);
+    for (const page of writeSuitePages(resultsDir, root)) console.log(`wrote ${page}`);
     return 0;
   }
   const quick = argv.includes('--quick');
@@ -94,6 +99,7 @@ async function main(argv: string[]): Promise<number> {
   await writeFile(jsonFile, json);
   console.log(`\nwrote ${relative(root, jsonFile)} and ${relative(root, await writeChart(record, jsonFile))}`);
   if (!quick) console.log(`wrote docs/bench.md from ${await writeDocs()}`);
+  if (!quick) for (const page of writeSuitePages(resultsDir, root)) console.log(`wrote ${page}`);
   return 0;
 }
 
