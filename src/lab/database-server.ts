@@ -1,5 +1,5 @@
 // One real ovsdb-server process of the lab: a standalone database, one RAFT member, or one relay.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand, readPidFile, terminate, waitFor, isProcessAlive } from './process.js';
 import type { LabDatabaseName, LabServer } from './types.js';
@@ -25,6 +25,8 @@ export interface ServerSpec {
   tls?: ServerTlsFiles;
   sslPort?: number;
   raftPort?: number;
+  /** Clustered members: the RAFT address of every member (this one included), for rejoin(). */
+  raftAddresses?: readonly string[];
   /** Resolves once the server is usable beyond its listeners (a relay: connected to its source); awaited after
    * every start and restart. */
   ready?: (server: OvsdbServerProcess) => Promise<void>;
@@ -144,6 +146,22 @@ export class OvsdbServerProcess implements LabServer {
     await this.#launch();
     if (this.raftPort !== undefined) await this.waitConnected();
     await this.#spec.ready?.(this);
+  }
+
+  /**
+   * After `cluster/leave` (the member hands its leadership over, leaves, and drops the database): a fresh copy of
+   * the database joins the cluster again at the same address (`ovsdb-tool join-cluster`, as an operator does),
+   * and the server is started on it. Resolves once the member is part of the cluster again.
+   */
+  async rejoin(): Promise<void> {
+    const spec = this.#spec;
+    if (this.raftPort === undefined || spec.raftAddresses === undefined) throw new Error(`lab: ${spec.stem} is not a cluster member`);
+    if (this.running) await this.stop();
+    const local = `tcp:127.0.0.1:${this.raftPort}`;
+    await rm(spec.dbFile, { force: true });
+    await runCommand('ovsdb-tool', ['join-cluster', spec.dbFile, spec.database, local, ...spec.raftAddresses.filter((a) => a !== local)], { env: spec.env });
+    await this.#launch();
+    await this.waitConnected();
   }
 
   /** What the server logged since its latest start. */

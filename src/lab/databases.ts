@@ -76,7 +76,7 @@ async function startCluster(
     }
     const server = await OvsdbServerProcess.start({
       database: name, model: 'clustered', member: i + 1, dir: ctx.dir, stem: memberStem, dbFile, env: ctx.env,
-      raftPort: raftPorts[i],
+      raftPort: raftPorts[i], raftAddresses: raftPorts.map(raftAddress),
       ...(ctx.certificates ? { tls: ctx.certificates.forServers, sslPort: await freePort() } : {}),
     });
     ctx.servers.push(server);

@@ -213,6 +213,11 @@ export interface LabServer {
   /** Starts the server again on the same database file (relays: the same source) and the same ports; resolves
    * once a member has rejoined its cluster, or a relay is connected to its source again. */
   restart(): Promise<void>;
+  /**
+   * Clustered members, after `cluster/leave`: a fresh copy of the database joins the cluster again at the same
+   * address (`ovsdb-tool join-cluster`) and the server starts on it; resolves once it is a member again.
+   */
+  rejoin(): Promise<void>;
   /** `ovs-appctl -t <control socket> ...` */
   appctl(...args: string[]): Promise<string>;
 }
