@@ -55,6 +55,11 @@ interface WatchedMember {
   probe: InactivityProbe | undefined;
   /** The row's role columns by uuid (one row: ours); `null` = the server has no `_Server` (take it as it is). */
   rows: Map<string, MemberRole> | null | undefined;
+  /**
+   * Updates of the watch that arrived before `rows` was set (applied then, in order): an update can share a read
+   * with the monitor's reply, and is dispatched before the code awaiting that reply runs.
+   */
+  early: Json[];
   /** Not opened again (and not chosen) before this Date.now(). */
   notBefore: number;
   /** Consecutive failures to open or to answer. */
@@ -83,7 +88,7 @@ export class MemberWatch {
 
   constructor(private readonly options: MemberWatchOptions) {
     this.members = options.remotes.map((remote) => ({
-      remote, conn: undefined, onUpdate: undefined, opening: false, probe: undefined, rows: undefined, notBefore: 0, failures: 0, lastReason: undefined,
+      remote, conn: undefined, onUpdate: undefined, opening: false, probe: undefined, rows: undefined, early: [], notBefore: 0, failures: 0, lastReason: undefined,
     }));
     this.rotation = new RemoteRotation(options.remotes, options.shuffle ?? true, options.random ?? Math.random);
     this.keepWatching = options.keepWatching ?? true;
@@ -190,6 +195,7 @@ export class MemberWatch {
     m.conn = undefined;
     m.onUpdate = undefined;
     m.rows = undefined;
+    m.early = [];
     return conn;
   }
 
@@ -248,8 +254,11 @@ export class MemberWatch {
           this.options.onListing?.(m.remote, databases);
           if (!databases.includes(this.options.database)) throw new Error(`the server does not serve ${this.options.database} (list_dbs: ${databases.join(', ')})`);
         }
-        // ovsdb-server answers the monitor request before it sends any update of that monitor.
+        // ovsdb-server answers the monitor request before it sends any update of that monitor; updates that came
+        // with the reply, or while list_dbs was awaited, wait in `early`.
         if (m.conn === own) {
+          if (rows) for (const update of m.early) applyRoleUpdate(rows, update);
+          m.early = [];
           m.rows = rows;
           m.failures = 0;
         }
@@ -264,7 +273,8 @@ export class MemberWatch {
   }
 
   private onUpdate(m: WatchedMember, conn: OvsdbProtocol, id: Json, updates: Json, version: number): void {
-    if (m.conn !== conn || version !== 2 || id !== WATCH_MONITOR_ID || !m.rows) return;
+    if (m.conn !== conn || version !== 2 || id !== WATCH_MONITOR_ID || m.rows === null) return;
+    if (m.rows === undefined) { m.early.push(updates); return; }
     applyRoleUpdate(m.rows, updates);
     m.lastReason = undefined;
     this.signal();

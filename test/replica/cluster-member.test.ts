@@ -131,7 +131,9 @@ interface Cluster {
   skips: string[];
 }
 
-function cluster(members: Record<string, 'refuse' | 'hang' | 'leader' | 'follower' | 'relay' | 'no-server-db'>, keepWatching = true, leaderOnly = true): Cluster {
+type MemberKind = 'refuse' | 'hang' | 'leader' | 'follower' | 'relay' | 'no-server-db' | 'elected-with-the-reply';
+
+function cluster(members: Record<string, MemberKind>, keepWatching = true, leaderOnly = true): Cluster {
   const opens: string[] = [];
   const channels = new Map<string, FakeChannel>();
   const skips: string[] = [];
@@ -147,6 +149,8 @@ function cluster(members: Record<string, 'refuse' | 'hang' | 'leader' | 'followe
         if (method !== 'monitor_cond') return null;
         if (kind === 'hang') return 'hang';
         if (kind === 'no-server-db') return new OvsdbRpcError(method, { error: 'unknown database', details: '_Server' });
+        // The member wins an election as the watch starts: its update comes in the same read as the reply.
+        if (kind === 'elected-with-the-reply') queueMicrotask(() => ch.push({ Database: { [UUID]: { modify: { leader: true } } } }));
         return watchReply(kind === 'leader', kind === 'relay' ? 'relay' : 'clustered');
       });
       channels.set(remote, ch);
@@ -239,6 +243,16 @@ test('member watch: a refusing member is opened again (paced) while the others w
   members['tcp:b:2'] = 'leader';
   const ch = await found;
   t.is(ch?.remote, 'tcp:b:2');
+});
+
+test('member watch: an update that arrives with the monitor reply (before the watch has its rows) is not lost', async (t) => {
+  const c = cluster({ 'tcp:a:1': 'follower', 'tcp:b:2': 'elected-with-the-reply' });
+  t.teardown(() => c.watch.close());
+  const found = c.watch.find();
+  const timeout = new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 1500));
+  const ch = await Promise.race([found, timeout]);
+  t.not(ch, 'stuck', 'the new leader was found');
+  t.is((ch as { remote: string } | undefined)?.remote, 'tcp:b:2');
 });
 
 test('member watch: close() ends a pending find', async (t) => {
