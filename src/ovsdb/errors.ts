@@ -155,7 +155,8 @@ export class OvsdbConnectionClosedError extends OvsdbError {
 
 /**
  * A transaction whose outcome cannot be known: the connection ended (or the reply did not come in time) after the
- * request was written. The server may or may not have committed it, so it is never resent silently; the caller
+ * request was written, or the server answered "canceled" (it stops tracking a transaction when the member leaves
+ * its cluster or the server exits; the transaction may still commit). The server may or may not have committed it, so it is never resent silently; the caller
  * decides (re-read the replica, or make the transaction idempotent and run it again). Only transactions that
  * write get it: a read-only one has nothing unknown and gets the plain OvsdbConnectionClosedError.
  */

@@ -5,7 +5,7 @@
 // means adding it here.
 import { EventEmitter } from 'node:events';
 import { ZERO_UUID, type Uuid } from './datum.js';
-import { OvsdbConnectionClosedError, OvsdbOutcomeUnknownError, OvsdbProtocolError, OvsdbValidationError } from './errors.js';
+import { OvsdbCanceledError, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError, OvsdbProtocolError, OvsdbValidationError } from './errors.js';
 import { stringifyJson, type Json, type JsonObject } from './json.js';
 import {
   decodeUpdates, decodeUpdates2, encodeConditionChange, encodeMonitorRequests,
@@ -243,8 +243,10 @@ export class OvsdbProtocol<E extends ProtocolEvents & Record<keyof E, unknown[]>
     const call = this.channel.request('transact', params, options);
     const result = call.result.catch((err: unknown) => {
       // A request that went out on an open connection may have been committed; one never sent, or a read, has
-      // no unknown outcome.
-      if (sent && !readOnly && err instanceof OvsdbConnectionClosedError && !(err instanceof OvsdbOutcomeUnknownError)) {
+      // no unknown outcome. So may a canceled one: ovsdb-server answers "canceled" when it stops tracking a
+      // transaction (the member leaves its cluster, the server is told to exit, the caller canceled), and the
+      // transaction "still might complete asynchronously" (ovsdb/trigger.c).
+      if (sent && !readOnly && ((err instanceof OvsdbConnectionClosedError && !(err instanceof OvsdbOutcomeUnknownError)) || err instanceof OvsdbCanceledError)) {
         throw new OvsdbOutcomeUnknownError(this.remote, err);
       }
       throw err;
