@@ -56,6 +56,8 @@ export class MarkerWriter {
   committed = new Set<string>();
   unknown = new Set<string>();
   failed = 0;
+  /** The errors of the failed transactions (neither committed nor outcome-unknown), for the test's message. */
+  readonly failures: string[] = [];
   /** performance.now() of every successful commit, and when that transaction was sent. */
   commitTimes: number[] = [];
   sentTimes: number[] = [];
@@ -83,7 +85,10 @@ export class MarkerWriter {
         this.sentTimes.push(sentAt);
       } catch (err) {
         if (err instanceof OvsdbOutcomeUnknownError) this.unknown.add(name);
-        else this.failed++;
+        else {
+          this.failed++;
+          this.failures.push(`${name}: ${err instanceof Error ? `${err.constructor.name} ${err.message}` : String(err)}`);
+        }
       }
       await sleep(this.intervalMs);
     }
