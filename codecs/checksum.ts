@@ -5,25 +5,53 @@
 // summed four bytes at a time through a Uint32Array view of the whole ArrayBuffer (one view per buffer,
 // cached, so no per-packet allocation). The one's-complement sum commutes with byte swapping (RFC 1071
 // section 2(B)), so little-endian 32-bit words give the byte-swapped sum, fixed up at the end.
+//
+// `copySum16` copies and sums in one pass. Where source and destination are congruent mod 8 it moves 8 bytes per
+// store through BigUint64Array views and sums the same bytes as two 32-bit words: on this machine a copy across
+// 64 KB is bound by its stores (32-bit stores: 32 Gbps with or without the sum; 64-bit stores: 48 Gbps with the
+// sum), and optimised code keeps the 64-bit values unboxed (0 collections over 36 million copies, measured). Those
+// values are never converted or computed with, so no BigInt is made. Congruent mod 4: 32-bit words. Otherwise the
+// destination's aligned words are assembled from two source words each (shifts), so any layout copies by words.
 
-let cachedBuffer: ArrayBufferLike | null = null;
-let cachedWords: Uint32Array = new Uint32Array(0);
-let cachedBuffer2: ArrayBufferLike | null = null;
-let cachedWords2: Uint32Array = new Uint32Array(0);
+/** Views of one Uint8Array's ArrayBuffer, cached with the array as key (its `buffer` and `byteOffset` getters are
+ * builtin calls that cost more than the compare). */
+class BufferViews {
+  array: Uint8Array = NO_ARRAY;
+  buffer: ArrayBufferLike | null = null;
+  /** The array's byteOffset. */
+  base = 0;
+  words: Uint32Array = NO_WORDS;
+  longs: BigUint64Array = NO_LONGS;
 
-function wordsOf(buffer: ArrayBufferLike): Uint32Array {
-  if (buffer === cachedBuffer) return cachedWords;
-  if (buffer === cachedBuffer2) {
-    // swap so the most recent stays in the first slot
-    const b = cachedBuffer; const w = cachedWords;
-    cachedBuffer = cachedBuffer2; cachedWords = cachedWords2;
-    cachedBuffer2 = b; cachedWords2 = w;
-    return cachedWords;
+  bind(array: Uint8Array): void {
+    this.array = array;
+    this.base = array.byteOffset;
+    const buffer = array.buffer;
+    if (buffer !== this.buffer) {
+      this.buffer = buffer;
+      this.words = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
+      this.longs = new BigUint64Array(buffer, 0, buffer.byteLength >>> 3);
+    }
   }
-  cachedBuffer2 = cachedBuffer; cachedWords2 = cachedWords;
-  cachedBuffer = buffer;
-  cachedWords = new Uint32Array(buffer, 0, buffer.byteLength >>> 2);
-  return cachedWords;
+}
+const NO_ARRAY = new Uint8Array(0);
+const NO_WORDS = new Uint32Array(0);
+const NO_LONGS = new BigUint64Array(0);
+
+/** Four cached views, most recently used first: a copy's source and destination, and the packets around them. */
+const cache = [new BufferViews(), new BufferViews(), new BufferViews(), new BufferViews()];
+
+function viewsOf(array: Uint8Array): BufferViews {
+  const c = cache;
+  if (c[0].array === array) return c[0];
+  let i = 1;
+  while (i < 3 && c[i].array !== array) i++;
+  const v = c[i];
+  if (v.array !== array) v.bind(array);
+  // move to the front
+  for (; i > 0; i--) c[i] = c[i - 1];
+  c[0] = v;
+  return v;
 }
 
 /** Folds a non-negative integer sum (< 2^53) to 16 bits with end-around carry. */
@@ -40,7 +68,8 @@ export function sum16(buf: Uint8Array, off: number, len: number): number {
   if (len < 64) return sum16Small(buf, off, len);
   // Accumulate with weights by absolute address parity, little-endian style: even address byte weight 1,
   // odd address byte weight 256 (this is the byte-swapped big-endian sum over absolute-even pairs).
-  const abs = buf.byteOffset + off;
+  const v = viewsOf(buf);
+  const abs = v.base + off;
   let acc = 0;
   let i = off;
   const end = off + len;
@@ -49,7 +78,7 @@ export function sum16(buf: Uint8Array, off: number, len: number): number {
     acc += (a & 1) === 0 ? buf[i] : buf[i] << 8;
     i++; a++;
   }
-  const words = wordsOf(buf.buffer);
+  const words = v.words;
   let w = a >>> 2;
   const wordCount = (end - i) >>> 2;
   const wEnd = w + wordCount;
@@ -57,8 +86,8 @@ export function sum16(buf: Uint8Array, off: number, len: number): number {
   const wEnd4 = w + (wordCount & ~3);
   let acc2 = 0;
   while (w < wEnd4) {
-    acc += words[w] + words[w + 1];
-    acc2 += words[w + 2] + words[w + 3];
+    acc += words[w] + words[w + 2];
+    acc2 += words[w + 1] + words[w + 3];
     w += 4;
   }
   while (w < wEnd) acc += words[w++];
@@ -106,43 +135,91 @@ export function ipv4HeaderChecksum(buf: Uint8Array, off: number, headerLength: n
 
 /**
  * Copies src[so, so+len) to dst[dOff, dOff+len) and returns the one's-complement sum of the copied bytes
- * (big-endian words paired from dOff), in one pass. Four bytes at a time when the source and destination
- * addresses are congruent modulo 4 (keep srcOffset ≡ dstOffset mod 4 for speed); bytewise otherwise.
+ * (big-endian words paired from dOff), in one pass. Fastest when the source and destination addresses are congruent
+ * mod 8 (8-byte stores), then mod 4; any other layout still moves whole words (see the top of the file). Reads and
+ * writes stay within the two regions. The regions must not overlap.
  */
 export function copySum16(src: Uint8Array, so: number, dst: Uint8Array, dOff: number, len: number): number {
-  const sa = src.byteOffset + so;
-  const da = dst.byteOffset + dOff;
-  if (len < 64 || ((sa - da) & 3) !== 0) {
+  if (len < 64) {
     for (let i = 0; i < len; i++) dst[dOff + i] = src[so + i];
     return sum16(dst, dOff, len);
   }
+  const sv = viewsOf(src);
+  const dv = viewsOf(dst);
+  const sa = sv.base + so;
+  const da = dv.base + dOff;
+  const delta = (sa - da) & 7;
+  // lead bytes up to an aligned destination (8 bytes when the copy can move 8, else 4; at least 4 bytes when the
+  // source words must be shifted, so the first word read starts inside the source region)
+  const align = delta === 0 ? 7 : 3;
   let acc = 0;
   let i = 0;
   let a = da;
-  while ((a & 3) !== 0) {
+  while ((a & align) !== 0 || ((delta & 3) !== 0 && i < 4)) {
     const v = src[so + i];
     dst[dOff + i] = v;
     acc += (a & 1) === 0 ? v : v << 8;
     i++; a++;
   }
-  const sw = wordsOf(src.buffer);
-  const dw = src.buffer === dst.buffer ? sw : wordsOf(dst.buffer);
-  const count = (len - i) >>> 2;
-  let ws = (sa + i) >>> 2;
-  let wd = a >>> 2;
-  const wsEnd = ws + count;
+  const sw = sv.words;
+  const dw = dv.words;
   let acc2 = 0;
-  const wsEnd2 = ws + (count & ~1);
-  while (ws < wsEnd2) {
-    const x = sw[ws]; const y = sw[ws + 1];
-    dw[wd] = x; dw[wd + 1] = y;
-    acc += x; acc2 += y;
-    ws += 2; wd += 2;
+  if (delta === 0) {
+    const sl = sv.longs;
+    const dl = dv.longs;
+    const count = (len - i) >>> 3;
+    let ls = (sa + i) >>> 3;
+    let ld = a >>> 3;
+    let ws = ls << 1;
+    const end2 = ls + (count & ~1);
+    while (ls < end2) {
+      dl[ld] = sl[ls];
+      dl[ld + 1] = sl[ls + 1];
+      acc += sw[ws] + sw[ws + 2];
+      acc2 += sw[ws + 1] + sw[ws + 3];
+      ls += 2; ld += 2; ws += 4;
+    }
+    if ((count & 1) !== 0) { dl[ld] = sl[ls]; acc += sw[ws] + sw[ws + 1]; }
+    i += count << 3;
+    a += count << 3;
+  } else if ((delta & 3) === 0) {
+    const count = (len - i) >>> 2;
+    let ws = (sa + i) >>> 2;
+    let wd = a >>> 2;
+    const end2 = ws + (count & ~1);
+    while (ws < end2) {
+      const x = sw[ws]; const y = sw[ws + 1];
+      dw[wd] = x; dw[wd + 1] = y;
+      acc += x; acc2 += y;
+      ws += 2; wd += 2;
+    }
+    if ((count & 1) !== 0) { const x = sw[ws]; dw[wd] = x; acc += x; }
+    i += count << 2;
+    a += count << 2;
+  } else {
+    // each aligned destination word is the high bytes of one source word and the low bytes of the next
+    // (little-endian words: the byte at the lower address is the low byte)
+    const s = sa + i;
+    const right = (s & 3) << 3;
+    const left = 32 - right;
+    // one word short of the region's end, so the last source word read is still inside it
+    const count = ((len - i) >>> 2) - 1;
+    let ws = s >>> 2;
+    let wd = a >>> 2;
+    const wEnd = wd + count;
+    let prev = sw[ws];
+    while (wd < wEnd) {
+      const next = sw[ws + 1];
+      const x = ((prev >>> right) | (next << left)) >>> 0;
+      dw[wd] = x;
+      acc += x;
+      prev = next;
+      ws++; wd++;
+    }
+    i += count << 2;
+    a += count << 2;
   }
-  if (ws < wsEnd) { const x = sw[ws]; dw[wd] = x; acc += x; }
   acc += acc2;
-  i += count << 2;
-  a += count << 2;
   while (i < len) {
     const v = src[so + i];
     dst[dOff + i] = v;

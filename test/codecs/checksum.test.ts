@@ -42,3 +42,25 @@ test('fold and add16 keep end-around carry', (t) => {
   t.is(fold(0xffff * 70000), 0xffff);
   t.is(add16(0xffff, 0x0001), 0x0001);
 });
+
+test('copySum16 at every alignment pair (mod 8), regions at the very ends of their buffers, arrays sharing a buffer', (t) => {
+  const r = rng(3);
+  for (let k = 0; k < 2000; k++) {
+    const len = randInt(r, 60, 3000);
+    // the source region ends exactly at its ArrayBuffer's end, the destination starts at its buffer's start
+    const srcBuf = new ArrayBuffer(len + randInt(r, 0, 15));
+    const so = srcBuf.byteLength - len;
+    const src = new Uint8Array(srcBuf, randInt(r, 0, so));
+    for (let i = 0; i < src.length; i++) src[i] = Math.floor(r() * 256);
+    const dstBuf = new ArrayBuffer(len + 16);
+    const shared = r() < 0.3;
+    const dst = shared ? new Uint8Array(srcBuf) : new Uint8Array(dstBuf, randInt(r, 0, 15));
+    const dOff = shared ? 0 : randInt(r, 0, dst.length - len);
+    if (shared && so - src.byteOffset < len) continue; // would overlap
+    const region = src.subarray(so - src.byteOffset);
+    const expected = Buffer.from(region);
+    const s = copySum16(src, so - src.byteOffset, dst, dOff, len);
+    t.is(Buffer.compare(Buffer.from(dst.subarray(dOff, dOff + len)), expected), 0, `copy ${k}`);
+    t.is(s % 0xffff, naiveSum(expected, 0, len) % 0xffff, `sum ${k}: len ${len}`);
+  }
+});
