@@ -16,10 +16,10 @@ export {
   type VxlanEncoderOptions, type VxlanDecoderOptions,
 } from './vxlan.js';
 export {
-  SttSegmenter, SttReassembler, SttResult, SttCounters, readSttHeader, STT_PORT, STT_HEADER_LENGTH, STT_TCP_HEADER_LENGTH,
-  STT_MAX_FRAME_LENGTH, STT_MAX_INNER_LENGTH, STT_FLAG_CSUM_VERIFIED, STT_FLAG_CSUM_PARTIAL, STT_FLAG_IPV4, STT_FLAG_TCP,
-  type SttSegmenterOptions, type SttReassemblerOptions,
+  SttSegmenter, SttResult, readSttHeader, STT_PORT, STT_HEADER_LENGTH, STT_TCP_HEADER_LENGTH, STT_MAX_FRAME_LENGTH,
+  STT_MAX_INNER_LENGTH, STT_FLAG_CSUM_VERIFIED, STT_FLAG_CSUM_PARTIAL, STT_FLAG_IPV4, STT_FLAG_TCP, type SttSegmenterOptions,
 } from './stt.js';
+export { SttReassembler, SttCounters, type SttReassemblerOptions } from './stt-reassembler.js';
 export {
   OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, OVN_MAX_DATAPATH, OVN_MAX_INGRESS_PORT, OVN_MAX_EGRESS_PORT,
   OVN_VXLAN_MAX_DATAPATH, OVN_VXLAN_MAX_EGRESS_PORT, ovnKeysValid, ovnGeneveOptionValue, ovnGeneveIngress, ovnGeneveEgress, ovnSttContextHi,

@@ -38,6 +38,9 @@ export const Reason = {
   FrameTooLarge: 28,
   KeyOutOfRange: 29,
   InvalidArgument: 30,
+  // STT, added later (codes are never renumbered)
+  /** A new frame's segment, refused: the reassembler is full of frames closer to completion. */
+  SttNoRoom: 31,
 } as const;
 
 export type Reason = (typeof Reason)[keyof typeof Reason];

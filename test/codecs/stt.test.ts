@@ -100,7 +100,7 @@ test('out-of-order and interleaved frames reassemble; a bad checksum drops only 
   t.is(ra.counters.drops[Reason.BadL4Checksum], 1);
 });
 
-test('overlapping or inconsistent segments drop the frame, with counters', (t) => {
+test('an exact duplicate is ignored; an overlap with other bytes or an inconsistent length drops the frame, with counters', (t) => {
   const seg = new SttSegmenter({ outer: OUTER4 });
   const inner = makeFrame(5000, 4);
   const d = segmentOne(seg, inner);
@@ -108,7 +108,14 @@ test('overlapping or inconsistent segments drop the frame, with counters', (t) =
   const ra = new SttReassembler();
   const out = new SttResult();
   t.is(ra.push(d, 0, lens[0], 0, out), Reason.Pending);
-  t.is(ra.push(d, 0, lens[0], 0, out), Reason.SttOverlap, 'a duplicate overlaps');
+  t.is(ra.push(d, 0, lens[0], 0, out), Reason.Pending, 'the same segment again: a duplicate, the frame kept');
+  t.is(ra.counters.duplicates, 1);
+  t.is(ra.entries, 1);
+  // the same range with other bytes (checksum fixed): the frame is dropped
+  const other0 = new Uint8Array(d.subarray(0, lens[0]));
+  other0[200] ^= 0x55;
+  fixTcpChecksum(other0);
+  t.is(ra.push(other0, 0, other0.length, 0, out), Reason.SttOverlap);
   t.is(ra.entries, 0);
   // inconsistent: same packet id, another frame length
   t.is(ra.push(d, 0, lens[0], 0, out), Reason.Pending);
@@ -138,38 +145,54 @@ function fixTcpChecksum(seg: Uint8Array): boolean {
   return true;
 }
 
-test('entries expire on the caller clock; the oldest are evicted when memory is full; a flood never grows memory', (t) => {
+test('a full reassembler keeps the frames closest to completion, gives way to idle ones, expires on the caller clock, and never grows', (t) => {
   const seg = new SttSegmenter({ outer: OUTER4 });
-  const ra = new SttReassembler({ memoryBudget: 256 * 1024, timeoutMs: 1000 });
+  const ra = new SttReassembler({ memoryBudget: 256 * 1024, timeoutMs: 10_000, idleMs: 1000 });
   const out = new SttResult();
-  const heapArena = ra.arena.length;
+  const arenaBytes = ra.arena.length;
+  t.true(arenaBytes <= 256 * 1024);
   const inner = makeFrame(60000, 9);
-  // first segments of 100 frames of 60 KB: only ~4 fit in 256 KiB
+  // first segments of 100 frames of 60 KB: 3 fit (64 KiB + 8 bytes each); the others are refused, not swapped in
+  const results: string[] = [];
   for (let k = 0; k < 100; k++) {
     const d = segmentOne(seg, inner);
-    t.is(ra.push(d, 0, seg.segmentLengths[0], k, out), Reason.Pending);
+    results.push(reasonName(ra.push(d, 0, seg.segmentLengths[0], k, out)));
   }
-  t.true(ra.entries <= 5, `${ra.entries} entries`);
-  t.true(ra.counters.evicted >= 95);
-  t.is(ra.arena.length, heapArena);
-  ra.expire(10_000);
-  t.is(ra.entries, 0);
-  t.true(ra.counters.expired >= 1);
-  // after all that churn a frame still reassembles
-  const d = segmentOne(seg, inner);
+  t.deepEqual(results.slice(0, 3), ['Pending', 'Pending', 'Pending']);
+  t.true(results.slice(3).every((r) => r === 'SttNoRoom'), results.join());
+  t.is(ra.entries, 3);
+  t.is(ra.counters.evicted, 0);
+  t.is(ra.counters.drops[Reason.SttNoRoom], 97);
+  // a frame closer to completion than those (a small one) takes the place of one of them
+  const small = makeFrame(3000, 10);
+  const ds = segmentOne(seg, small);
   let r: number = Reason.Pending;
-  for (let i = 0; i < seg.segmentCount; i++) r = ra.push(d, i * STRIDE, seg.segmentLengths[i], 20_000, out);
+  for (let i = 0; i < seg.segmentCount; i++) r = ra.push(ds, i * STRIDE, seg.segmentLengths[i], 100, out);
+  t.is(r, Reason.Ok);
+  t.is(ra.counters.evicted, 1);
+  // its memory came back; one new frame takes it
+  const first = segmentOne(seg, inner);
+  t.is(ra.push(first, 0, seg.segmentLengths[0], 1200, out), Reason.Pending);
+  t.is(ra.counters.evicted, 1);
+  // the two first frames have been idle for idleMs: any new frame may take their place
+  const d = segmentOne(seg, inner);
+  for (let i = 0; i < seg.segmentCount; i++) r = ra.push(d, i * STRIDE, seg.segmentLengths[i], 1200, out);
   t.is(r, Reason.Ok);
   t.is(Buffer.compare(Buffer.from(innerOf(out)), Buffer.from(inner)), 0);
-  // maxEntries bounds the table too
-  const small = new SttReassembler({ maxEntries: 8 });
+  t.true(ra.counters.evicted >= 2);
+  t.is(ra.arena.length, arenaBytes);
+  ra.expire(20_000);
+  t.is(ra.entries, 0);
+  t.true(ra.counters.expired >= 1);
+  // maxEntries bounds the table too: 8 frames in flight, the rest refused
+  const few = new SttReassembler({ maxEntries: 8 });
   const two = makeFrame(3000, 1);
   for (let k = 0; k < 50; k++) {
     const dd = segmentOne(seg, two);
-    small.push(dd, 0, seg.segmentLengths[0], 0, out);
+    few.push(dd, 0, seg.segmentLengths[0], 0, out);
   }
-  t.is(small.entries, 8);
-  t.is(small.counters.evicted, 42);
+  t.is(few.entries, 8);
+  t.is(few.counters.drops[Reason.SttNoRoom], 42);
 });
 
 test('too many disjoint ranges drop the frame', (t) => {

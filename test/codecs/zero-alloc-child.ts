@@ -17,6 +17,7 @@ import {
   GeneveDecoder, GeneveEncoder, GeneveResult, SttReassembler, SttResult, SttSegmenter, VxlanDecoder, VxlanEncoder,
   VxlanResult, flowHash, Reason, type OuterSpec,
 } from '../../codecs/index.js';
+import { setPacketId } from '../../bench/codecs/stt-relabel.js';
 
 const OUTER4: OuterSpec = { srcMac: 'fe:00:00:00:00:01', dstMac: 'fe:00:00:00:00:02', src: '192.168.200.1', dst: '203.0.113.250', ipId: 'counter' };
 const OUTER6: OuterSpec = { srcMac: 'fe:00:00:00:00:01', dstMac: 'fe:00:00:00:00:02', src: 'fd00::c0a8:1', dst: 'fd00::cb00:71fa' };
@@ -161,14 +162,23 @@ for (const [label, outer] of [['ipv4', OUTER4], ['ipv6+udp checksum', OUTER6]] a
   const ra = new SttReassembler({ memoryBudget: 1 << 20 });
   const out = new SttResult();
   const maxSeg = seg.maxSegments;
+  // each frame pushed gets its own packet id (the reassembler would take a repeated one for a late duplicate); a
+  // packet id beyond 2^31, where a lost unboxed representation would show
+  let id = 0xfffff000;
   await run('stt reassemble (frames)', frameCount, (n) => {
     let s = 0;
     for (let i = 0; i < n; i++) {
       const f = i & (frames - 1);
-      for (let k = 0; k < counts[f]; k++) s = (s + ra.push(all, f * frameBytes + k * stride, lens[f * maxSeg + k], 0, out)) | 0;
+      id = (id + 1) >>> 0;
+      for (let k = 0; k < counts[f]; k++) {
+        const at = f * frameBytes + k * stride;
+        setPacketId(all, at, id);
+        s = (s + ra.push(all, at, lens[f * maxSeg + k], 0, out)) | 0;
+      }
     }
-    return s + out.innerLength;
+    return s + out.innerLength + ra.counters.framesReassembled;
   });
+  if (ra.counters.framesReassembled < frameCount || ra.counters.duplicates !== 0) throw new Error(`stt reassembly delivered ${ra.counters.framesReassembled} frames, ${ra.counters.duplicates} duplicates`);
 }
 
 observer.disconnect();
