@@ -5,7 +5,8 @@
 // ratios the median of the per-round ratios (bench/codecs/rounds.ts). Before timing, the bench checks that the floor
 // and the C reference produce ours's result (fields or bytes) on the case's input: the same work, or no figure.
 //
-// Run alone: node --import tsx bench/codecs.ts [--quick]
+// Run alone: node --import tsx bench/codecs.ts [--quick] [--cases=stt,geneve decap] (cases whose name contains one of
+// the words; the delivery counts run with any stt case)
 import { availableParallelism, loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import {
@@ -19,8 +20,9 @@ import {
   type FloorStt, type FloorTemplate,
 } from './codecs/floor.js';
 import { sttUnderInterleaving } from './codecs/interleaving.js';
+import { setPacketId } from './codecs/stt-relabel.js';
 import { calibrateHeap, interleave, observeGc, ratios, spread, stopObservingGc, type RunFigures, type Subject } from './codecs/rounds.js';
-import { compare, type BenchComparison, type BenchMeasurement, type BenchSuite } from './result.js';
+import { compare, type BenchComparison, type BenchMeasurement, type BenchOptions, type BenchSuiteResult } from './result.js';
 import { figure } from './statistics.js';
 
 const SUITE = 'codecs';
@@ -210,7 +212,7 @@ function sttCases(): CodecCase[] {
   const state: FloorStt = {
     template: t.bytes, ipConstSum: t.ipConstSum, pseudoSum: t.pseudoSum, tcpConstSum: sumTcpTemplate(t.bytes, t.l4Offset),
     srcPortMin: t.srcPortMin, srcPortSpan: t.srcPortSpan, mss: MSS, packetId: seg.packetId, header,
-    segmentLengths: new Int32Array(seg.maxSegments), segmentCount: 0, srcWords: null, dstWords: null, srcArray: null, dstArray: null,
+    segmentLengths: new Int32Array(seg.maxSegments), segmentCount: 0, srcViews: null, dstViews: null, srcArray: null, dstArray: null,
   };
   // the same bytes: one frame by ours and by the floor, from the same packet id
   state.packetId = seg.packetId;
@@ -267,11 +269,20 @@ function sttCases(): CodecCase[] {
     const floorState = floorReassembler(checksOff ? 0 : 3);
     const fo = floorDecoded();
     const frameBytes = count * STRIDE;
+    // each frame pushed gets a packet id of its own (relabelled in place, the same few operations for every subject):
+    // the reassembler remembers delivered frames, and would take an id seen 8 frames ago for a late duplicate
+    let oursId = 1 << 20;
+    let floorId = 1 << 21;
     const ours = (n: number) => {
       let s = 0;
       for (let i = 0; i < n; i++) {
         const f = i & (frames - 1);
-        for (let k = 0; k < count; k++) s = (s + ra.push(all, f * frameBytes + k * STRIDE, lens[f * count + k], 0, out)) | 0;
+        const id = oursId = (oursId + 1) | 0;
+        for (let k = 0; k < count; k++) {
+          const at = f * frameBytes + k * STRIDE;
+          setPacketId(all, at, id);
+          s = (s + ra.push(all, at, lens[f * count + k], 0, out)) | 0;
+        }
       }
       sink = (sink + s + out.innerLength) | 0;
     };
@@ -279,7 +290,12 @@ function sttCases(): CodecCase[] {
       let s = 0;
       for (let i = 0; i < n; i++) {
         const f = i & (frames - 1);
-        for (let k = 0; k < count; k++) s = (s + floorSttPush(floorState, all, f * frameBytes + k * STRIDE, lens[f * count + k], fo)) | 0;
+        const id = floorId = (floorId + 1) | 0;
+        for (let k = 0; k < count; k++) {
+          const at = f * frameBytes + k * STRIDE;
+          setPacketId(all, at, id);
+          s = (s + floorSttPush(floorState, all, at, lens[f * count + k], fo)) | 0;
+        }
       }
       sink = (sink + s + fo.innerLength) | 0;
     };
@@ -325,7 +341,7 @@ const VERIFIES = [
   'SttReassembler verifies by default: the arguments, Ethernet/IPv4 (with its header checksum), the TCP-like header (port, data offset, lengths) and every segment\'s TCP checksum; "(checksums off)": verifyChecksum: false, verifyIpChecksum: false',
 ];
 
-export const runCodecsBench: BenchSuite = async (options) => {
+export const runCodecsBench = async (options: BenchOptions & { cases?: string[] }): Promise<BenchSuiteResult> => {
   const quick = options.quick;
   const rounds = 5;
   const seconds = quick ? 0.03 : 0.2;
@@ -338,16 +354,19 @@ export const runCodecsBench: BenchSuite = async (options) => {
   const cRef = compileCReference();
   if (typeof cRef === 'string') notes.push(cRef);
   else notes.push(`C reference: bench/codecs/floor.c compiled by ${cRef.compiler}; its time is its own CPU time (CLOCK_PROCESS_CPUTIME_ID), as ours`);
-  const cases = [...decapCases(), ...encapCases(), ...sttCases()];
+  const only = options.cases;
+  const cases = [...decapCases(), ...encapCases(), ...sttCases()].filter((k) => only === undefined || only.some((w) => k.name.includes(w)));
   let done = 0;
   try {
     for (const k of cases) {
       await runCase(k, typeof cRef === 'string' ? undefined : cRef, rounds, seconds, measurements, comparisons, notes);
       options.progress?.(++done, cases.length + 1, k.name);
     }
-    const delivery = sttUnderInterleaving(quick);
-    measurements.push(...delivery.measurements.map((m) => ({ ...m, suite: SUITE })));
-    notes.push(...delivery.notes);
+    if (only === undefined || only.some((w) => 'stt'.includes(w) || w.includes('stt'))) {
+      const delivery = sttUnderInterleaving(quick);
+      measurements.push(...delivery.measurements);
+      notes.push(...delivery.notes);
+    }
     options.progress?.(++done, cases.length + 1, 'stt reassembly under interleaving');
   } finally {
     if (typeof cRef !== 'string') cRef.close();
@@ -434,7 +453,9 @@ function fmt(v: number): string {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const res = await runCodecsBench({ quick, progress: (d, t, label) => process.stderr.write(`[${d}/${t}] ${label}\n`) });
+  const casesArg = process.argv.find((a) => a.startsWith('--cases='));
+  const cases = casesArg === undefined ? undefined : casesArg.slice('--cases='.length).split(',');
+  const res = await runCodecsBench({ quick, cases, progress: (d, t, label) => process.stderr.write(`[${d}/${t}] ${label}\n`) });
   const rows = [['case', 'subject', 'metric', 'min', 'median', 'max']];
   for (const m of res.measurements) rows.push([m.case, m.subject, m.metric, m.min === undefined ? '' : fmt(m.min), fmt(m.value), m.max === undefined ? '' : fmt(m.max)]);
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));

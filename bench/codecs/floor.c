@@ -362,6 +362,17 @@ static int stt_push(struct reassembler *ra, const uint8_t *b, size_t buflen, siz
   return 0;
 }
 
+/* The packet id (TCP ACK) of the IPv4 STT segment at b, with its checksum updated (RFC 1624), as the bench's
+ * setPacketId: every frame pushed gets an id of its own. */
+static inline void set_packet_id(uint8_t *b, uint32_t id) {
+  uint8_t *tcp = b + 34;
+  uint32_t sum = ~rd16(tcp + 16) & 0xffff;
+  uint32_t old_hi = rd16(tcp + 8), old_lo = rd16(tcp + 10);
+  sum += (~old_hi & 0xffff) + (id >> 16) + (~old_lo & 0xffff) + (id & 0xffff);
+  wr32(tcp + 8, id);
+  wr16(tcp + 16, ~fold(sum) & 0xffff);
+}
+
 static uint8_t *read_file(const char *path, size_t *len) {
   FILE *fp = fopen(path, "rb");
   if (!fp) { perror(path); exit(2); }
@@ -466,7 +477,8 @@ int main(int argc, char **argv) {
     uint32_t frames, per;
     memcpy(&frames, in, 4); memcpy(&per, in + 4, 4);
     const uint32_t *lens = (const uint32_t *)(in + 8);
-    const uint8_t *segs = in + 8 + 4 * (size_t)frames * per;
+    uint8_t *segs = in + 8 + 4 * (size_t)frames * per;
+    uint32_t next_id = 1u << 22;
     size_t frame_bytes = (size_t)per * 1536;
     static struct decoded o;
     size_t fo = 0, fl = 0;
@@ -476,7 +488,9 @@ int main(int argc, char **argv) {
       if (pass) { t0 = cpu_seconds(); delivered = 0; }
       for (long i = 0; i < n; i++) {
         uint32_t f = (uint32_t)i & (frames - 1);
+        uint32_t id = ++next_id;
         for (uint32_t k = 0; k < per; k++) {
+          set_packet_id(segs + f * frame_bytes + k * 1536, id);
           BARRIER(segs);
           int x = stt_push(&ra, segs, (size_t)frames * frame_bytes, f * frame_bytes + k * 1536, lens[f * per + k], &o, &fo, &fl);
           if (x == 0) delivered++;

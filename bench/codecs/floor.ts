@@ -362,12 +362,56 @@ function floorUdpChecksum(d: DataView, u: number, udpLength: number, pseudoSum: 
   d.setUint16(u + 6, c === 0 ? 0xffff : c);
 }
 
-/** Words of an ArrayBuffer, one view per buffer (the floors' own cache, as checksum.ts keeps one). */
-const wordViews = new Map<ArrayBufferLike, Uint32Array>();
-function wordsOf(buffer: ArrayBufferLike): Uint32Array {
+/** Word views of an ArrayBuffer, one pair per buffer (the floors' own cache, as checksum.ts keeps one). */
+interface Words { words: Uint32Array; longs: BigUint64Array }
+const wordViews = new Map<ArrayBufferLike, Words>();
+function viewsOf(buffer: ArrayBufferLike): Words {
   let w = wordViews.get(buffer);
-  if (w === undefined) { w = new Uint32Array(buffer, 0, buffer.byteLength >>> 2); wordViews.set(buffer, w); }
+  if (w === undefined) {
+    w = { words: new Uint32Array(buffer, 0, buffer.byteLength >>> 2), longs: new BigUint64Array(buffer, 0, buffer.byteLength >>> 3) };
+    wordViews.set(buffer, w);
+  }
   return w;
+}
+function wordsOf(buffer: ArrayBufferLike): Uint32Array {
+  return viewsOf(buffer).words;
+}
+
+/**
+ * Copies src[so, so+len) to dst[dOff, dOff+len) and returns the big-endian one's-complement sum of the bytes,
+ * folded: 8 bytes per store through BigUint64Array views when the two addresses are congruent mod 8 (the stores
+ * bound the copy: 48 Gbps with the sum across 64 KB here, 32 with 32-bit stores), the same bytes summed as 32-bit
+ * words; 32-bit words when congruent mod 4; bytes otherwise. The best plain-JS copy-and-sum measured here.
+ */
+function floorCopySum(src: Uint8Array, sv: Words, so: number, dst: Uint8Array, dv: Words, dOff: number, len: number): number {
+  const sa = src.byteOffset + so; const da = dst.byteOffset + dOff;
+  const delta = (sa - da) & 7;
+  const align = delta === 0 ? 7 : (delta & 3) === 0 ? 3 : -1;
+  let a = da; let k = 0; let le = 0; let le2 = 0;
+  if (align >= 0) {
+    while ((a & align) !== 0 && k < len) { const v = src[so + k]; dst[dOff + k] = v; le += (a & 1) === 0 ? v : v << 8; k++; a++; }
+    const sw = sv.words;
+    if (delta === 0) {
+      const sl = sv.longs; const dl = dv.longs;
+      let ls = (sa + k) >>> 3; let ld = a >>> 3; let ws = ls << 1;
+      const count = (len - k) >>> 3; const end2 = ls + (count & ~1);
+      while (ls < end2) { dl[ld] = sl[ls]; dl[ld + 1] = sl[ls + 1]; le += sw[ws] + sw[ws + 2]; le2 += sw[ws + 1] + sw[ws + 3]; ls += 2; ld += 2; ws += 4; }
+      if ((count & 1) !== 0) { dl[ld] = sl[ls]; le += sw[ws] + sw[ws + 1]; }
+      k += count << 3; a += count << 3;
+    } else {
+      const dw = dv.words;
+      let ws = (sa + k) >>> 2; let wd = a >>> 2;
+      const count = (len - k) >>> 2; const end2 = ws + (count & ~1);
+      while (ws < end2) { const u = sw[ws]; const v = sw[ws + 1]; dw[wd] = u; dw[wd + 1] = v; le += u; le2 += v; ws += 2; wd += 2; }
+      if ((count & 1) !== 0) { const u = sw[ws]; dw[wd] = u; le += u; }
+      k += count << 2; a += count << 2;
+    }
+  }
+  le += le2;
+  while (k < len) { const v = src[so + k]; dst[dOff + k] = v; le += (a & 1) === 0 ? v : v << 8; k++; a++; }
+  while (le > 0xffffffff) le = (le % 0x10000) + Math.floor(le / 0x10000);
+  le = (le >>> 16) + (le & 0xffff); le = (le >>> 16) + (le & 0xffff);
+  return (da & 1) === 0 ? ((le & 0xff) << 8) | (le >>> 8) : le;
 }
 
 /** The STT segmenter's state: what SttSegmenter keeps between frames. */
@@ -384,8 +428,8 @@ export interface FloorStt {
   header: Uint8Array;
   segmentLengths: Int32Array;
   segmentCount: number;
-  srcWords: Uint32Array | null;
-  dstWords: Uint32Array | null;
+  srcViews: Words | null;
+  dstViews: Words | null;
   srcArray: Uint8Array | null;
   dstArray: Uint8Array | null;
 }
@@ -403,9 +447,9 @@ export function floorSttSegment(s: FloorStt, src: Uint8Array, srcOffset: number,
   if ((stride >>> 0) !== stride || (dstOffset >>> 0) !== dstOffset || stride < hl + mss) return 27;
   const n = Math.ceil(f / mss);
   if (dstOffset + (n - 1) * stride + hl + (f - (n - 1) * mss) > dst.length) return 27;
-  if (src !== s.srcArray) { s.srcArray = src; s.srcWords = wordsOf(src.buffer); }
-  if (dst !== s.dstArray) { s.dstArray = dst; s.dstWords = wordsOf(dst.buffer); }
-  const sw = s.srcWords as Uint32Array; const dw = s.dstWords as Uint32Array;
+  if (src !== s.srcArray) { s.srcArray = src; s.srcViews = viewsOf(src.buffer); }
+  if (dst !== s.dstArray) { s.dstArray = dst; s.dstViews = viewsOf(dst.buffer); }
+  const sv = s.srcViews as Words; const dv = s.dstViews as Words;
   // the flow hash of an IPv4/TCP inner frame (the bench's), as flowHash
   const ip = srcOffset + 14;
   let h = ((src[ip + 12] << 24) | (src[ip + 13] << 16) | (src[ip + 14] << 8) | src[ip + 15]);
@@ -417,7 +461,6 @@ export function floorSttSegment(s: FloorStt, src: Uint8Array, srcOffset: number,
   const srcPort = s.srcPortMin + Math.floor(((h >>> 0) * s.srcPortSpan) / 4294967296);
   const id = s.packetId = (s.packetId + 1) >>> 0;
   const ackSum = (id >>> 16) + (id & 0xffff);
-  const sBase = src.byteOffset; const dBase = dst.byteOffset;
   for (let i = 0; i < n; i++) {
     const start = dstOffset + i * stride;
     const frameOff = i * mss;
@@ -441,22 +484,7 @@ export function floorSttSegment(s: FloorStt, src: Uint8Array, srcOffset: number,
       for (let k = 0; k < 18; k++) { const v = hd[k]; dst[p + k] = v; acc += (k & 1) === 0 ? v << 8 : v; }
       p += 18; from += 18; len -= 18;
     }
-    // copy and sum: leading bytes to a 4-byte boundary, words, trailing bytes; little-endian words summed by
-    // absolute address parity, swapped back at the end (checksum.ts's method)
-    const region = dBase + p;
-    let a = region; let k = 0; let le = 0;
-    while ((a & 3) !== 0 && k < len) { const v = src[from + k]; dst[p + k] = v; le += (a & 1) === 0 ? v : v << 8; k++; a++; }
-    let ws = (sBase + from + k) >>> 2; let wd = a >>> 2;
-    const words = (len - k) >>> 2; const wEnd = ws + (words & ~1);
-    let le2 = 0;
-    while (ws < wEnd) { const u = sw[ws]; const v = sw[ws + 1]; dw[wd] = u; dw[wd + 1] = v; le += u; le2 += v; ws += 2; wd += 2; }
-    if ((words & 1) !== 0) { const u = sw[ws]; dw[wd] = u; le += u; }
-    le += le2;
-    k += words << 2; a += words << 2;
-    while (k < len) { const v = src[from + k]; dst[p + k] = v; le += (a & 1) === 0 ? v : v << 8; k++; a++; }
-    while (le > 0xffffffff) le = (le % 0x10000) + Math.floor(le / 0x10000);
-    le = (le >>> 16) + (le & 0xffff); le = (le >>> 16) + (le & 0xffff);
-    acc += (region & 1) === 0 ? ((le & 0xff) << 8) | (le >>> 8) : le;
+    acc += floorCopySum(src, sv, from, dst, dv, p, len);
     let c = s.pseudoSum + 20 + payload + s.tcpConstSum + srcPort + f + frameOff + ackSum + acc;
     while (c > 0xffff) c = (c & 0xffff) + (c >>> 16);
     c = ~c & 0xffff;
@@ -470,7 +498,7 @@ export function floorSttSegment(s: FloorStt, src: Uint8Array, srcOffset: number,
 /** The reassembler's state: a direct-mapped table of frames in flight and their arena slots. */
 export interface FloorReassembler {
   arena: Uint8Array;
-  arenaWords: Uint32Array;
+  arenaViews: Words;
   arenaHead: number;
   live: Uint8Array;
   src: Uint32Array;
@@ -483,15 +511,15 @@ export interface FloorReassembler {
   rangeEnd: Int32Array;
   checks: number;
   bufArray: Uint8Array | null;
-  bufWords: Uint32Array | null;
+  bufViews: Words | null;
 }
 
 export function floorReassembler(checks: number): FloorReassembler {
   const arena = new Uint8Array(4 << 20);
   return {
-    arena, arenaWords: new Uint32Array(arena.buffer), arenaHead: 0, live: new Uint8Array(64), src: new Uint32Array(64),
+    arena, arenaViews: viewsOf(arena.buffer), arenaHead: 0, live: new Uint8Array(64), src: new Uint32Array(64),
     dst: new Uint32Array(64), id: new Uint32Array(64), frameLength: new Int32Array(64), received: new Int32Array(64),
-    base: new Int32Array(64), rangeStart: new Int32Array(64), rangeEnd: new Int32Array(64), checks, bufArray: null, bufWords: null,
+    base: new Int32Array(64), rangeStart: new Int32Array(64), rangeEnd: new Int32Array(64), checks, bufArray: null, bufViews: null,
   };
 }
 
@@ -503,8 +531,7 @@ export function floorReassembler(checks: number): FloorReassembler {
  */
 export function floorSttPush(r: FloorReassembler, b: Uint8Array, off: number, len: number, o: FloorDecoded): number {
   if ((off >>> 0) !== off || (len >>> 0) !== len || off + len > b.length) return 30;
-  if (b !== r.bufArray) { r.bufArray = b; r.bufWords = wordsOf(b.buffer); }
-  const bw = r.bufWords as Uint32Array;
+  if (b !== r.bufArray) { r.bufArray = b; r.bufViews = viewsOf(b.buffer); }
   const end = off + len;
   if (len < 14) return 2;
   const p = off + 14;
@@ -540,34 +567,19 @@ export function floorSttPush(r: FloorReassembler, b: Uint8Array, off: number, le
   const dst = ((b[p + 16] << 24) | (b[p + 17] << 16) | (b[p + 18] << 8) | b[p + 19]) >>> 0;
   const e = (id ^ src ^ dst) & 63;
   if (r.live[e] === 0 || r.id[e] !== id || r.src[e] !== src || r.dst[e] !== dst) {
-    if (r.arenaHead + f + 3 > r.arena.length) r.arenaHead = 0;
+    if (r.arenaHead + f + 7 > r.arena.length) r.arenaHead = 0;
     r.live[e] = 1; r.id[e] = id; r.src[e] = src; r.dst[e] = dst; r.frameLength[e] = f; r.received[e] = 0;
-    // the slot congruent with the segment's data mod 4, so the copy moves words
+    // the slot congruent with the segment's data mod 8, so the copy moves 8 bytes per store
     const start = r.arenaHead;
-    r.base[e] = start + (((b.byteOffset + data - so) - (r.arena.byteOffset + start)) & 3);
-    r.arenaHead = start + f + 3;
+    r.base[e] = start + (((b.byteOffset + data - so) - (r.arena.byteOffset + start)) & 7);
+    r.arenaHead = start + f + 7;
   } else if (r.frameLength[e] !== f) {
     r.live[e] = 0;
     return 25;
   }
   if (r.received[e] !== 0 && so < r.rangeEnd[e] && r.rangeStart[e] < so + plen) { r.live[e] = 0; return 24; }
   // copy and sum, as the segmenter floor
-  const arena = r.arena; const aw = r.arenaWords;
-  const to = r.base[e] + so;
-  const region = arena.byteOffset + to;
-  let a = region; let k = 0; let le = 0;
-  while ((a & 3) !== 0 && k < plen) { const v = b[data + k]; arena[to + k] = v; le += (a & 1) === 0 ? v : v << 8; k++; a++; }
-  let ws = (b.byteOffset + data + k) >>> 2; let wd = a >>> 2;
-  const words = (plen - k) >>> 2; const wEnd = ws + (words & ~1);
-  let le2 = 0;
-  while (ws < wEnd) { const u = bw[ws]; const v = bw[ws + 1]; aw[wd] = u; aw[wd + 1] = v; le += u; le2 += v; ws += 2; wd += 2; }
-  if ((words & 1) !== 0) { const u = bw[ws]; aw[wd] = u; le += u; }
-  le += le2;
-  k += words << 2; a += words << 2;
-  while (k < plen) { const v = b[data + k]; arena[to + k] = v; le += (a & 1) === 0 ? v : v << 8; k++; a++; }
-  while (le > 0xffffffff) le = (le % 0x10000) + Math.floor(le / 0x10000);
-  le = (le >>> 16) + (le & 0xffff); le = (le >>> 16) + (le & 0xffff);
-  if ((region & 1) === 0) le = ((le & 0xff) << 8) | (le >>> 8);
+  const le = floorCopySum(b, r.bufViews as Words, data, r.arena, r.arenaViews, r.base[e] + so, plen);
   if ((r.checks & 2) !== 0) {
     let s = le + 6 + (l4End - tcp) + ((src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff));
     for (let i = tcp; i < data; i += 2) s += (b[i] << 8) | b[i + 1];
@@ -580,7 +592,7 @@ export function floorSttPush(r: FloorReassembler, b: Uint8Array, off: number, le
   r.received[e] += plen;
   if (r.received[e] < f) return 1;
   r.live[e] = 0;
-  const h = r.base[e];
+  const h = r.base[e]; const arena = r.arena;
   if (arena[h] !== 0) return 22;
   const hi = ((arena[h + 8] << 24) | (arena[h + 9] << 16) | (arena[h + 10] << 8) | arena[h + 11]) >>> 0;
   const lo = ((arena[h + 12] << 24) | (arena[h + 13] << 16) | (arena[h + 14] << 8) | arena[h + 15]) >>> 0;
