@@ -78,5 +78,5 @@ export function flowHashIn(buf: Uint8Array, dv: DataView, base: number, off: num
 
 /** Maps a hash into [min, max] (inclusive), as a tunnel source port. */
 export function portFromHash(hash: number, min: number, max: number): number {
-  return min + Math.floor(((hash >>> 0) * (max - min + 1)) / 4294967296);
+  return min + Math.floor((hash >>> 0) * (max - min + 1) * (1 / 4294967296));
 }

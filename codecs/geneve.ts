@@ -9,11 +9,11 @@ import { ETHERTYPE_TEB } from './ethernet.js';
 import { IPPROTO_UDP } from './ipv4.js';
 import { OVN_GENEVE_CLASS, OVN_GENEVE_TYPE, ovnGeneveOptionValue, OVN_MAX_DATAPATH } from './ovn-metadata.js';
 import {
-  decodeUdpTunnel, finishUdpEncap, OuterInfo, OuterTemplate, startUdpEncap, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
+  decodeUdpTunnel, encapUdp, OuterInfo, OuterTemplate, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
 } from './outer.js';
 import { Reason } from './reason.js';
 import { isIndex } from './arguments.js';
-import { writeU32be, writeVni } from './bytes.js';
+import { writeVni } from './bytes.js';
 import { ByteView } from './views.js';
 
 export const GENEVE_PORT = 6081;
@@ -131,11 +131,7 @@ export class GeneveEncoder {
    * InvalidArgument, BufferTooSmall or FrameTooLarge, and then nothing is written.
    */
   encap(buf: Uint8Array, innerOffset: number, innerLength: number, hash?: number): Reason {
-    const t = this.template;
-    const r = startUdpEncap(t, this.bytes, buf, innerOffset, innerLength, hash);
-    if (r !== Reason.Ok) return r;
-    finishUdpEncap(t, buf, innerOffset, innerLength);
-    return Reason.Ok;
+    return encapUdp(this.template, this.bytes, buf, innerOffset, innerLength, hash, -1, 0, -1, 0);
   }
 
   /**
@@ -146,14 +142,7 @@ export class GeneveEncoder {
     if (this.ovnDataOffset < 0) return Reason.InvalidArgument;
     const v = ovnGeneveOptionValue(ingress, egress);
     if (v < 0 || !isIndex(datapath) || datapath > OVN_MAX_DATAPATH) return Reason.KeyOutOfRange;
-    const t = this.template;
-    const r = startUdpEncap(t, this.bytes, buf, innerOffset, innerLength, hash);
-    if (r !== Reason.Ok) return r;
-    const start = innerOffset - t.headerLength;
-    writeU32be(buf, start + this.vniOffset, datapath << 8);
-    writeU32be(buf, start + this.ovnDataOffset, v);
-    finishUdpEncap(t, buf, innerOffset, innerLength);
-    return Reason.Ok;
+    return encapUdp(this.template, this.bytes, buf, innerOffset, innerLength, hash, this.vniOffset, datapath << 8, this.ovnDataOffset, v);
   }
 }
 

@@ -4,11 +4,11 @@
 import { IPPROTO_UDP } from './ipv4.js';
 import { ovnVxlanVni } from './ovn-metadata.js';
 import {
-  decodeUdpTunnel, finishUdpEncap, OuterInfo, OuterTemplate, startUdpEncap, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
+  decodeUdpTunnel, encapUdp, OuterInfo, OuterTemplate, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
 } from './outer.js';
 import { Reason } from './reason.js';
 import { isIndex } from './arguments.js';
-import { writeU32be, writeVni } from './bytes.js';
+import { writeVni } from './bytes.js';
 import { ByteView } from './views.js';
 
 export const VXLAN_PORT = 4789;
@@ -48,23 +48,14 @@ export class VxlanEncoder {
 
   /** Writes the headers in front of buf[innerOffset, innerOffset+innerLength); see GeneveEncoder.encap. */
   encap(buf: Uint8Array, innerOffset: number, innerLength: number, hash?: number): Reason {
-    const t = this.template;
-    const r = startUdpEncap(t, this.bytes, buf, innerOffset, innerLength, hash);
-    if (r !== Reason.Ok) return r;
-    finishUdpEncap(t, buf, innerOffset, innerLength);
-    return Reason.Ok;
+    return encapUdp(this.template, this.bytes, buf, innerOffset, innerLength, hash, -1, 0, -1, 0);
   }
 
   /** OVN over VXLAN: VNI = egress (12) << 12 | datapath (12), written straight into this packet. */
   encapOvn(buf: Uint8Array, innerOffset: number, innerLength: number, datapath: number, egress: number, hash?: number): Reason {
     const vni = ovnVxlanVni(datapath, egress);
     if (vni < 0) return Reason.KeyOutOfRange;
-    const t = this.template;
-    const r = startUdpEncap(t, this.bytes, buf, innerOffset, innerLength, hash);
-    if (r !== Reason.Ok) return r;
-    writeU32be(buf, innerOffset - t.headerLength + this.vniOffset, vni << 8);
-    finishUdpEncap(t, buf, innerOffset, innerLength);
-    return Reason.Ok;
+    return encapUdp(this.template, this.bytes, buf, innerOffset, innerLength, hash, this.vniOffset, vni << 8, -1, 0);
   }
 }
 

@@ -251,7 +251,7 @@ export function floorGeneveEncap(b: Uint8Array, innerOffset: number, innerLength
   let s = t.ipConstSum + total;
   s = (s & 0xffff) + (s >>> 16); s = (s & 0xffff) + (s >>> 16); s = ~s;
   b[ip + 10] = s >>> 8; b[ip + 11] = s;
-  const port = t.srcPortMin + Math.floor(((h >>> 0) * t.srcPortSpan) / 4294967296);
+  const port = t.srcPortMin + Math.floor((h >>> 0) * t.srcPortSpan * (1 / 4294967296));
   b[ip + 20] = port >>> 8; b[ip + 21] = port;
   b[ip + 24] = udpLength >>> 8; b[ip + 25] = udpLength;
   b[ip + 32] = datapath >>> 16; b[ip + 33] = datapath >>> 8; b[ip + 34] = datapath;
@@ -278,7 +278,7 @@ export function floorVxlanEncap(b: Uint8Array, innerOffset: number, innerLength:
   let s = t.ipConstSum + total;
   s = (s & 0xffff) + (s >>> 16); s = (s & 0xffff) + (s >>> 16); s = ~s;
   b[ip + 10] = s >>> 8; b[ip + 11] = s;
-  const port = t.srcPortMin + Math.floor(((h >>> 0) * t.srcPortSpan) / 4294967296);
+  const port = t.srcPortMin + Math.floor((h >>> 0) * t.srcPortSpan * (1 / 4294967296));
   b[ip + 20] = port >>> 8; b[ip + 21] = port;
   b[ip + 24] = udpLength >>> 8; b[ip + 25] = udpLength;
   const vni = (egress << 12) | datapath;
@@ -458,7 +458,7 @@ export function floorSttSegment(s: FloorStt, src: Uint8Array, srcOffset: number,
   const l4 = ip + ((src[ip] & 15) << 2);
   h = Math.imul(h ^ (h >>> 16), 0x9e3779b1) ^ ((src[l4] << 24) | (src[l4 + 1] << 16) | (src[l4 + 2] << 8) | src[l4 + 3]);
   h ^= h >>> 16; h = Math.imul(h, 0x7feb352d); h ^= h >>> 15; h = Math.imul(h, 0x846ca68b); h ^= h >>> 16;
-  const srcPort = s.srcPortMin + Math.floor(((h >>> 0) * s.srcPortSpan) / 4294967296);
+  const srcPort = s.srcPortMin + Math.floor((h >>> 0) * s.srcPortSpan * (1 / 4294967296));
   const id = s.packetId = (s.packetId + 1) >>> 0;
   const ackSum = (id >>> 16) + (id & 0xffff);
   for (let i = 0; i < n; i++) {
