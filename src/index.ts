@@ -38,7 +38,20 @@ export type { NodeSpec, NodeInfo, OvnNodesOptions } from './ovn/nodes.js';
 export { OvnPods } from './ovn/pods.js';
 export type { PodSpec, PodNetwork, PodFilter, OvnPodsOptions } from './ovn/pods.js';
 export { OvnServices } from './ovn/services.js';
-export type { ServiceSpec, ServiceInfo } from './ovn/services.js';
+export type { ServiceInfo } from './ovn/services.js';
+export { validateServiceSpec, SERVICE_PROTOCOLS, DEFAULT_AFFINITY_TIMEOUT_SECONDS, MAX_AFFINITY_TIMEOUT_SECONDS } from './ovn/service-spec.js';
+export type {
+  ServiceSpec, ServicePortSpec, ServiceEndpointSpec, ServiceNode, ServiceHealthCheckSpec, ServiceProtocol, TrafficPolicy, ServiceIpFamily,
+  IpFamilyPolicy, SessionAffinity,
+} from './ovn/service-spec.js';
+export { buildServiceLoadBalancers, OVN_MAX_AFFINITY_TIMEOUT_SECONDS } from './ovn/service-load-balancers.js';
+export type { ServiceLoadBalancer, LoadBalancerNode, SelectionField } from './ovn/service-load-balancers.js';
+export { eligibleEndpoints } from './ovn/service-endpoints.js';
+export { serviceMonitorMac, setServiceMonitorMac } from './ovn/service-health-check.js';
+export type { LoadBalancerHealthCheck } from './ovn/service-health-check.js';
+export { serviceSpecFromKubernetes, serviceNodeFromKubernetes } from './ovn/kubernetes-service.js';
+export type { KubernetesService, KubernetesEndpointSlice, KubernetesNode, KubernetesObjectMeta, ServiceMappingOptions } from './ovn/kubernetes-service.js';
+export { SERVICE_HAIRPIN_MASQUERADE_IP, HOST_ETP_LOCAL_MASQUERADE_IP, MASQUERADE_SUBNETS } from './ovn/masquerade.js';
 export { OvnNetworkPolicies } from './ovn/network-policy.js';
 export type { NetworkPolicySpec, NetworkPolicyInfo, NetworkPolicyEnsured, PolicyRule } from './ovn/network-policy.js';
 export { nodeAddressing } from './ovn/topology.js';
@@ -56,7 +69,7 @@ export {
   CLUSTER_ROUTER, JOIN_SWITCH, DEFAULT_JOIN_SUBNET, CLUSTER_LB_GROUP, DEFAULT_CONTROLLER, OWNER_TYPES,
   OWNER_CONTROLLER_KEY, OWNER_TYPE_KEY, OBJECT_NAME_KEY, PRIMARY_ID_KEY, POLICY_DIRECTION_KEY, GRESS_INDEX_KEY, IP_FAMILY_KEY, TYPE_KEY,
   IP_BLOCK_INDEX_KEY, PORT_POLICY_PROTOCOL_KEY, POLICY_TYPES_KEY, LOAD_BALANCER_KIND_KEY, LOAD_BALANCER_OWNER_KEY, POD_NAMESPACE_KEY, POD_KEY,
-  CLUSTER_ROUTER_KEY, POD_NETWORKS_ANNOTATION, DEFAULT_NETWORK, IFACE_ID_KEY, IFACE_ID_VER_KEY, ATTACHED_MAC_KEY, IP_ADDRESSES_KEY, SANDBOX_KEY,
+  CLUSTER_ROUTER_KEY, POD_NETWORKS_ANNOTATION, NODE_HOST_CIDRS_ANNOTATION, IDLED_AT_ANNOTATION, SERVICE_NAME_LABEL, DEFAULT_NETWORK, IFACE_ID_KEY, IFACE_ID_VER_KEY, ATTACHED_MAC_KEY, IP_ADDRESSES_KEY, SANDBOX_KEY,
   nodeSwitchName, routerToSwitchPort, switchToRouterPort, managementPort, gatewayRouterName, routerToJoinPort, joinToRouterPort, podPortName,
   namespacedObjectName, parseNamespacedObjectName, serviceOwnerValue, hashForOvn,
 } from './ovn/names.js';
@@ -70,8 +83,8 @@ export { podNetworksAnnotation, formatPodNetworksAnnotation } from './ovn/pod-an
 export type { PodNetworksAnnotation, PodNetworkEntry, PodRoute } from './ovn/pod-annotation.js';
 export { DEFAULT_DENY_PRIORITY, DEFAULT_ALLOW_PRIORITY, IPBLOCK_EXCEPT_PRIORITY, L4_PROTOCOLS, defaultDenyPortGroupName, policyPortGroupName, peerAddressSetName, portGroupMatch, arpAllowMatch, l4Match, ipBlockMatch, addressSetMatch } from './ovn/acl-match.js';
 export type { PolicyDirection, PolicyPort, IpBlock, L4Protocol } from './ovn/acl-match.js';
-export { loadBalancerName, vipsMap, parseVips, hostPort } from './ovn/load-balancer-vips.js';
-export type { ServiceVip, ServiceEndpoint } from './ovn/load-balancer-vips.js';
+export { loadBalancerName, serviceLoadBalancerName, vipsMap, parseVips, hostPort } from './ovn/load-balancer-vips.js';
+export type { ServiceVip, ServiceEndpoint, LoadBalancerScope } from './ovn/load-balancer-vips.js';
 export { tunnelMetadataFromKeys, geneveMetadata, sttContext, vxlanVni, keysFromGeneve, keysFromStt } from './ovn/tunnel-metadata.js';
 export type { LogicalTunnelKeys, TunnelMetadata, GeneveMetadata } from './ovn/tunnel-metadata.js';
 export type { DatabaseTarget, ReplicaOptions, ReplicaSpec } from './ovn/connect.js';

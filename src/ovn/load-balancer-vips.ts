@@ -1,5 +1,6 @@
 // Load_Balancer rows for Kubernetes Services, named and keyed as ovn-kubernetes does: one row per service and
-// protocol (`Service_<namespace>/<name>_<PROTO>_cluster`), `vips` mapping "VIP:port" to "endpoint:port,...".
+// protocol and scope (`Service_<namespace>/<name>_<PROTO>_cluster`, `..._node_router_<node>`, ...), `vips` mapping
+// "VIP:port" to "endpoint:port,...".
 import { parseAddress } from './ip.js';
 import { checkPort, type L4Protocol } from './acl-match.js';
 import { OvnInvalidFieldError } from './errors.js';
@@ -17,9 +18,22 @@ export interface ServiceVip {
   readonly endpoints: readonly ServiceEndpoint[];
 }
 
+/**
+ * Where a Service load balancer applies, the last part of its name (ovn-kubernetes' scopes): `cluster` (every node,
+ * through the cluster load balancer group); per node `node_router_<node>` (GR_<node>), `node_switch_<node>` (the
+ * node switch), `node_router+switch_<node>` (both, when their rules are the same) and `node_local_router_<node>`
+ * (GR_<node>, externalTrafficPolicy Local, skip_snat).
+ */
+export type LoadBalancerScope = 'cluster' | `node_router_${string}` | `node_switch_${string}` | `node_router+switch_${string}` | `node_local_router_${string}`;
+
+/** `Service_<namespace>/<name>_<PROTO>_<scope>`, ovn-kubernetes' name of a Service's load balancer (makeLBName). */
+export function serviceLoadBalancerName(namespace: string, service: string, protocol: L4Protocol, scope: LoadBalancerScope): string {
+  return `Service_${namespace}/${service}_${protocol.toUpperCase()}_${scope}`;
+}
+
 /** `Service_<namespace>/<name>_<PROTO>_cluster`, ovn-kubernetes' name of a Service's cluster-wide load balancer. */
 export function loadBalancerName(namespace: string, service: string, protocol: L4Protocol): string {
-  return `Service_${namespace}/${service}_${protocol.toUpperCase()}_cluster`;
+  return serviceLoadBalancerName(namespace, service, protocol, 'cluster');
 }
 
 /** "10.96.0.10:53", "[fd00::10]:53" (IPv6 in brackets, as OVN expects). */

@@ -101,6 +101,13 @@ export const IS_REMOTE_KEY = 'is-remote';
 
 /** The pod annotation ovn-kubernetes writes with the pod's addresses (util/pod_annotation.go). */
 export const POD_NETWORKS_ANNOTATION = 'k8s.ovn.org/pod-networks';
+/** The node annotation ovn-kubernetes' node agent writes with the node's host addresses (CIDRs): the NodePort VIPs. */
+export const NODE_HOST_CIDRS_ANNOTATION = 'k8s.ovn.org/host-cidrs';
+/** The Service annotation of an idled Service (ovn-kubernetes' unidling: empty VIPs raise an event, not a reject). */
+export const IDLED_AT_ANNOTATION = 'k8s.ovn.org/idled-at';
+/** The EndpointSlice label naming the Service it belongs to (discovery.k8s.io/v1). */
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+
 /** The network name of the cluster's default network in that annotation. */
 export const DEFAULT_NETWORK = 'default';
 

@@ -18,7 +18,7 @@ export type NorthboundOptions = ReplicaOptions<NorthboundTables>;
 /** The Northbound tables (all columns) src/ovn reads. */
 export const NORTHBOUND_TABLES = [
   'Logical_Switch', 'Logical_Switch_Port', 'Logical_Router', 'Logical_Router_Port', 'Logical_Router_Static_Route', 'NAT',
-  'Load_Balancer', 'Load_Balancer_Group', 'ACL', 'Port_Group', 'Address_Set',
+  'Load_Balancer', 'Load_Balancer_Group', 'Load_Balancer_Health_Check', 'ACL', 'Port_Group', 'Address_Set',
 ] as const;
 
 /** Tables looked up by name whose schema has no index on it. */
@@ -26,6 +26,11 @@ const NAME_INDEXED = new Set<string>(['Logical_Switch', 'Logical_Router', 'Load_
 
 /** The tables of NORTHBOUND_TABLES whose rows carry ownership (all but Load_Balancer_Group, which has no external_ids). */
 export type OwnedTable = Exclude<(typeof NORTHBOUND_TABLES)[number], 'Load_Balancer_Group'>;
+
+/** Tables whose `load_balancer` column attaches load balancers (switches, routers, groups). */
+const LOAD_BALANCER_HOLDERS = new Set<string>(['Logical_Switch', 'Logical_Router', 'Load_Balancer_Group']);
+/** Replica index of switches, routers and load balancer groups: rows by each load balancer they hold. */
+export const LOAD_BALANCER_INDEX = 'loadBalancer';
 
 /** Replica index of the owned tables: rows by `k8s.ovn.org/name` (the owning object). */
 export const OWNER_NAME_INDEX = 'ownerName';
@@ -35,6 +40,7 @@ export const OWNER_TYPE_INDEX = 'ownerType';
 function indexesOf(table: string): Record<string, unknown> {
   const indexes: Record<string, unknown> = {};
   if (NAME_INDEXED.has(table)) indexes.name = 'name';
+  if (LOAD_BALANCER_HOLDERS.has(table)) indexes[LOAD_BALANCER_INDEX] = { column: 'load_balancer' };
   if (table !== 'Load_Balancer_Group') {
     indexes[OWNER_NAME_INDEX] = { column: 'external_ids', key: OBJECT_NAME_KEY };
     indexes[OWNER_TYPE_INDEX] = { column: 'external_ids', key: OWNER_TYPE_KEY };

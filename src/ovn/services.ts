@@ -1,78 +1,48 @@
-// Kubernetes Services as Load_Balancer rows, as ovn-kubernetes lays them out: one row per service and protocol
-// (`Service_<namespace>/<name>_<PROTO>_cluster`), `vips` "VIP:port" -> "ep:port,...", attached through the cluster
-// load balancer group (and/or directly to switches and routers), marked `k8s.ovn.org/kind=Service` and
-// `k8s.ovn.org/owner=<namespace>/<name>` as ovn-kubernetes marks them, plus this library's ownership. ensure()
-// makes the service's rows exactly the spec: endpoint changes update `vips` of the same row in place, a protocol
-// the spec no longer has loses its row. One transaction per call; none when nothing changes.
+// Kubernetes Services as Load_Balancer rows, as ovn-kubernetes lays them out (service-load-balancers.ts computes
+// which: cluster-wide `Service_<ns>/<name>_<PROTO>_cluster` in the cluster load balancer group, per node
+// `..._node_router_<node>`, `..._node_switch_<node>`, `..._node_router+switch_<node>`, `..._node_local_router_<node>`,
+// merged ones `..._merged`), each marked `k8s.ovn.org/kind=Service` and `k8s.ovn.org/owner=<namespace>/<name>` as
+// ovn-kubernetes marks them, plus this library's ownership. ensure() makes the service's rows exactly what the spec
+// computes to: a row of the same name is updated in place (its UUID kept, endpoint changes rewrite `vips`), health
+// checks are matched by VIP, attachments (groups, switches, routers) are added and removed, rows the spec no longer
+// has are deleted. One transaction per call; none when nothing changes.
 import type { Uuid } from '../ovsdb/datum.js';
-import type { LoadBalancer, NorthboundTables } from '../models/ovn-northbound.js';
-import { L4_PROTOCOLS, checkPort, type L4Protocol } from './acl-match.js';
-import { loadBalancerName, parseVips, vipsMap, type ServiceVip } from './load-balancer-vips.js';
-import { tryParseAddress } from './ip.js';
+import type { LoadBalancer, LoadBalancerHealthCheck as LoadBalancerHealthCheckRow, NorthboundTables } from '../models/ovn-northbound.js';
+import { L4_PROTOCOLS, type L4Protocol } from './acl-match.js';
+import { loadBalancerName, parseVips, type ServiceVip } from './load-balancer-vips.js';
+import { parseAddress } from './ip.js';
 import {
-  CLUSTER_LB_GROUP, DEFAULT_CONTROLLER, LOAD_BALANCER_KIND_KEY, LOAD_BALANCER_OWNER_KEY, OBJECT_NAME_KEY, namespacedObjectName, parseNamespacedObjectName, serviceOwnerValue,
+  DEFAULT_CONTROLLER, LOAD_BALANCER_KIND_KEY, LOAD_BALANCER_OWNER_KEY, OBJECT_NAME_KEY,
+  gatewayRouterName, namespacedObjectName, nodeSwitchName, parseNamespacedObjectName, serviceOwnerValue,
 } from './names.js';
 import { assertOwned, ownerIds, type Owner } from './ownership.js';
-import { OvnInvalidFieldError, OvnNotFoundError } from './errors.js';
+import { OvnNotFoundError } from './errors.js';
 import { checkNamespacedName } from './kubernetes-names.js';
 import { commitDesired, type DesiredState, type RowRef } from './desired-state.js';
-import { byName, ownedBy, type Northbound } from './northbound.js';
+import { byName, LOAD_BALANCER_INDEX, ownedBy, type Northbound } from './northbound.js';
+import { serviceObject, validateServiceSpec, type ServiceSpec } from './service-spec.js';
+import { buildServiceLoadBalancers, type LoadBalancerNode, type SelectionField, type ServiceLoadBalancer } from './service-load-balancers.js';
+import type { LoadBalancerHealthCheck } from './service-health-check.js';
 import type { Changed, KindOptions, NamespaceFilter, NamespacedKey, OvnKind } from './kind.js';
 
-/** What a Service is in OVN: its VIPs (each with its protocol and endpoints) and where its load balancers attach. */
-export interface ServiceSpec extends NamespacedKey {
-  /** One entry per (VIP, port, protocol); no entries: the service has no load balancer. */
-  readonly vips: readonly ServiceVip[];
-  /** Load balancer groups to be in (default: the cluster group, i.e. every node switch and gateway router). */
-  readonly groups?: readonly string[];
-  /** Switches and routers to attach to directly, by name. */
-  readonly switches?: readonly string[];
-  readonly routers?: readonly string[];
-}
+export type { ServiceSpec } from './service-spec.js';
 
 /** A Service as stored. */
 export interface ServiceInfo {
   readonly namespace: string;
   readonly name: string;
-  /** Its Load_Balancer rows' names, one per protocol. */
+  /** Its Load_Balancer rows' names, sorted. */
   readonly loadBalancers: readonly string[];
-  /** Every VIP with its protocol and endpoints, read back from the rows. */
+  /** Every VIP of every row with its protocol and backends, read back from the rows. */
   readonly vips: readonly (ServiceVip & { readonly protocol: L4Protocol })[];
+  /** Each row as stored, in the shape buildServiceLoadBalancers computes (so the two compare with deepEqual). */
+  readonly rows: readonly ServiceLoadBalancer[];
 }
 
-const SERVICE_OBJECT = (s: NamespacedKey): string => `service ${s.namespace}/${s.name}`;
-
-function validateServiceSpec(spec: ServiceSpec): void {
-  checkNamespacedName('service', spec);
-  const object = SERVICE_OBJECT(spec);
-  if (!Array.isArray(spec.vips as unknown)) throw new OvnInvalidFieldError(object, 'vips', spec.vips, 'must be an array');
-  spec.vips.forEach((vip, i) => {
-    const at = `vips[${i}]`;
-    if (vip.protocol !== undefined && !L4_PROTOCOLS.includes(vip.protocol)) {
-      throw new OvnInvalidFieldError(object, `${at}.protocol`, vip.protocol, `OVN load balancers take ${L4_PROTOCOLS.join(', ')}`);
-    }
-    if (!tryParseAddress(vip.ip)) throw new OvnInvalidFieldError(object, `${at}.ip`, vip.ip, 'not an IP address');
-    checkPort(vip.port, object, `${at}.port`);
-    vip.endpoints.forEach((e, j) => {
-      const ip = tryParseAddress(e.ip);
-      if (!ip) throw new OvnInvalidFieldError(object, `${at}.endpoints[${j}].ip`, e.ip, 'not an IP address');
-      if (ip.family !== tryParseAddress(vip.ip)?.family) throw new OvnInvalidFieldError(object, `${at}.endpoints[${j}].ip`, e.ip, `not of the family of VIP ${vip.ip}`);
-      checkPort(e.port, object, `${at}.endpoints[${j}].port`);
-    });
-  });
-}
-
-type Holder = { _uuid: Uuid; load_balancer: Uuid[] };
-
-/** Makes the holders of `lb` in one table exactly `wanted`. */
-function attach(tx: DesiredState<NorthboundTables>, table: string, wanted: readonly Holder[], lb: RowRef, existing: LoadBalancer | undefined, all: Iterable<Holder>): void {
-  const wantedIds = new Set(wanted.map((w) => w._uuid));
-  for (const w of wanted) tx.addToSet(table, w._uuid, 'load_balancer', [lb], w.load_balancer);
-  if (!existing) return;
-  for (const holder of all) {
-    if (!wantedIds.has(holder._uuid) && holder.load_balancer.includes(existing._uuid)) tx.removeFromSet(table, holder._uuid, 'load_balancer', [existing._uuid]);
-  }
-}
+type HolderTable = 'Load_Balancer_Group' | 'Logical_Switch' | 'Logical_Router';
+const HOLDERS: readonly [HolderTable, 'groups' | 'switches' | 'routers'][] = [
+  ['Load_Balancer_Group', 'groups'], ['Logical_Switch', 'switches'], ['Logical_Router', 'routers'],
+];
 
 /** Services' load balancers in OVN_Northbound (see the file comment). */
 export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceInfo, ServiceInfo & Changed, NamespaceFilter> {
@@ -96,49 +66,98 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
     return ownedBy(this.db, 'Load_Balancer', this.owner, 'Service', namespacedObjectName(key.namespace, key.name));
   }
 
+  /** The spec's nodes as the builder needs them: the switch must exist, the gateway router is used when it does. */
+  private resolveNodes(spec: ServiceSpec): LoadBalancerNode[] {
+    return (spec.nodes ?? []).map((n) => {
+      const switchName = nodeSwitchName(n.name);
+      if (!byName(this.db, 'Logical_Switch', switchName)) throw new OvnNotFoundError('Logical_Switch', switchName, `${serviceObject(spec)} is load balanced on node ${n.name}`);
+      const router = gatewayRouterName(n.name);
+      return { name: n.name, switchName, addresses: n.addresses.map((a) => parseAddress(a).text), ...(byName(this.db, 'Logical_Router', router) ? { gatewayRouter: router } : {}) };
+    });
+  }
+
   /**
-   * Makes the service's load balancers (one per protocol of its VIPs) and their attachments exactly the spec.
+   * The load balancers the spec computes to over the current nodes, without writing anything (what ensure()
+   * would make the rows; `rows` of get() afterwards compare equal to it).
+   * @throws like ensure(), before anything is sent.
+   */
+  plan(spec: ServiceSpec): ServiceLoadBalancer[] {
+    validateServiceSpec(spec);
+    return buildServiceLoadBalancers(spec, this.resolveNodes(spec));
+  }
+
+  /**
+   * Makes the service's load balancers (see the file comment) and their attachments exactly what the spec computes to.
    * @throws OvnInvalidNameError / OvnInvalidFieldError (nothing sent), OvnNotFoundError for a group, switch or
    *   router that does not exist, OvnNotOwnedError when a load balancer of the service's names is not this
    *   controller's.
    */
   async ensure(spec: ServiceSpec): Promise<ServiceInfo & Changed> {
     validateServiceSpec(spec);
-    const db = this.db;
-    const byProtocol = new Map<L4Protocol, ServiceVip[]>();
-    for (const vip of spec.vips) {
-      const protocol = vip.protocol ?? 'tcp';
-      const list = byProtocol.get(protocol) ?? [];
-      list.push(vip);
-      byProtocol.set(protocol, list);
-    }
     const ids = this.externalIds(spec);
-    const changed = await commitDesired(db, (tx) => {
-      const groups = (spec.groups ?? [CLUSTER_LB_GROUP]).map((g) => byName(db, 'Load_Balancer_Group', g) ?? missing('Load_Balancer_Group', g, spec));
-      const switches = (spec.switches ?? []).map((s) => byName(db, 'Logical_Switch', s) ?? missing('Logical_Switch', s, spec));
-      const routers = (spec.routers ?? []).map((r) => byName(db, 'Logical_Router', r) ?? missing('Logical_Router', r, spec));
+    const changed = await commitDesired(this.db, (tx) => {
+      const desired = buildServiceLoadBalancers(spec, this.resolveNodes(spec));
       const wanted = new Set<string>();
-      for (const [protocol, vips] of byProtocol) {
-        const name = loadBalancerName(spec.namespace, spec.name, protocol);
-        wanted.add(name);
-        const desired = { protocol, vips: vipsMap(vips), external_ids: ids };
-        const row = byName(db, 'Load_Balancer', name);
-        if (row) assertOwned('Load_Balancer', name, row, this.owner);
-        let lb: RowRef;
-        if (row) { tx.updateChanged('Load_Balancer', row, desired); lb = row._uuid; } else lb = tx.insertNamed<LoadBalancer>('Load_Balancer', { name, ...desired });
-        attach(tx, 'Load_Balancer_Group', groups, lb, row, db.table('Load_Balancer_Group'));
-        attach(tx, 'Logical_Switch', switches, lb, row, db.table('Logical_Switch'));
-        attach(tx, 'Logical_Router', routers, lb, row, db.table('Logical_Router'));
+      for (const lb of desired) {
+        wanted.add(lb.name);
+        this.ensureLoadBalancer(tx, spec, lb, ids);
       }
-      for (const lb of this.rowsOf(spec)) if (!wanted.has(lb.name)) tx.delete('Load_Balancer', lb._uuid);
+      for (const row of this.rowsOf(spec)) if (!wanted.has(row.name)) tx.delete('Load_Balancer', row._uuid);
       return !tx.isEmpty;
     });
-    return { ...(this.get(spec) ?? { namespace: spec.namespace, name: spec.name, loadBalancers: [], vips: [] }), changed };
+    return { ...(this.get(spec) ?? { namespace: spec.namespace, name: spec.name, loadBalancers: [], vips: [], rows: [] }), changed };
+  }
+
+  private ensureLoadBalancer(tx: DesiredState<NorthboundTables>, key: NamespacedKey, lb: ServiceLoadBalancer, ids: Map<string, string>): void {
+    const db = this.db;
+    const holders = HOLDERS.map(([table, field]) => [table, lb[field].map((name) => byName(db, table, name) ?? missing(table, name, key))] as const);
+    const row = byName(db, 'Load_Balancer', lb.name);
+    if (row) assertOwned('Load_Balancer', lb.name, row, this.owner);
+    const columns = {
+      protocol: lb.protocol, vips: new Map(lb.vips), options: new Map(lb.options), selection_fields: [...lb.selectionFields],
+      ip_port_mappings: new Map(lb.ipPortMappings), external_ids: ids,
+    };
+    let ref: RowRef;
+    if (row) {
+      tx.updateChanged('Load_Balancer', row, columns);
+      ref = row._uuid;
+      this.ensureHealthChecks(tx, row, lb.healthChecks, ids);
+    } else {
+      const checks = lb.healthChecks.map((hc) => tx.insert<LoadBalancerHealthCheckRow>('Load_Balancer_Health_Check', { vip: hc.vip, options: new Map(hc.options), external_ids: ids }));
+      ref = tx.insertNamed<LoadBalancer>('Load_Balancer', { name: lb.name, ...columns, health_check: checks });
+    }
+    for (const [table, wantedRows] of holders) {
+      const wantedIds = new Set(wantedRows.map((h) => h._uuid));
+      for (const h of wantedRows) tx.addToSet(table, h._uuid, 'load_balancer', [ref], h.load_balancer);
+      if (!row) continue;
+      for (const h of db.table(table).find(LOAD_BALANCER_INDEX, row._uuid)) {
+        if (!wantedIds.has(h._uuid)) tx.removeFromSet(table, h._uuid, 'load_balancer', [row._uuid]);
+      }
+    }
+  }
+
+  /** Health checks of an existing row matched by VIP: options updated in place, new ones added, others dropped. */
+  private ensureHealthChecks(tx: DesiredState<NorthboundTables>, row: LoadBalancer, wanted: readonly LoadBalancerHealthCheck[], ids: Map<string, string>): void {
+    const existing = row.health_check.map((u) => this.db.table('Load_Balancer_Health_Check').get(u)).filter((r) => r !== undefined);
+    const kept = new Set<Uuid>();
+    for (const hc of wanted) {
+      const have = existing.find((e) => e.vip === hc.vip && !kept.has(e._uuid));
+      if (have) {
+        kept.add(have._uuid);
+        tx.updateChanged('Load_Balancer_Health_Check', have, { options: new Map(hc.options), external_ids: ids });
+      } else {
+        tx.addRef('Load_Balancer', row._uuid, 'health_check', tx.insert<LoadBalancerHealthCheckRow>('Load_Balancer_Health_Check', { vip: hc.vip, options: new Map(hc.options), external_ids: ids }));
+      }
+    }
+    // Unreferenced health checks are garbage collected (the table is not a root).
+    const dropped = row.health_check.filter((u) => !kept.has(u));
+    if (dropped.length > 0) tx.removeFromSet('Load_Balancer', row._uuid, 'health_check', dropped);
   }
 
   /**
-   * Deletes every load balancer of the service (all protocols). One transaction; false (nothing sent) when it has none.
-   * @throws OvnNotOwnedError when a load balancer of the service's names is not this controller's (nothing sent).
+   * Deletes every load balancer of the service. One transaction; false (nothing sent) when it has none.
+   * @throws OvnNotOwnedError when a cluster-wide load balancer of the service's names is not this controller's
+   *   (nothing sent).
    */
   async delete(key: NamespacedKey): Promise<boolean> {
     checkNamespacedName('service', key);
@@ -160,10 +179,22 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
   }
 
   private info(key: NamespacedKey, rows: readonly LoadBalancer[]): ServiceInfo {
-    const sorted = [...rows].sort((a, b) => a.name.localeCompare(b.name));
+    const sorted = [...rows].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return {
       namespace: key.namespace, name: key.name, loadBalancers: sorted.map((r) => r.name),
       vips: sorted.flatMap((r) => parseVips(r.vips).map((v) => ({ ...v, protocol: (r.protocol ?? 'tcp') as L4Protocol }))),
+      rows: sorted.map((r) => this.stored(r)),
+    };
+  }
+
+  private stored(row: LoadBalancer): ServiceLoadBalancer {
+    const names = (table: HolderTable): string[] => this.db.table(table).find(LOAD_BALANCER_INDEX, row._uuid).map((h) => h.name).sort();
+    return {
+      name: row.name, protocol: (row.protocol ?? 'tcp') as L4Protocol, vips: new Map(row.vips), options: new Map(row.options),
+      selectionFields: [...row.selection_fields].sort() as SelectionField[], ipPortMappings: new Map(row.ip_port_mappings),
+      healthChecks: row.health_check.map((u) => this.db.table('Load_Balancer_Health_Check').get(u))
+        .filter((h) => h !== undefined).map((h) => ({ vip: h.vip, options: new Map(h.options) })).sort((a, b) => (a.vip < b.vip ? -1 : a.vip > b.vip ? 1 : 0)),
+      groups: names('Load_Balancer_Group'), switches: names('Logical_Switch'), routers: names('Logical_Router'),
     };
   }
 
@@ -201,6 +232,6 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
   }
 }
 
-function missing(table: string, name: string, spec: NamespacedKey): never {
-  throw new OvnNotFoundError(table, name, `${SERVICE_OBJECT(spec)} asks to be attached to it`);
+function missing(table: string, name: string, key: NamespacedKey): never {
+  throw new OvnNotFoundError(table, name, `${serviceObject(key)} asks to be attached to it`);
 }
