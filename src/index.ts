@@ -46,7 +46,6 @@ export type {
 } from './ovn/service-spec.js';
 export { buildServiceLoadBalancers, OVN_MAX_AFFINITY_TIMEOUT_SECONDS } from './ovn/service-load-balancers.js';
 export type { ServiceLoadBalancer, LoadBalancerNode, SelectionField } from './ovn/service-load-balancers.js';
-export { eligibleEndpoints } from './ovn/service-endpoints.js';
 export { serviceMonitorMac, setServiceMonitorMac } from './ovn/service-health-check.js';
 export type { LoadBalancerHealthCheck } from './ovn/service-health-check.js';
 export { serviceSpecFromKubernetes, serviceNodeFromKubernetes } from './ovn/kubernetes-service.js';

@@ -86,8 +86,8 @@ function slicePortKey(protocol: string, name: string): string { return `${protoc
  *   ExternalName Services, which therefore get no load balancer;
  * - `externalIPs`; `loadBalancerIPs` from status.loadBalancer.ingress[].ip of type LoadBalancer (hostnames skipped);
  * - `ports` with `protocol` (default TCP), `port`, `nodePort`, and under each the endpoints of every IPv4/IPv6
- *   slice (FQDN slices skipped) whose port matches it by protocol and name, or by protocol when the Service port
- *   is unnamed: one per address, with the slice port's number, `nodeName`, the conditions as given, and the pod
+ *   slice (FQDN slices skipped) whose port matches it by protocol and name (both unnamed for a Service's one
+ *   unnamed port): one per address, with the slice port's number, `nodeName`, the conditions as given, and the pod
  *   of a Pod `targetRef`;
  * - `sessionAffinity` and `sessionAffinityConfig.clientIP.timeoutSeconds`, the traffic policies, `ipFamilies`,
  *   `ipFamilyPolicy`, `publishNotReadyAddresses`; `idled` from the `k8s.ovn.org/idled-at` annotation with
@@ -126,7 +126,7 @@ export function serviceSpecFromKubernetes(service: KubernetesService, slices: re
     for (const sp of slice.ports ?? []) {
       if (sp.port === undefined) continue;
       const protocol = sp.protocol ?? 'TCP';
-      const target = portByKey.get(slicePortKey(protocol, sp.name ?? '')) ?? portByKey.get(slicePortKey(protocol, ''));
+      const target = portByKey.get(slicePortKey(protocol, sp.name ?? ''));
       if (!target) continue;
       for (const e of slice.endpoints) {
         const pod = e.targetRef?.kind === 'Pod' && e.targetRef.name ? { namespace: e.targetRef.namespace ?? namespace, name: e.targetRef.name } : undefined;

@@ -59,10 +59,12 @@ test('a V1Service and its V1EndpointSlices map field for field', (t) => {
   });
 });
 
-test('unnamed Service port matches slice ports by protocol; headless and ExternalName Services compute to nothing', (t) => {
+test('an unnamed Service port takes the unnamed slice port of its protocol, not one of another name; headless and ExternalName Services compute to nothing', (t) => {
   const plain: V1Service = { metadata: { namespace: 'ns', name: 'one' }, spec: { clusterIP: '10.96.0.1', ports: [{ port: 80 }] } };
   const spec = serviceSpecFromKubernetes(plain, [{ addressType: 'IPv4', ports: [{ name: '', protocol: 'TCP', port: 9376 }], endpoints: [{ addresses: ['10.244.0.9'] }] }]);
   t.deepEqual(spec.ports, [{ protocol: 'TCP', port: 80, endpoints: [{ ip: '10.244.0.9', port: 9376 }] }]);
+  const stale = serviceSpecFromKubernetes(plain, [{ addressType: 'IPv4', ports: [{ name: 'old', protocol: 'TCP', port: 9376 }], endpoints: [{ addresses: ['10.244.0.9'] }] }]);
+  t.deepEqual(stale.ports?.[0].endpoints, [], 'a slice port of another name is not this port (ovn-kubernetes matches name and protocol)');
   t.is(spec.idled, undefined, 'no annotation, no emptyLbEvents: not idled');
   for (const s of [{ ...plain, spec: { ...plain.spec, clusterIP: 'None', clusterIPs: ['None'] } }, { ...plain, spec: { type: 'ExternalName', externalName: 'example.com' } }]) {
     const none = serviceSpecFromKubernetes(s, []);
