@@ -5,8 +5,9 @@
 // sends the probes out of that port (TCP: a SYN, online on a SYN-ACK, offline on a RST or no answer within the
 // timeout; UDP: a datagram, offline on an ICMP port unreachable) from the source address and NB_Global's
 // `options:svc_monitor_mac`, answers ARP/ND for the source address on the backend's switch, and ovn-northd leaves
-// offline backends out of the VIP's ct_lb_mark. ovn-kubernetes itself does not use health checks; the rows are
-// owned like the Service's load balancers.
+// offline backends out of the VIP's ct_lb_mark. ovn-northd also leaves out every backend of a checked VIP that has
+// no mapping, so only VIPs whose backends can all be probed are checked. ovn-kubernetes itself does not use health
+// checks; the rows are owned like the Service's load balancers.
 import type { NBGlobal } from '../models/ovn-northbound.js';
 import { mutate, select } from '../ovsdb/operations.js';
 import { parseAddress, type IpFamily } from './ip.js';
@@ -39,20 +40,29 @@ function mappingAddress(ip: string, family: IpFamily): string {
   return family === 6 ? `[${ip}]` : ip;
 }
 
-/** Per backend address (canonical), the pod port and source address it is probed through (validated spec). */
-export function healthCheckTargets(spec: ServiceSpec, endpoints: readonly ServiceEndpointSpec[]): Map<string, HealthCheckTarget> {
+/**
+ * Per backend address (canonical), the pod port and source address it is probed through (validated spec). An
+ * endpoint without a pod, or whose pod has no logical switch port (`hasPort`: a host-network pod), has none.
+ */
+export function healthCheckTargets(spec: ServiceSpec, endpoints: readonly ServiceEndpointSpec[], hasPort: (port: string) => boolean = () => true): Map<string, HealthCheckTarget> {
   const out = new Map<string, HealthCheckTarget>();
   const sources = spec.healthCheck?.sourceIps ?? {};
   for (const e of endpoints) {
     if (!e.pod || e.node === undefined) continue;
+    const port = podPortName(e.pod.namespace, e.pod.name);
+    if (!hasPort(port)) continue;
     const address = parseAddress(e.ip);
     const source = (sources[e.node] ?? []).map((s) => parseAddress(s)).find((s) => s.family === address.family);
-    if (source) out.set(address.text, { port: podPortName(e.pod.namespace, e.pod.name), source: source.text });
+    if (source) out.set(address.text, { port, source: source.text });
   }
   return out;
 }
 
-/** The health checks and ip_port_mappings of one load balancer: a check per VIP with at least one probed backend. */
+/**
+ * The health checks and ip_port_mappings of one load balancer: a check per VIP whose backends can all be probed.
+ * ovn-northd balances a checked VIP only to its mapped backends, so a VIP with one backend that cannot be probed
+ * stays unchecked rather than losing that backend; a VIP without backends has nothing to check.
+ */
 export function loadBalancerHealthChecks(spec: ServiceHealthCheckSpec, rules: readonly { vip: string; backends: readonly Backend[] }[],
   targets: ReadonlyMap<string, HealthCheckTarget>): { healthChecks: LoadBalancerHealthCheck[]; ipPortMappings: Map<string, string> } {
   const options = new Map<string, string>();
@@ -60,14 +70,12 @@ export function loadBalancerHealthChecks(spec: ServiceHealthCheckSpec, rules: re
   const healthChecks: LoadBalancerHealthCheck[] = [];
   const ipPortMappings = new Map<string, string>();
   for (const r of rules) {
-    let checked = false;
+    if (r.backends.length === 0 || !r.backends.every((b) => targets.has(b.ip))) continue;
     for (const b of r.backends) {
-      const target = targets.get(b.ip);
-      if (!target) continue;
-      checked = true;
+      const target = targets.get(b.ip) as HealthCheckTarget;
       ipPortMappings.set(mappingAddress(b.ip, b.family), `${target.port}:${mappingAddress(target.source, b.family)}`);
     }
-    if (checked) healthChecks.push({ vip: r.vip, options });
+    healthChecks.push({ vip: r.vip, options });
   }
   return { healthChecks, ipPortMappings };
 }

@@ -269,16 +269,17 @@ function loadBalancerOptions(spec: ServiceSpec, skipSnat: boolean): { options: M
 
 /**
  * The load balancers of a validated spec over the given nodes (see the file comment), in a stable order: the
- * cluster-wide ones by protocol, then the per-node ones by node and protocol.
+ * cluster-wide ones by protocol, then the per-node ones by node and protocol. `hasPort` says whether a pod's logical
+ * switch port exists (health checks probe through it; default: every pod has one).
  * @throws OvnInvalidFieldError when the spec needs per-node load balancers and has no `nodes`.
  */
-export function buildServiceLoadBalancers(spec: ServiceSpec, nodes: readonly LoadBalancerNode[]): ServiceLoadBalancer[] {
+export function buildServiceLoadBalancers(spec: ServiceSpec, nodes: readonly LoadBalancerNode[], hasPort?: (port: string) => boolean): ServiceLoadBalancer[] {
   const { cluster, perNode } = configsOf(spec);
   if (perNode.length > 0 && spec.nodes === undefined) {
     throw new OvnInvalidFieldError(serviceObject(spec), 'nodes', undefined, 'NodePorts and the traffic policies Local are load balanced per node: the spec must list the nodes');
   }
   const drafts = [...clusterDrafts(spec, cluster), ...perNodeDrafts(spec, perNode, nodes)];
-  const targets = spec.healthCheck ? healthCheckTargets(spec, allEndpoints(spec)) : new Map();
+  const targets = spec.healthCheck ? healthCheckTargets(spec, allEndpoints(spec), hasPort) : new Map();
   return drafts.map((d) => {
     const { options, selectionFields } = loadBalancerOptions(spec, d.skipSnat);
     const vips = new Map<string, string>();

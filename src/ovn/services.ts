@@ -66,6 +66,9 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
     return ownedBy(this.db, 'Load_Balancer', this.owner, 'Service', namespacedObjectName(key.namespace, key.name));
   }
 
+  /** Whether a logical switch port exists: health checks probe a pod through its port. */
+  private readonly hasPort = (name: string): boolean => byName(this.db, 'Logical_Switch_Port', name) !== undefined;
+
   /** The spec's nodes as the builder needs them: the switch must exist, the gateway router is used when it does. */
   private resolveNodes(spec: ServiceSpec): LoadBalancerNode[] {
     return (spec.nodes ?? []).map((n) => {
@@ -83,7 +86,7 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
    */
   plan(spec: ServiceSpec): ServiceLoadBalancer[] {
     validateServiceSpec(spec);
-    return buildServiceLoadBalancers(spec, this.resolveNodes(spec));
+    return buildServiceLoadBalancers(spec, this.resolveNodes(spec), this.hasPort);
   }
 
   /**
@@ -96,7 +99,7 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
     validateServiceSpec(spec);
     const ids = this.externalIds(spec);
     const changed = await commitDesired(this.db, (tx) => {
-      const desired = buildServiceLoadBalancers(spec, this.resolveNodes(spec));
+      const desired = buildServiceLoadBalancers(spec, this.resolveNodes(spec), this.hasPort);
       const wanted = new Set<string>();
       for (const lb of desired) {
         wanted.add(lb.name);
