@@ -110,7 +110,7 @@ export interface DatabaseStats {
 export type IndexNames<S> = { [K in keyof S]: NonNullable<S[K]> extends { readonly indexes?: infer I } ? keyof NonNullable<I> & string : never };
 
 /** The declared index names of table K (any string when X does not name the table, or names none: the default). */
-type DeclaredIndex<X, K> = string extends keyof X ? string : K extends keyof X ? Extract<X[K], string> : string;
+export type DeclaredIndex<X, K> = string extends keyof X ? string : K extends keyof X ? Extract<X[K], string> : string;
 
 /**
  * `T` maps table names to row types (a generated `NorthboundTables`); `X` the index names declared per table

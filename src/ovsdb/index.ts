@@ -45,7 +45,7 @@ export type { OvsdbErrorCode, OperationErrorCode, OperationErrorArgs, ProtocolEr
 export { OvsdbDatabase, ReplicaTableView, DatabaseLock } from './database.js';
 export type {
   OvsdbDatabaseOptions, TableOptions, MonitorTables, ChangeOf, DatabaseEvents, DatabaseStats, ConnectionState as DatabaseConnectionState,
-  IndexNames,
+  IndexNames, DeclaredIndex,
 } from './database.js';
 export type { StateDetail } from './connection-loop.js';
 export { Replica, TableState } from './replica.js';
