@@ -143,9 +143,14 @@ function decapCases(): CodecCase[] {
 
 function encapCases(): CodecCase[] {
   const cases: CodecCase[] = [];
+  // the default (no UDP checksum over IPv4, as OVS), and with one (udpChecksum: true; the C reference has none)
+  const variants = [
+    { size: 64, udpChecksum: false }, { size: 1450, udpChecksum: false }, { size: 64, udpChecksum: true }, { size: 1450, udpChecksum: true },
+  ];
   for (const tunnel of ['geneve', 'vxlan'] as const) {
-    for (const size of [64, 1450]) {
-      const enc = tunnel === 'geneve' ? new GeneveEncoder({ outer: OUTER, ovn: true }) : new VxlanEncoder({ outer: OUTER });
+    for (const { size, udpChecksum } of variants) {
+      const outer = { ...OUTER, udpChecksum };
+      const enc = tunnel === 'geneve' ? new GeneveEncoder({ outer, ovn: true }) : new VxlanEncoder({ outer });
       const hl = enc.headerLength;
       const buf = new Uint8Array(HEAD + size);
       innerFrame(buf, HEAD, size);
@@ -172,6 +177,10 @@ function encapCases(): CodecCase[] {
       input.set(t.bytes, 0);
       input.set(buf.subarray(HEAD, HEAD + size), hl);
       const inner = Buffer.from(buf.subarray(HEAD, HEAD + size));
+      if (udpChecksum) {
+        cases.push({ name: `${tunnel} encap ${size}B (UDP checksum)`, unit: 'Mpps', bytes: hl + size, ours, floor });
+        continue;
+      }
       cases.push({
         name: `${tunnel} encap ${size}B`, unit: 'Mpps', bytes: hl + size, ours, floor,
         c: {
@@ -337,7 +346,7 @@ function fromHex(text: string): Uint8Array {
 /** What each decoder verifies by default, for the notes. */
 const VERIFIES = [
   'GeneveDecoder and VxlanDecoder verify by default: the arguments, Ethernet/VLAN, the IPv4 header (version, lengths, header checksum, no fragment, protocol) or IPv6 (version, payload length, next header), UDP (port, length, and its checksum when the sender set one: OVS sets none over IPv4 by default, so the plain cases carry none), then the tunnel header (Geneve: version, option lengths, OVN option size, no unknown critical option, not OAM, protocol type; VXLAN: the I flag)',
-  '"(checksums off)": verifyIpChecksum: false, verifyUdpChecksum: false (for a NIC that verified them); "(UDP checksum)": a frame with a UDP checksum, verified by the default decoder',
+  '"(checksums off)": verifyIpChecksum: false, verifyUdpChecksum: false (for a NIC that verified them); "(UDP checksum)": a frame with a UDP checksum, verified by the default decoder; for encap, an encoder with udpChecksum: true (the default over IPv4 is none, as OVS; over IPv6 always one), against the floor only',
   'SttReassembler verifies by default: the arguments, Ethernet/IPv4 (with its header checksum), the TCP-like header (port, data offset, lengths) and every segment\'s TCP checksum; "(checksums off)": verifyChecksum: false, verifyIpChecksum: false',
 ];
 
