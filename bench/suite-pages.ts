@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { formatMarkdown, newestPerSuite, readRuns, replaceGeneratedBlock, type RunFile } from './report.js';
 
 /** Suite name -> its page in docs/. */
-export const SUITE_PAGES: Readonly<Record<string, string>> = { scale: 'scale.md' };
+export const SUITE_PAGES: Readonly<Record<string, string>> = { scale: 'scale.md', codecs: 'codecs.md' };
 
 /** The run a suite's page shows, holding only that suite's results; undefined when no run measured it. */
 export function suiteRun(resultsDir: string, suite: string): RunFile | undefined {
