@@ -2,20 +2,22 @@
 // ovs-vswitchd, pods bound with the node API), frames injected into the pods' interfaces and read back from the
 // captures of the interfaces they must come out of. Hairpin (a pod reaching itself through its own Service comes
 // back from hairpin_snat_ip), sessionAffinity ClientIP (every connection of a client lands on one backend),
-// internalTrafficPolicy Local (a pod reaches only its own node's endpoint), and load-balancer health checks run by
+// internalTrafficPolicy Local (a pod reaches only its own node's endpoint), NodePort / externalIP / ingress IP from a
+// pod, a dual-stack Service over IPv6 and IPv4, and load-balancer health checks run by
 // ovn-controller itself: its probes are seen leaving the backends' interfaces, the test answers them as a backend
 // would, and a backend that stops answering leaves the VIP (real SYNs to the VIP then reach only the other one)
 // and comes back when it answers again. What the lab cannot carry (the gateway router's NodePorts and external
-// IPs without an external network, SCTP, which the userspace datapath's conntrack does not track) is proven with
-// ovn-trace in services.integration.test.ts.
+// IPs from outside, without an external network yet; SCTP, which the userspace datapath's conntrack does not
+// track) is proven with ovn-trace in services.integration.test.ts.
 import test, { type ExecutionContext } from 'ava';
 import { fold, parseIpv4, parseMac, sum16, ipv4HeaderChecksum } from '../../codecs/index.js';
 import { runCommand } from '../../src/lab/process.js';
 import { setServiceMonitorMac } from '../../src/ovn/service-health-check.js';
 import { SERVICE_HAIRPIN_MASQUERADE_IP } from '../../src/ovn/masquerade.js';
 import type { ServiceSpec } from '../../src/ovn/service-spec.js';
+import { Address6 } from 'ip-address';
 import {
-  NAMESPACE, addPods, buildTopology, gatewayMac, readUdp, startOverlay, udpFrame, type Overlay, type OverlayPod,
+  CLUSTER_SUBNET, NAMESPACE, addPods, gatewayMac, nodeSubnet, readUdp, startOverlay, udpFrame, type Overlay, type OverlayPod,
 } from '../overlay/helpers.js';
 
 let o: Overlay;
@@ -25,7 +27,11 @@ const MONITOR_MAC = '0a:58:a9:fe:a9:fe';
 
 test.before(async () => {
   o = await startOverlay(2);
-  await buildTopology(o);
+  // Dual-stack node subnets, so pods have an IPv6 address too (ipAddresses[1]).
+  await o.net.ensureCluster();
+  for (const hv of o.lab.hypervisors) {
+    await o.net.nodes.ensure({ name: hv.name, subnets: [nodeSubnet(hv), `fd00:10:244:${hv.index}::/64`], chassis: hv.name, nodeIp: hv.encapIp, clusterSubnets: [CLUSTER_SUBNET] });
+  }
   // a on hv1; b and c on hv2.
   pods = await addPods(o, [{ name: 'a', hv: 1 }, { name: 'b', hv: 2 }, { name: 'c', hv: 2 }]);
   await setServiceMonitorMac(o.nb, MONITOR_MAC);
@@ -119,6 +125,85 @@ test.serial('internalTrafficPolicy Local: a pod reaches only the endpoint on its
   const ports = [42001, 42002, 42003, 42004, 42005, 42006];
   t.deepEqual(await udpToVip(c, '10.96.0.22', 53, 'from-c', ports, [a, b]), ports.map(() => 'b'), 'c (hv2) reaches b, its node\'s endpoint, only');
   t.deepEqual(await udpToVip(a, '10.96.0.22', 53, 'from-a', ports, [a, b]), ports.map(() => 'a'), 'a (hv1) reaches itself, its node\'s endpoint, only');
+});
+
+test.serial('NodePort, externalIP and load-balancer ingress IP reached from a pod: balanced on its node switch, destination rewritten, routed to a pod on the other node', async (t) => {
+  const [a, c] = [pod('a'), pod('c')];
+  await ensure({
+    namespace: NAMESPACE, name: 'edge', clusterIPs: ['10.96.0.23'], externalIPs: ['192.0.2.23'], loadBalancerIPs: ['198.51.100.23'], nodes: serviceNodes(),
+    ports: [{ protocol: 'UDP', port: 53, nodePort: 30053, endpoints: [{ ip: a.ip, port: 5353, node: a.node, pod: { namespace: NAMESPACE, name: 'a' } }] }],
+  });
+  // c is on hv2: its node's address is a NodePort VIP on its switch; the external addresses are on every switch.
+  const hv2 = c.hv.encapIp;
+  for (const [dst, dstPort] of [[hv2, 30053], ['192.0.2.23', 53], ['198.51.100.23', 53]] as const) {
+    const payload = `to ${dst}:${dstPort}`;
+    await c.hv.inject(c.vif, udpFrame({ srcMac: c.mac, dstMac: gatewayMac(o, c.hv), srcIp: c.ip, dstIp: dst, srcPort: 44000 + dstPort % 1000, dstPort, payload }));
+    const got = readUdp(await a.hv.waitTransmitted(a.vif, (f) => readUdp(f)?.payload === payload, 10_000));
+    t.like(got, { srcIp: c.ip, dstIp: a.ip, dstPort: 5353, srcMac: gatewayMac(o, a.hv), dstMac: a.mac, ttl: 63, ipChecksumOk: true }, payload);
+  }
+});
+
+/** An address's 16 bytes. */
+function v6Bytes(ip: string): number[] {
+  const bytes = new Address6(ip).toUnsignedByteArray();
+  return [...new Array<number>(16 - bytes.length).fill(0), ...bytes];
+}
+
+/** Ethernet + IPv6 + UDP, UDP checksum computed (mandatory over IPv6). */
+function udp6Frame(s: { srcMac: string; dstMac: string; srcIp: string; dstIp: string; srcPort: number; dstPort: number; payload: string }): Uint8Array {
+  const payload = new TextEncoder().encode(s.payload);
+  const udpLength = 8 + payload.length;
+  const f = new Uint8Array(14 + 40 + udpLength);
+  const dv = new DataView(f.buffer);
+  f.set(parseMac(s.dstMac), 0);
+  f.set(parseMac(s.srcMac), 6);
+  dv.setUint16(12, 0x86dd);
+  dv.setUint32(14, 0x60000000);
+  dv.setUint16(18, udpLength);
+  f[20] = 17;
+  f[21] = 64;
+  f.set(v6Bytes(s.srcIp), 22);
+  f.set(v6Bytes(s.dstIp), 38);
+  dv.setUint16(54, s.srcPort);
+  dv.setUint16(56, s.dstPort);
+  dv.setUint16(58, udpLength);
+  f.set(payload, 62);
+  dv.setUint16(60, udp6Checksum(f));
+  return f;
+}
+
+/** The UDP checksum of an Ethernet/IPv6/UDP frame (pseudo-header: addresses, length, next header); 0 when right. */
+function udp6Checksum(f: Uint8Array): number {
+  const udpLength = (f[58] << 8) | f[59];
+  const sum = ~fold(sum16(f, 22, 32) + udpLength + 17 + sum16(f, 54, udpLength)) & 0xffff;
+  return sum === 0 ? 0xffff : sum;
+}
+
+function readUdp6(f: Uint8Array): { srcMac: string; dstMac: string; hopLimit: number; srcIp: string; dstIp: string; dstPort: number; checksumOk: boolean; payload: string } | undefined {
+  if (f.length < 62 || f[12] !== 0x86 || f[13] !== 0xdd || f[20] !== 17) return undefined;
+  const mac = (at: number): string => Array.from(f.subarray(at, at + 6), (x) => x.toString(16).padStart(2, '0')).join(':');
+  const ip = (at: number): string => Address6.fromUnsignedByteArray([...f.subarray(at, at + 16)]).correctForm();
+  const udpLength = (f[58] << 8) | f[59];
+  return {
+    dstMac: mac(0), srcMac: mac(6), hopLimit: f[21], srcIp: ip(22), dstIp: ip(38), dstPort: (f[56] << 8) | f[57],
+    checksumOk: (~fold(sum16(f, 22, 32) + udpLength + 17 + sum16(f, 54, udpLength)) & 0xffff) === 0,
+    payload: new TextDecoder().decode(f.subarray(62, 54 + udpLength)),
+  };
+}
+
+test.serial('dual-stack Service: an IPv6 frame to the IPv6 cluster IP reaches the IPv6 backend on the other node, an IPv4 one the IPv4 backend', async (t) => {
+  const [a, c] = [pod('a'), pod('c')];
+  const a6 = a.ipAddresses[1].split('/')[0];
+  const c6 = c.ipAddresses[1].split('/')[0];
+  await ensure({
+    namespace: NAMESPACE, name: 'dual', clusterIPs: ['10.96.0.24', 'fd00:10:96::18'], ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack',
+    ports: [{ protocol: 'UDP', port: 53, endpoints: [a.ip, a6].map((ip) => ({ ip, port: 5353, node: a.node, pod: { namespace: NAMESPACE, name: 'a' } })) }],
+  });
+  await c.hv.inject(c.vif, udp6Frame({ srcMac: c.mac, dstMac: gatewayMac(o, c.hv), srcIp: c6, dstIp: 'fd00:10:96::18', srcPort: 45000, dstPort: 53, payload: 'over IPv6' }));
+  const got6 = readUdp6(await a.hv.waitTransmitted(a.vif, (f) => readUdp6(f)?.payload === 'over IPv6', 10_000));
+  t.like(got6, { srcIp: new Address6(c6).correctForm(), dstIp: new Address6(a6).correctForm(), dstPort: 5353, srcMac: gatewayMac(o, a.hv), dstMac: a.mac, hopLimit: 63, checksumOk: true });
+  await c.hv.inject(c.vif, udpFrame({ srcMac: c.mac, dstMac: gatewayMac(o, c.hv), srcIp: c.ip, dstIp: '10.96.0.24', srcPort: 45001, dstPort: 53, payload: 'over IPv4' }));
+  t.like(readUdp(await a.hv.waitTransmitted(a.vif, (f) => readUdp(f)?.payload === 'over IPv4', 10_000)), { srcIp: c.ip, dstIp: a.ip, dstPort: 5353, ttl: 63 });
 });
 
 // ---------------------------------------------------------------------------------------------------------
