@@ -25,6 +25,7 @@ export {
   OvsdbError, OvsdbProtocolError, OvsdbRemoteError, OvsdbConnectError, OvsdbTlsError, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError,
   OvsdbCallTimeoutError, OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbValidationError, OvsdbOperationError,
   OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError,
+  OvsdbImpossibleUpdateError,
 } from './ovsdb/errors.js';
 export type { OvsdbErrorCode, OperationErrorCode, TlsProblem } from './ovsdb/errors.js';
 export type { TlsOptions } from './ovsdb/remote.js';

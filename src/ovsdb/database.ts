@@ -17,7 +17,7 @@ import type { ServerDatabaseRow } from './cluster-member.js';
 import { ConnectionLoop, type ConnectionState, type StateDetail } from './connection-loop.js';
 import { DatabaseLocks, type DatabaseLock } from './database-lock.js';
 import type { Row, SchemaIndexOf } from './datum.js';
-import { OvsdbCallTimeoutError, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError } from './errors.js';
+import { OvsdbCallTimeoutError, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError, type OvsdbImpossibleUpdateError } from './errors.js';
 import { isReadOnly, type Condition, type OperationBase, type Results } from './operations.js';
 import type { OvsdbProtocol } from './protocol.js';
 import type { BackoffOptions } from './reconnect.js';
@@ -80,7 +80,13 @@ export interface DatabaseEvents<T> {
   lock: [info: { readonly name: string; readonly held: boolean }];
   /** The schema changed (conversion); a resync with diff follows. */
   schema: [schema: DatabaseSchema];
-  /** A non-fatal problem (a notification that did not fit, a failed condition change). */
+  /**
+   * An update did not fit the replica or the schema (a modify/delete of a row it lacks, an insert of a uuid it
+   * has, a value of the wrong type, a table not monitored...). None of it was applied; the connection is dropped
+   * and every monitor gets the full state again on the next one (counted in `stats.resyncs`).
+   */
+  impossibleUpdate: [error: OvsdbImpossibleUpdateError];
+  /** A non-fatal problem (a failed condition change, a table the schema lacks). */
   warning: [error: Error];
 }
 
@@ -95,6 +101,8 @@ export interface DatabaseStats {
   resumes: number;
   /** Monitors that had state and received a full state again (diffed into events). */
   resyncs: number;
+  /** Updates refused as impossible (each dropped its connection and made every monitor resync). */
+  impossibleUpdates: number;
   outcomeUnknown: number;
   skippedMembers: number;
   /** Transactions sent (transact() calls that reached a connection), read-only ones included. */
@@ -131,7 +139,7 @@ export class OvsdbDatabase<T extends object = Record<string, Row>, X extends obj
 
   readonly database: string;
   readonly remotes: readonly string[];
-  readonly stats: DatabaseStats = { connects: 0, reconnects: 0, disconnects: 0, resumes: 0, resyncs: 0, outcomeUnknown: 0, skippedMembers: 0, transactions: 0, writeTransactions: 0 };
+  readonly stats: DatabaseStats = { connects: 0, reconnects: 0, disconnects: 0, resumes: 0, resyncs: 0, impossibleUpdates: 0, outcomeUnknown: 0, skippedMembers: 0, transactions: 0, writeTransactions: 0 };
   /** Resolves once every monitor has applied its first full state. Rejects only if closed before that. */
   readonly synced: Promise<void>;
   private resolveSynced!: () => void;
@@ -175,6 +183,10 @@ export class OvsdbDatabase<T extends object = Record<string, Row>, X extends obj
       },
       schemaChanged: (schema) => this.emit('schema', schema),
       warning: (error) => this.emit('warning', error),
+      impossibleUpdate: (error) => {
+        this.stats.impossibleUpdates++;
+        this.emit('impossibleUpdate', error);
+      },
       isCurrent: (conn) => this.loop.isCurrent(conn),
       hold: (conn) => this.loop.hold(conn),
       open: (conn) => this.loop.open(conn),

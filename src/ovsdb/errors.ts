@@ -10,6 +10,7 @@ export type OvsdbErrorCode =
   | 'OVSDB_NUMBER_TOO_LONG'
   | 'OVSDB_NUMBER_OUT_OF_RANGE'
   | 'OVSDB_INVALID_UTF8'
+  | 'OVSDB_IMPOSSIBLE_UPDATE'
   | 'OVSDB_CONNECT'
   | 'OVSDB_TLS'
   | 'OVSDB_BAD_REMOTE'
@@ -39,13 +40,26 @@ export class OvsdbError extends Error {
 
 /** Codes of errors that end a connection because of what the peer sent. */
 export type ProtocolErrorCode = 'OVSDB_PROTOCOL' | 'OVSDB_MESSAGE_TOO_LARGE' | 'OVSDB_MESSAGE_TOO_DEEP'
-  | 'OVSDB_MESSAGE_TOO_MANY_VALUES' | 'OVSDB_NUMBER_TOO_LONG' | 'OVSDB_NUMBER_OUT_OF_RANGE' | 'OVSDB_INVALID_UTF8';
+  | 'OVSDB_MESSAGE_TOO_MANY_VALUES' | 'OVSDB_NUMBER_TOO_LONG' | 'OVSDB_NUMBER_OUT_OF_RANGE' | 'OVSDB_INVALID_UTF8' | 'OVSDB_IMPOSSIBLE_UPDATE';
 
 /** The peer sent bytes that are not OVSDB JSON-RPC (garbage, bad JSON, a malformed reply). The connection ends. */
 export class OvsdbProtocolError extends OvsdbError {
   declare readonly code: ProtocolErrorCode;
   constructor(message: string, options?: { cause?: unknown; code?: ProtocolErrorCode }) {
     super(options?.code ?? 'OVSDB_PROTOCOL', message, options);
+  }
+}
+
+/**
+ * A monitor update the replica cannot apply to what it holds or to the schema: a modify or delete of a row it
+ * lacks, an insert of a uuid it has, a row key that is no UUID, a column not monitored or of the wrong type, a
+ * table not in that monitor, a notification of the wrong kind for the monitor. The replica applies none of the
+ * update, stops trusting its copy (no resume) and resyncs the database on a new connection.
+ */
+export class OvsdbImpossibleUpdateError extends OvsdbProtocolError {
+  constructor(readonly table: string | undefined, readonly uuid: string | undefined, readonly reason: string, options?: { cause?: unknown }) {
+    super(`impossible update${table === undefined ? '' : ` of ${table}`}${uuid === undefined ? '' : ` row ${uuid}`}: ${reason}`,
+      { ...options, code: 'OVSDB_IMPOSSIBLE_UPDATE' });
   }
 }
 

@@ -39,6 +39,8 @@ export interface MonitorResume {
 export class ReplicaMonitor {
   readonly tables = new Map<string, MonitoredTable>();
   lastTxnId: Uuid = ZERO_UUID;
+  /** The method of the monitor on the current connection (which notification it gets). */
+  method: MonitorMethod = 'monitor_cond_since';
   /** Established on the current connection. */
   active = false;
   /** Has applied a full initial state at least once. */

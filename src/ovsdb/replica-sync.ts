@@ -5,9 +5,11 @@
 // monitors' updates, changes conditions at runtime, and after `monitor_canceled` (a conversion) reads the schema
 // again and monitors again on the same connection. The replica itself (rows, indexes) is replica.ts.
 import { ZERO_UUID, type Row } from './datum.js';
-import { OvsdbConnectionClosedError, OvsdbError, OvsdbProtocolError, OvsdbRpcError, OvsdbSchemaError } from './errors.js';
+import {
+  OvsdbConnectionClosedError, OvsdbError, OvsdbImpossibleUpdateError, OvsdbProtocolError, OvsdbRpcError, OvsdbSchemaError,
+} from './errors.js';
 import { parseJson, stringifyJson, type Json } from './json.js';
-import type { MonitorMethod, UpdateVersion } from './monitor-format.js';
+import type { MonitorMethod } from './monitor-format.js';
 import type { Condition } from './operations.js';
 import type { Monitor, OvsdbProtocol } from './protocol.js';
 import { Replica, type IndexSpec, type RowChange } from './replica.js';
@@ -37,6 +39,8 @@ export interface SyncHost {
   resynced(info: MonitorResume): void;
   schemaChanged(schema: DatabaseSchema): void;
   warning(error: Error): void;
+  /** An update did not fit the replica: none of it was applied and a full resync follows. */
+  impossibleUpdate(error: OvsdbImpossibleUpdateError): void;
   /** Whether `conn` is still the connection being set up or in use. */
   isCurrent(conn: OvsdbProtocol): boolean;
   /** Requests wait (a re-monitor is under way on `conn`) / may flow again. */
@@ -199,6 +203,7 @@ export class ReplicaSync {
       const requests = m.requests(schema, this.replica, method);
       const options = { id: m.id, timeoutMs: this.callTimeoutMs };
       m.queue = [];
+      m.method = method;
       let monitor: Monitor<unknown>;
       try {
         monitor = method === 'monitor_cond_since' ? await conn.monitorCondSince(this.database, requests, { ...options, lastTxnId: m.lastTxnId })
@@ -216,8 +221,12 @@ export class ReplicaSync {
       const changes = this.changesBuffer();
       const tables = m.tableNames().filter((t) => this.replica.hasTable(t));
       const found = method === 'monitor_cond_since' && monitor.found === true && m.synced;
-      if (found) this.replica.applyUpdates(2, monitor.initialJson, changes);
-      else this.replica.replaceTables(monitor.version, monitor.initialJson, tables, changes);
+      try {
+        if (found) this.replica.applyUpdates(2, monitor.initialJson, changes, tables);
+        else this.replica.replaceTables(monitor.version, monitor.initialJson, tables, changes);
+      } catch (err) {
+        throw this.distrust(err);
+      }
       m.lastTxnId = monitor.lastTxnId ?? ZERO_UUID;
       m.ackAll(schema);
       m.current = monitor;
@@ -241,18 +250,32 @@ export class ReplicaSync {
     if (m.active) this.applyUpdate(conn, m, update);
   }
 
-  private applyUpdate(conn: OvsdbProtocol, m: ReplicaMonitor, update: { readonly updates: Json; readonly version: UpdateVersion; readonly lastTxnId: string | undefined }): void {
+  private applyUpdate(conn: OvsdbProtocol, m: ReplicaMonitor, update: QueuedUpdate): void {
+    if (conn.isClosed) return; // an update queued behind one that did not fit
     const changes = this.changesBuffer();
     try {
-      this.replica.applyUpdates(update.version, update.updates, changes);
+      checkNotification(m, update);
+      this.replica.applyUpdates(update.version, update.updates, changes, m.tableNames());
       if (update.lastTxnId !== undefined) m.lastTxnId = update.lastTxnId;
     } catch (err) {
-      // The update does not fit what we have: resync this monitor from scratch on a new connection.
-      m.lastTxnId = ZERO_UUID;
-      this.host.warning(err as Error);
-      conn.channel.close(err instanceof OvsdbError ? err : new OvsdbProtocolError(String(err)));
+      // Nothing of it was applied; the copy is no longer trusted: resync from scratch on a new connection.
+      const error = this.distrust(err);
+      conn.channel.close(error);
+      return;
     }
     this.emitChanges(changes);
+  }
+
+  /**
+   * An update (or a monitor reply) did not fit the replica: no monitor may resume from what it holds, so the next
+   * connection brings the full state of every monitor (diffed into change events). Reports it; returns the error.
+   */
+  private distrust(err: unknown): OvsdbError {
+    const error = err instanceof OvsdbError ? err : new OvsdbProtocolError(String(err), { cause: err });
+    for (const m of this.monitors) m.lastTxnId = ZERO_UUID;
+    if (error instanceof OvsdbImpossibleUpdateError) this.host.impossibleUpdate(error);
+    else this.host.warning(error);
+    return error;
   }
 
   /** After monitor_canceled (the database was converted): read the schema again and monitor again. */
@@ -277,4 +300,11 @@ export class ReplicaSync {
     this.resubscribing = run;
     return run;
   }
+}
+
+/** The notification must be the one the monitor's method gets: update (monitor), update2 (monitor_cond), update3. */
+function checkNotification(m: ReplicaMonitor, update: QueuedUpdate): void {
+  const got = update.version === 1 ? 'update' : update.lastTxnId === undefined ? 'update2' : 'update3';
+  const want = m.method === 'monitor' ? 'update' : m.method === 'monitor_cond' ? 'update2' : 'update3';
+  if (got !== want) throw new OvsdbImpossibleUpdateError(undefined, undefined, `"${got}" for monitor ${m.id}, a ${m.method} monitor (which gets "${want}")`);
 }

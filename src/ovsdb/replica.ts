@@ -9,8 +9,8 @@
 //
 // Rows are immutable: a modify builds a new object and carries unchanged column values over by reference, so
 // change events can hand out both the old and the new row.
-import { applyDiff, decodeDiff, decodeValue, ZERO_UUID, type Uuid, type Value } from './datum.js';
-import { OvsdbProtocolError, OvsdbSchemaError } from './errors.js';
+import { applyDiff, decodeDiff, decodeValue, isUuid, ZERO_UUID, type Uuid, type Value } from './datum.js';
+import { OvsdbImpossibleUpdateError, OvsdbSchemaError } from './errors.js';
 import type { Json, JsonObject } from './json.js';
 import type { ColumnType, DatabaseSchema, TableSchema } from './schema.js';
 import { ReplicaIndex, type IndexSpec, type StoredRow } from './replica-index.js';
@@ -275,110 +275,199 @@ export class Replica {
 
   /**
    * Applies one table-updates object (the params of `update`/`update2`/`update3`, or an incremental monitor
-   * reply) and appends what changed to `changes` when given. Throws OvsdbProtocolError when the update does not
-   * fit the replica (a modify or delete of an unknown row), which calls for a full resync.
+   * reply) and appends what changed to `changes` when given. The whole object is checked and decoded first and
+   * applied only when every row of it fits: a modify or delete of a row the replica lacks, an insert of a uuid it
+   * has, a row key that is no UUID, a column not monitored or of the wrong type, or a table not in `tables` (the
+   * monitor's; default every replicated table) throws OvsdbImpossibleUpdateError and changes nothing.
    */
-  applyUpdates(version: UpdateVersion, updates: Json, changes: RowChange[] | undefined): void {
-    if (updates === null || typeof updates !== 'object' || Array.isArray(updates)) throw new OvsdbProtocolError('table-updates is not an object');
-    for (const tableName of Object.keys(updates)) {
-      const t = this.tables.get(tableName);
-      const rowUpdates = updates[tableName];
-      if (!t || rowUpdates === null || typeof rowUpdates !== 'object' || Array.isArray(rowUpdates)) continue;
-      if (version === 2) this.applyTable2(t, rowUpdates, changes);
-      else this.applyTable1(t, rowUpdates, changes);
+  applyUpdates(version: UpdateVersion, updates: Json, changes: RowChange[] | undefined, tables?: readonly string[]): void {
+    const plan: PlannedChange[] = [];
+    for (const [t, rowUpdates] of this.tableUpdates(updates, tables)) {
+      if (version === 2) planTable2(t, rowUpdates, plan);
+      else planTable1(t, rowUpdates, plan);
+    }
+    for (const p of plan) {
+      if (p.row) p.t.put(p.row, p.old);
+      else p.t.remove(p.old!);
+      if (changes) changes.push(changeOf(p));
     }
     this.generation++;
   }
 
-  private applyTable2(t: TableState, rowUpdates: JsonObject, changes: RowChange[] | undefined): void {
-    const name = t.name;
-    for (const uuid of Object.keys(rowUpdates)) {
-      const u = rowUpdates[uuid] as JsonObject;
-      const old = t.rows.get(uuid);
-      let full: Json | undefined = u.initial ?? u.insert;
-      if (full !== undefined) {
-        if (full === null || typeof full !== 'object' || Array.isArray(full)) full = {};
-        const row = t.decodeRow(uuid, full);
-        t.put(row, old);
-        if (changes) changes.push(old ? { table: name, kind: 'update', uuid, old, new: row } : { table: name, kind: 'insert', uuid, new: row });
-      } else if (u.modify !== undefined) {
-        if (!old) throw new OvsdbProtocolError(`update2 modifies unknown row ${uuid} of ${name}`);
-        const row = t.applyModify(old, u.modify as JsonObject);
-        t.put(row, old);
-        if (changes) changes.push({ table: name, kind: 'update', uuid, old, new: row });
-      } else if ('delete' in u) {
-        if (!old) continue; // a condition change may delete a row we never had
-        t.remove(old);
-        if (changes) changes.push({ table: name, kind: 'delete', uuid, old });
-      } else {
-        throw new OvsdbProtocolError(`update2 for ${name} ${uuid} has no initial/insert/modify/delete`);
-      }
+  /** The tables of a table-updates object, each checked to be replicated (and in `allowed` when given). */
+  private tableUpdates(updates: Json, allowed: readonly string[] | undefined): [TableState, JsonObject][] {
+    if (!isObject(updates)) throw new OvsdbImpossibleUpdateError(undefined, undefined, 'table-updates is not an object');
+    const out: [TableState, JsonObject][] = [];
+    for (const name of Object.keys(updates)) {
+      const t = this.tables.get(name);
+      if (!t || (allowed && !allowed.includes(name))) throw new OvsdbImpossibleUpdateError(name, undefined, 'the table is not monitored');
+      const rowUpdates = updates[name];
+      if (!isObject(rowUpdates)) throw new OvsdbImpossibleUpdateError(name, undefined, 'its row updates are not an object');
+      out.push([t, rowUpdates]);
     }
-  }
-
-  private applyTable1(t: TableState, rowUpdates: JsonObject, changes: RowChange[] | undefined): void {
-    const name = t.name;
-    for (const uuid of Object.keys(rowUpdates)) {
-      const u = rowUpdates[uuid] as JsonObject;
-      const old = t.rows.get(uuid);
-      if (u.new !== undefined && u.new !== null) {
-        const fresh = t.decodeRow(uuid, u.new as JsonObject);
-        // Keep unchanged column values by reference (cheap index maintenance, identity for callers).
-        const row = old ? reuse(t, old, fresh) : fresh;
-        t.put(row, old);
-        if (changes) changes.push(old ? { table: name, kind: 'update', uuid, old, new: row } : { table: name, kind: 'insert', uuid, new: row });
-      } else if (old) {
-        t.remove(old);
-        if (changes) changes.push({ table: name, kind: 'delete', uuid, old });
-      }
-    }
+    return out;
   }
 
   /**
    * Replaces the content of `tableNames` by the full state in `updates` (a monitor reply after a resync), and
    * reports the difference with what was there before: rows that are equal keep their object and make no event,
-   * so a resync is seen by callers as the changes they missed, never as an empty window.
+   * so a resync is seen by callers as the changes they missed, never as an empty window. Every row is checked and
+   * decoded before anything changes (OvsdbImpossibleUpdateError otherwise, as for applyUpdates).
    */
   replaceTables(version: UpdateVersion, updates: Json, tableNames: readonly string[], changes: RowChange[] | undefined): void {
-    if (updates === null || typeof updates !== 'object' || Array.isArray(updates)) throw new OvsdbProtocolError('table-updates is not an object');
+    const full = new Map<TableState, StoredRow[]>();
+    for (const [t, rowUpdates] of this.tableUpdates(updates, tableNames)) {
+      const rows: StoredRow[] = [];
+      for (const uuid of Object.keys(rowUpdates)) {
+        const u = rowObject(t, uuid, rowUpdates[uuid]);
+        const json = version === 2 ? (u.initial ?? u.insert) : u.new;
+        if (!isObject(json) || Object.keys(u).length !== 1) throw new OvsdbImpossibleUpdateError(t.name, uuid, `a row of a full state must be {"${version === 2 ? 'initial' : 'new'}": row}`);
+        rows.push(decodeChecked(t, uuid, json));
+      }
+      full.set(t, rows);
+    }
     for (const name of tableNames) {
       const t = this.tables.get(name);
-      if (!t) continue;
-      const rowUpdates = updates[name];
-      const seen = new Set<Uuid>();
-      if (rowUpdates !== null && typeof rowUpdates === 'object' && !Array.isArray(rowUpdates)) {
-        const empty = t.rows.size === 0;
-        for (const uuid of Object.keys(rowUpdates)) {
-          const u = rowUpdates[uuid] as JsonObject;
-          const json = (version === 2 ? (u.initial ?? u.insert) : u.new) as JsonObject | null | undefined;
-          if (!json) continue;
-          const fresh = t.decodeRow(uuid, json);
-          if (empty) {
-            t.put(fresh, undefined);
-            if (changes) changes.push({ table: name, kind: 'insert', uuid, new: fresh });
-            continue;
-          }
-          seen.add(uuid);
-          const old = t.rows.get(uuid);
-          if (!old) {
-            t.put(fresh, undefined);
-            if (changes) changes.push({ table: name, kind: 'insert', uuid, new: fresh });
-          } else if (!t.sameRow(old, fresh)) {
-            const row = reuse(t, old, fresh);
-            t.put(row, old);
-            if (changes) changes.push({ table: name, kind: 'update', uuid, old, new: row });
-          }
-        }
-        if (empty) { t.reshaped = false; continue; }
-      }
-      t.reshaped = false;
-      for (const old of [...t.rows.values()]) {
-        if (seen.has(old._uuid)) continue;
-        t.remove(old);
-        if (changes) changes.push({ table: name, kind: 'delete', uuid: old._uuid, old });
-      }
+      if (t) this.replaceTable(t, full.get(t) ?? [], changes);
     }
     this.generation++;
+  }
+
+  private replaceTable(t: TableState, rows: readonly StoredRow[], changes: RowChange[] | undefined): void {
+    const name = t.name;
+    if (t.rows.size === 0) {
+      for (const fresh of rows) {
+        t.put(fresh, undefined);
+        if (changes) changes.push({ table: name, kind: 'insert', uuid: fresh._uuid, new: fresh });
+      }
+      t.reshaped = false;
+      return;
+    }
+    const seen = new Set<Uuid>();
+    for (const fresh of rows) {
+      const uuid = fresh._uuid;
+      seen.add(uuid);
+      const old = t.rows.get(uuid);
+      if (!old) {
+        t.put(fresh, undefined);
+        if (changes) changes.push({ table: name, kind: 'insert', uuid, new: fresh });
+      } else if (!t.sameRow(old, fresh)) {
+        const row = reuse(t, old, fresh);
+        t.put(row, old);
+        if (changes) changes.push({ table: name, kind: 'update', uuid, old, new: row });
+      }
+    }
+    t.reshaped = false;
+    for (const old of [...t.rows.values()]) {
+      if (seen.has(old._uuid)) continue;
+      t.remove(old);
+      if (changes) changes.push({ table: name, kind: 'delete', uuid: old._uuid, old });
+    }
+  }
+}
+
+/** One row change of an update, decoded and checked, not applied yet: `row` undefined is a delete of `old`. */
+interface PlannedChange {
+  readonly t: TableState;
+  readonly uuid: Uuid;
+  readonly old: StoredRow | undefined;
+  readonly row: StoredRow | undefined;
+}
+
+function changeOf(p: PlannedChange): RowChange {
+  const table = p.t.name;
+  if (!p.row) return { table, kind: 'delete', uuid: p.uuid, old: p.old! };
+  return p.old ? { table, kind: 'update', uuid: p.uuid, old: p.old, new: p.row } : { table, kind: 'insert', uuid: p.uuid, new: p.row };
+}
+
+function isObject(v: Json | undefined): v is JsonObject {
+  return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** The update of one row, checked to be an object under a UUID key. */
+function rowObject(t: TableState, uuid: string, u: Json): JsonObject {
+  if (!isUuid(uuid)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'the row key is not a UUID');
+  if (!isObject(u)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'the row update is not an object');
+  return u;
+}
+
+/** Every column named must be a monitored one (the server sends no other). */
+function checkColumns(t: TableState, uuid: Uuid, json: JsonObject): void {
+  for (const c of Object.keys(json)) {
+    if (!t.column(c)) throw new OvsdbImpossibleUpdateError(t.name, uuid, `column "${c}" is not monitored${t.schema.columns.has(c) ? '' : ' (not in the schema)'}`);
+  }
+}
+
+/** Runs a decode, turning a value of the wrong type into the impossible update it makes. */
+function decoding<V>(t: TableState, uuid: Uuid, decode: () => V): V {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof OvsdbImpossibleUpdateError) throw err;
+    throw new OvsdbImpossibleUpdateError(t.name, uuid, (err as Error).message, { cause: err });
+  }
+}
+
+function decodeChecked(t: TableState, uuid: Uuid, json: JsonObject): StoredRow {
+  checkColumns(t, uuid, json);
+  return decoding(t, uuid, () => t.decodeRow(uuid, json));
+}
+
+function planTable2(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]): void {
+  for (const uuid of Object.keys(rowUpdates)) {
+    const u = rowObject(t, uuid, rowUpdates[uuid]);
+    const keys = Object.keys(u);
+    if (keys.length !== 1) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'a row update needs exactly one of initial/insert/modify/delete');
+    const old = t.rows.get(uuid);
+    switch (keys[0]) {
+      case 'initial': case 'insert': {
+        const row = u[keys[0]];
+        if (old) throw new OvsdbImpossibleUpdateError(t.name, uuid, `${keys[0]} of a row the replica has`);
+        if (!isObject(row)) throw new OvsdbImpossibleUpdateError(t.name, uuid, `${keys[0]} is not a row object`);
+        plan.push({ t, uuid, old, row: decodeChecked(t, uuid, row) });
+        break;
+      }
+      case 'modify': {
+        const diff = u.modify;
+        if (!old) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'modify of a row the replica does not have');
+        if (!isObject(diff)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'modify is not a row object');
+        checkColumns(t, uuid, diff);
+        plan.push({ t, uuid, old, row: decoding(t, uuid, () => t.applyModify(old, diff)) });
+        break;
+      }
+      case 'delete':
+        if (!old) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'delete of a row the replica does not have');
+        plan.push({ t, uuid, old, row: undefined });
+        break;
+      default:
+        throw new OvsdbImpossibleUpdateError(t.name, uuid, `"${keys[0]}" is not initial/insert/modify/delete`);
+    }
+  }
+}
+
+/** RFC 7047 `update`: `new` alone inserts, `old` and `new` modify, `old` alone deletes. */
+function planTable1(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]): void {
+  for (const uuid of Object.keys(rowUpdates)) {
+    const u = rowObject(t, uuid, rowUpdates[uuid]);
+    const old = t.rows.get(uuid);
+    const hasOld = u.old !== undefined && u.old !== null;
+    const hasNew = u.new !== undefined && u.new !== null;
+    for (const k of Object.keys(u)) if (k !== 'old' && k !== 'new') throw new OvsdbImpossibleUpdateError(t.name, uuid, `"${k}" is not old/new`);
+    if (hasOld && !isObject(u.old)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'old is not a row object');
+    if (hasOld) checkColumns(t, uuid, u.old as JsonObject);
+    if (hasNew) {
+      if (!isObject(u.new)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'new is not a row object');
+      if (hasOld && !old) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'modify of a row the replica does not have');
+      if (!hasOld && old) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'insert of a row the replica has');
+      const fresh = decodeChecked(t, uuid, u.new);
+      // Keep unchanged column values by reference (cheap index maintenance, identity for callers).
+      plan.push({ t, uuid, old, row: old ? reuse(t, old, fresh) : fresh });
+    } else if (hasOld) {
+      if (!old) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'delete of a row the replica does not have');
+      plan.push({ t, uuid, old, row: undefined });
+    } else {
+      throw new OvsdbImpossibleUpdateError(t.name, uuid, 'a row update needs old or new');
+    }
   }
 }
 

@@ -1,12 +1,14 @@
 // The replica (OvsdbDatabase) behind a byte-level proxy that slips hostile messages into what a real
 // ovsdb-server sends (issue 12, hostile peers). Connection-level faults must end the connection with the typed
 // error, fail a transaction in flight as "outcome unknown", and leave the replica equal to the server after it
-// resyncs. Impossible updates (for rows the replica lacks, inserts for uuids it has) are the replica's to catch:
-// a later wave (issue 12 item 6); the `failing` test below pins what it must do, and turns red once it does.
+// resyncs. Impossible updates (for rows the replica lacks, inserts for uuids it has, ...) are the replica's to
+// catch (issue 12 item 6): applied not at all, reported, and followed by a full resync.
 import test from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { waitFor } from '../../src/lab/process.js';
-import { OvsdbClient, OvsdbDatabase, OvsdbOutcomeUnknownError, OvsdbProtocolError, ops } from '../../src/ovsdb/index.js';
+import {
+  OvsdbClient, OvsdbDatabase, OvsdbOutcomeUnknownError, OvsdbProtocolError, ops, type OvsdbImpossibleUpdateError,
+} from '../../src/ovsdb/index.js';
 import type { NorthboundTables } from '../../src/models/ovn-northbound.js';
 import { startHostileProxy, type HostileProxy } from './hostile-proxy.js';
 
@@ -77,25 +79,39 @@ test.serial('connection-level faults mid-stream: typed close, a transaction in f
   }
 });
 
-test.serial.failing('later wave (issue 12 item 6): an impossible update makes the replica resync instead of keeping a copy it knows is wrong', async (t) => {
+test.serial('an impossible update is applied not at all: typed event, connection dropped, every monitor resyncs to the server', async (t) => {
   const proxy = await startHostileProxy(lab.nb.servers[0].unix.slice('unix:'.length));
   t.teardown(() => proxy.close());
   const db = await replicaBehind(proxy);
   t.teardown(() => db.close());
+  const events: OvsdbImpossibleUpdateError[] = [];
+  db.on('impossibleUpdate', (e) => events.push(e));
   const [real] = await writer.transact('OVN_Northbound', [ops.insert('Logical_Switch', { name: 'real' })]);
   await until('the replica has the row', () => db.table('Logical_Switch').get(real.uuid) !== undefined);
   const ghost = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
-  // What the fuzz found the replica takes without complaint (measured against this code):
-  const impossible = [
-    update3(proxy, `{"Logical_Switch":{"${real.uuid}":{"insert":{"name":"impostor"}}}}`), // an insert for a uuid it has: overwritten
-    update3(proxy, `{"Logical_Switch":{"${real.uuid}":{"modify":{"no_such_column":"x"}}}}`), // a column the schema lacks: ignored
-    update3(proxy, `{"Logical_Switch":{"not-a-uuid":{"insert":{"name":"bad-key"}}}}`), // a row key that is no UUID: stored
-    `{"id":null,"method":"update2","params":[${proxy.monitorIds.get('OVN_Northbound')!},{"Logical_Switch":{"${ghost}":{"insert":{"name":"wrong-method"}}}}]}`, // update2 on a monitor_cond_since monitor: applied
+  // Each led by a possible insert of `ghost`: none of it may land. Before the replica checked its updates, the
+  // first overwrote the row (an `update` event), the second was ignored, the third stored, the fourth applied.
+  const lead = `"${ghost}":{"insert":{"name":"half"}}`;
+  const impossible: [string, string][] = [
+    ['insert of a row the replica has', update3(proxy, `{"Logical_Switch":{${lead},"${real.uuid}":{"insert":{"name":"impostor"}}}}`)],
+    ['"no_such_column" is not monitored', update3(proxy, `{"Logical_Switch":{${lead},"${real.uuid}":{"modify":{"no_such_column":"x"}}}}`)],
+    ['row key is not a UUID', update3(proxy, `{"Logical_Switch":{${lead},"not-a-uuid":{"insert":{"name":"bad-key"}}}}`)],
+    ['modify of a row the replica does not have', update3(proxy, `{"Logical_Switch":{${lead},"${ghost.replace('a', 'b')}":{"modify":{"name":"x"}}}}`)],
+    ['"update2" for monitor', `{"id":null,"method":"update2","params":[${proxy.monitorIds.get('OVN_Northbound')!},{"Logical_Switch":{${lead}}}]}`],
   ];
-  for (const bytes of impossible) {
+  for (const [reason, bytes] of impossible) {
     const resyncs = db.stats.resyncs;
+    const changes: string[] = [];
+    const onChange = (cs: readonly { kind: string; uuid: string }[]) => { for (const c of cs) changes.push(`${c.kind} ${c.uuid}`); };
+    db.on('change', onChange);
     proxy.inject(bytes);
-    await until('a resync', () => db.stats.resyncs > resyncs && db.state === 'connected', 3000);
-    t.deepEqual(replicaNames(db), await serverNames());
+    await until(`${reason}: resynced`, () => db.stats.resyncs > resyncs && db.state === 'connected');
+    db.off('change', onChange);
+    t.deepEqual(replicaNames(db), await serverNames(), reason);
+    t.deepEqual(changes, [], `${reason}: nothing applied, and the resync found nothing to correct`);
+    t.true(events.at(-1)!.message.includes(reason), `${reason}: ${events.at(-1)?.message}`);
   }
+  t.is(events.length, impossible.length);
+  t.is(db.stats.impossibleUpdates, impossible.length);
+  t.is(db.table('Logical_Switch').get(real.uuid)?.name, 'real');
 });
