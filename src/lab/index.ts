@@ -8,6 +8,7 @@ import { startCentral, type Central, type CentralOptions } from './central.js';
 import { deleteNetnsNow, LAB_DIR_PREFIX, registerLab, removeLabDirNow, sweepOrphanedLabs, writeOwnerFile } from './cleanup.js';
 import type { LabDaemon } from './daemon.js';
 import { startDatabase, type StartContext } from './databases.js';
+import { LabOutsideHostImpl, normalizeOutsideOptions } from './outside.js';
 import { normalizeHypervisorOptions, startHypervisors, type HypervisorCentral, type HypervisorsContext } from './hypervisors.js';
 import { readPidFile, runCommand, terminate } from './process.js';
 import { normalizeRelayGroup } from './relay.js';
@@ -17,6 +18,9 @@ import { normalizeZoneOptions, startZones, zoneIndexOf } from './zones.js';
 export type * from './types.js';
 export { LabCommandError } from './process.js';
 export { configureNodeWithVsctl, underlayIp, underlayMac } from './hypervisor.js';
+export { OUTSIDE_DEFAULTS } from './outside.js';
+export { arpRequest, echoRequest, neighborSolicitation, readFrame, solicitedNode, udpDatagram } from './ip-frames.js';
+export type { FrameView, FrameAddresses } from './ip-frames.js';
 export { readPcapFrames } from './pcap.js';
 
 export { SCHEMAS } from './databases.js';
@@ -36,7 +40,16 @@ function labBaseDir(): string {
 
 export async function startLab(options: LabOptions = {}): Promise<Lab> {
   // Refuse bad options before anything is started.
-  const hypervisorOptions = options.hypervisors === undefined ? undefined : normalizeHypervisorOptions(options.hypervisors);
+  const outsideOptions = options.outside ? normalizeOutsideOptions(options.outside) : undefined;
+  let hypervisorOptions = options.hypervisors === undefined ? undefined : normalizeHypervisorOptions(options.hypervisors);
+  if (outsideOptions) {
+    // The outside host plugs into the hub: two hypervisors are then joined through one too.
+    if (!hypervisorOptions) throw new RangeError('lab: an outside host needs hypervisors');
+    if (typeof options.hypervisors === 'object' && options.hypervisors.wire === 'direct') {
+      throw new RangeError('lab: an outside host needs the hypervisors joined through a hub (wire: \'hub\'), not a direct wire');
+    }
+    hypervisorOptions = { ...hypervisorOptions, wire: 'hub' };
+  }
   const zoneOptions = options.zones === undefined ? undefined : normalizeZoneOptions(options.zones);
   const northd = options.northd ?? true;
   if (zoneOptions && !northd) throw new RangeError('lab: zones need ovn-northd (northd: false cannot go with zones)');
@@ -64,14 +77,17 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   let netns: string | undefined;
   const netnsPrefix = `${LAB_DIR_PREFIX}${basename(dir).slice(LAB_DIR_PREFIX.length)}`;
   const simulated: HypervisorsContext['started'] = { hypervisors: [] };
-  const sandboxes = () => [...simulated.hypervisors.map((hv) => hv.sandbox), ...(simulated.hub ? [simulated.hub.sandbox] : [])];
+  let outside: LabOutsideHostImpl | undefined;
+  const sandboxes = () => [
+    ...simulated.hypervisors.map((hv) => hv.sandbox), ...(simulated.hub ? [simulated.hub.sandbox] : []), ...(outside ? [outside.sandbox] : []),
+  ];
   let stopped = false;
   const unregister = registerLab({
     dir, keepDir: options.keepDir ?? false,
     pids: () => [
       ...extraPids, ...ctx.servers.map((s) => s.pid), ...daemons.map((d) => d.pid),
       ...simulated.hypervisors.flatMap((hv) => hv.daemons.map((d) => d.pid)),
-      ...(simulated.hub?.pids ?? []),
+      ...(simulated.hub?.pids ?? []), ...(outside?.pids ?? []),
     ].filter((pid) => pid > 0),
     namespaces: () => [...(netns ? [netns] : []), ...sandboxes().filter((s) => s.netnsCreated).map((s) => s.netns)],
   });
@@ -81,7 +97,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     stopped = true;
     await Promise.all([
       ...extraPids.map((pid) => terminate(pid)), ...ctx.servers.map((s) => s.stop()), ...daemons.map((d) => d.stop()),
-      ...simulated.hypervisors.map((hv) => hv.stop()), simulated.hub?.stop(),
+      ...simulated.hypervisors.map((hv) => hv.stop()), simulated.hub?.stop(), outside?.stop(),
     ]);
     if (netns) deleteNetnsNow(netns);
     for (const sandbox of sandboxes()) if (sandbox.netnsCreated) deleteNetnsNow(sandbox.netns);
@@ -136,6 +152,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       }, hypervisorOptions);
       for (const hv of simulated.hypervisors) started?.zones.find((z) => z.name === hv.zone)?.hypervisors.push(hv);
     }
+    if (outsideOptions && simulated.hub) {
+      outside = new LabOutsideHostImpl(dir, netnsPrefix, env, simulated.hub, outsideOptions);
+      await outside.start();
+    }
 
     const tls = ctx.certificates?.forClients;
     const hints = [
@@ -147,6 +167,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     for (const hv of simulated.hypervisors.slice(0, 2)) {
       hints.push(`ovs-vsctl --db=${hv.ovsdb} show`, `ovs-appctl -t ${hv.vswitchdSocket} ofproto/list-tunnels`);
     }
+    if (outside) hints.push(`ip netns exec ${outside.netns} ip address  # the outside host`, `tshark -r ${outside.pcapPath('rx')}  # what reached it`);
     if (tls && nb.ssl) {
       hints.push(`ovn-nbctl --db=${nb.ssl} -p ${tls.clientKey} -c ${tls.clientCert} -C ${tls.caCert} show`);
     }
@@ -162,6 +183,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       ...(started ? { interconnect: started.interconnect } : {}),
       ...(central.northd ? { northd: central.northd } : {}),
       ...(simulated.hub ? { hub: simulated.hub } : {}),
+      ...(outside ? { outside } : {}),
       ...(tls ? { tls } : {}),
       ...(netns ? { netns } : {}),
       ...(vswitchdPid ? { vswitchdPid } : {}),

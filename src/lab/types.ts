@@ -42,6 +42,76 @@ export interface LabOptions {
    * A number is `{ count }`.
    */
   zones?: number | LabZoneOptions;
+  /**
+   * A host outside the cluster on the hypervisors' underlay (outside.ts): its own sandbox on the hub with a real
+   * Linux stack behind it and a capture of its wire, for north-south traffic. Needs `hypervisors`, which are then
+   * joined through the hub (a direct wire is refused). `true` takes the defaults.
+   */
+  outside?: boolean | LabOutsideOptions;
+}
+
+export interface LabOutsideOptions {
+  /** The host's IPv4 address with its network's prefix length (default `172.18.0.1/16`, kind's docker network). */
+  ipv4?: string;
+  /** The host's IPv6 address with its network's prefix length (default `fc00:f853:ccd:e793::1/64`). */
+  ipv6?: string;
+  /** Addresses beyond the gateway, held on the host's loopback (default `198.51.100.1`, `2001:db8:100::1`). */
+  remote?: string[];
+}
+
+/** A node's uplink to the outside network: the dummy port to put in its external bridge (br-ex) and its addresses. */
+export interface LabUplink {
+  /** Port (and Interface) name, default `eth1`. */
+  readonly name: string;
+  readonly type: 'dummy';
+  /** Interface options: the stream to the hub, and tx/rx captures in the hypervisor's directory. */
+  readonly options: Readonly<Record<string, string>>;
+  /** A fixed MAC for the node on that network (02:00 + its IPv4 address), for br-ex and the gateway router port. */
+  readonly mac: string;
+  /** The node's addresses on the outside network, IPv4 then IPv6, with prefix length (hv1: 172.18.0.11/16). */
+  readonly addresses: readonly string[];
+  /** The next hops of its default routes (the outside host), IPv4 then IPv6. */
+  readonly gateways: readonly string[];
+}
+
+/** The outside host (`startLab({ outside: true })`). */
+export interface LabOutsideHost {
+  readonly name: 'outside';
+  readonly dir: string;
+  readonly netns: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** `unix:` remote of its Open_vSwitch database. */
+  readonly ovsdb: string;
+  readonly pids: readonly number[];
+  /** eth0's MAC (02:00 + its IPv4 address). */
+  readonly mac: string;
+  /** eth0's addresses without and with prefix length. */
+  readonly ipv4: string;
+  readonly ipv6: string;
+  readonly addresses: readonly string[];
+  /** Addresses on its loopback, reached through it as the gateway. */
+  readonly remote: readonly string[];
+  /** The kernel interface holding the addresses (`eth0`). */
+  readonly interfaceName: string;
+  /** The port whose captures are the host's: `tx` what it sent, `rx` what reached it. */
+  readonly wirePort: string;
+  /** Node `index`'s address on the outside network (network + 10 + index), with prefix length. */
+  nodeAddress(index: number, family?: 4 | 6): string;
+  /** A hub port for `hv`'s uplink, and the interface that connects to it (for the node's br-ex). */
+  uplink(hv: LabHypervisor, port?: string): Promise<LabUplink>;
+  /** Runs a program in the host's network namespace (`ip neigh`, a UDP client...); resolves with its stdout. */
+  exec(program: string, args?: readonly string[], options?: { input?: string }): Promise<string>;
+  /** A kernel route on the host (`ip route replace prefix via via`), e.g. to pod subnets through a node. */
+  addRoute(prefix: string, via: string): Promise<void>;
+  /** Sends a raw frame out of the host's wire, as if the host had sent it. */
+  inject(frame: string | Uint8Array): Promise<void>;
+  /** Frames that reached the host so far (its wire's rx capture), broadcasts and floods included. */
+  received(): Promise<Uint8Array[]>;
+  /** Frames the host sent so far (its kernel's replies and injected frames). */
+  sent(): Promise<Uint8Array[]>;
+  pcapPath(direction: 'tx' | 'rx'): string;
+  waitReceived(match: (frame: Uint8Array) => boolean, timeoutMs?: number): Promise<Uint8Array>;
+  waitSent(match: (frame: Uint8Array) => boolean, timeoutMs?: number): Promise<Uint8Array>;
 }
 
 export interface LabRelayOptions {
@@ -307,6 +377,8 @@ export interface Lab {
   readonly hypervisors: readonly LabHypervisor[];
   /** The hub of the underlay wire, when the hypervisors are joined through one. */
   readonly hub?: LabHub;
+  /** The host outside the cluster, in a lab started with `outside`. */
+  readonly outside?: LabOutsideHost;
   /** ovn-northd between `nb` and `sb` (absent with `northd: false`). */
   readonly northd?: LabCentralDaemon;
   /** The availability zones, in a lab started with `zones` (empty otherwise). */

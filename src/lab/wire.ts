@@ -38,14 +38,23 @@ export class LabHubImpl implements LabHub {
     await this.vsctl('--', 'add-br', HUB_BRIDGE, '--', 'set', 'Bridge', HUB_BRIDGE, 'datapath_type=dummy');
   }
 
+  /**
+   * A listening port on the hub named `port` (with tx/rx captures); resolves with the `unix:` stream a dummy port
+   * elsewhere connects to it with (`options:stream`).
+   */
+  async listen(port: string): Promise<string> {
+    const socket = join(this.dir, `${port}.sock`);
+    await this.vsctl('--', 'add-port', HUB_BRIDGE, port,
+      '--', 'set', 'Interface', port, 'type=dummy', `options:pstream="punix:${socket}"`,
+      ...this.sandbox.pcapOptions(port));
+    return `unix:${socket}`;
+  }
+
   /** One listening port on the hub per hypervisor, named after it; the hypervisor's br-phys connects to it. */
   async attach(hv: LabHypervisorImpl): Promise<void> {
-    const socket = join(this.dir, `${hv.name}.sock`);
-    await this.vsctl('--', 'add-port', HUB_BRIDGE, hv.name,
-      '--', 'set', 'Interface', hv.name, 'type=dummy', `options:pstream="punix:${socket}"`,
-      ...this.sandbox.pcapOptions(hv.name));
+    const stream = await this.listen(hv.name);
     await hv.vsctl('--', 'add-port', 'br-phys', WIRE_PORT,
-      '--', 'set', 'Interface', WIRE_PORT, 'type=dummy', `options:stream="unix:${socket}"`,
+      '--', 'set', 'Interface', WIRE_PORT, 'type=dummy', `options:stream="${stream}"`,
       ...hv.sandbox.pcapOptions(WIRE_PORT));
   }
 
