@@ -25,6 +25,18 @@ export const MANAGEMENT_PORT_PREFIX = 'k8s-';
 export const ROUTER_TO_JOIN_PREFIX = 'rtoj-';
 /** Prefix of the join switch's port facing a router (`jtor-<router>`). */
 export const JOIN_TO_ROUTER_PREFIX = 'jtor-';
+/** Prefix of a node's external switch (`ext_<node>`, ovn-kubernetes' ExternalSwitchPrefix). */
+export const EXTERNAL_SWITCH_PREFIX = 'ext_';
+/** Prefix of the gateway router's port on the external switch (`rtoe-GR_<node>`, GWRouterToExtSwitchPrefix). */
+export const ROUTER_TO_EXTERNAL_PREFIX = 'rtoe-';
+/** Prefix of the external switch's port facing the gateway router (`etor-GR_<node>`, EXTSwitchToGWRouterPrefix). */
+export const EXTERNAL_TO_ROUTER_PREFIX = 'etor-';
+/** The physical network the external switches' localnet ports name (ovn-kubernetes' PhysicalNetworkName). */
+export const PHYSICAL_NETWORK = 'physnet';
+/** The node's external bridge holding its physical port (the bridge configure-ovs.sh / ovnkube-node set up). */
+export const EXTERNAL_BRIDGE = 'br-ex';
+/** The management port's interface on the node (ovn-kubernetes' K8sMgmtIntfName). */
+export const MANAGEMENT_INTERFACE = 'ovn-k8s-mp0';
 
 // ---- Interconnect (ovn-kubernetes' zone interconnect: go-controller/pkg/types/const.go, zone_ic_handler.go) -----
 
@@ -56,7 +68,13 @@ export const DEFAULT_CONTROLLER = 'ovn-overlay';
  * The owner types this library writes: ovn-kubernetes' values where it has one (NetworkPolicy, NetpolNamespace,
  * Cluster), the Kubernetes kind otherwise. #14 adds EgressIP, EgressFirewall, MulticastNS... here.
  */
-export const OWNER_TYPES = ['Cluster', 'Node', 'Pod', 'Service', 'NetworkPolicy', 'NetpolNamespace'] as const;
+export const OWNER_TYPES = [
+  'Cluster', 'Node', 'Pod', 'Service', 'NetworkPolicy', 'NetpolNamespace',
+  // Issue 14: a node's gateway (ours: ovn-kubernetes marks none of those rows), EgressIP, EgressFirewall and
+  // per-namespace multicast (ovn-kubernetes' EgressIPOwnerType, EgressFirewallOwnerType, MulticastNamespaceOwnerType,
+  // MulticastClusterOwnerType).
+  'Gateway', 'EgressIP', 'EgressFirewall', 'MulticastNS', 'MulticastCluster',
+] as const;
 /** The value of `k8s.ovn.org/owner-type`. */
 export type OwnerType = (typeof OWNER_TYPES)[number];
 
@@ -72,6 +90,12 @@ export const TYPE_KEY = 'type';
 export const IP_BLOCK_INDEX_KEY = 'ip-block-index';
 /** DbObjectIDs extra key: the protocol(s) of the rule's ports an ACL matches, `None` for all (PortPolicyProtocolKey). */
 export const PORT_POLICY_PROTOCOL_KEY = 'port-policy-protocol';
+/** DbObjectIDs extra key: the priority of a Logical_Router_Policy (PriorityKey). */
+export const PRIORITY_KEY = 'priority';
+/** DbObjectIDs extra key: the network of an EgressIP row, `default` (NetworkKey). */
+export const NETWORK_KEY = 'network';
+/** DbObjectIDs extra key: index of the EgressFirewall rule an ACL is for (RuleIndex). */
+export const RULE_INDEX_KEY = 'rule-index';
 /** Ours (no ovn-kubernetes equivalent): on a policy's port group, the policy types it has, `ingress,egress`. */
 export const POLICY_TYPES_KEY = 'k8s.ovn.org/policy-types';
 
@@ -98,6 +122,8 @@ export const REQUESTED_TNL_KEY_KEY = 'requested-tnl-key';
 export const INTERCONN_TS_KEY = 'interconn-ts';
 /** Southbound Chassis other_config: `true` on a chassis of another zone. */
 export const IS_REMOTE_KEY = 'is-remote';
+/** The gateway router's port on the external switch: `yes` (as ovn-kubernetes writes it). */
+export const GATEWAY_PHYSICAL_IP_KEY = 'gateway-physical-ip';
 
 /** The pod annotation ovn-kubernetes writes with the pod's addresses (util/pod_annotation.go). */
 export const POD_NETWORKS_ANNOTATION = 'k8s.ovn.org/pod-networks';
@@ -107,8 +133,13 @@ export const NODE_HOST_CIDRS_ANNOTATION = 'k8s.ovn.org/host-cidrs';
 export const IDLED_AT_ANNOTATION = 'k8s.ovn.org/idled-at';
 /** The EndpointSlice label naming the Service it belongs to (discovery.k8s.io/v1). */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-
-/** The network name of the cluster's default network in that annotation. */
+/** The node annotation with its gateway (`{"default": {"mode", "interface-id", "mac-address", "ip-addresses", "next-hops", ...}}`). */
+export const L3_GATEWAY_CONFIG_ANNOTATION = 'k8s.ovn.org/l3-gateway-config';
+/** The node label that makes it a candidate to host egress IPs (any value). */
+export const EGRESS_ASSIGNABLE_LABEL = 'k8s.ovn.org/egress-assignable';
+/** The namespace annotation that allows multicast in it (`"true"`). */
+export const MULTICAST_ENABLED_ANNOTATION = 'k8s.ovn.org/multicast-enabled';
+/** The cluster's default network's name in ovn-kubernetes' per-network annotations (pod-networks, l3-gateway-config). */
 export const DEFAULT_NETWORK = 'default';
 
 // Node annotations ovn-kubernetes' cluster manager and node agent write, read by the agent's Node controller.
@@ -155,6 +186,11 @@ export const OVN_ENCAP_CSUM_KEY = 'ovn-encap-csum';
 export const OVN_BRIDGE_DATAPATH_TYPE_KEY = 'ovn-bridge-datapath-type';
 /** The integration bridge, when it is not br-int. */
 export const OVN_BRIDGE_KEY = 'ovn-bridge';
+// Bridge external_ids ovn-kubernetes writes on the external bridge (util.BridgeToNic).
+/** The bridge's own name. */
+export const BRIDGE_ID_KEY = 'bridge-id';
+/** The physical port the bridge was made for. */
+export const BRIDGE_UPLINK_KEY = 'bridge-uplink';
 
 // ---- Names of rows ----------------------------------------------------------------------------------------------
 
@@ -172,6 +208,17 @@ export function routerToTransitPort(node: string): string { return ROUTER_TO_TRA
 export function transitToRouterPort(node: string): string { return TRANSIT_TO_ROUTER_PREFIX + node; }
 /** The node's gateway router. */
 export function gatewayRouterName(node: string): string { return GATEWAY_ROUTER_PREFIX + node; }
+/** The node's external switch (`ext_<node>`). */
+export function externalSwitchName(node: string): string { return EXTERNAL_SWITCH_PREFIX + node; }
+/** The gateway router's port on the external switch (`rtoe-GR_<node>`). */
+export function routerToExternalPort(node: string): string { return ROUTER_TO_EXTERNAL_PREFIX + gatewayRouterName(node); }
+/** The external switch's router port (`etor-GR_<node>`). */
+export function externalToRouterPort(node: string): string { return EXTERNAL_TO_ROUTER_PREFIX + gatewayRouterName(node); }
+/**
+ * The localnet port of a node's external switch, `<bridge>_<node>` (`br-ex_node1`): ovn-kubernetes' node side
+ * names it so and publishes it as `interface-id` in `k8s.ovn.org/l3-gateway-config`.
+ */
+export function gatewayInterfaceId(bridge: string, node: string): string { return `${bridge}_${node}`; }
 /** A router's port on the join switch (`rtoj-GR_<node>`, `rtoj-ovn_cluster_router`). */
 export function routerToJoinPort(router: string): string { return ROUTER_TO_JOIN_PREFIX + router; }
 /** The join switch's port facing a router (`jtor-GR_<node>`, `jtor-ovn_cluster_router`). */
