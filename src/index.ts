@@ -125,3 +125,20 @@ export {
   podSandboxStatsType, nowNanoseconds, CriStatsError,
 } from './stats/cri.js';
 export type { PodSandboxStats, PodSandboxAttributes, PodSandboxMetadata, NetworkUsage, NetworkInterfaceUsage, WindowsNetworkUsage, WindowsNetworkInterfaceUsage, PodIdentity, InterfaceCounters, PodStatsOptions, Counter, Platform } from './stats/cri.js';
+// Gateways, egress and multicast (issue 14, docs/gateway.md): the OVN kinds, the node side, and their names.
+export { OvnGateways, GATEWAY_ROUTER_OPTIONS } from './ovn/gateway.js';
+export type { GatewaySpec, GatewayInfo } from './ovn/gateway.js';
+export { gatewaySpecFromNode } from './ovn/gateway-annotation.js';
+export type { GatewayClusterSettings, AnnotatedNode } from './ovn/gateway-annotation.js';
+export { OvnPodSnats } from './ovn/pod-snat.js';
+export type { PodSnatSpec, PodSnatInfo } from './ovn/pod-snat.js';
+export {
+  EXTERNAL_SWITCH_PREFIX, ROUTER_TO_EXTERNAL_PREFIX, EXTERNAL_TO_ROUTER_PREFIX, PHYSICAL_NETWORK, EXTERNAL_BRIDGE, MANAGEMENT_INTERFACE,
+  GATEWAY_PHYSICAL_IP_KEY, BRIDGE_ID_KEY, BRIDGE_UPLINK_KEY, PRIORITY_KEY, NETWORK_KEY, RULE_INDEX_KEY,
+  L3_GATEWAY_CONFIG_ANNOTATION, EGRESS_ASSIGNABLE_LABEL, MULTICAST_ENABLED_ANNOTATION,
+  externalSwitchName, routerToExternalPort, externalToRouterPort, gatewayInterfaceId,
+} from './ovn/names.js';
+export { ensureGatewayBridge, parseBridgeMappings } from './ovs/gateway-bridge.js';
+export type { GatewayBridgeSpec, GatewayBridge, UplinkPort } from './ovs/gateway-bridge.js';
+export { ensureManagementPort, removeManagementPort, managementPortHostPlan, runHostPlan, HostPlanError } from './ovs/management-port.js';
+export type { ManagementPortSpec, ManagementPortResult, ManagementPortHostSpec, HostStep } from './ovs/management-port.js';

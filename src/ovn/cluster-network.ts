@@ -17,6 +17,8 @@ import { OvnNodes } from './nodes.js';
 import { OvnPods, type OvnPodsOptions } from './pods.js';
 import { OvnServices } from './services.js';
 import { OvnNetworkPolicies } from './network-policy.js';
+import { OvnGateways } from './gateway.js';
+import { OvnPodSnats } from './pod-snat.js';
 import type { Changed, KindOptions } from './kind.js';
 
 /** Options of ClusterNetwork: the controller name, the cluster's join subnet, how pods are allocated. */
@@ -37,6 +39,10 @@ export class ClusterNetwork {
   readonly services: OvnServices;
   /** NetworkPolicy port groups, ACLs and address sets (key `{ namespace, name }`). */
   readonly networkPolicies: OvnNetworkPolicies;
+  /** Node gateways: external switch, localnet port, default routes, SNAT (key `{ name }`: the node). */
+  readonly gateways: OvnGateways;
+  /** Per-pod SNAT on the pod's node gateway, for disable-snat-multiple-gws (key `{ namespace, name }`: the pod). */
+  readonly podSnats: OvnPodSnats;
 
   /** Every kind over `nb`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly nb: Northbound, private readonly options: ClusterNetworkOptions = {}) {
@@ -46,6 +52,8 @@ export class ClusterNetwork {
     this.pods = new OvnPods(nb, { ...options.pods, controller });
     this.services = new OvnServices(nb, { controller });
     this.networkPolicies = new OvnNetworkPolicies(nb, { controller });
+    this.gateways = new OvnGateways(nb, { controller });
+    this.podSnats = new OvnPodSnats(nb, { controller });
   }
 
   /**

@@ -196,7 +196,8 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     const ids = ownerIds(this.owner, 'Node', node.name);
     const grName = gatewayRouterName(node.name);
     const grRow = byName(db, 'Logical_Router', grName);
-    const grDesired = { options: new Map([['chassis', node.chassis as string]]), external_ids: ids };
+    // Only `chassis` is the node's: other options (a gateway's, gateway.ts) stay as they are.
+    const grDesired = { options: new Map([...(grRow?.options ?? []), ['chassis', node.chassis as string]]), external_ids: ids };
     let gr: RowRef;
     if (grRow) {
       assertOwned('Logical_Router', grName, grRow, this.owner);

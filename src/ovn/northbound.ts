@@ -17,7 +17,7 @@ export type NorthboundOptions = ReplicaOptions<NorthboundTables>;
 
 /** The Northbound tables (all columns) src/ovn reads. */
 export const NORTHBOUND_TABLES = [
-  'Logical_Switch', 'Logical_Switch_Port', 'Logical_Router', 'Logical_Router_Port', 'Logical_Router_Static_Route', 'NAT',
+  'Logical_Switch', 'Logical_Switch_Port', 'Logical_Router', 'Logical_Router_Port', 'Logical_Router_Static_Route', 'Logical_Router_Policy', 'NAT',
   'Load_Balancer', 'Load_Balancer_Group', 'Load_Balancer_Health_Check', 'ACL', 'Port_Group', 'Address_Set',
 ] as const;
 

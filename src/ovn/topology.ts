@@ -121,10 +121,10 @@ export function mayUpdate(table: string, rowName: string, row: { readonly extern
   return false;
 }
 
-/** Ensures a router port (name, mac, networks) on a router. */
+/** Ensures a router port (name, mac, networks) on a router; `extraIds` are external_ids besides the owner's. */
 export function ensureRouterPort(db: Northbound, tx: DesiredState<NorthboundTables>, router: RowRef, routerPorts: readonly Uuid[] | undefined,
-  name: string, mac: string, networks: string[], ownership: RowOwnership): void {
-  const desired = { mac, networks, external_ids: ownerIds(ownership.owner, ownership.type, ownership.name) };
+  name: string, mac: string, networks: string[], ownership: RowOwnership, extraIds: readonly (readonly [string, string])[] = []): void {
+  const desired = { mac, networks, external_ids: ownerIds(ownership.owner, ownership.type, ownership.name, extraIds) };
   const row = byName(db, 'Logical_Router_Port', name);
   if (row && !mayUpdate('Logical_Router_Port', name, row, ownership)) return;
   if (row && routerPorts?.includes(row._uuid)) { tx.updateChanged('Logical_Router_Port', row, desired); return; }

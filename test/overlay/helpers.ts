@@ -4,7 +4,7 @@
 // never from a CLI or a sleep.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { startLab, type Lab, type LabHypervisor } from '../../src/lab/index.js';
+import { startLab, type Lab, type LabHypervisor, type LabOptions } from '../../src/lab/index.js';
 import {
   ClusterNetwork, OvsdbClient, SouthboundReader, bindPod, byName, configureNodeAt,
   openNorthbound, openSouthbound, podInterfaceNames, routerToSwitchPort, select, waitForPortsUp,
@@ -108,8 +108,9 @@ export interface Overlay {
 }
 
 /** The lab's hypervisors get their OVN settings from the library's node API (configureNodeAt), not ovs-vsctl. */
-export async function startOverlay(count: number): Promise<Overlay> {
+export async function startOverlay(count: number, labOptions: Omit<LabOptions, 'hypervisors'> = {}): Promise<Overlay> {
   const lab = await startLab({
+    ...labOptions,
     hypervisors: { count, configureNode: async (node, settings) => { await configureNodeAt(node.ovsdb, settings); } },
   });
   const opened: { close(): Promise<void> }[] = [];
