@@ -25,16 +25,17 @@ import { NodeController } from './controllers/node-controller.js';
 import { ObjectProblems } from './controllers/object-problems.js';
 import { PodController, type PodNetworkReport } from './controllers/pod-controller.js';
 import { NetworkPolicyController } from './controllers/network-policy-controller.js';
+import { ServiceController } from './controllers/service-controller.js';
 import { ClusterNetwork } from '../ovn/cluster-network.js';
 import { openNorthbound, type Northbound, type NorthboundOptions } from '../ovn/northbound.js';
 import { OvsdbDatabase } from '../ovsdb/database.js';
 
 /** The agent's controllers, in the order they are started. */
-export const AGENT_CONTROLLERS = ['nodes', 'pods', 'networkPolicies'] as const;
+export const AGENT_CONTROLLERS = ['nodes', 'pods', 'services', 'networkPolicies'] as const;
 export type AgentControllerName = (typeof AGENT_CONTROLLERS)[number];
 
 /** Reconciles in flight per controller by default (pods: many, so that their ports share transactions). */
-export const DEFAULT_AGENT_WORKERS: Readonly<Record<AgentControllerName, number>> = { nodes: 4, pods: 64, networkPolicies: 8 };
+export const DEFAULT_AGENT_WORKERS: Readonly<Record<AgentControllerName, number>> = { nodes: 4, pods: 64, services: 16, networkPolicies: 8 };
 
 export interface AgentOptions {
   /** The Northbound database: remotes (`unix:/run/ovn/ovnnb_db.sock`, `ssl:a:6641,ssl:b:6641`), replica options, or a
@@ -165,7 +166,8 @@ export class Agent extends EventEmitter<AgentEvents> {
       ...(options.clusterSubnets !== undefined ? { clusterSubnets: options.clusterSubnets } : {}),
       onNodeReady: (node) => pods.nodeReady(node), onNodeRemoved: (node) => pods.nodeRemoved(node),
     });
-    const controllers: Record<AgentControllerName, Controller> = { nodes, pods, networkPolicies };
+    const services = new ServiceController({ net, cache: this.cache, problems, logger: log.child('services') });
+    const controllers: Record<AgentControllerName, Controller> = { nodes, pods, services, networkPolicies };
     for (const name of AGENT_CONTROLLERS) {
       this.runners.set(name, new ControllerRunner(this.cache, controllers[name], {
         logger: log, metrics: this.metrics, clock: options.clock ?? systemClock,

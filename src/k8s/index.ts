@@ -55,3 +55,6 @@ export { networkPolicySpecFromKubernetes, compilePolicy, policyTypes, namespaceL
 export type { CompiledPolicy, CompiledPeer, PodAddresses } from './controllers/network-policy-spec.js';
 export { PolicyIndex, podFacts } from './controllers/policy-index.js';
 export type { PodFacts } from './controllers/policy-index.js';
+export { ServiceController } from './controllers/service-controller.js';
+export type { ServiceControllerOptions } from './controllers/service-controller.js';
+export { clusterIpServiceSpec, serviceIsBalanced, serviceKeyOfSlice, SERVICE_NAME_LABEL } from './controllers/service-spec.js';

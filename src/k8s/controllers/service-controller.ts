@@ -1,0 +1,76 @@
+// The Service controller: each core/v1 Service with its discovery.k8s.io/v1 EndpointSlices (those labelled
+// `kubernetes.io/service-name` with it) becomes its load balancers, one per protocol, in the cluster load balancer
+// group (OvnServices, src/ovn/services.ts; the mapping in service-spec.ts). An EndpointSlice's change queues its
+// Service (the one it named before and after the change); endpoint changes update the load balancer's `vips` in
+// place. Services that need none (headless, ExternalName) or are gone lose theirs; the full resync deletes the load
+// balancers of Services the cache no longer has.
+import type { ObjectCache } from '../cache.js';
+import type { Controller, KeyQueue } from '../controller.js';
+import type { ObjectEvent } from '../events.js';
+import { splitKey } from '../kinds.js';
+import type { Logger } from '../logger.js';
+import type { ClusterNetwork } from '../../ovn/cluster-network.js';
+import type { NamespacedKey } from '../../ovn/kind.js';
+import type { ObjectProblems } from './object-problems.js';
+import { clusterIpServiceSpec, serviceIsBalanced, serviceKeyOfSlice, SERVICE_NAME_LABEL } from './service-spec.js';
+
+export interface ServiceControllerOptions {
+  readonly net: ClusterNetwork;
+  readonly cache: ObjectCache;
+  readonly problems: ObjectProblems;
+  readonly logger: Logger;
+}
+
+/** Services + EndpointSlices -> load balancers (see the file comment). */
+export class ServiceController implements Controller {
+  readonly name = 'services';
+  readonly watches: Controller['watches'];
+  private queue: KeyQueue | undefined;
+
+  constructor(private readonly options: ServiceControllerOptions) {
+    this.watches = {
+      Service: (event: ObjectEvent<'Service'>) => [event.key],
+      EndpointSlice: (event: ObjectEvent<'EndpointSlice'>) => {
+        const keys = new Set<string>();
+        for (const slice of [event.object, event.previous]) {
+          const key = slice && serviceKeyOfSlice(slice);
+          if (key) keys.add(key);
+        }
+        return keys;
+      },
+    };
+  }
+
+  bind(queue: KeyQueue): void {
+    this.queue = queue;
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const { net, cache, problems, logger } = this.options;
+    const { namespace = '', name } = splitKey(key);
+    const service = cache.get('Service', key);
+    if (!service || !serviceIsBalanced(service)) {
+      if (await problems.guard('Service', key, () => net.services.delete({ namespace, name }))) logger.info('service load balancers removed', { service: key });
+      return;
+    }
+    const slices = cache.store('EndpointSlice').select({ matchLabels: { [SERVICE_NAME_LABEL]: name } }, namespace);
+    const ensured = await problems.guard('Service', key, () => net.services.ensure(clusterIpServiceSpec(service, slices)));
+    if (ensured?.changed) logger.debug('service ensured', { service: key, loadBalancers: ensured.loadBalancers.join(',') });
+  }
+
+  resyncKeys(cache: ObjectCache): Iterable<string> {
+    return cache.store('Service').keys();
+  }
+
+  /** Garbage collection: the load balancers of every Service this controller owns that the cache no longer balances. */
+  async resync(): Promise<void> {
+    const { net, cache, logger } = this.options;
+    const existing = cache.store('Service').list().filter(serviceIsBalanced).map((s) => ({ namespace: s.metadata!.namespace!, name: s.metadata!.name! }) as NamespacedKey);
+    for (const { namespace, name } of await net.services.sync(existing)) {
+      const key = `${namespace}/${name}`;
+      logger.info('stale service load balancers removed', { service: key });
+      const service = cache.get('Service', key);
+      if (service && serviceIsBalanced(service)) this.queue?.add(key);
+    }
+  }
+}
