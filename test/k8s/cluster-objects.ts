@@ -4,7 +4,7 @@
 import { PassThrough } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { INITIAL_EVENTS_END_ANNOTATION, type WatchStreamInput } from '../../src/k8s/watch-stream-source.js';
-import type { ObjectCache } from '../../src/k8s/cache.js';
+import { ObjectCache } from '../../src/k8s/cache.js';
 
 export type Json = Record<string, unknown>;
 type Labels = Record<string, string>;
@@ -133,6 +133,15 @@ export class WatchFeed {
       const timer = setInterval(() => { if (cache.counts().ignored >= n) { clearInterval(timer); resolve(); } }, 2);
     });
   }
+}
+
+/** A synced cache holding `objects` (each at its own resourceVersion); throws if one is refused. */
+export function cacheOf(...objects: Json[]): ObjectCache {
+  const cache = new ObjectCache();
+  let rv = 1;
+  for (const o of objects) cache.upsert({ object: { ...o, metadata: { ...(o.metadata as Json), resourceVersion: String(rv++) } }, origin: 'test' });
+  if (cache.counts().problems > 0) throw new Error('a test object was refused');
+  return cache;
 }
 
 /** The same object with changes to its metadata (labels...) or top-level fields. */

@@ -1,10 +1,9 @@
 // NetworkPolicy semantics, resolved against the cache into what src/ovn writes, and the precise watches: which
 // policies a pod's or a namespace's change concerns. Pure: addresses come from a table (the agent reads OVN's).
 import test from 'ava';
-import { ObjectCache } from '../../src/k8s/cache.js';
 import { compilePolicy, networkPolicySpecFromKubernetes, policyTypes } from '../../src/k8s/controllers/network-policy-spec.js';
 import { PolicyIndex, podFacts } from '../../src/k8s/controllers/policy-index.js';
-import { namespace, networkPolicy, pod, type Json } from './cluster-objects.js';
+import { cacheOf, namespace, networkPolicy, pod } from './cluster-objects.js';
 
 const ADDRESSES: Record<string, string> = {
   'prod/web': '10.244.1.3', 'prod/web2': '10.244.2.3', 'prod/db': '10.244.1.4', 'dev/client': '10.244.1.5', 'dev/tool': '10.244.2.5',
@@ -14,14 +13,6 @@ const addresses = (p: { namespace: string; name: string }): string[] => {
   const a = ADDRESSES[`${p.namespace}/${p.name}`];
   return a ? [a] : [];
 };
-
-function cacheOf(...objects: Json[]): ObjectCache {
-  const cache = new ObjectCache();
-  let rv = 1;
-  for (const o of objects) cache.upsert({ object: { ...o, metadata: { ...(o.metadata as Json), resourceVersion: String(rv++) } }, origin: 'test' });
-  if (cache.counts().problems > 0) throw new Error('a test object was refused');
-  return cache;
-}
 
 const cluster = [
   namespace('prod', { team: 'a' }), namespace('dev', { team: 'b' }), // `other` has no Namespace object: only its name label

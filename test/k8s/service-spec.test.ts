@@ -3,17 +3,8 @@
 // ovn-kubernetes chooses by their conditions (ready; serving and terminating when none is ready; every one with
 // publishNotReadyAddresses). Headless and ExternalName Services have no VIP.
 import test from 'ava';
-import { ObjectCache } from '../../src/k8s/cache.js';
 import { clusterIpServiceSpec, serviceKeyOfSlice } from '../../src/k8s/controllers/service-spec.js';
-import { endpointSlice, service, type Json } from './cluster-objects.js';
-
-function cacheOf(...objects: Json[]): ObjectCache {
-  const cache = new ObjectCache();
-  let rv = 1;
-  for (const o of objects) cache.upsert({ object: { ...o, metadata: { ...(o.metadata as Json), resourceVersion: String(rv++) } }, origin: 'test' });
-  if (cache.counts().problems > 0) throw new Error('a test object was refused');
-  return cache;
-}
+import { cacheOf, endpointSlice, service, type Json } from './cluster-objects.js';
 
 const web = service('shop', 'web', '10.96.0.10', [{ name: 'http', port: 80, targetPort: 'http' }, { name: 'dns', port: 53, protocol: 'UDP' }]);
 const sliceA = endpointSlice('shop', 'web-a', 'web', [{ name: 'http', port: 8080 }, { name: 'dns', port: 5353, protocol: 'UDP' }], [
