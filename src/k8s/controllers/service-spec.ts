@@ -38,7 +38,7 @@ const serving = (e: Endpoint): boolean => e.conditions?.serving ?? ready(e);
 const terminating = (e: Endpoint): boolean => e.conditions?.terminating ?? false;
 
 /** The ServiceSpec of a Service and its slices (see the file comment). */
-export function clusterIpServiceSpec(service: V1Service, slices: readonly V1EndpointSlice[]): ServiceSpec {
+export function clusterIpServiceSpec(service: V1Service, slices: readonly V1EndpointSlice[]): ServiceSpec & { readonly vips: readonly ServiceVip[] } {
   const namespace = service.metadata?.namespace ?? '';
   const name = service.metadata?.name ?? '';
   if (!serviceIsBalanced(service)) return { namespace, name, vips: [] };
