@@ -11,6 +11,7 @@
 // track) is proven with ovn-trace in services.integration.test.ts.
 import test, { type ExecutionContext } from 'ava';
 import { fold, parseIpv4, parseMac, sum16, ipv4HeaderChecksum } from '../../codecs/index.js';
+import { readFrame, udpDatagram } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
 import { setServiceMonitorMac } from '../../src/ovn/service-health-check.js';
 import { SERVICE_HAIRPIN_MASQUERADE_IP } from '../../src/ovn/masquerade.js';
@@ -143,54 +144,6 @@ test.serial('NodePort, externalIP and load-balancer ingress IP reached from a po
   }
 });
 
-/** An address's 16 bytes. */
-function v6Bytes(ip: string): number[] {
-  const bytes = new Address6(ip).toUnsignedByteArray();
-  return [...new Array<number>(16 - bytes.length).fill(0), ...bytes];
-}
-
-/** Ethernet + IPv6 + UDP, UDP checksum computed (mandatory over IPv6). */
-function udp6Frame(s: { srcMac: string; dstMac: string; srcIp: string; dstIp: string; srcPort: number; dstPort: number; payload: string }): Uint8Array {
-  const payload = new TextEncoder().encode(s.payload);
-  const udpLength = 8 + payload.length;
-  const f = new Uint8Array(14 + 40 + udpLength);
-  const dv = new DataView(f.buffer);
-  f.set(parseMac(s.dstMac), 0);
-  f.set(parseMac(s.srcMac), 6);
-  dv.setUint16(12, 0x86dd);
-  dv.setUint32(14, 0x60000000);
-  dv.setUint16(18, udpLength);
-  f[20] = 17;
-  f[21] = 64;
-  f.set(v6Bytes(s.srcIp), 22);
-  f.set(v6Bytes(s.dstIp), 38);
-  dv.setUint16(54, s.srcPort);
-  dv.setUint16(56, s.dstPort);
-  dv.setUint16(58, udpLength);
-  f.set(payload, 62);
-  dv.setUint16(60, udp6Checksum(f));
-  return f;
-}
-
-/** The UDP checksum of an Ethernet/IPv6/UDP frame (pseudo-header: addresses, length, next header); 0 when right. */
-function udp6Checksum(f: Uint8Array): number {
-  const udpLength = (f[58] << 8) | f[59];
-  const sum = ~fold(sum16(f, 22, 32) + udpLength + 17 + sum16(f, 54, udpLength)) & 0xffff;
-  return sum === 0 ? 0xffff : sum;
-}
-
-function readUdp6(f: Uint8Array): { srcMac: string; dstMac: string; hopLimit: number; srcIp: string; dstIp: string; dstPort: number; checksumOk: boolean; payload: string } | undefined {
-  if (f.length < 62 || f[12] !== 0x86 || f[13] !== 0xdd || f[20] !== 17) return undefined;
-  const mac = (at: number): string => Array.from(f.subarray(at, at + 6), (x) => x.toString(16).padStart(2, '0')).join(':');
-  const ip = (at: number): string => Address6.fromUnsignedByteArray([...f.subarray(at, at + 16)]).correctForm();
-  const udpLength = (f[58] << 8) | f[59];
-  return {
-    dstMac: mac(0), srcMac: mac(6), hopLimit: f[21], srcIp: ip(22), dstIp: ip(38), dstPort: (f[56] << 8) | f[57],
-    checksumOk: (~fold(sum16(f, 22, 32) + udpLength + 17 + sum16(f, 54, udpLength)) & 0xffff) === 0,
-    payload: new TextDecoder().decode(f.subarray(62, 54 + udpLength)),
-  };
-}
-
 test.serial('dual-stack Service: an IPv6 frame to the IPv6 cluster IP reaches the IPv6 backend on the other node, an IPv4 one the IPv4 backend', async (t) => {
   const [a, c] = [pod('a'), pod('c')];
   const a6 = a.ipAddresses[1].split('/')[0];
@@ -199,9 +152,9 @@ test.serial('dual-stack Service: an IPv6 frame to the IPv6 cluster IP reaches th
     namespace: NAMESPACE, name: 'dual', clusterIPs: ['10.96.0.24', 'fd00:10:96::18'], ipFamilies: ['IPv4', 'IPv6'], ipFamilyPolicy: 'RequireDualStack',
     ports: [{ protocol: 'UDP', port: 53, endpoints: [a.ip, a6].map((ip) => ({ ip, port: 5353, node: a.node, pod: { namespace: NAMESPACE, name: 'a' } })) }],
   });
-  await c.hv.inject(c.vif, udp6Frame({ srcMac: c.mac, dstMac: gatewayMac(o, c.hv), srcIp: c6, dstIp: 'fd00:10:96::18', srcPort: 45000, dstPort: 53, payload: 'over IPv6' }));
-  const got6 = readUdp6(await a.hv.waitTransmitted(a.vif, (f) => readUdp6(f)?.payload === 'over IPv6', 10_000));
-  t.like(got6, { srcIp: new Address6(c6).correctForm(), dstIp: new Address6(a6).correctForm(), dstPort: 5353, srcMac: gatewayMac(o, a.hv), dstMac: a.mac, hopLimit: 63, checksumOk: true });
+  await c.hv.inject(c.vif, udpDatagram({ srcMac: c.mac, dstMac: gatewayMac(o, c.hv), srcIp: c6, dstIp: 'fd00:10:96::18', srcPort: 45000, dstPort: 53, payload: 'over IPv6' }));
+  const got6 = readFrame(await a.hv.waitTransmitted(a.vif, (f) => readFrame(f).payload === 'over IPv6', 10_000));
+  t.like(got6, { family: 6, srcIp: new Address6(c6).correctForm(), dstIp: new Address6(a6).correctForm(), dstPort: 5353, srcMac: gatewayMac(o, a.hv), dstMac: a.mac, ttl: 63, checksumOk: true });
   await c.hv.inject(c.vif, udpFrame({ srcMac: c.mac, dstMac: gatewayMac(o, c.hv), srcIp: c.ip, dstIp: '10.96.0.24', srcPort: 45001, dstPort: 53, payload: 'over IPv4' }));
   t.like(readUdp(await a.hv.waitTransmitted(a.vif, (f) => readUdp(f)?.payload === 'over IPv4', 10_000)), { srcIp: c.ip, dstIp: a.ip, dstPort: 5353, ttl: 63 });
 });
