@@ -4,7 +4,7 @@
 //
 // OVSDB: the client, the replica, operations, typed errors (the rest of src/ovsdb is `ovn-overlay/ovsdb`).
 export { OvsdbClient } from './ovsdb/client.js';
-export type { ConnectOptions, ConnectionState, OvsdbClientEvents } from './ovsdb/client.js';
+export type { ClientOptions, ConnectOptions, ConnectionState, OvsdbClientEvents } from './ovsdb/client.js';
 export type { Monitor, PendingTransaction } from './ovsdb/protocol.js';
 export { OvsdbDatabase } from './ovsdb/database.js';
 export type {
@@ -25,7 +25,7 @@ export {
   OvsdbError, OvsdbProtocolError, OvsdbRemoteError, OvsdbConnectError, OvsdbTlsError, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError,
   OvsdbCallTimeoutError, OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbValidationError, OvsdbOperationError,
   OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError,
-  OvsdbImpossibleUpdateError,
+  OvsdbImpossibleUpdateError, OvsdbPeerNotReadingError,
 } from './ovsdb/errors.js';
 export type { OvsdbErrorCode, OperationErrorCode, TlsProblem } from './ovsdb/errors.js';
 export type { TlsOptions } from './ovsdb/remote.js';

@@ -4,6 +4,7 @@
 import type { Duplex } from 'node:stream';
 import { OvsdbConnectError, OvsdbError } from './errors.js';
 import { OvsdbProtocol, type ProtocolEvents } from './protocol.js';
+import { DEFAULT_PROBE_INTERVAL_MS, probeConnection } from './probe.js';
 import { connectRemote, parseRemotes, type ConnectRemoteOptions } from './remote.js';
 import type { RpcSession, RpcSessionOptions } from './rpc.js';
 import { channelFromStream, type SessionChannel } from './rpc-channel.js';
@@ -14,7 +15,18 @@ export type {
   MonitorMethod, MonitorRequest, MonitorRequests, MonitorCondChangeRequests, RowUpdate, RowUpdate2, TableUpdates,
 } from './monitor-format.js';
 
-export interface ConnectOptions extends ConnectRemoteOptions, RpcSessionOptions {}
+/** Options of one client connection (the transport's, the session's, and the probe). */
+export interface ClientOptions extends RpcSessionOptions {
+  /**
+   * Inactivity probe, as the replica's: `echo` after half this idle time; the connection is dropped after this
+   * much silence, or when the peer takes none of what waits to be sent for this long (default 5000; 0 = off).
+   * Pending calls then reject (a transaction that writes as outcome unknown). A frozen server is noticed this
+   * way; `defaultTimeoutMs` (opt-in) bounds each call as well.
+   */
+  probeIntervalMs?: number;
+}
+
+export interface ConnectOptions extends ConnectRemoteOptions, ClientOptions {}
 
 export type ConnectionState = 'connected' | 'closed';
 
@@ -33,7 +45,7 @@ export class OvsdbClient extends OvsdbProtocol<OvsdbClientEvents> {
     for (const remote of list) {
       try {
         const stream = await connectRemote(remote, options);
-        return new OvsdbClient(channelFromStream(stream, options, remote.text));
+        return new OvsdbClient(channelFromStream(stream, options, remote.text), options);
       } catch (err) {
         lastError = err;
         failures.push((err as Error).message);
@@ -44,17 +56,19 @@ export class OvsdbClient extends OvsdbProtocol<OvsdbClientEvents> {
   }
 
   /** Wraps an already connected stream (a socket from elsewhere, a test peer). */
-  static fromStream(stream: Duplex, options: RpcSessionOptions = {}, remote = 'stream'): OvsdbClient {
-    return new OvsdbClient(channelFromStream(stream, options, remote));
+  static fromStream(stream: Duplex, options: ClientOptions = {}, remote = 'stream'): OvsdbClient {
+    return new OvsdbClient(channelFromStream(stream, options, remote), options);
   }
 
   /** The JSON-RPC session of this connection. */
   readonly session: RpcSession;
 
-  private constructor(channel: SessionChannel) {
+  private constructor(channel: SessionChannel, options: ClientOptions) {
     super(channel);
     this.session = channel.session;
+    const probe = probeConnection(this, options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
     this.session.once('close', (err) => {
+      probe.stop();
       this.emit('state', 'closed');
       this.emit('close', err);
     });

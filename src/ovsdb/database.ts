@@ -19,6 +19,7 @@ import { DatabaseLocks, type DatabaseLock } from './database-lock.js';
 import type { Row, SchemaIndexOf } from './datum.js';
 import { OvsdbCallTimeoutError, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError, type OvsdbImpossibleUpdateError } from './errors.js';
 import { isReadOnly, type Condition, type OperationBase, type Results } from './operations.js';
+import { DEFAULT_PROBE_INTERVAL_MS } from './probe.js';
 import type { OvsdbProtocol } from './protocol.js';
 import type { BackoffOptions } from './reconnect.js';
 import type { IndexSpec, RowChange, StoredRow } from './replica.js';
@@ -152,7 +153,7 @@ export class OvsdbDatabase<T extends object = Record<string, Row>, X extends obj
     super();
     this.database = options.database;
     this.remotes = splitRemotes(options.remotes);
-    const probeIntervalMs = options.probeIntervalMs ?? 5000;
+    const probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
     const setupTimeoutMs = options.setupTimeoutMs ?? (probeIntervalMs > 0 ? probeIntervalMs : 10_000);
     this.synced = new Promise<void>((resolve, reject) => { this.resolveSynced = resolve; this.rejectSynced = reject; });
     this.synced.catch(() => undefined);

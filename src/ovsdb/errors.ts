@@ -15,6 +15,7 @@ export type OvsdbErrorCode =
   | 'OVSDB_TLS'
   | 'OVSDB_BAD_REMOTE'
   | 'OVSDB_CONNECTION_CLOSED'
+  | 'OVSDB_PEER_NOT_READING'
   | 'OVSDB_CALL_TIMEOUT'
   | 'OVSDB_RPC_ERROR'
   | 'OVSDB_CANCELED'
@@ -179,6 +180,18 @@ export class OvsdbOutcomeUnknownError extends OvsdbConnectionClosedError {
     // Wrapped again by a layer that knows the remote better: say the reason once.
     const reason = cause instanceof OvsdbOutcomeUnknownError && cause.cause instanceof Error ? cause.cause.message : cause.message;
     super('transact', `the outcome of the transaction sent to ${remote} is unknown (${reason})`, { cause });
+  }
+}
+
+/**
+ * The peer stopped reading what we send: more than `maxWriteBacklogBytes` waited to be written, or bytes waited
+ * and none was taken for a whole probe interval. The connection ends (what is queued is dropped, memory stays
+ * bounded); pending calls reject with OvsdbConnectionClosedError (OvsdbOutcomeUnknownError for a write) whose
+ * cause is this error.
+ */
+export class OvsdbPeerNotReadingError extends OvsdbError {
+  constructor(readonly queuedBytes: number, readonly why: 'backlog' | 'stalled', detail: string) {
+    super('OVSDB_PEER_NOT_READING', `the peer does not read: ${queuedBytes} bytes waiting to be sent, ${detail}`);
   }
 }
 

@@ -2,12 +2,12 @@
 // the replica (its own transport, raw JSON-RPC, monitors by hand, the wire formats, the reconnect pieces). The
 // main objects (OvsdbClient, OvsdbDatabase, operations, errors) are at the package root too.
 export { OvsdbClient } from './client.js';
-export type { ConnectOptions, ConnectionState, OvsdbClientEvents } from './client.js';
+export type { ClientOptions, ConnectOptions, ConnectionState, OvsdbClientEvents } from './client.js';
 export { OvsdbProtocol, Monitor } from './protocol.js';
 export type { ProtocolEvents, MonitorEvents, MonitorOptions, PendingTransaction } from './protocol.js';
 export { decodeUpdates, decodeUpdates2, encodeMonitorRequests, encodeConditionChange } from './monitor-format.js';
 export type { MonitorRequest, MonitorRequests, MonitorCondChangeRequests, RowUpdate, RowUpdate2, TableUpdates, MonitorMethod, UpdateVersion } from './monitor-format.js';
-export { RpcSession } from './rpc.js';
+export { RpcSession, DEFAULT_MAX_WRITE_BACKLOG_BYTES } from './rpc.js';
 export type { RpcSessionOptions, CallOptions, PendingCall, RpcSessionEvents } from './rpc.js';
 export { openRpcChannel, channelFromStream, splitRemotes, SessionChannel } from './rpc-channel.js';
 export type { RpcChannel, RpcChannelOptions } from './rpc-channel.js';
@@ -39,7 +39,7 @@ export {
   OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbOutcomeUnknownError, OvsdbValidationError, OvsdbOperationError,
   OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError,
   OvsdbMessageLimitError, OvsdbMessageTooDeepError, OvsdbMessageTooManyValuesError, OvsdbNumberTooLongError, OvsdbNumberOutOfRangeError,
-  OvsdbInvalidUtf8Error, OvsdbTlsError, OvsdbImpossibleUpdateError,
+  OvsdbInvalidUtf8Error, OvsdbTlsError, OvsdbImpossibleUpdateError, OvsdbPeerNotReadingError,
 } from './errors.js';
 export type { OvsdbErrorCode, OperationErrorCode, OperationErrorArgs, ProtocolErrorCode, TlsProblem } from './errors.js';
 export { OvsdbDatabase, ReplicaTableView, DatabaseLock } from './database.js';
@@ -62,6 +62,6 @@ export { ClusterMemberChooser } from './cluster-member.js';
 export type { MemberVerdict, MemberRole, ServerDatabaseRow } from './cluster-member.js';
 export { Backoff, RemoteRotation } from './reconnect.js';
 export type { BackoffOptions } from './reconnect.js';
-export { InactivityProbe, probeConnection } from './probe.js';
+export { InactivityProbe, probeConnection, DEFAULT_PROBE_INTERVAL_MS } from './probe.js';
 export type { ProbeTarget, ProbedConnection } from './probe.js';
 export type { ServerTables } from './server-db.js';

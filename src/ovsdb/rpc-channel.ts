@@ -16,6 +16,10 @@ export interface RpcChannel {
   readonly lastReceived: number;
   /** Bytes received so far (grows with every receive; the inactivity probe's sign of life). */
   readonly bytesReceived: number;
+  /** Bytes written that the peer has not taken yet (the probe drops a peer that stops reading); optional. */
+  readonly bytesQueued?: number;
+  /** Bytes the peer has taken so far; optional, with bytesQueued. */
+  readonly bytesFlushed?: number;
   /** Resolves (never rejects) with the reason once the channel has ended. */
   readonly closed: Promise<Error>;
   readonly isClosed: boolean;
@@ -57,6 +61,14 @@ export class SessionChannel implements RpcChannel {
 
   get bytesReceived(): number {
     return this.session.stats.bytesIn;
+  }
+
+  get bytesQueued(): number {
+    return this.session.bytesQueued;
+  }
+
+  get bytesFlushed(): number {
+    return this.session.bytesFlushed;
   }
 
   get isClosed(): boolean {

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import {
-  OvsdbCallTimeoutError, OvsdbCanceledError, OvsdbConnectionClosedError, OvsdbError, OvsdbProtocolError, OvsdbRpcError,
+  OvsdbCallTimeoutError, OvsdbCanceledError, OvsdbConnectionClosedError, OvsdbError, OvsdbPeerNotReadingError, OvsdbProtocolError, OvsdbRpcError,
 } from './errors.js';
 import { JsonFramer, type FramerOptions } from './framing.js';
 import { stringifyJson, type Json, type JsonObject } from './json.js';
@@ -13,7 +13,16 @@ import { stringifyJson, type Json, type JsonObject } from './json.js';
 export interface RpcSessionOptions extends FramerOptions {
   /** Timeout for calls that pass none; 0 (default) waits forever. */
   defaultTimeoutMs?: number;
+  /**
+   * The most bytes that may wait to be written (the peer not reading them) when a message is to be sent; above
+   * it the session ends with OvsdbPeerNotReadingError instead of queueing more (default 64 MiB; 0 = no bound).
+   * Checked before each message, so one message of any size still goes out on a connection that keeps up.
+   */
+  maxWriteBacklogBytes?: number;
 }
+
+/** Default of RpcSessionOptions.maxWriteBacklogBytes. */
+export const DEFAULT_MAX_WRITE_BACKLOG_BYTES = 64 * 1024 * 1024;
 
 export interface CallOptions {
   /** Rejects with OvsdbCallTimeoutError after this many ms (and sends `cancel` for the id). 0 = no timeout. */
@@ -57,6 +66,7 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
   private readonly pending = new Map<number, Pending>();
   private readonly handlers = new Map<string, Set<(params: Json) => void>>();
   private readonly defaultTimeoutMs: number;
+  private readonly maxWriteBacklogBytes: number;
   private nextId = 1;
   private closeError: OvsdbError | undefined;
   private ended = false;
@@ -70,6 +80,7 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
     this.stream = stream;
     this.framer = new JsonFramer(options);
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? 0;
+    this.maxWriteBacklogBytes = options.maxWriteBacklogBytes ?? DEFAULT_MAX_WRITE_BACKLOG_BYTES;
     let resolveClosed!: (e: OvsdbError | undefined) => void;
     this.closed = new Promise((r) => { resolveClosed = r; });
     this.once('close', (e) => resolveClosed(e));
@@ -82,6 +93,16 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
 
   get isClosed(): boolean {
     return this.ended;
+  }
+
+  /** Bytes written to the stream that it has not handed on yet (the peer is not reading, or is slower). */
+  get bytesQueued(): number {
+    return this.ended ? 0 : this.stream.writableLength;
+  }
+
+  /** Bytes the stream has handed on so far (grows as the peer reads). */
+  get bytesFlushed(): number {
+    return this.stats.bytesOut - this.bytesQueued;
   }
 
   /** Number of calls waiting for a reply. */
@@ -157,10 +178,16 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
 
   private send(msg: JsonObject): void {
     if (this.ended) return;
-    const text = stringifyJson(msg);
+    const queued = this.stream.writableLength;
+    if (this.maxWriteBacklogBytes > 0 && queued > this.maxWriteBacklogBytes) {
+      // A peer that sends (echo requests, say) but never reads would have us queue replies without end.
+      this.end(new OvsdbPeerNotReadingError(queued, 'backlog', `over maxWriteBacklogBytes ${this.maxWriteBacklogBytes}`));
+      return;
+    }
+    const bytes = Buffer.from(stringifyJson(msg), 'utf8');
     this.stats.messagesOut++;
-    this.stats.bytesOut += text.length;
-    this.stream.write(text);
+    this.stats.bytesOut += bytes.length;
+    this.stream.write(bytes);
   }
 
   /** Sends a notification (`id: null`). */

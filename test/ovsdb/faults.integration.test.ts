@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/index.js';
 import { runCommand, readPidFile, terminate, waitFor } from '../../src/lab/process.js';
 import {
-  OvsdbClient, NamedUuid, insert, wait, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError, OvsdbMessageTooLargeError, OvsdbPermissionError, OvsdbProtocolError,
+  OvsdbClient, NamedUuid, insert, wait, OvsdbCallTimeoutError, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError, OvsdbMessageTooLargeError, OvsdbPermissionError, OvsdbProtocolError,
 } from '../../src/ovsdb/index.js';
 
 let lab: Lab;
@@ -47,6 +47,30 @@ test.serial('a reply larger than maxMessageBytes ends the session with a protoco
   const e = await t.throwsAsync(client.getSchema('OVN_Northbound'), { instanceOf: OvsdbConnectionClosedError });
   t.true(e.cause instanceof OvsdbMessageTooLargeError);
   t.is(await client.session.closed instanceof OvsdbMessageTooLargeError, true);
+});
+
+test.serial('OvsdbClient on a frozen (SIGSTOPped) server: the probe drops it, calls without a timeout reject; defaultTimeoutMs bounds a call', async (t) => {
+  const server = lab.ovs.servers[0];
+  const probed = await OvsdbClient.connect(server.unix, { probeIntervalMs: 1000 });
+  const timed = await OvsdbClient.connect(server.unix, { probeIntervalMs: 0, defaultTimeoutMs: 700 });
+  t.teardown(async () => { await probed.close(); await timed.close(); });
+  await probed.getSchema('Open_vSwitch'); // so the transaction goes out at once
+  server.pause();
+  try {
+    const write = probed.transact('Open_vSwitch', [insert('Bridge', { name: 'br-frozen' })]);
+    const read = probed.call('list_dbs', []);
+    const timedRead = timed.call('list_dbs', []);
+    const closed = await probed.session.closed;
+    t.regex(String(closed?.message), /inactivity probe: nothing received for \d+ ms/);
+    await t.throwsAsync(write, { instanceOf: OvsdbOutcomeUnknownError });
+    const e = await t.throwsAsync(read, { instanceOf: OvsdbConnectionClosedError });
+    t.false(e instanceof OvsdbOutcomeUnknownError);
+    await t.throwsAsync(timedRead, { instanceOf: OvsdbCallTimeoutError });
+  } finally {
+    server.resume();
+  }
+  // Without the probe and a timeout the frozen server was simply waited for: the thawed one answers.
+  t.deepEqual(await timed.echo('thawed'), ['thawed']);
 });
 
 async function fakePeer(script: (socket: net.Socket) => void): Promise<{ path: string; close(): void }> {

@@ -10,7 +10,7 @@ import { openRpcChannel, type RpcChannel, type RpcChannelOptions } from '../../s
 import type { NorthboundTables } from '../../src/models/ovn-northbound.js';
 import { sleep } from './helpers.js';
 
-const PROBE_MS = 400;
+const PROBE_MS = 800; // the echo reply has half of it: on a loaded machine 200 ms was once too little for ssl
 const HOLD_MS = 10 * PROBE_MS;
 
 let standalone: Lab;
