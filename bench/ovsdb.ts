@@ -13,7 +13,7 @@ import { startLab } from '../src/lab/index.js';
 import { OvsdbClient, del, insert } from '../src/index.js';
 import type { LogicalSwitch } from '../src/models/ovn-northbound.js';
 import { compare, type BenchComparison, type BenchMeasurement, type BenchSuite } from './result.js';
-import { median } from './statistics.js';
+import { loadAverages, median, roundsComparison, roundsMeasurement, roundsRange } from './statistics.js';
 
 const SUITE = 'ovsdb';
 const OURS = 'ovn-overlay';
@@ -124,22 +124,28 @@ export const runOvsdbBench: BenchSuite = async ({ quick, progress }) => {
     await clear();
     step('one-row transact');
 
-    // 10,000-row insert: ours and the floor, alternating runs
+    // 10,000-row insert: ours and the floor in interleaved rounds (which goes first alternates). The floor's
+    // text is ready before its clock starts: it only sends the bytes and awaits (and parses) the reply.
     const oursBulk: number[] = [];
     const floorBulk: number[] = [];
-    for (let r = 0; r < bulkRuns; r++) {
+    const oursOnce = async (r: number) => {
       const rows = bulkRows(`ours-${r}`, bulkN);
-      let t0 = performance.now();
+      const t0 = performance.now();
       const results = await client.transact(NB, rows.map((row) => insert<LogicalSwitch>('Logical_Switch', row)));
       oursBulk.push(performance.now() - t0);
       if (results.length !== bulkN) throw new Error('short result');
       await clear();
-      const params = [NB, ...wireRows(`raw-${r}`, bulkN)];
-      t0 = performance.now();
-      const reply = await raw.call(JSON.stringify({ id: `bulk-${r}`, method: 'transact', params })) as { result: unknown[] };
+    };
+    const floorOnce = async (r: number) => {
+      const text = JSON.stringify({ id: `bulk-${r}`, method: 'transact', params: [NB, ...wireRows(`raw-${r}`, bulkN)] });
+      const t0 = performance.now();
+      const reply = await raw.call(text) as { result: unknown[] };
       floorBulk.push(performance.now() - t0);
       if (reply.result.length !== bulkN) throw new Error('short raw result');
       await clear();
+    };
+    for (let r = 0; r < bulkRuns; r++) {
+      if (r % 2 === 0) { await oursOnce(r); await floorOnce(r); } else { await floorOnce(r); await oursOnce(r); }
     }
     const bulkText = JSON.stringify([NB, ...wireRows('cli', bulkN)]);
     notes.push(`ovsdb-client transact: the 10,000-row transaction is ${(bulkText.length / 1024).toFixed(0)} KiB of JSON, over Linux's ${MAX_ARG_STRLEN / 1024} KiB limit for one argument: not measured`);
@@ -163,8 +169,7 @@ export const runOvsdbBench: BenchSuite = async ({ quick, progress }) => {
     add(TXN, 'raw floor', 'median', median(floorTxn), 'ms');
     add(TXN, 'python-idl', 'median', median(py.transact_ms), 'ms');
     add(TXN, 'ovsdb-client transact', 'median', median(cliTxn), 'ms');
-    add(BULK, OURS, 'median', median(oursBulk), 'ms');
-    add(BULK, 'raw floor', 'median', median(floorBulk), 'ms');
+    measurements.push(roundsMeasurement(SUITE, BULK, OURS, 'median', oursBulk, 'ms'), roundsMeasurement(SUITE, BULK, 'raw floor', 'median', floorBulk, 'ms'));
     add(BULK, 'python-idl', 'median', median(py.bulk_ms), 'ms');
 
     comparisons.push(compare(SUITE, ECHO, 'median', 'raw floor', median(ours), median(floor), false));
@@ -172,8 +177,10 @@ export const runOvsdbBench: BenchSuite = async ({ quick, progress }) => {
     comparisons.push(compare(SUITE, TXN, 'median', 'raw floor', median(oursTxn), median(floorTxn), false));
     comparisons.push(compare(SUITE, TXN, 'median', 'python-idl', median(oursTxn), median(py.transact_ms), false));
     comparisons.push(compare(SUITE, TXN, 'median', 'ovsdb-client transact', median(oursTxn), median(cliTxn), false));
-    comparisons.push(compare(SUITE, BULK, 'median', 'raw floor', median(oursBulk), median(floorBulk), false,
-      { text: 'within 1.5x of the raw floor', minAdvantage: 1 / 1.5 }));
+    const bulkVsFloor = roundsComparison(SUITE, BULK, 'median', 'raw floor (same transact bytes, reply awaited)', oursBulk, floorBulk, false,
+      { text: '>= 0.9x the raw floor', minAdvantage: 0.9 }, 'ms');
+    comparisons.push(bulkVsFloor);
+    notes.push(`10,000-row insert: ${bulkRuns} interleaved rounds (ours, then the floor sending the same bytes; the table emptied between); ours/floor ${roundsRange(bulkVsFloor)}; load average ${loadAverages()}`);
     comparisons.push(compare(SUITE, BULK, 'median', 'python-idl', median(oursBulk), median(py.bulk_ms), false,
       { text: '>= 3x faster than the Python IDL', minAdvantage: 3 }));
     notes.push(`standalone ovsdb-server (${(await run('ovsdb-server', ['--version'])).stdout.split('\n')[0]}), unix socket; ours includes building, validating and encoding the operations and decoding the results`);

@@ -13,7 +13,7 @@ import { OvnPods } from '../src/ovn/pods.js';
 import { OvnNodes } from '../src/ovn/nodes.js';
 import { macFromAddress } from '../src/ovn/mac.js';
 import { compare, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
-import { latencyMeasurements, percentile, rate, timedInFlight, type LatencyRun } from './statistics.js';
+import { figure, latencyMeasurements, loadAverages, percentile, rate, roundsComparison, roundsRange, timedInFlight, type LatencyRun } from './statistics.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,6 +27,11 @@ const measurements = (caseName: string, r: Run): BenchMeasurement[] => latencyMe
 
 const nodeSubnet = (i: number): string => `10.${100 + i}.0.0/20`;
 
+/** Rounds of one subject as one run: their operations, time and latencies together. */
+const pooled = (subject: string, rounds: readonly Run[]): Run => ({
+  subject, count: rounds.reduce((n, r) => n + r.count, 0), totalMs: rounds.reduce((n, r) => n + r.totalMs, 0), latencies: rounds.flatMap((r) => r.latencies),
+});
+
 export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<BenchSuiteResult> => {
   const count = options.quick ? 200 : 1000;
   const nbctlCount = options.quick ? 50 : 1000;
@@ -36,7 +41,11 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
   const notes: string[] = [];
   let coalescedStats = { transactions: 0, conflicts: 0 };
   const runs = new Map<string, Run>();
-  const steps = 5;
+  const steps = 4;
+  const rounds = options.quick ? 2 : 4;
+  const loads: string[] = [];
+  const oursRoundsP99: number[] = [];
+  const pythonRoundsP99: number[] = [];
   let step = 0;
   const progress = (label: string): void => options.progress?.(step++, steps, label);
   try {
@@ -56,21 +65,34 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
       timedInFlight(subject, count, inFlight, async (i) => {
         await agent.ensure({ namespace: 'bench', name: `pod-${i}`, node, uid: `pod-${i}` });
       });
-    runs.set('sequential', await withNode(0, pipelinedRun(pods, 'ovn-overlay', 1)));
+    // One at a time, ours and the Python IDL in interleaved rounds (who goes first alternates), each round on a
+    // fresh node switch: the p99 target is judged on the per-round p99s, so one noisy stretch decides nothing.
+    const perRound = Math.ceil(count / rounds);
+    const oursRounds: Run[] = [];
+    const pythonRounds: Run[] = [];
+    const oursRound = (r: number) => withNode(10 + 2 * r, (node) => timedInFlight('ovn-overlay', perRound, 1, async (i) => {
+      await pods.ensure({ namespace: 'bench', name: `pod-${i}`, node, uid: `pod-${r}-${i}` });
+    }));
+    const pythonRound = (r: number) => withNode(11 + 2 * r, async (node) => {
+      const { stdout } = await run(PYTHON, [join(here, 'peers', 'pods_python_idl.py'), lab.nb.unix, NB_SCHEMA, node, nodeSubnet(11 + 2 * r), String(perRound), 'bench'],
+        { maxBuffer: 64 * 1024 * 1024 });
+      const out = JSON.parse(stdout.trim().split('\n').pop() as string) as { latencies_ms: number[]; total_ms: number };
+      return { subject: 'python-idl', count: perRound, totalMs: out.total_ms, latencies: out.latencies_ms };
+    });
+    for (let r = 0; r < rounds; r++) {
+      if (r % 2 === 0) { oursRounds.push(await oursRound(r)); pythonRounds.push(await pythonRound(r)); } else { pythonRounds.push(await pythonRound(r)); oursRounds.push(await oursRound(r)); }
+    }
+    loads.push(loadAverages());
+    oursRoundsP99.push(...oursRounds.map((x) => percentile(x.latencies, 99)));
+    pythonRoundsP99.push(...pythonRounds.map((x) => percentile(x.latencies, 99)));
+    runs.set('sequential', pooled('ovn-overlay', oursRounds));
+    runs.set('python-idl', pooled('python-idl', pythonRounds));
     progress('ovn-overlay pipelined');
     runs.set('pipelined', await withNode(1, pipelinedRun(pods, 'ovn-overlay', window)));
     progress('ovn-overlay pipelined, coalesced');
     const coalescing = new OvnPods(db, { coalesce: true });
     runs.set('coalesced', await withNode(4, pipelinedRun(coalescing, 'ovn-overlay coalesced', coalescedWindow)));
     coalescedStats = { ...coalescing.stats };
-
-    progress('python-idl');
-    runs.set('python-idl', await withNode(2, async (node) => {
-      const { stdout } = await run(PYTHON, [join(here, 'peers', 'pods_python_idl.py'), lab.nb.unix, NB_SCHEMA, node, nodeSubnet(2), String(count), 'bench'],
-        { maxBuffer: 64 * 1024 * 1024 });
-      const out = JSON.parse(stdout.trim().split('\n').pop() as string) as { latencies_ms: number[]; total_ms: number };
-      return { subject: 'python-idl', count, totalMs: out.total_ms, latencies: out.latencies_ms };
-    }));
 
     progress('ovn-nbctl');
     runs.set('ovn-nbctl', await withNode(3, async (node) => {
@@ -96,6 +118,11 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
     await lab.stop();
   }
 
+  const p99Rounds = roundsComparison(SUITE, 'one at a time', 'p99 latency', 'python-idl (same rounds)',
+    oursRoundsP99, pythonRoundsP99, false, { text: 'p99 <= the Python IDL p99', minAdvantage: 1 }, 'ms');
+  notes.push(`one at a time: ${rounds} interleaved rounds of ${Math.ceil(count / rounds)} pods each, ours and the Python IDL (who goes first alternates, a fresh node switch per round); `
+    + `per-round p99 ours ${oursRoundsP99.map(figure).join(', ')} ms, python-idl ${pythonRoundsP99.map(figure).join(', ')} ms; p99 ratio ${roundsRange(p99Rounds)}; `
+    + `pooled p99 ours ${figure(percentile((runs.get('sequential') as Run).latencies, 99))} ms, python-idl ${figure(percentile((runs.get('python-idl') as Run).latencies, 99))} ms; load average ${loads.join(', ')}`);
   const sequential = runs.get('sequential') as Run;
   const pipelined = runs.get('pipelined') as Run;
   const coalesced = runs.get('coalesced') as Run;
@@ -114,8 +141,8 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
     compare(SUITE, 'pipelined, coalesced', 'pods/s', 'python-idl', rate(coalesced), rate(python), true, { text: '>= 5x the Python IDL', minAdvantage: 5 }),
     compare(SUITE, 'one at a time', 'pods/s', 'ovn-nbctl', rate(sequential), rate(nbctl), true),
     compare(SUITE, 'one at a time', 'p50 latency', 'python-idl', percentile(sequential.latencies, 50), percentile(python.latencies, 50), false, undefined, 'ms'),
-    compare(SUITE, 'one at a time', 'p99 latency', 'python-idl', percentile(sequential.latencies, 99), percentile(python.latencies, 99), false, undefined, 'ms'),
   ];
+  comparisons.push(p99Rounds);
   notes.push(`ovsdb-server standalone on a unix socket, no ovn-northd; every pod is one transaction (ours: the port's UUID derived from its address offset guards it against other agents, checked by ovsdb-server in O(1)), a plain insert (python-idl, ovn-nbctl)`);
   notes.push(`coalesced: pods.ensure calls made in the same event-loop turn share one transaction (group commit, at most 64 pods each, sent back to back; each pod all-or-nothing, conflicts retried pod by pod): ${coalescedStats.transactions} transactions for ${count} pods (${(count / coalescedStats.transactions).toFixed(1)} per transaction), ${coalescedStats.conflicts} conflicts`);
   notes.push(`ovn-nbctl gets its addresses precomputed (it has no IPAM); ${nbctlCount} pods`);

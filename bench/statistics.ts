@@ -1,6 +1,7 @@
 // The statistics every bench suite reports: percentiles and medians of a sample, a run of operations with a given
 // number in flight and its measurements (rate, total, p50, p99), and figures rounded for the notes (a note says "7156 ms", not "7156.197021484375 ms").
-import type { BenchMeasurement } from './result.js';
+import os from 'node:os';
+import { compare, type BenchComparison, type BenchMeasurement, type BenchTarget } from './result.js';
 
 /**
  * The p-th percentile (0..100) of a sample, by the "higher" index floor(p/100 * n) clamped to the last value, so
@@ -67,4 +68,44 @@ export function figure(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
   return value.toFixed(abs >= 100 ? 0 : abs >= 1 ? 1 : 2);
+}
+
+/** min / median / max of a sample (NaN for an empty one). */
+export function spreadOf(values: readonly number[]): { min: number; median: number; max: number } {
+  return { min: Math.min(...values), median: median(values), max: Math.max(...values) };
+}
+
+/**
+ * Ours against a peer (or a floor) measured in interleaved rounds, round i of each side under the same load:
+ * the figures are the medians of each side, the advantage the median of the per-round ratios (theirs/ours for
+ * times, ours/theirs for rates) with its min and max, so one noisy round neither makes nor misses a target.
+ */
+export function roundsComparison(
+  suite: string, caseName: string, metric: string, peer: string, ours: readonly number[], theirs: readonly number[],
+  higherIsBetter: boolean, target: BenchTarget | undefined, unit: string,
+): BenchComparison {
+  if (ours.length !== theirs.length || ours.length === 0) throw new Error(`${caseName}: ${ours.length} rounds of ours, ${theirs.length} of ${peer}`);
+  const ratios = spreadOf(ours.map((x, i) => (higherIsBetter ? x / theirs[i] : theirs[i] / x)));
+  const c = compare(suite, caseName, metric, peer, median(ours), median(theirs), higherIsBetter, target, unit);
+  c.advantage = ratios.median;
+  c.advantageMin = ratios.min;
+  c.advantageMax = ratios.max;
+  if (target) c.met = ratios.median >= target.minAdvantage;
+  return c;
+}
+
+/** A subject's figure over rounds: the median, with min, max and the number of rounds. */
+export function roundsMeasurement(suite: string, caseName: string, subject: string, metric: string, values: readonly number[], unit: string): BenchMeasurement {
+  const s = spreadOf(values);
+  return { suite, case: caseName, subject, metric, value: s.median, unit, min: s.min, max: s.max, runs: values.length };
+}
+
+/** "per-round ratio 0.93 (0.88..0.97)": a rounds comparison's advantage and its spread, for the notes. */
+export function roundsRange(c: BenchComparison): string {
+  return `${figure(c.advantage)}x (${figure(c.advantageMin ?? c.advantage)}..${figure(c.advantageMax ?? c.advantage)}x over the rounds)`;
+}
+
+/** The machine's 1/5/15-minute load averages, for a note beside the figures measured under them. */
+export function loadAverages(): string {
+  return os.loadavg().map((x) => x.toFixed(1)).join(' / ');
 }

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { figure, latencyMeasurements, median, percentile, rate, timedInFlight } from '../../bench/statistics.js';
+import { figure, latencyMeasurements, median, percentile, rate, roundsComparison, roundsMeasurement, timedInFlight } from '../../bench/statistics.js';
 
 test('percentile: the higher index floor(p/100 n), any order in, input untouched; median = p50', (t) => {
   const xs = [5, 1, 4, 2, 3];
@@ -43,4 +43,22 @@ test('timedInFlight: every index once, never more than inFlight at a time, one l
   t.is(most, 3);
   t.is(run.latencies.length, 10);
   t.true(run.totalMs > 0);
+});
+
+test('roundsComparison: the median of per-round ratios decides the target, not one noisy round', (t) => {
+  // times (lower is better): rounds 2 and 3 are the loaded ones, round 3 a spike on our side alone
+  const ours = [90, 200, 400];
+  const floor = [100, 180, 100];
+  const c = roundsComparison('s', 'c', 'time', 'floor', ours, floor, false, { text: '>= 0.9x the floor', minAdvantage: 0.9 }, 'ms');
+  t.is(c.advantage, 0.9, 'per-round theirs/ours: 1.11, 0.9, 0.25 -> median 0.9');
+  t.is(c.advantageMin, 0.25);
+  t.is(c.advantageMax, 100 / 90);
+  t.true(c.met);
+  t.is(c.ours, 200);
+  t.is(c.theirs, 100);
+  const rates = roundsComparison('s', 'c', 'Mpps', 'peer', [10, 10, 10], [20, 5, 8], true, { text: '>= 1x', minAdvantage: 1 }, 'Mpps');
+  t.is(rates.advantage, 1.25, 'rates: ours/theirs per round 0.5, 2, 1.25');
+  t.true(rates.met);
+  t.throws(() => roundsComparison('s', 'c', 'time', 'floor', [1, 2], [1], false, undefined, 'ms'));
+  t.deepEqual(roundsMeasurement('s', 'c', 'ours', 'time', [3, 1, 2], 'ms'), { suite: 's', case: 'c', subject: 'ours', metric: 'time', value: 2, unit: 'ms', min: 1, max: 3, runs: 3 });
 });
