@@ -161,12 +161,13 @@ export class Agent extends EventEmitter<AgentEvents> {
       },
     });
     this.podController = pods;
+    const services = new ServiceController({ net, cache: this.cache, problems, logger: log.child('services') });
     const nodes = new NodeController({
       net, cache: this.cache, problems, logger: log.child('nodes'),
       ...(options.clusterSubnets !== undefined ? { clusterSubnets: options.clusterSubnets } : {}),
-      onNodeReady: (node) => pods.nodeReady(node), onNodeRemoved: (node) => pods.nodeRemoved(node),
+      onNodeReady: (node) => { pods.nodeReady(node); services.nodesChanged(); },
+      onNodeRemoved: (node) => { pods.nodeRemoved(node); services.nodesChanged(); },
     });
-    const services = new ServiceController({ net, cache: this.cache, problems, logger: log.child('services') });
     const controllers: Record<AgentControllerName, Controller> = { nodes, pods, services, networkPolicies };
     for (const name of AGENT_CONTROLLERS) {
       this.runners.set(name, new ControllerRunner(this.cache, controllers[name], {

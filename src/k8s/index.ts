@@ -57,4 +57,4 @@ export { PolicyIndex, podFacts } from './controllers/policy-index.js';
 export type { PodFacts } from './controllers/policy-index.js';
 export { ServiceController } from './controllers/service-controller.js';
 export type { ServiceControllerOptions } from './controllers/service-controller.js';
-export { clusterIpServiceSpec, serviceIsBalanced, serviceKeyOfSlice, SERVICE_NAME_LABEL } from './controllers/service-spec.js';
+export { serviceSpecOf, serviceNodes, serviceUsesNodes, serviceIsBalanced, serviceKeyOfSlice, SERVICE_NAME_LABEL } from './controllers/service-spec.js';

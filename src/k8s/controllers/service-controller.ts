@@ -1,9 +1,11 @@
 // The Service controller: each core/v1 Service with its discovery.k8s.io/v1 EndpointSlices (those labelled
-// `kubernetes.io/service-name` with it) becomes its load balancers, one per protocol, in the cluster load balancer
-// group (OvnServices, src/ovn/services.ts; the mapping in service-spec.ts). An EndpointSlice's change queues its
-// Service (the one it named before and after the change); endpoint changes update the load balancer's `vips` in
-// place. Services that need none (headless, ExternalName) or are gone lose theirs; the full resync deletes the load
+// `kubernetes.io/service-name` with it) becomes its load balancers as ovn-kubernetes lays them out: cluster-wide ones
+// per protocol in the cluster load balancer group, per-node ones for NodePorts and the traffic policies Local
+// (OvnServices, src/ovn/services.ts; the mapping in service-spec.ts). An EndpointSlice's change queues its Service
+// (the one it named before and after the change); endpoint changes update the load balancers' `vips` in place. A
+// node whose switch is made or removed, or whose host addresses change, queues the Services built per node. Services that need none (headless, ExternalName) or are gone lose theirs; the full resync deletes the load
 // balancers of Services the cache no longer has.
+import type { V1Node } from '@kubernetes/client-node';
 import type { ObjectCache } from '../cache.js';
 import type { Controller, KeyQueue } from '../controller.js';
 import type { ObjectEvent } from '../events.js';
@@ -12,7 +14,8 @@ import type { Logger } from '../logger.js';
 import type { ClusterNetwork } from '../../ovn/cluster-network.js';
 import type { NamespacedKey } from '../../ovn/kind.js';
 import type { ObjectProblems } from './object-problems.js';
-import { clusterIpServiceSpec, serviceIsBalanced, serviceKeyOfSlice, SERVICE_NAME_LABEL } from './service-spec.js';
+import { serviceIsBalanced, serviceKeyOfSlice, serviceNodes, serviceSpecOf, serviceUsesNodes, SERVICE_NAME_LABEL } from './service-spec.js';
+import { serviceNodeFromKubernetes } from '../../ovn/kubernetes-service.js';
 
 export interface ServiceControllerOptions {
   readonly net: ClusterNetwork;
@@ -38,7 +41,17 @@ export class ServiceController implements Controller {
         }
         return keys;
       },
+      Node: (event: ObjectEvent<'Node'>) => (event.type === 'updated' && event.previous && hostAddresses(event.previous) === hostAddresses(event.object) ? [] : this.keysUsingNodes()),
     };
+  }
+
+  /** A node's switch was made or removed: the Services built per node are built again. */
+  nodesChanged(): void {
+    for (const key of this.keysUsingNodes()) this.queue?.add(key);
+  }
+
+  private keysUsingNodes(): string[] {
+    return this.options.cache.store('Service').list().filter(serviceUsesNodes).map((s) => `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`);
   }
 
   bind(queue: KeyQueue): void {
@@ -54,7 +67,9 @@ export class ServiceController implements Controller {
       return;
     }
     const slices = cache.store('EndpointSlice').select({ matchLabels: { [SERVICE_NAME_LABEL]: name } }, namespace);
-    const ensured = await problems.guard('Service', key, () => net.services.ensure(clusterIpServiceSpec(service, slices)));
+    // Only Services built per node read the nodes (a ClusterIP Service does not look at them).
+    const nodes = serviceUsesNodes(service) ? serviceNodes(cache.store('Node').list(), (node) => net.nodes.get({ name: node }) !== undefined) : [];
+    const ensured = await problems.guard('Service', key, () => net.services.ensure(serviceSpecOf(service, slices, nodes)));
     if (ensured?.changed) logger.debug('service ensured', { service: key, loadBalancers: ensured.loadBalancers.join(',') });
   }
 
@@ -73,4 +88,9 @@ export class ServiceController implements Controller {
       if (service && serviceIsBalanced(service)) this.queue?.add(key);
     }
   }
+}
+
+/** What of a Node its Services read: its host addresses (the NodePort VIPs). */
+function hostAddresses(node: V1Node): string {
+  try { return serviceNodeFromKubernetes(node).addresses.join(','); } catch { return ''; }
 }

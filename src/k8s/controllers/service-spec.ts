@@ -1,22 +1,13 @@
-// A core/v1 Service and its discovery.k8s.io/v1 EndpointSlices as the ServiceSpec OvnServices writes, for ClusterIP
-// load balancing (the stand-in until the Service engineer's mapping of every Service kind -- NodePort, externalIPs,
-// ingress IPs, traffic policies, affinity -- lands in src/ovn; the controller calls this one function):
-//  - one VIP per cluster IP (spec.clusterIPs, else spec.clusterIP) and Service port, with the port's protocol
-//    (TCP by default); headless (`None`) and ExternalName Services have none, so their load balancers go;
-//  - a VIP's endpoints are the addresses of the slices of the VIP's family (FQDN slices skipped), at the slice port
-//    matched to the Service port by name and protocol (the slice port's number is the resolved targetPort: a named
-//    targetPort can be a different number in each slice);
-//  - which endpoints count, as ovn-kubernetes chooses them (EndpointSlice conditions, KEP-1669): the ready ones
-//    (`ready` unset counts as ready); when a port has none, the ones that are serving and terminating; every one
-//    with spec.publishNotReadyAddresses.
-import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
-import type { L4Protocol } from '../../ovn/acl-match.js';
-import { tryParseAddress } from '../../ovn/ip.js';
-import type { ServiceEndpoint, ServiceVip } from '../../ovn/load-balancer-vips.js';
-import type { ServiceSpec } from '../../ovn/services.js';
+// A core/v1 Service and its discovery.k8s.io/v1 EndpointSlices as the ServiceSpec OvnServices writes: src/ovn's
+// mapping of every kind (serviceSpecFromKubernetes: cluster IPs, NodePorts, externalIPs, ingress IPs, UDP/SCTP,
+// traffic policies, session affinity, IP families; endpoints as ovn-kubernetes chooses them), over the cluster's
+// nodes whose switch exists (NodePorts and the traffic policies Local are load balanced per node).
+import type { V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
+import { SERVICE_NAME_LABEL } from '../../ovn/names.js';
+import { serviceNodeFromKubernetes, serviceSpecFromKubernetes } from '../../ovn/kubernetes-service.js';
+import type { ServiceNode, ServiceSpec } from '../../ovn/service-spec.js';
 
-/** The EndpointSlice label naming its Service. */
-export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export { SERVICE_NAME_LABEL };
 
 /** The Service a slice belongs to (`namespace/name`), or undefined. */
 export function serviceKeyOfSlice(slice: V1EndpointSlice): string | undefined {
@@ -24,7 +15,7 @@ export function serviceKeyOfSlice(slice: V1EndpointSlice): string | undefined {
   return name ? `${slice.metadata?.namespace ?? ''}/${name}` : undefined;
 }
 
-/** True for a Service that has cluster load balancers (not ExternalName, not headless, with a cluster IP). */
+/** True for a Service that has load balancers (not ExternalName, not headless, with a cluster IP). */
 export function serviceIsBalanced(service: V1Service): boolean {
   const spec = service.spec;
   if (!spec || spec.type === 'ExternalName') return false;
@@ -32,36 +23,28 @@ export function serviceIsBalanced(service: V1Service): boolean {
   return ips.length > 0 && !ips.includes('None');
 }
 
-type Endpoint = V1EndpointSlice['endpoints'][number];
-const ready = (e: Endpoint): boolean => e.conditions?.ready ?? true;
-const serving = (e: Endpoint): boolean => e.conditions?.serving ?? ready(e);
-const terminating = (e: Endpoint): boolean => e.conditions?.terminating ?? false;
+/** True for a Service whose load balancers are built per node: it must be ensured again when the nodes change. */
+export function serviceUsesNodes(service: V1Service): boolean {
+  const spec = service.spec;
+  return (spec?.ports ?? []).some((p) => p.nodePort !== undefined && p.nodePort !== 0)
+    || spec?.externalTrafficPolicy === 'Local' || spec?.internalTrafficPolicy === 'Local';
+}
 
-/** The ServiceSpec of a Service and its slices (see the file comment). */
-export function clusterIpServiceSpec(service: V1Service, slices: readonly V1EndpointSlice[]): ServiceSpec & { readonly vips: readonly ServiceVip[] } {
-  const namespace = service.metadata?.namespace ?? '';
-  const name = service.metadata?.name ?? '';
-  if (!serviceIsBalanced(service)) return { namespace, name, vips: [] };
-  const spec = service.spec!;
-  const clusterIPs = spec.clusterIPs?.length ? spec.clusterIPs : [spec.clusterIP!];
-  const everyEndpoint = spec.publishNotReadyAddresses === true;
-  const vips: ServiceVip[] = [];
-  for (const port of spec.ports ?? []) {
-    const protocol = port.protocol ?? 'TCP';
-    for (const ip of clusterIPs) {
-      const family = tryParseAddress(ip)?.family;
-      const candidates: { endpoint: Endpoint; port: number }[] = [];
-      for (const slice of slices) {
-        if (slice.addressType !== `IPv${family}`) continue;
-        const slicePort = (slice.ports ?? []).find((p) => (p.protocol ?? 'TCP') === protocol && (p.name ?? '') === (port.name ?? ''));
-        if (slicePort?.port === undefined) continue;
-        for (const endpoint of slice.endpoints ?? []) candidates.push({ endpoint, port: slicePort.port });
-      }
-      const readyOnes = candidates.filter((c) => everyEndpoint || ready(c.endpoint));
-      const chosen = readyOnes.length > 0 ? readyOnes : candidates.filter((c) => serving(c.endpoint) && terminating(c.endpoint));
-      const endpoints: ServiceEndpoint[] = chosen.flatMap((c) => c.endpoint.addresses.map((address) => ({ ip: address, port: c.port })));
-      vips.push({ ip, port: port.port, protocol: protocol.toLowerCase() as L4Protocol, endpoints });
-    }
+/**
+ * The nodes load balancers can be built on: those whose switch `hasSwitch` says exists, with their host addresses
+ * (a node whose addresses cannot be read is left out; the Node controller reports it).
+ */
+export function serviceNodes(nodes: readonly V1Node[], hasSwitch: (node: string) => boolean): ServiceNode[] {
+  const out: ServiceNode[] = [];
+  for (const node of nodes) {
+    const name = node.metadata?.name;
+    if (!name || !hasSwitch(name)) continue;
+    try { out.push(serviceNodeFromKubernetes(node)); } catch { /* reported by the Node controller */ }
   }
-  return { namespace, name, vips };
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The ServiceSpec of a Service and its slices over the given nodes (see the file comment). */
+export function serviceSpecOf(service: V1Service, slices: readonly V1EndpointSlice[], nodes: readonly ServiceNode[]): ServiceSpec {
+  return serviceSpecFromKubernetes(service, slices, { nodes });
 }
