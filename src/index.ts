@@ -132,10 +132,15 @@ export { gatewaySpecFromNode } from './ovn/gateway-annotation.js';
 export type { GatewayClusterSettings, AnnotatedNode } from './ovn/gateway-annotation.js';
 export { OvnPodSnats } from './ovn/pod-snat.js';
 export type { PodSnatSpec, PodSnatInfo } from './ovn/pod-snat.js';
+export { OvnEgressIPs, EGRESS_IP_REROUTE_PRIORITY, EGRESS_IP_NO_REROUTE_PRIORITY, NO_REROUTE_POD_TO_POD, NO_REROUTE_POD_TO_JOIN } from './ovn/egress-ip.js';
+export type { EgressIPSpec, EgressIPInfo, EgressIPPod, OvnEgressIPsOptions } from './ovn/egress-ip.js';
+export { assignEgressIPs, egressNodeOf } from './ovn/egress-ip-assignment.js';
+export type { EgressNode, EgressNodeObject } from './ovn/egress-ip-assignment.js';
+export type { EgressIP, EgressIPStatusItem, EgressFirewall, EgressFirewallRule, CrdLabelSelector, CrdObjectMeta } from './ovn/egress-crds.js';
 export {
   EXTERNAL_SWITCH_PREFIX, ROUTER_TO_EXTERNAL_PREFIX, EXTERNAL_TO_ROUTER_PREFIX, PHYSICAL_NETWORK, EXTERNAL_BRIDGE, MANAGEMENT_INTERFACE,
   GATEWAY_PHYSICAL_IP_KEY, BRIDGE_ID_KEY, BRIDGE_UPLINK_KEY, PRIORITY_KEY, NETWORK_KEY, RULE_INDEX_KEY,
-  L3_GATEWAY_CONFIG_ANNOTATION, EGRESS_ASSIGNABLE_LABEL, MULTICAST_ENABLED_ANNOTATION,
+  L3_GATEWAY_CONFIG_ANNOTATION, NODE_PRIMARY_IFADDR_ANNOTATION, EGRESS_ASSIGNABLE_LABEL, MULTICAST_ENABLED_ANNOTATION,
   externalSwitchName, routerToExternalPort, externalToRouterPort, gatewayInterfaceId,
 } from './ovn/names.js';
 export { ensureGatewayBridge, parseBridgeMappings } from './ovs/gateway-bridge.js';

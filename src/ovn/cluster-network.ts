@@ -19,12 +19,15 @@ import { OvnServices } from './services.js';
 import { OvnNetworkPolicies } from './network-policy.js';
 import { OvnGateways } from './gateway.js';
 import { OvnPodSnats } from './pod-snat.js';
+import { OvnEgressIPs } from './egress-ip.js';
 import type { Changed, KindOptions } from './kind.js';
 
 /** Options of ClusterNetwork: the controller name, the cluster's join subnet, how pods are allocated. */
 export interface ClusterNetworkOptions extends KindOptions, ClusterOptions {
   /** Pod allocation and batching (OvnPods' options; the controller is ClusterNetwork's). */
   readonly pods?: Omit<OvnPodsOptions, 'controller'>;
+  /** The cluster's pod networks (`--cluster-subnets`): egress IPs' no-reroute policies, egress firewalls' exclusions. */
+  readonly clusterSubnets?: readonly string[];
 }
 
 /** Every kind of object the library maintains in OVN_Northbound, as one controller (see the file comment). */
@@ -43,6 +46,8 @@ export class ClusterNetwork {
   readonly gateways: OvnGateways;
   /** Per-pod SNAT on the pod's node gateway, for disable-snat-multiple-gws (key `{ namespace, name }`: the pod). */
   readonly podSnats: OvnPodSnats;
+  /** EgressIPs: reroute policies and SNAT on the hosting nodes (key `{ name }`). */
+  readonly egressIPs: OvnEgressIPs;
 
   /** Every kind over `nb`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly nb: Northbound, private readonly options: ClusterNetworkOptions = {}) {
@@ -54,6 +59,11 @@ export class ClusterNetwork {
     this.networkPolicies = new OvnNetworkPolicies(nb, { controller });
     this.gateways = new OvnGateways(nb, { controller });
     this.podSnats = new OvnPodSnats(nb, { controller });
+    const cluster = {
+      ...(options.clusterSubnets !== undefined ? { clusterSubnets: options.clusterSubnets } : {}),
+      ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}),
+    };
+    this.egressIPs = new OvnEgressIPs(nb, { controller, ...cluster });
   }
 
   /**

@@ -18,6 +18,9 @@ export const NAME_RULES = {
   pod: 'dns-1123-subdomain',
   node: 'dns-1123-subdomain',
   'network policy': 'dns-1123-subdomain',
+  // Custom resources' names are DNS-1123 subdomains (apiextensions' default).
+  'egress ip': 'dns-1123-subdomain',
+  'egress firewall': 'dns-1123-subdomain',
 } as const satisfies Record<string, KubernetesNameRule>;
 
 /** A kind whose names the library checks. */

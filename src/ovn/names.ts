@@ -70,10 +70,11 @@ export const DEFAULT_CONTROLLER = 'ovn-overlay';
  */
 export const OWNER_TYPES = [
   'Cluster', 'Node', 'Pod', 'Service', 'NetworkPolicy', 'NetpolNamespace',
-  // Issue 14: a node's gateway (ours: ovn-kubernetes marks none of those rows), EgressIP, EgressFirewall and
-  // per-namespace multicast (ovn-kubernetes' EgressIPOwnerType, EgressFirewallOwnerType, MulticastNamespaceOwnerType,
-  // MulticastClusterOwnerType).
-  'Gateway', 'EgressIP', 'EgressFirewall', 'MulticastNS', 'MulticastCluster',
+  // Issue 14: a node's gateway (ours: ovn-kubernetes marks none of those rows), EgressIP, EgressFirewall (and its DNS
+  // address sets), per-namespace and cluster multicast, the namespace's port group and address set (ovn-kubernetes'
+  // EgressIPOwnerType, EgressFirewallOwnerType, EgressFirewallDNSOwnerType, MulticastNamespaceOwnerType,
+  // MulticastClusterOwnerType, NamespaceOwnerType).
+  'Gateway', 'EgressIP', 'EgressFirewall', 'EgressFirewallDNS', 'MulticastNS', 'MulticastCluster', 'Namespace',
 ] as const;
 /** The value of `k8s.ovn.org/owner-type`. */
 export type OwnerType = (typeof OWNER_TYPES)[number];
@@ -135,6 +136,8 @@ export const IDLED_AT_ANNOTATION = 'k8s.ovn.org/idled-at';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 /** The node annotation with its gateway (`{"default": {"mode", "interface-id", "mac-address", "ip-addresses", "next-hops", ...}}`). */
 export const L3_GATEWAY_CONFIG_ANNOTATION = 'k8s.ovn.org/l3-gateway-config';
+/** The node annotation with its primary interface's addresses, `{"ipv4":"172.18.0.2/16","ipv6":...}`: the networks it can host egress IPs in. */
+export const NODE_PRIMARY_IFADDR_ANNOTATION = 'k8s.ovn.org/node-primary-ifaddr';
 /** The node label that makes it a candidate to host egress IPs (any value). */
 export const EGRESS_ASSIGNABLE_LABEL = 'k8s.ovn.org/egress-assignable';
 /** The namespace annotation that allows multicast in it (`"true"`). */

@@ -7,70 +7,29 @@
 // internal interface) answers pods from the node's kernel.
 import test from 'ava';
 import {
-  OvnInvalidFieldError, OvnNotFoundError, byName, ensureGatewayBridge, ensureManagementPort, gatewaySpecFromNode, managementPortHostPlan,
-  runHostPlan, waitForHypervisors, L3_GATEWAY_CONFIG_ANNOTATION, type GatewayBridge,
+  OvnInvalidFieldError, OvnNotFoundError, byName, ensureManagementPort, gatewaySpecFromNode, managementPortHostPlan,
+  runHostPlan, waitForHypervisors, L3_GATEWAY_CONFIG_ANNOTATION,
 } from '../../src/index.js';
-import { echoRequest, readFrame, type FrameView, type LabUplink } from '../../src/lab/index.js';
 import { runCommand, waitFor } from '../../src/lab/process.js';
-import { addPods, gatewayMac, startOverlay, type Overlay, type OverlayPod } from '../overlay/helpers.js';
+import { addPods, gatewayMac, type OverlayPod } from '../overlay/helpers.js';
+import { CLUSTER, annotatedNode, atOutside, atPod, echoFrom, sendUntil, startNorthSouth, type NorthSouth } from './helpers.js';
 
-const CLUSTER = '10.244.0.0/16';
-let o: Overlay;
+let o: NorthSouth;
 let pods: Map<string, OverlayPod>;
-const uplinks: LabUplink[] = [];
-const bridges: GatewayBridge[] = [];
 const pod = (name: string): OverlayPod => pods.get(name)!;
 
-/** What ovnkube-node would publish for the node (its l3-gateway-config), read back as the gateways' spec. */
-function annotatedNode(i: number) {
-  const hv = o.lab.hypervisors[i];
-  return {
-    metadata: {
-      name: hv.name,
-      annotations: {
-        [L3_GATEWAY_CONFIG_ANNOTATION]: JSON.stringify({ default: {
-          mode: 'shared', 'interface-id': bridges[i].interfaceId, 'mac-address': uplinks[i].mac, 'ip-addresses': [uplinks[i].addresses[0]],
-          'next-hops': [uplinks[i].gateways[0]], 'node-port-enable': 'true', 'vlan-id': '0',
-        } }),
-      },
-    },
-  };
-}
-
-/** Sends until `found` sees the result (the first frame of a flow may wait for ARP in OVN's buffer); 20 s at most. */
-async function sendUntil<T>(what: string, send: () => Promise<void>, found: () => Promise<T | undefined>): Promise<T> {
-  return waitFor(what, async () => { await send(); return waitFor(what, found, 2000).catch(() => undefined); }, 20_000);
-}
-
-const atOutside = (match: (f: FrameView) => boolean) => async () => (await o.lab.outside!.received()).map(readFrame).find(match);
-const atPod = (p: OverlayPod, match: (f: FrameView) => boolean) => async () => (await p.hv.transmitted(p.vif)).map(readFrame).find(match);
-
-function echoFrom(p: OverlayPod, dstIp: string, payload: string): Uint8Array {
-  return echoRequest({ srcMac: p.mac, dstMac: gatewayMac(o, p.hv), srcIp: p.ip, dstIp, payload });
-}
-
-test.before(async () => {
-  o = await startOverlay(2, { outside: true });
-  for (const hv of o.lab.hypervisors) {
-    const uplink = await o.lab.outside!.uplink(hv);
-    uplinks.push(uplink);
-    bridges.push(await ensureGatewayBridge(o.ovs[hv.index - 1], {
-      node: hv.name, uplink: { name: uplink.name, type: uplink.type, options: uplink.options }, mac: uplink.mac, datapathType: 'dummy',
-    }));
-    await o.net.nodes.ensure({ name: hv.name, subnets: [`10.244.${hv.index}.0/24`], chassis: hv.name, clusterSubnets: [CLUSTER] });
-  }
-});
+test.before(async () => { o = await startNorthSouth(); });
 test.after.always(async () => { await o?.close(); });
 
 test.serial('the gateways from the nodes\' l3-gateway-config: ext_<node>, localnet br-ex_<node>, rtoe/etor, routes, SNAT, GR options', async (t) => {
   for (let i = 0; i < 2; i++) {
-    const spec = gatewaySpecFromNode(annotatedNode(i), { clusterSubnets: [CLUSTER] })!;
+    const spec = gatewaySpecFromNode(annotatedNode(o, i), { clusterSubnets: [CLUSTER] })!;
     const hv = o.lab.hypervisors[i];
     const first = await o.net.gateways.ensure(spec);
     t.true(first.changed);
     t.like(first, {
       name: hv.name, gatewayRouter: `GR_${hv.name}`, externalSwitch: `ext_${hv.name}`, interfaceId: `br-ex_${hv.name}`, physicalNetwork: 'physnet',
-      macAddress: uplinks[i].mac, ipAddresses: [uplinks[i].addresses[0]], nextHops: ['172.18.0.1'], snatSubnets: [CLUSTER],
+      macAddress: o.uplinks[i].mac, ipAddresses: [o.uplinks[i].addresses[0]], nextHops: ['172.18.0.1'], snatSubnets: [CLUSTER],
     });
     t.false((await o.net.gateways.ensure(spec)).changed, 'ensured again: nothing sent');
   }
@@ -91,9 +50,9 @@ test.serial('the gateways from the nodes\' l3-gateway-config: ext_<node>, localn
 test.serial('pod egress reaches the outside host SNATed to its node IP (capture), and the kernel\'s reply reaches the pod', async (t) => {
   const a = pod('a');
   const outside = o.lab.outside!;
-  const seen = await sendUntil('a\'s echo at the outside host', () => a.hv.inject(a.vif, echoFrom(a, outside.ipv4, 'a to outside')),
-    atOutside((f) => f.payload === 'a to outside' && f.icmpType === 8));
-  t.like(seen, { srcIp: '172.18.0.11', dstIp: outside.ipv4, srcMac: uplinks[0].mac, dstMac: outside.mac, ttl: 62, checksumOk: true });
+  const seen = await sendUntil('a\'s echo at the outside host', () => a.hv.inject(a.vif, echoFrom(o, a, outside.ipv4, 'a to outside')),
+    atOutside(o, (f) => f.payload === 'a to outside' && f.icmpType === 8));
+  t.like(seen, { srcIp: '172.18.0.11', dstIp: outside.ipv4, srcMac: o.uplinks[0].mac, dstMac: outside.mac, ttl: 62, checksumOk: true });
   const reply = await waitFor('the reply at pod a', atPod(a, (f) => f.payload === 'a to outside' && f.icmpType === 0), 10_000);
   t.like(reply, { srcIp: outside.ipv4, dstIp: a.ip, dstMac: a.mac, srcMac: gatewayMac(o, a.hv), checksumOk: true });
 });
@@ -102,9 +61,9 @@ test.serial('a destination beyond the outside host goes by the default route (it
   const b = pod('b');
   const outside = o.lab.outside!;
   const remote = outside.remote[0];
-  const seen = await sendUntil('b\'s echo to the remote address', () => b.hv.inject(b.vif, echoFrom(b, remote, 'b to remote')),
-    atOutside((f) => f.payload === 'b to remote' && f.icmpType === 8));
-  t.like(seen, { srcIp: '172.18.0.12', dstIp: remote, dstMac: outside.mac, srcMac: uplinks[1].mac });
+  const seen = await sendUntil('b\'s echo to the remote address', () => b.hv.inject(b.vif, echoFrom(o, b, remote, 'b to remote')),
+    atOutside(o, (f) => f.payload === 'b to remote' && f.icmpType === 8));
+  t.like(seen, { srcIp: '172.18.0.12', dstIp: remote, dstMac: outside.mac, srcMac: o.uplinks[1].mac });
   t.like(await waitFor('the reply at pod b', atPod(b, (f) => f.payload === 'b to remote' && f.icmpType === 0), 10_000), { srcIp: remote, dstIp: b.ip });
   const a = pod('a');
   const trace = await runCommand('ovn-trace', [`--db=${o.lab.sb.unix}`, '--ct=new', 'hv1',
@@ -116,12 +75,12 @@ test.serial('a destination beyond the outside host goes by the default route (it
 test.serial('disable-snat-multiple-gws: the pod IP goes out (and comes back through a route on the outside host); per-pod SNAT restores the node IP', async (t) => {
   const b = pod('b');
   const outside = o.lab.outside!;
-  await o.net.gateways.ensure({ ...gatewaySpecFromNode(annotatedNode(1), { clusterSubnets: [CLUSTER], disableSnatMultipleGws: true })! });
+  await o.net.gateways.ensure({ ...gatewaySpecFromNode(annotatedNode(o, 1), { clusterSubnets: [CLUSTER], disableSnatMultipleGws: true })! });
   t.deepEqual(o.net.gateways.get({ name: 'hv2' })?.snatSubnets, []);
   await outside.addRoute(CLUSTER, '172.18.0.12');
   await waitForHypervisors(o.nb, { timeoutMs: 20_000 });
-  const raw = await sendUntil('b\'s echo unSNATed', () => b.hv.inject(b.vif, echoFrom(b, outside.ipv4, 'b unsnatted')),
-    atOutside((f) => f.payload === 'b unsnatted' && f.icmpType === 8));
+  const raw = await sendUntil('b\'s echo unSNATed', () => b.hv.inject(b.vif, echoFrom(o, b, outside.ipv4, 'b unsnatted')),
+    atOutside(o, (f) => f.payload === 'b unsnatted' && f.icmpType === 8));
   t.is(raw.srcIp, b.ip, 'the outside host sees the pod IP');
   t.like(await waitFor('the reply at b', atPod(b, (f) => f.payload === 'b unsnatted' && f.icmpType === 0), 10_000), { dstIp: b.ip });
 
@@ -129,8 +88,8 @@ test.serial('disable-snat-multiple-gws: the pod IP goes out (and comes back thro
   t.deepEqual(snat.snat, [{ logicalIp: b.ip, externalIp: '172.18.0.12' }]);
   t.false((await o.net.podSnats.ensure({ namespace: b.namespace, name: b.name, node: 'hv2', ipAddresses: b.ipAddresses })).changed);
   await waitForHypervisors(o.nb, { timeoutMs: 20_000 });
-  const natted = await sendUntil('b\'s echo per-pod SNATed', () => b.hv.inject(b.vif, echoFrom(b, outside.ipv4, 'b per-pod snat')),
-    atOutside((f) => f.payload === 'b per-pod snat' && f.icmpType === 8));
+  const natted = await sendUntil('b\'s echo per-pod SNATed', () => b.hv.inject(b.vif, echoFrom(o, b, outside.ipv4, 'b per-pod snat')),
+    atOutside(o, (f) => f.payload === 'b per-pod snat' && f.icmpType === 8));
   t.is(natted.srcIp, '172.18.0.12');
   t.deepEqual(o.net.podSnats.list().map((p) => p.name), ['b']);
   t.true(await o.net.podSnats.delete({ namespace: b.namespace, name: b.name }));
@@ -149,14 +108,14 @@ test.serial('the management port: OVS side bound to k8s-hv1, host side (address,
   await o.lab.nbctl('--timeout=20', 'wait-until', 'Logical_Switch_Port', 'k8s-hv1', 'up=true');
   for (const p of [pod('a'), pod('b')]) {
     const marker = `${p.name} to the node`;
-    const reply = await sendUntil(`the node's reply to ${p.name}`, () => p.hv.inject(p.vif, echoFrom(p, '10.244.1.2', marker)),
+    const reply = await sendUntil(`the node's reply to ${p.name}`, () => p.hv.inject(p.vif, echoFrom(o, p, '10.244.1.2', marker)),
       atPod(p, (f) => f.payload === marker && f.icmpType === 0));
     t.like(reply, { srcIp: '10.244.1.2', dstIp: p.ip, checksumOk: true }, `${p.name} on ${p.hv.name}`);
   }
 });
 
 test.serial('bad input is refused naming the field, nothing changed; delete and sync remove the gateway rows', async (t) => {
-  const spec = gatewaySpecFromNode(annotatedNode(0), { clusterSubnets: [CLUSTER] })!;
+  const spec = gatewaySpecFromNode(annotatedNode(o, 0), { clusterSubnets: [CLUSTER] })!;
   const before = await o.lab.nbctl('show');
   const offLink = await t.throwsAsync(o.net.gateways.ensure({ ...spec, nextHops: ['10.0.0.1'] }), { instanceOf: OvnInvalidFieldError });
   t.is(offLink.field, 'nextHops[0]');

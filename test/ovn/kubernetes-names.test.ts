@@ -6,6 +6,8 @@ import { OvnInvalidNameError } from '../../src/ovn/errors.js';
 test('each kind follows the rule apimachinery gives it', (t) => {
   t.deepEqual(NAME_RULES, {
     namespace: 'dns-1123-label', service: 'dns-1035-label', pod: 'dns-1123-subdomain', node: 'dns-1123-subdomain', 'network policy': 'dns-1123-subdomain',
+    // ovn-kubernetes' custom resources (apiextensions' default rule for names).
+    'egress ip': 'dns-1123-subdomain', 'egress firewall': 'dns-1123-subdomain',
   });
 });
 

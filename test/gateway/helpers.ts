@@ -1,0 +1,80 @@
+// North-south labs for the gateway tests: the overlay's hypervisors and the outside host, each node's br-ex made
+// by the node API with the lab's uplink as its physical port, the nodes' switches and gateway routers, and frame
+// helpers that send until a result shows in a capture (the first frame of a flow may wait in OVN's buffer for ARP).
+import {
+  ClusterNetwork, ensureGatewayBridge, gatewaySpecFromNode, L3_GATEWAY_CONFIG_ANNOTATION, type GatewayBridge,
+} from '../../src/index.js';
+import { echoRequest, readFrame, type FrameView, type LabUplink } from '../../src/lab/index.js';
+import { waitFor } from '../../src/lab/process.js';
+import { gatewayMac, startOverlay, type Overlay, type OverlayPod } from '../overlay/helpers.js';
+
+export const CLUSTER = '10.244.0.0/16';
+
+export interface NorthSouth extends Overlay {
+  readonly uplinks: readonly LabUplink[];
+  readonly bridges: readonly GatewayBridge[];
+  /** Every kind with the cluster subnets known (egress IPs need them). */
+  readonly cluster: ClusterNetwork;
+}
+
+/** Two (or more) hypervisors with the outside host; br-ex on each node; nodes ensured with their gateway router. */
+export async function startNorthSouth(count = 2): Promise<NorthSouth> {
+  const o = await startOverlay(count, { outside: true });
+  try {
+    const uplinks: LabUplink[] = [];
+    const bridges: GatewayBridge[] = [];
+    for (const hv of o.lab.hypervisors) {
+      const uplink = await o.lab.outside!.uplink(hv);
+      uplinks.push(uplink);
+      bridges.push(await ensureGatewayBridge(o.ovs[hv.index - 1], {
+        node: hv.name, uplink: { name: uplink.name, type: uplink.type, options: uplink.options }, mac: uplink.mac, datapathType: 'dummy',
+      }));
+      await o.net.nodes.ensure({ name: hv.name, subnets: [`10.244.${hv.index}.0/24`], chassis: hv.name, clusterSubnets: [CLUSTER] });
+    }
+    return { ...o, uplinks, bridges, cluster: new ClusterNetwork(o.nb, { clusterSubnets: [CLUSTER] }) };
+  } catch (err) {
+    await o.close();
+    throw err;
+  }
+}
+
+/** What ovnkube-node would publish for hypervisor `i` (0-based): its l3-gateway-config annotation. */
+export function annotatedNode(ns: NorthSouth, i: number) {
+  const hv = ns.lab.hypervisors[i];
+  return {
+    metadata: {
+      name: hv.name,
+      annotations: {
+        [L3_GATEWAY_CONFIG_ANNOTATION]: JSON.stringify({ default: {
+          mode: 'shared', 'interface-id': ns.bridges[i].interfaceId, 'mac-address': ns.uplinks[i].mac, 'ip-addresses': [ns.uplinks[i].addresses[0]],
+          'next-hops': [ns.uplinks[i].gateways[0]], 'node-port-enable': 'true', 'vlan-id': '0',
+        } }),
+      },
+    },
+  };
+}
+
+/** Ensures every node's gateway from its annotation. */
+export async function ensureGateways(ns: NorthSouth, options: { disableSnatMultipleGws?: boolean } = {}): Promise<void> {
+  for (let i = 0; i < ns.lab.hypervisors.length; i++) {
+    await ns.net.gateways.ensure(gatewaySpecFromNode(annotatedNode(ns, i), { clusterSubnets: [CLUSTER], ...options })!);
+  }
+}
+
+/** Sends until `found` sees the result; 20 s at most. */
+export async function sendUntil<T>(what: string, send: () => Promise<void>, found: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  return waitFor(what, async () => { await send(); return waitFor(what, found, 2000).catch(() => undefined); }, timeoutMs);
+}
+
+/** A frame that reached the outside host and matches. */
+export const atOutside = (ns: NorthSouth, match: (f: FrameView) => boolean) => async (): Promise<FrameView | undefined> =>
+  (await ns.lab.outside!.received()).map(readFrame).find(match);
+
+/** A frame the pod's interface got that matches. */
+export const atPod = (p: OverlayPod, match: (f: FrameView) => boolean) => async (): Promise<FrameView | undefined> =>
+  (await p.hv.transmitted(p.vif)).map(readFrame).find(match);
+
+/** An echo request from the pod as it puts it on its interface (to its gateway's MAC). */
+export function echoFrom(ns: NorthSouth, p: OverlayPod, dstIp: string, payload: string): Uint8Array {
+  return echoRequest({ srcMac: p.mac, dstMac: gatewayMac(ns, p.hv), srcIp: p.ip, dstIp, payload });
+}
