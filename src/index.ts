@@ -135,6 +135,9 @@ export type { PodSnatSpec, PodSnatInfo } from './ovn/pod-snat.js';
 export { OvnEgressIPs, EGRESS_IP_REROUTE_PRIORITY, EGRESS_IP_NO_REROUTE_PRIORITY, NO_REROUTE_POD_TO_POD, NO_REROUTE_POD_TO_JOIN } from './ovn/egress-ip.js';
 export type { EgressIPSpec, EgressIPInfo, EgressIPPod, OvnEgressIPsOptions } from './ovn/egress-ip.js';
 export { assignEgressIPs, egressNodeOf } from './ovn/egress-ip-assignment.js';
+export { OvnEgressFirewalls, egressFirewallPortsMatch, EGRESS_FIREWALL_START_PRIORITY, EGRESS_FIREWALL_MIN_PRIORITY, EGRESS_FIREWALL_MAX_RULES, EGRESS_FIREWALL_NAME } from './ovn/egress-firewall.js';
+export type { EgressFirewallSpec, EgressFirewallInfo, OvnEgressFirewallsOptions, EgressDnsResolver } from './ovn/egress-firewall.js';
+export { namespacePortGroupName } from './ovn/namespace-port-group.js';
 export type { EgressNode, EgressNodeObject } from './ovn/egress-ip-assignment.js';
 export type { EgressIP, EgressIPStatusItem, EgressFirewall, EgressFirewallRule, CrdLabelSelector, CrdObjectMeta } from './ovn/egress-crds.js';
 export {

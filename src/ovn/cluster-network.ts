@@ -20,6 +20,7 @@ import { OvnNetworkPolicies } from './network-policy.js';
 import { OvnGateways } from './gateway.js';
 import { OvnPodSnats } from './pod-snat.js';
 import { OvnEgressIPs } from './egress-ip.js';
+import { OvnEgressFirewalls, type OvnEgressFirewallsOptions } from './egress-firewall.js';
 import type { Changed, KindOptions } from './kind.js';
 
 /** Options of ClusterNetwork: the controller name, the cluster's join subnet, how pods are allocated. */
@@ -28,6 +29,8 @@ export interface ClusterNetworkOptions extends KindOptions, ClusterOptions {
   readonly pods?: Omit<OvnPodsOptions, 'controller'>;
   /** The cluster's pod networks (`--cluster-subnets`): egress IPs' no-reroute policies, egress firewalls' exclusions. */
   readonly clusterSubnets?: readonly string[];
+  /** How egress firewalls resolve DNS names and node selectors (without them, such rules are refused). */
+  readonly egressFirewall?: Pick<OvnEgressFirewallsOptions, 'resolver' | 'nodeAddresses'>;
 }
 
 /** Every kind of object the library maintains in OVN_Northbound, as one controller (see the file comment). */
@@ -48,6 +51,8 @@ export class ClusterNetwork {
   readonly podSnats: OvnPodSnats;
   /** EgressIPs: reroute policies and SNAT on the hosting nodes (key `{ name }`). */
   readonly egressIPs: OvnEgressIPs;
+  /** EgressFirewalls: ACLs on the namespace's port group (key `{ namespace, name: 'default' }`). */
+  readonly egressFirewalls: OvnEgressFirewalls;
 
   /** Every kind over `nb`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly nb: Northbound, private readonly options: ClusterNetworkOptions = {}) {
@@ -64,6 +69,7 @@ export class ClusterNetwork {
       ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}),
     };
     this.egressIPs = new OvnEgressIPs(nb, { controller, ...cluster });
+    this.egressFirewalls = new OvnEgressFirewalls(nb, { controller, ...cluster, ...options.egressFirewall });
   }
 
   /**
