@@ -4,7 +4,7 @@
 import { IPPROTO_UDP } from './ipv4.js';
 import { ovnVxlanVni } from './ovn-metadata.js';
 import {
-  decodeUdpTunnel, encapUdp, OuterInfo, OuterTemplate, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
+  decodeUdpTunnel, encapUdp, plainIpv4HeaderValid, OuterInfo, OuterTemplate, VERIFY_IP_CHECKSUM, VERIFY_UDP_CHECKSUM, type OuterSpec, type UdpTunnelDecoding,
 } from './outer.js';
 import { Reason } from './reason.js';
 import { isIndex } from './arguments.js';
@@ -102,13 +102,64 @@ export class VxlanDecoder implements UdpTunnelDecoding<VxlanResult> {
     this.lastOut = new VxlanResult();
   }
 
-  /** Decodes the Ethernet frame buf[off, off+len) into `out`; every argument is checked as GeneveDecoder.decode does. */
+  /**
+   * Decodes the Ethernet frame buf[off, off+len) into `out`; every argument is checked as GeneveDecoder.decode does.
+   * VXLAN over untagged IPv4 without a UDP checksum is decoded here in one piece (see GeneveDecoder.decode); any other
+   * frame, and every error, goes to decodeUdpTunnel.
+   */
   decode(buf: Uint8Array, off: number, len: number, out: VxlanResult): Reason {
     const v = this.bytes;
     if (buf !== v.array && !v.bind(buf)) return Reason.InvalidArgument;
     if (out !== this.lastOut) {
       if (!(out instanceof VxlanResult)) return Reason.InvalidArgument;
       this.lastOut = out;
+    }
+    const dv = v.view;
+    const base = v.base;
+    if (isIndex(off) && isIndex(len) && off + len <= buf.length && len >= 50) {
+      const a = base + off;
+      const w0 = dv.getInt32(a + 12);
+      const w1 = dv.getInt32(a + 16);
+      const w2 = dv.getInt32(a + 20);
+      const w3 = dv.getInt32(a + 24);
+      const src = dv.getInt32(a + 26);
+      const dst = dv.getInt32(a + 30);
+      const u0 = dv.getInt32(a + 34);
+      const u1 = dv.getInt32(a + 38);
+      const total = w1 >>> 16;
+      const udpLength = u1 >>> 16;
+      if ((w0 >>> 8) === 0x080045 && total <= len - 14 && (w2 & 0x3fff00ff) === 17 && (u0 & 0xffff) === this.port
+        && udpLength >= 16 && udpLength <= total - 20 && (u1 & 0xffff) === 0
+        && (!this.verifyIpChecksum || plainIpv4HeaderValid(w0, w1, w2, w3, src, dst))) {
+        const ip = off + 14;
+        const p = ip + 28;
+        const end = ip + 20 + udpLength;
+        const flags = dv.getUint8(a + 42);
+        const vni = dv.getUint32(a + 46) >>> 8;
+        out.vlanTci = -1;
+        out.ipOffset = ip;
+        out.ipVersion = 4;
+        out.tos = w0 & 0xff;
+        out.ipId = w1 & 0xffff;
+        out.ttl = (w2 >>> 8) & 0xff;
+        out.srcAddr4 = src >>> 0;
+        out.dstAddr4 = dst >>> 0;
+        out.srcAddrOffset = ip + 12;
+        out.dstAddrOffset = ip + 16;
+        out.flowLabel = 0;
+        out.l4Offset = ip + 20;
+        out.l4End = end;
+        out.srcPort = u0 >>> 16;
+        out.dstPort = u0 & 0xffff;
+        out.l4Checksum = 0;
+        out.flags = flags;
+        out.vni = vni;
+        out.ovnDatapath = vni & 0xfff;
+        out.ovnEgress = vni >>> 12;
+        out.innerOffset = p + 8;
+        out.innerLength = end - p - 8;
+        return (flags & VXLAN_FLAG_VNI) === 0 ? Reason.VxlanBadFlags : Reason.Ok;
+      }
     }
     return decodeUdpTunnel(this, buf, v.view, v.base, off, len, out);
   }
@@ -143,3 +194,4 @@ function parseVxlanHeader(dv: DataView, base: number, p: number, end: number, ou
   out.innerLength = end - p - 8;
   return (flags & VXLAN_FLAG_VNI) === 0 ? Reason.VxlanBadFlags : Reason.Ok;
 }
+
