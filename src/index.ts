@@ -138,6 +138,8 @@ export { assignEgressIPs, egressNodeOf } from './ovn/egress-ip-assignment.js';
 export { OvnEgressFirewalls, egressFirewallPortsMatch, EGRESS_FIREWALL_START_PRIORITY, EGRESS_FIREWALL_MIN_PRIORITY, EGRESS_FIREWALL_MAX_RULES, EGRESS_FIREWALL_NAME } from './ovn/egress-firewall.js';
 export type { EgressFirewallSpec, EgressFirewallInfo, OvnEgressFirewallsOptions, EgressDnsResolver } from './ovn/egress-firewall.js';
 export { namespacePortGroupName } from './ovn/namespace-port-group.js';
+export { OvnMulticast, multicastEnabled, MCAST_ALLOW_PRIORITY, MCAST_DENY_PRIORITY, CLUSTER_PORT_GROUP, CLUSTER_ROUTER_PORT_GROUP } from './ovn/multicast.js';
+export type { MulticastNamespaceInfo, OvnMulticastOptions } from './ovn/multicast.js';
 export type { EgressNode, EgressNodeObject } from './ovn/egress-ip-assignment.js';
 export type { EgressIP, EgressIPStatusItem, EgressFirewall, EgressFirewallRule, CrdLabelSelector, CrdObjectMeta } from './ovn/egress-crds.js';
 export {

@@ -8,6 +8,7 @@ const ETH_IPV4 = 0x0800;
 const ETH_ARP = 0x0806;
 const ETH_IPV6 = 0x86dd;
 export const IPPROTO_ICMP = 1;
+export const IPPROTO_IGMP = 2;
 export const IPPROTO_UDP = 17;
 export const IPPROTO_ICMPV6 = 58;
 
@@ -96,6 +97,19 @@ export function udpDatagram(o: FrameAddresses & { srcIp: string; dstIp: string; 
   const l4 = [...be16(o.srcPort), ...be16(o.dstPort), ...be16(8 + data.length), 0, 0, ...data];
   const ip = ipPacket(o.srcIp, o.dstIp, IPPROTO_UDP, l4, 6, o.ttl ?? 64);
   return ethernet(o.dstMac, o.srcMac, ip.type, ip.bytes);
+}
+
+/** The Ethernet address of an IPv4 multicast group (01:00:5e + its low 23 bits, RFC 1112). */
+export function multicastMac(group: string): string {
+  const b = ipv4Bytes(group);
+  return ['01', '00', '5e', (b[1] & 0x7f).toString(16), b[2].toString(16), b[3].toString(16)].map((h) => h.padStart(2, '0')).join(':');
+}
+
+/** An IGMPv2 membership report (join) for `group` from `srcIp`, to the group with TTL 1 (RFC 2236). */
+export function igmpReport(o: { srcMac: string; srcIp: string; group: string }): Uint8Array {
+  const l4 = [0x16, 0, 0, 0, ...ipv4Bytes(o.group)];
+  const ip = ipPacket(o.srcIp, o.group, IPPROTO_IGMP, l4, 2, 1);
+  return ethernet(multicastMac(o.group), o.srcMac, ip.type, ip.bytes);
 }
 
 /** The solicited-node multicast address of an IPv6 address (ff02::1:ffXX:XXXX) and its MAC. */

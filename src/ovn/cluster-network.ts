@@ -21,6 +21,7 @@ import { OvnGateways } from './gateway.js';
 import { OvnPodSnats } from './pod-snat.js';
 import { OvnEgressIPs } from './egress-ip.js';
 import { OvnEgressFirewalls, type OvnEgressFirewallsOptions } from './egress-firewall.js';
+import { OvnMulticast } from './multicast.js';
 import type { Changed, KindOptions } from './kind.js';
 
 /** Options of ClusterNetwork: the controller name, the cluster's join subnet, how pods are allocated. */
@@ -53,12 +54,16 @@ export class ClusterNetwork {
   readonly egressIPs: OvnEgressIPs;
   /** EgressFirewalls: ACLs on the namespace's port group (key `{ namespace, name: 'default' }`). */
   readonly egressFirewalls: OvnEgressFirewalls;
+  /** Per-namespace multicast allows and the cluster's default deny (key `{ name }`: the namespace); with `multicast: true`. */
+  readonly multicast: OvnMulticast;
 
   /** Every kind over `nb`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly nb: Northbound, private readonly options: ClusterNetworkOptions = {}) {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     const controller = this.controller;
-    this.nodes = new OvnNodes(nb, { controller, ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}) });
+    this.nodes = new OvnNodes(nb, {
+      controller, ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}), ...(options.multicast !== undefined ? { multicast: options.multicast } : {}),
+    });
     this.pods = new OvnPods(nb, { ...options.pods, controller });
     this.services = new OvnServices(nb, { controller });
     this.networkPolicies = new OvnNetworkPolicies(nb, { controller });
@@ -70,6 +75,8 @@ export class ClusterNetwork {
     };
     this.egressIPs = new OvnEgressIPs(nb, { controller, ...cluster });
     this.egressFirewalls = new OvnEgressFirewalls(nb, { controller, ...cluster, ...options.egressFirewall });
+    const families = [...new Set((options.clusterSubnets ?? []).map((s): 4 | 6 => (s.includes(':') ? 6 : 4)))];
+    this.multicast = new OvnMulticast(nb, { controller, ...(families.length > 0 ? { families } : {}) });
   }
 
   /**

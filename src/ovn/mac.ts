@@ -25,3 +25,10 @@ const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 export function isUnicastMac(mac: string): boolean {
   return MAC_RE.test(mac) && (parseInt(mac.slice(0, 2), 16) & 1) === 0;
 }
+
+/** The IPv6 link-local address of a MAC (modified EUI-64, RFC 4291): ovn-kubernetes' HWAddrToIPv6LLA. */
+export function linkLocalFromMac(mac: string): string {
+  const b = mac.split(':').map((h) => parseInt(h, 16));
+  const hex = (hi: number, lo: number): string => ((hi << 8) | lo).toString(16);
+  return `fe80::${hex(b[0] ^ 0x02, b[1])}:${hex(b[2], 0xff)}:${hex(0xfe, b[3])}:${hex(b[4], b[5])}`;
+}

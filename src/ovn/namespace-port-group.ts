@@ -3,7 +3,8 @@
 // its primary id `<controller>:Namespace:<namespace>`; it is owned by `Namespace` `<namespace>`. Several features
 // put their ACLs on it, so it is made by whichever needs it first and removed by the last one to leave (when it
 // holds no ACL any more). Its ports are the namespace's pod ports this controller made, read from the replica each
-// time a feature ensures it: a feature is ensured again when the namespace's pods change.
+// time a feature ensures it: a feature is ensured again when the namespace's pods change. ensurePortGroupAcls is
+// the same for any port group whose ACLs several owners share.
 import type { Uuid } from '../ovsdb/datum.js';
 import type { ACL, NorthboundTables, PortGroup } from '../models/ovn-northbound.js';
 import type { DesiredState, RowRef } from './desired-state.js';
@@ -34,21 +35,30 @@ export interface WantedAcl {
 
 /**
  * Makes the namespace's port group exist with the namespace's pod ports, and its ACLs that `mine` selects exactly
- * `want` (known by direction, priority, action and match; other features' ACLs stay). Returns the group.
+ * `want` (other features' ACLs stay). Returns the group.
  * @throws OvnNotOwnedError when a port group of that name is another controller's or tool's.
  */
 export function ensureNamespaceAcls(db: Northbound, tx: DesiredState<NorthboundTables>, owner: Owner, namespace: string,
   want: readonly WantedAcl[], mine: (acl: ACL) => boolean): RowRef {
-  const name = namespacePortGroupName(owner.controller, namespace);
+  return ensurePortGroupAcls(db, tx, owner, namespacePortGroupName(owner.controller, namespace), ownerIds(owner, 'Namespace', namespace, [], true),
+    namespacePodPorts(db, owner, namespace), want, mine);
+}
+
+/**
+ * Makes the port group `name` exist with exactly `ports`, and its ACLs that `mine` selects exactly `want` (known by
+ * direction, priority, action and match; the group's other ACLs stay). Returns the group.
+ * @throws OvnNotOwnedError when a port group of that name is another controller's or tool's.
+ */
+export function ensurePortGroupAcls(db: Northbound, tx: DesiredState<NorthboundTables>, owner: Owner, name: string, ids: Map<string, string>,
+  ports: readonly Uuid[], want: readonly WantedAcl[], mine: (acl: ACL) => boolean): RowRef {
   const row = byName(db, 'Port_Group', name);
   if (row) assertOwned('Port_Group', name, row, owner);
-  const ports = namespacePodPorts(db, owner, namespace);
   let pg: RowRef;
   if (row) {
     tx.updateSet('Port_Group', row, 'ports', ports);
     pg = row._uuid;
   } else {
-    pg = tx.insertNamed<PortGroup>('Port_Group', { name, ports, external_ids: ownerIds(owner, 'Namespace', namespace, [], true) });
+    pg = tx.insertNamed<PortGroup>('Port_Group', { name, ports, external_ids: ids });
   }
   const key = (a: { direction: string; priority: number | bigint; action: string; match: string }): string => `${a.direction}|${a.priority}|${a.action}|${a.match}`;
   const have = aclsOf(db, row).filter(mine);

@@ -10,7 +10,7 @@ import type { Uuid } from '../ovsdb/datum.js';
 import type { LogicalRouter, LogicalSwitch, NorthboundTables } from '../models/ovn-northbound.js';
 import { addressAt, parsePrefix, prefixSize, tryParseAddress, withLength, type IpPrefix } from './ip.js';
 import { gatewayAddress, managementAddress, parseExcludeIps } from './ipam.js';
-import { macFromAddress } from './mac.js';
+import { linkLocalFromMac, macFromAddress } from './mac.js';
 import {
   CLUSTER_ROUTER, DEFAULT_CONTROLLER, JOIN_SWITCH, OBJECT_NAME_KEY,
   gatewayRouterName, joinToRouterPort, managementPort, nodeSwitchName, routerToJoinPort, routerToSwitchPort, switchToRouterPort,
@@ -64,6 +64,9 @@ export interface NodeInfo {
 
 /** Options of OvnNodes: the controller, and the cluster's join subnet. */
 export interface OvnNodesOptions extends KindOptions, ClusterOptions {}
+
+/** The node switch's other_config keys of multicast (ovn-nb(5)), kept as they are when `multicast` is not given. */
+const MCAST_SWITCH_KEYS = ['mcast_snoop', 'mcast_querier', 'mcast_eth_src', 'mcast_ip4_src', 'mcast_ip6_src'] as const;
 
 const NODE_OBJECT = (name: string): string => `node ${name}`;
 
@@ -168,6 +171,19 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     if (v6) otherConfig.set('ipv6_prefix', v6.text.slice(0, v6.text.indexOf('/')));
     const lsName = nodeSwitchName(node.name);
     const lsRow = byName(db, 'Logical_Switch', lsName);
+    const gateways = subnets.map((s) => gatewayAddress(s));
+    const routerMac = macFromAddress(gateways[0]);
+    // Multicast as ovn-kubernetes sets it on a node switch: snooping, and the querier speaking as the router port.
+    if (this.options.multicast) {
+      otherConfig.set('mcast_snoop', 'true');
+      otherConfig.set('mcast_querier', 'true');
+      otherConfig.set('mcast_eth_src', routerMac);
+      const v4Gateway = gateways.find((g) => g.family === 4);
+      if (v4Gateway) otherConfig.set('mcast_ip4_src', v4Gateway.text);
+      if (v6) otherConfig.set('mcast_ip6_src', linkLocalFromMac(routerMac));
+    } else if (this.options.multicast === undefined && lsRow) {
+      for (const key of MCAST_SWITCH_KEYS) { const v = lsRow.other_config.get(key); if (v !== undefined) otherConfig.set(key, v); }
+    }
     let ls: RowRef;
     if (lsRow) {
       assertOwned('Logical_Switch', lsName, lsRow, this.owner);
@@ -177,8 +193,7 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     } else ls = tx.insertNamed<LogicalSwitch>('Logical_Switch', { name: lsName, other_config: otherConfig, external_ids: ids, load_balancer_group: [c.lbGroup] });
 
     // rtos-<node> / stor-<node>.
-    const gateways = subnets.map((s) => gatewayAddress(s));
-    ensureRouterPort(db, tx, c.router, clusterRouterRow?.ports, routerToSwitchPort(node.name), macFromAddress(gateways[0]),
+    ensureRouterPort(db, tx, c.router, clusterRouterRow?.ports, routerToSwitchPort(node.name), routerMac,
       subnets.map((s, i) => withLength(gateways[i], s.length)), mine);
     ensureSwitchRouterPort(db, tx, ls, lsRow?.ports, switchToRouterPort(node.name), routerToSwitchPort(node.name), mine);
 

@@ -28,7 +28,16 @@ import { byName, type Northbound } from './northbound.js';
 export interface ClusterOptions {
   /** The join subnet (IPv4), default 100.64.0.0/16. */
   readonly joinSubnet?: string;
+  /**
+   * Multicast in the cluster (ovn-kubernetes' `--enable-multicast`): `options:mcast_relay=true` on the cluster
+   * router and IGMP/MLD snooping and querier on every node switch. Per-namespace allows are OvnMulticast's.
+   * Undefined leaves those options as they are; false removes them.
+   */
+  readonly multicast?: boolean;
 }
+
+/** The cluster router's option that relays multicast between node switches (ovn-nb(5)). */
+export const MCAST_RELAY_OPTION = 'mcast_relay';
 
 /** Who owns a row being ensured: a node's rows are refused when foreign, shared cluster rows are used as they are. */
 export interface RowOwnership {
@@ -88,9 +97,18 @@ export function buildCluster(db: Northbound, tx: DesiredState<NorthboundTables>,
   const lbGroupRow = byName(db, 'Load_Balancer_Group', CLUSTER_LB_GROUP);
   const lbGroup: RowRef = lbGroupRow ? lbGroupRow._uuid : tx.insertNamed('Load_Balancer_Group', { name: CLUSTER_LB_GROUP });
 
-  const router = ensureSharedRow(db, tx, 'Logical_Router', CLUSTER_ROUTER, { external_ids: ownerIds(owner, 'Cluster', CLUSTER_ROUTER, [[CLUSTER_ROUTER_KEY, 'yes']]) }, owner);
-  const join = ensureSharedRow(db, tx, 'Logical_Switch', JOIN_SWITCH, { external_ids: ownerIds(owner, 'Cluster', JOIN_SWITCH) }, owner);
   const routerRow = byName(db, 'Logical_Router', CLUSTER_ROUTER);
+  let routerOptions: Map<string, string> | undefined;
+  if (options.multicast !== undefined) {
+    routerOptions = new Map(routerRow?.options ?? []);
+    if (options.multicast) routerOptions.set(MCAST_RELAY_OPTION, 'true');
+    else routerOptions.delete(MCAST_RELAY_OPTION);
+  }
+  const routerDesired = {
+    external_ids: ownerIds(owner, 'Cluster', CLUSTER_ROUTER, [[CLUSTER_ROUTER_KEY, 'yes']]), ...(routerOptions ? { options: routerOptions } : {}),
+  };
+  const router = ensureSharedRow(db, tx, 'Logical_Router', CLUSTER_ROUTER, routerDesired, owner);
+  const join = ensureSharedRow(db, tx, 'Logical_Switch', JOIN_SWITCH, { external_ids: ownerIds(owner, 'Cluster', JOIN_SWITCH) }, owner);
   const joinRow = byName(db, 'Logical_Switch', JOIN_SWITCH);
 
   ensureRouterPort(db, tx, router, routerRow?.ports, routerToJoinPort(CLUSTER_ROUTER), macFromAddress(routerJoin), [withLength(routerJoin, joinPrefix.length)], shared(CLUSTER_ROUTER));

@@ -1,0 +1,84 @@
+// Multicast with real frames: the cluster with `multicast: true` (mcast_relay on ovn_cluster_router, snooping and
+// querier on the node switches), denied by default (a pod's IGMP join never reaches ovn-controller: no IGMP_Group in
+// the Southbound database; ovn-trace drops its multicast at the 1011 ACL), allowed in a namespace by OvnMulticast
+// (the join becomes an IGMP_Group ovn-controller writes, and a pod's multicast datagram reaches the joined pod of the
+// namespace); a pod of another namespace stays denied.
+import test from 'ava';
+import { ClusterNetwork, multicastEnabled, waitForHypervisors, MULTICAST_ENABLED_ANNOTATION } from '../../src/index.js';
+import { igmpReport, multicastMac, readFrame, udpDatagram } from '../../src/lab/index.js';
+import { runCommand, waitFor } from '../../src/lab/process.js';
+import { bindOverlayPod, nodeSubnet, startOverlay, CLUSTER_SUBNET, type Overlay, type OverlayPod } from '../overlay/helpers.js';
+import { waitForPortsUp } from '../../src/index.js';
+
+const GROUP = '239.1.1.1';
+let o: Overlay;
+let net: ClusterNetwork;
+const pods = new Map<string, OverlayPod>();
+const pod = (name: string): OverlayPod => pods.get(name)!;
+
+async function addPod(name: string, namespace: string, hvIndex: number): Promise<void> {
+  const hv = o.lab.hypervisors[hvIndex - 1];
+  const uid = `uid-${name}`;
+  const p = await net.pods.ensure({ namespace, name, node: hv.name, uid });
+  const vif = await bindOverlayPod(o, { ...p, uid }, hv);
+  pods.set(name, { ...p, hv, vif, ip: p.ipAddresses[0].split('/')[0] });
+}
+
+const join = (p: OverlayPod) => p.hv.inject(p.vif, igmpReport({ srcMac: p.mac, srcIp: p.ip, group: GROUP }));
+const datagram = (p: OverlayPod, payload: string) => p.hv.inject(p.vif, udpDatagram({ srcMac: p.mac, dstMac: multicastMac(GROUP), srcIp: p.ip, dstIp: GROUP, srcPort: 5000, dstPort: 5001, payload }));
+const groups = async (): Promise<string> => o.lab.sbctl('--bare', '--columns=address', 'list', 'IGMP_Group');
+const received = async (p: OverlayPod, payload: string): Promise<boolean> => (await p.hv.transmitted(p.vif)).map(readFrame).some((f) => f.payload === payload);
+
+test.before(async () => {
+  o = await startOverlay(2);
+  net = new ClusterNetwork(o.nb, { multicast: true, clusterSubnets: [CLUSTER_SUBNET] });
+  await net.ensureCluster();
+  for (const hv of o.lab.hypervisors) await net.nodes.ensure({ name: hv.name, subnets: [nodeSubnet(hv)], chassis: hv.name, clusterSubnets: [CLUSTER_SUBNET] });
+  await addPod('sender', 'mc', 1);
+  await addPod('receiver', 'mc', 1);
+  await addPod('outsider', 'other', 1);
+  await waitForPortsUp(o.nb, [...pods.values()].map((p) => p.portName), { timeoutMs: 15_000 });
+});
+test.after.always(async () => { await o?.close(); });
+
+test.serial('multicast: true sets mcast_relay on the cluster router and snooping/querier on the node switches, as ovn-kubernetes', async (t) => {
+  t.is((await o.lab.nbctl('get', 'Logical_Router', 'ovn_cluster_router', 'options:mcast_relay')).trim(), '"true"');
+  const cfg = await o.lab.nbctl('get', 'Logical_Switch', 'hv1', 'other_config');
+  for (const expected of ['mcast_snoop="true"', 'mcast_querier="true"', 'mcast_ip4_src="10.244.1.1"', 'mcast_eth_src="0a:58:0a:f4:01:01"']) t.true(cfg.includes(expected), expected);
+  t.true(multicastEnabled({ metadata: { annotations: { [MULTICAST_ENABLED_ANNOTATION]: 'true' } } }));
+  t.false(multicastEnabled({ metadata: {} }));
+});
+
+test.serial('denied by default: a join never becomes an IGMP_Group; ovn-trace drops the datagram at the 1011 ACL', async (t) => {
+  t.true((await net.multicast.ensureCluster()).changed);
+  t.false((await net.multicast.ensureCluster()).changed, 'ensured again: nothing sent');
+  await waitForHypervisors(o.nb, { timeoutMs: 20_000 });
+  for (let i = 0; i < 3; i++) await join(pod('receiver'));
+  await new Promise((r) => setTimeout(r, 2000));
+  t.false((await groups()).includes(GROUP), 'no IGMP_Group for the group (only the relay\'s mrouters entries): the report was dropped before ovn-controller');
+  const s = pod('sender');
+  const trace = await runCommand('ovn-trace', [`--db=${o.lab.sb.unix}`, 'hv1',
+    `inport == "${s.portName}" && eth.src == ${s.mac} && eth.dst == ${multicastMac(GROUP)} && ip4.src == ${s.ip} && ip4.dst == ${GROUP} && ip.ttl == 64 && udp && udp.dst == 5001`]);
+  t.regex(trace, /ls_in_acl[^\n]*priority 2011[\s\S]*?drop;/, 'the default deny (1011, +1000 in the SB) drops it');
+});
+
+test.serial('allowed in namespace mc: the join becomes an IGMP_Group and the datagram reaches the receiver; the other namespace stays denied', async (t) => {
+  const info = await net.multicast.ensure({ name: 'mc' });
+  t.like(info, { changed: true, name: 'mc', ports: 2 });
+  t.false((await net.multicast.ensure({ name: 'mc' })).changed);
+  await waitForHypervisors(o.nb, { timeoutMs: 20_000 });
+  await waitFor('the IGMP_Group of the receiver\'s join', async () => { await join(pod('receiver')); return (await groups()).includes(GROUP) || undefined; }, 20_000);
+  await join(pod('outsider'));
+  await waitFor('the datagram at the receiver', async () => { await datagram(pod('sender'), 'to the group'); return (await received(pod('receiver'), 'to the group')) || undefined; }, 20_000);
+  t.false(await received(pod('outsider'), 'to the group'), 'the other namespace\'s pod (its join dropped) got nothing');
+  await datagram(pod('outsider'), 'from outside the namespace');
+  await datagram(pod('sender'), 'marker after');
+  await waitFor('the marker', async () => (await received(pod('receiver'), 'marker after')) || undefined, 10_000);
+  t.false(await received(pod('receiver'), 'from outside the namespace'), 'multicast from another namespace is not let in');
+
+  t.deepEqual(net.multicast.list().map((m) => m.name), ['mc']);
+  t.true(await net.multicast.delete({ name: 'mc' }));
+  t.deepEqual(net.multicast.list(), []);
+  t.true(await net.multicast.disable());
+  t.is((await o.lab.nbctl('--bare', '--columns=name', 'find', 'Port_Group', 'name=clusterPortGroup')).trim(), '');
+});
