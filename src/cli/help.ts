@@ -12,7 +12,7 @@ commands:
 'ovn-overlay <command> --help' describes a command. --debug prints stack traces of errors.
 `;
 
-export const LAB_USAGE = `usage: ovn-overlay lab [--clustered] [--hypervisors N] [--debug]
+export const LAB_USAGE = `usage: ovn-overlay lab [--clustered] [--hypervisors N] [--relays N | nb=N,sb=M] [--zones N] [--debug]
 
 Starts the embedded lab (ovsdb-servers for Open_vSwitch, OVN_Northbound and OVN_Southbound with TLS, ovn-northd,
 a userspace ovs-vswitchd with br-int, and simulated OVN hypervisors joined by a wire), prints its remotes, and
@@ -21,6 +21,11 @@ opens the REPL connected to it (nb, sb, ovs, lab, hv1, hv2, k8s).
   --clustered      NB and SB as 3-member RAFT clusters
   --hypervisors N  simulated hypervisors (ovsdb-server + ovs-vswitchd + ovn-controller each), configured through
                    the node API: 2 by default, 0 for none, up to 16 (more than 2 are joined through a hub)
+  --relays N       ovsdb-server relays (relay:<db>:<every server>) in front of NB and SB, N each (nb=N,sb=M to
+                   choose; up to 16): the hypervisors' ovn-controllers connect through the SB relays
+  --zones N        N OVN interconnect availability zones (2..64: az1, az2, ...), each its own NB, SB, ovn-northd
+                   and ovn-ic, with the OVN_IC_Northbound/Southbound databases; the hypervisors are spread over
+                   the zones in order; nb, sb and k8s in the REPL are az1's, az2... are the zones
 
 In the REPL, with the hypervisors:
   await k8s.addNode('hv1', '10.244.1.0/24')       a node named after a hypervisor: its switch, chassis, node IP

@@ -32,7 +32,7 @@ const SOURCE_FAILURES = [
 /** The relay's latest word about its source, quoted when it is not connected in time. */
 const SOURCE_NEWS = /\|(?:reconnect|ovsdb_cs|stream\w*|jsonrpc)\|\w+\|(.*)$/gm;
 
-const MAX_RELAYS = 16;
+export const MAX_RELAYS = 16;
 
 export function normalizeRelayGroup(what: string, options: number | LabRelayGroupOptions | undefined): LabRelayGroupOptions | undefined {
   if (options === undefined) return undefined;

@@ -9,7 +9,7 @@ import { runCommand } from './process.js';
 import type { LabHypervisor, LabInterconnect, LabZone, LabZoneOptions } from './types.js';
 
 /** Each zone is two database servers, ovn-northd and ovn-ic: a bound well above any lab this machine can run. */
-const MAX_ZONES = 64;
+export const MAX_ZONES = 64;
 
 export function normalizeZoneOptions(options: number | LabZoneOptions): Required<LabZoneOptions> {
   const o = typeof options === 'number' ? { count: options } : options;

@@ -133,3 +133,36 @@ test('terminal: Tab completes from the schema, history is saved, .exit stops eve
     await rm(home, { recursive: true, force: true });
   }
 });
+
+test('--relays and --zones: relays in front of every zone\'s NB and SB, the zones in the REPL; bad values are usage errors', async (t) => {
+  for (const [args, message] of [
+    [['--relays', '0'], /--relays must be N/], [['--relays', 'sb=1,sb=2'], /--relays must be N/], [['--relays', 'nb=17'], /--relays must be N/],
+    [['--zones', '1'], /--zones must be 2\.\.64, not "1"/],
+  ] as const) {
+    const r = await runCli(['lab', ...args]);
+    t.is(r.code, 2, args.join(' '));
+    t.regex(r.stderr, message);
+  }
+  const p = new CliProcess(['lab', '--relays', 'nb=1,sb=2', '--zones', '2']);
+  await p.waitFor(/ovn> /, 90_000);
+  const out = p.output;
+  t.regex(out, /^ovn-overlay lab is up \(\d+ ms\), relays 1 NB \+ 2 SB per zone, 2 interconnect zones, 2 hypervisors\.$/m);
+  t.regex(out, /^OVN_Southbound:\n(.*\n){3}\s+relays \(2\): unix:\S+sb-relay1\.sock,unix:\S+sb-relay2\.sock$/m);
+  t.regex(out, /^ {2}zone az1: NB unix:\S+ {2}SB unix:\S+ {2}hypervisors hv1$/m);
+  t.regex(out, /^ {2}zone az2: NB unix:\S+ {2}SB unix:\S+ {2}hypervisors hv2$/m);
+  t.regex(out, /^ {4}relays: NB unix:\S+ {2}SB unix:\S+,unix:\S+$/m);
+  t.regex(out, /^ {2}OVN_IC_Northbound:$/m);
+  t.regex(out, /az1, az2 {2}the interconnect zones/);
+  t.regex(out, /k8s {2}pods: .* \(on az1: hv1\)/);
+  // Each zone's hypervisor is bound through its zone's SB relays, and ovn-ic has registered both zones.
+  const relaysOfZone = [...out.matchAll(/^ {4}relays: NB \S+ {2}SB (\S+)$/gm)].map((m) => m[1]);
+  t.is(relaysOfZone.length, 2);
+  t.regex(await p.type(`(await hv2.vsctl('get', 'Open_vSwitch', '.', 'external_ids:ovn-remote')).trim()`), new RegExp(relaysOfZone[1].replace(/[/.]/g, '\\$&')));
+  const registered = await p.type(`await lab.interconnect.sbctl('--bare', '--columns=name', 'list', 'Availability_Zone')`);
+  t.regex(registered, /az1/);
+  t.regex(registered, /az2/);
+  t.regex(await p.type(`await az2.sbctl('--bare', '--columns=name', 'list', 'Chassis')`), /hv2/);
+  p.write('.exit\n');
+  t.is(await p.exited, 0);
+  t.regex(p.output, /lab stopped/);
+});
