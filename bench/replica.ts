@@ -32,6 +32,15 @@ const PEER = join(here, 'peers', 'replica_python_idl.py');
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
+/**
+ * The replica on the lab's unix socket set as OVS's own clients are there (no probe on unix sockets, as
+ * stream_or_pstream_needs_probes decides for the Python IDL and ovsdb-client) and with a setup timeout above the
+ * time the server takes to build a 100,000-row reply: on a loaded machine ovsdb-server spent 11-13 s in one poll
+ * building it, and with the defaults (5 s probe, 5 s setup timeout) the replica dropped the connection and asked
+ * again forever (seen in the server's log: "Unreasonably long 11330ms poll interval", then "Broken pipe").
+ */
+const UNIX_LIKE_OVS = { probeIntervalMs: 0, setupTimeoutMs: 300_000 } as const;
+
 /** Runs a command; resolves with stdout; `onLine` sees each stdout line as it arrives. */
 function run(cmd: string, args: string[], onLine?: (line: string, kill: () => void) => void): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -102,7 +111,7 @@ async function oursSync(remote: string): Promise<{ ms: number; bytesPerRow: numb
   gc();
   const before = process.memoryUsage().heapUsed;
   const t0 = performance.now();
-  const db = OvsdbDatabase.connect<NorthboundTables>({ remotes: remote, database: 'OVN_Northbound', tables: { Logical_Switch_Port: {} } });
+  const db = OvsdbDatabase.connect<NorthboundTables>({ remotes: remote, database: 'OVN_Northbound', tables: { Logical_Switch_Port: {} }, ...UNIX_LIKE_OVS });
   await db.synced;
   const ms = performance.now() - t0;
   gc();
@@ -132,7 +141,7 @@ async function timed(f: () => Promise<unknown>): Promise<number> {
 
 /** 10,000 single-row updates in one transaction, written by another client; ms until our replica applied them. */
 async function oursUpdates(remote: string, n: number, tag: string): Promise<number> {
-  const db = OvsdbDatabase.connect<NorthboundTables>({ remotes: remote, database: 'OVN_Northbound', tables: { Logical_Switch_Port: {} } });
+  const db = OvsdbDatabase.connect<NorthboundTables>({ remotes: remote, database: 'OVN_Northbound', tables: { Logical_Switch_Port: {} }, ...UNIX_LIKE_OVS });
   await db.synced;
   const uuids = db.table('Logical_Switch_Port').all().slice(0, n).map((r) => r._uuid);
   const writer = await OvsdbClient.connect(remote);
