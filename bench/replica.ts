@@ -40,6 +40,8 @@ const gc = runInNewContext('gc') as () => void;
  * again forever (seen in the server's log: "Unreasonably long 11330ms poll interval", then "Broken pipe").
  */
 const UNIX_LIKE_OVS = { probeIntervalMs: 0, setupTimeoutMs: 300_000 } as const;
+// The writers (OvsdbClient, probed like the replica since it got the replica's probe) likewise: the server is
+// silent for seconds while it commits 10,000 updates on a loaded machine.
 
 /** Runs a command; resolves with stdout; `onLine` sees each stdout line as it arrives. */
 function run(cmd: string, args: string[], onLine?: (line: string, kill: () => void) => void): Promise<string> {
@@ -65,7 +67,7 @@ function run(cmd: string, args: string[], onLine?: (line: string, kill: () => vo
 
 /** Fills NB with `n` ports on one switch, 5,000 per transaction. */
 async function populate(remote: string, n: number): Promise<void> {
-  const client = await OvsdbClient.connect(remote);
+  const client = await OvsdbClient.connect(remote, { probeIntervalMs: 0 });
   await client.transact('OVN_Northbound', [ops.insert('Logical_Switch', { name: 'bench' })]);
   for (let base = 0; base < n; base += 5000) {
     const batch: OperationBase<unknown>[] = [];
@@ -144,7 +146,7 @@ async function oursUpdates(remote: string, n: number, tag: string): Promise<numb
   const db = OvsdbDatabase.connect<NorthboundTables>({ remotes: remote, database: 'OVN_Northbound', tables: { Logical_Switch_Port: {} }, ...UNIX_LIKE_OVS });
   await db.synced;
   const uuids = db.table('Logical_Switch_Port').all().slice(0, n).map((r) => r._uuid);
-  const writer = await OvsdbClient.connect(remote);
+  const writer = await OvsdbClient.connect(remote, { probeIntervalMs: 0 });
   let seen = 0;
   let doneAt = 0;
   const done = new Promise<void>((resolve) => db.on('change', (c) => {
@@ -162,7 +164,7 @@ async function oursUpdates(remote: string, n: number, tag: string): Promise<numb
 async function pythonUpdates(remote: string, n: number): Promise<number> {
   let t0 = 0;
   let result = NaN;
-  const writer = await OvsdbClient.connect(remote);
+  const writer = await OvsdbClient.connect(remote, { probeIntervalMs: 0 });
   const select = await writer.transact('OVN_Northbound', [ops.select('Logical_Switch_Port', [], ['_uuid'])]);
   const uuids = select[0].rows.slice(0, n).map((r) => r._uuid as string);
   await run(PY, [PEER, 'updates', remote, String(n)], (line) => {
@@ -197,7 +199,7 @@ function occurrences(needle: string): { push(chunk: string): void; readonly coun
  * `modify` line per row carrying the changed key, `bench=<tag>`). The clock starts once the initial rows are out.
  */
 async function monitorCondUpdates(remote: string, n: number, tag: string): Promise<number> {
-  const writer = await OvsdbClient.connect(remote);
+  const writer = await OvsdbClient.connect(remote, { probeIntervalMs: 0 });
   try {
     const select = await writer.transact('OVN_Northbound', [ops.select('Logical_Switch_Port', [], ['_uuid'])]);
     const all = select[0].rows.map((r) => r._uuid as string);
