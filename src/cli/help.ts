@@ -8,6 +8,7 @@ commands:
   decode   decode Geneve/STT/VXLAN frames of a pcap file, naming OVN datapaths and ports with --sb
   encap    build Geneve/STT/VXLAN frames from the command line into a pcap file
   stats    per-pod network statistics from OVS Interface counters (text, json or CRI protobuf)
+  agent    the Kubernetes agent: objects from informers, kubectl watch streams or manifests, OVN converged
 
 'ovn-overlay <command> --help' describes a command. --debug prints stack traces of errors.
 `;
@@ -109,4 +110,40 @@ Per-pod network statistics from the OVS Interface rows whose external_ids carry 
                   written to -o FILE, or as base64 on one line to stdout
   --platform      linux (default) or windows: which CRI network usage message to fill
   --perspective   pod (default: rx is what the pod received) or switch (counters as OVS reports them)
+`;
+
+export const AGENT_USAGE = `usage: ovn-overlay agent --nb <remote>[,<remote>...] (--kubeconfig FILE | --watch FILE|- ...) [options]
+
+Runs the agent of ovn-overlay/k8s: Kubernetes Nodes, Namespaces, Pods (and the other kinds as their controllers
+land) in, the OVN Northbound converged out, level-driven: a restart with nothing changed writes nothing, and the
+rows of this controller whose objects are gone are deleted (never rows of other controllers or of ovn-nbctl).
+
+Where the objects come from (one of --kubeconfig and --watch; --manifests alone or before either):
+  --kubeconfig FILE    informers of @kubernetes/client-node (list + watch); pods get their
+                       k8s.ovn.org/pod-networks annotation PATCHed (--no-annotations: only logged)
+  --watch FILE|-       what 'kubectl get <kind> -A --watch --output-watch-events -o json' prints, from a file, a
+                       FIFO or standard input; once per input (one per kind, or kubectl outputs merged by line)
+  --manifests PATH     JSON/YAML files or directories (kind: List too): a starting state, read first
+
+Where OVN is:
+  --nb REMOTES         OVN_Northbound (tcp:IP:PORT, ssl:IP:PORT, unix:PATH; a cluster's members comma-separated)
+  --sb REMOTES         OVN_Southbound (optional): warns about nodes whose node-chassis-id names no Chassis
+  --ca, --cert, --key, --no-check-server-name   for ssl: remotes
+
+Options:
+  --controller NAME    the k8s.ovn.org/owner-controller of the rows it writes, and the only rows it changes
+                       (default ovn-overlay)
+  --cluster-subnet CIDR  the cluster's pod network(s), routed by each gateway router (repeat or comma-separate)
+  --join-subnet CIDR   the join switch's subnet (default 100.64.0.0/16)
+  --resync-interval S  seconds between full resyncs with garbage collection (default 600; 0: only at start)
+  --log-level L        silent, error, warn, info (default) or debug; one line per record on stderr
+  --metrics-address HOST:PORT   Prometheus text at http://HOST:PORT/metrics (port 0: any free port, logged)
+  --once               exit once every input has ended and OVN is converged (files, scripts)
+
+SIGTERM or SIGINT stops it gracefully: the reconciles in flight finish (a transaction sent is answered), then it
+exits 0; a second signal ends it at once (exit 1).
+
+  mkfifo /tmp/pods; kubectl get pods -A --watch --output-watch-events -o json > /tmp/pods &
+  ovn-overlay agent --nb unix:/run/ovn/ovnnb_db.sock --manifests nodes.yaml --watch /tmp/pods \\
+      --metrics-address 127.0.0.1:9476
 `;

@@ -10,6 +10,7 @@ import { runReplCommand } from './repl-command.js';
 import { runDecodeCommand } from './decode-command.js';
 import { runEncapCommand } from './encap-command.js';
 import { runStatsCommand } from './stats-command.js';
+import { runAgentCommand } from './agent-command.js';
 
 const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
   lab: runLabCommand,
@@ -17,6 +18,7 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
   decode: runDecodeCommand,
   encap: runEncapCommand,
   stats: runStatsCommand,
+  agent: runAgentCommand,
 };
 
 async function main(argv: readonly string[]): Promise<number> {
