@@ -8,6 +8,7 @@
 //   await k8s.bindPod('default', 'web', hv1)          // a dummy interface on hv1's br-int, with pcaps
 //   await k8s.waitUp('default', 'web')                // Logical_Switch_Port.up, then every hypervisor in sync
 //   await k8s.send('default', 'web', 'db')            // a UDP frame on web's VIF; the wire capture to decode
+//   await k8s.apply(manifestOrObjects)                // Kubernetes objects through the agent's controllers
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { Lab, LabHypervisor } from '../lab/index.js';
@@ -23,6 +24,8 @@ import { bindPod, nodeDatabaseOf } from '../ovs/index.js';
 import { logicalPortName } from '../ovs/windows.js';
 import type { DbHandle } from './db-handle.js';
 import { buildInnerFrame } from './inner-frame.js';
+import { ReplAgent, type ApplyResult } from './repl-agent.js';
+import type { Agent } from '../k8s/agent.js';
 
 export interface ClusterApiOptions {
   /** The lab whose hypervisors bindPod/send use (`ovn-overlay lab`). */
@@ -62,8 +65,28 @@ export class ClusterApi {
   private network: ClusterNetwork | undefined;
   private readonly nodeDbs = new Map<string, OvsdbDatabase>();
   private readonly bound = new Map<string, BoundPod & { hv: LabHypervisor }>();
+  private readonly applied = new ReplAgent(() => this.db());
 
   constructor(private readonly nb: DbHandle, private readonly options: ClusterApiOptions = {}) {}
+
+  /**
+   * Applies Kubernetes objects through the agent's controllers (src/cli/repl-agent.ts): an object, an array or
+   * list of them, manifest text (YAML or JSON), or manifest files and directories. Resolves once OVN is converged,
+   * with what was applied, the pods' addresses and what was skipped.
+   */
+  apply(objectOrManifest: unknown): Promise<ApplyResult> {
+    return this.applied.apply(objectOrManifest);
+  }
+
+  /** Deletes objects through the agent: `delete('pod', 'default/web')`, or the objects or manifests themselves. */
+  delete(objectOrKind: unknown, name?: string): Promise<ApplyResult> {
+    return this.applied.delete(objectOrKind, name);
+  }
+
+  /** The agent k8s.apply feeds (undefined before the first apply): stats(), metrics.text(), cache. */
+  get agent(): Agent | undefined {
+    return this.applied.agent;
+  }
 
   /** The Northbound replica src/ovn works on: the REPL's own `nb` replica, with the indexes src/ovn adds. */
   db(): Promise<Northbound> {
@@ -120,8 +143,9 @@ export class ClusterApi {
 
   /** The pod's network as the replica holds it (pods.get), and the UID its port is bound to. */
   private async podNetwork(namespace: string, pod: string): Promise<{ network: PodNetwork; node: string; ifaceIdVer: string | undefined }> {
-    const network = (await this.net()).pods.get({ namespace, name: pod });
-    if (!network) throw new Error(`no pod ${namespace}/${pod} (no logical switch port ${logicalPortName(namespace, pod)}; k8s.addPod first)`);
+    // A pod of k8s.addPod, or of k8s.apply (the agent's rows have an owner of their own).
+    const network = (await this.net()).pods.get({ namespace, name: pod }) ?? this.applied.agent?.net.pods.get({ namespace, name: pod });
+    if (!network) throw new Error(`no pod ${namespace}/${pod} (no logical switch port ${logicalPortName(namespace, pod)}; k8s.addPod or k8s.apply first)`);
     return { network, node: network.node, ifaceIdVer: network.uid };
   }
 
@@ -210,12 +234,13 @@ export class ClusterApi {
 
   /** Ends the connections to the hypervisors' databases. */
   async close(): Promise<void> {
+    await this.applied.close();
     await Promise.allSettled([...this.nodeDbs.values()].map((db) => db.close()));
     this.nodeDbs.clear();
   }
 
   [inspect.custom](): string {
     const lab = this.hypervisors.length > 0 ? ', bindPod(namespace, pod, hv), waitUp(namespace, pod), send(namespace, from, to, payload?)' : '';
-    return `k8s { addNode(name, subnet), addPod(namespace, name, node), deletePod(namespace, name)${lab}, db() }`;
+    return `k8s { apply(objectOrManifest), delete(objectOrManifest | kind, name), agent, addNode(name, subnet), addPod(namespace, name, node), deletePod(namespace, name)${lab}, db() }`;
   }
 }

@@ -34,6 +34,8 @@ In the REPL, with the hypervisors:
   await k8s.bindPod('default', 'web', hv1)        its interface on hv1's br-int (node API bindPod, with pcaps)
   await k8s.waitUp('default', 'web')              until ovn-controller reports it up (through the replica)
   await k8s.send('default', 'web', 'db')          a frame from web to db; the wire capture to decode
+  await k8s.apply('deploy.yaml')                  Kubernetes objects (a manifest file or text, objects) through
+  await k8s.delete('pod', 'default/web')          the agent's controllers; resolves once OVN is converged
 
 On a terminal: .exit, Ctrl-D or Ctrl-C twice stops the lab. With stdin not a terminal (a pipe, /dev/null), the
 lines read are run in the REPL, and at the end of input the lab stays up until SIGINT (Ctrl-C) or SIGTERM;
@@ -57,6 +59,8 @@ In the REPL (top-level await works):
   await nb.select('Logical_Switch_Port', { name: 'p1' })
   await nb.insert('Logical_Switch', { name: 'sw1' })
   await nb.transact(insert('Logical_Switch', { name: 'sw2' }), comment('hello'))
+  await k8s.apply(objectOrManifest)                    Kubernetes objects through the agent (OVN_Northbound)
+  await k8s.delete('pod', 'default/web')
 Tab completes tables and columns from the schema, and the methods of nb/sb/ovs.
 History: $OVN_OVERLAY_HISTORY or ~/.ovn-overlay_history.
 `;

@@ -1,6 +1,7 @@
 // `ovn-overlay repl --db <remote>[,...]`: the REPL against any OVS/OVN databases.
 import { TLS_OPTIONS, parse, tlsFromArgs } from './args.js';
 import { usageError } from './cli-error.js';
+import { ClusterApi } from './cluster-api.js';
 import { connectDatabases } from './connect.js';
 import { REPL_USAGE } from './help.js';
 import { aliasHandles, startRepl, type ReplSession } from './repl.js';
@@ -23,11 +24,14 @@ export async function runReplCommand(argv: readonly string[]): Promise<number> {
     warn: (line) => process.stderr.write(`ovn-overlay: warning: ${line}\n`),
   });
   process.stdout.write(`Connected:\n${describeConnections(databases.byName)}\nType .help for commands; .exit or Ctrl-D leaves.\n`);
-  const session = startRepl({ databases: databases.byName, debug: values.debug });
+  const nb = databases.byName.get('OVN_Northbound');
+  const k8s = nb ? new ClusterApi(nb) : undefined;
+  const session = startRepl({ databases: databases.byName, debug: values.debug, ...(k8s ? { k8s } : {}) });
   await session.closed;
   // A rejection nobody awaited is reported by the REPL on the next turn: let it count before the verdict.
   await new Promise((resolve) => setImmediate(resolve));
   session.stopNotices();
+  await k8s?.close(); // k8s.apply's agent finishes what it has in flight before the replica closes
   await databases.close();
   return scriptVerdict(session);
 }

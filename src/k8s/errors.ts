@@ -8,6 +8,7 @@ export type K8sErrorCode =
   | 'K8S_MANIFEST_READ'
   | 'K8S_KUBECONFIG'
   | 'K8S_SOURCE_STARTED'
+  | 'K8S_SOURCE_STOPPED'
   | 'K8S_QUEUE_STOPPED';
 
 export class K8sError extends Error {

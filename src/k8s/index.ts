@@ -58,3 +58,5 @@ export type { PodFacts } from './controllers/policy-index.js';
 export { ServiceController } from './controllers/service-controller.js';
 export type { ServiceControllerOptions } from './controllers/service-controller.js';
 export { serviceSpecOf, serviceNodes, serviceUsesNodes, serviceIsBalanced, serviceKeyOfSlice, SERVICE_NAME_LABEL } from './controllers/service-spec.js';
+// Objects written in-process (the REPL's k8s.apply / k8s.delete).
+export { ApplySource, DEFAULT_NAMESPACE } from './apply-source.js';
