@@ -12,6 +12,8 @@ import type { ObjectEvent } from '../events.js';
 import { splitKey } from '../kinds.js';
 import type { Logger } from '../logger.js';
 import type { ClusterNetwork } from '../../ovn/cluster-network.js';
+import { OvnNotFoundError } from '../../ovn/errors.js';
+import { CLUSTER_LB_GROUP } from '../../ovn/names.js';
 import type { NamespacedKey } from '../../ovn/kind.js';
 import type { ObjectProblems } from './object-problems.js';
 import { serviceIsBalanced, serviceKeyOfSlice, serviceNodes, serviceSpecOf, serviceUsesNodes, SERVICE_NAME_LABEL } from './service-spec.js';
@@ -69,7 +71,18 @@ export class ServiceController implements Controller {
     const slices = cache.store('EndpointSlice').select({ matchLabels: { [SERVICE_NAME_LABEL]: name } }, namespace);
     // Only Services built per node read the nodes (a ClusterIP Service does not look at them).
     const nodes = serviceUsesNodes(service) ? serviceNodes(cache.store('Node').list(), (node) => net.nodes.get({ name: node }) !== undefined) : [];
-    const ensured = await problems.guard('Service', key, () => net.services.ensure(serviceSpecOf(service, slices, nodes)));
+    const ensured = await problems.guard('Service', key, async () => {
+      const spec = serviceSpecOf(service, slices, nodes);
+      try {
+        return await net.services.ensure(spec);
+      } catch (err) {
+        // Services may come before the first Node (whose transaction makes the cluster's rows): on an empty
+        // Northbound the cluster load balancer group is made first, as ovn-kubernetes' master does at start.
+        if (!(err instanceof OvnNotFoundError && err.table === 'Load_Balancer_Group' && err.rowName === CLUSTER_LB_GROUP)) throw err;
+        await net.ensureCluster();
+        return net.services.ensure(spec);
+      }
+    });
     if (ensured?.changed) logger.debug('service ensured', { service: key, loadBalancers: ensured.loadBalancers.join(',') });
   }
 
