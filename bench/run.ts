@@ -25,6 +25,7 @@ const SUITES: ReadonlyArray<{ name: string; file: string; exportName: string }> 
   { name: 'pods', file: 'pods.ts', exportName: 'runPodsBench' },
   { name: 'overlay', file: 'overlay.ts', exportName: 'runOverlayBench' },
   { name: 'scale', file: 'scale.ts', exportName: 'runScaleBench' },
+  { name: 'agent', file: 'agent.ts', exportName: 'runAgentBench' },
 ];
 
 /** Draws the chart of a record beside its JSON file (bench/results/<date>.svg). */
