@@ -24,7 +24,7 @@ import { bindPod, nodeDatabaseOf } from '../ovs/index.js';
 import { logicalPortName } from '../ovs/windows.js';
 import type { DbHandle } from './db-handle.js';
 import { buildInnerFrame } from './inner-frame.js';
-import { ReplAgent, type ApplyResult } from './repl-agent.js';
+import type { ApplyResult, ReplAgent } from './repl-agent.js';
 import type { Agent } from '../k8s/agent.js';
 
 export interface ClusterApiOptions {
@@ -65,7 +65,10 @@ export class ClusterApi {
   private network: ClusterNetwork | undefined;
   private readonly nodeDbs = new Map<string, OvsdbDatabase>();
   private readonly bound = new Map<string, BoundPod & { hv: LabHypervisor }>();
-  private readonly applied = new ReplAgent(() => this.db());
+  // The agent's modules (and @kubernetes/client-node with them) load at the first apply/delete, so that every
+  // REPL and lab start stays as fast as without them (a static import doubled the CLI's start-up time).
+  private replAgent: Promise<ReplAgent> | undefined;
+  private loadedAgent: ReplAgent | undefined;
 
   constructor(private readonly nb: DbHandle, private readonly options: ClusterApiOptions = {}) {}
 
@@ -75,17 +78,25 @@ export class ClusterApi {
    * with what was applied, the pods' addresses and what was skipped.
    */
   apply(objectOrManifest: unknown): Promise<ApplyResult> {
-    return this.applied.apply(objectOrManifest);
+    return this.applied().then((agent) => agent.apply(objectOrManifest));
   }
 
   /** Deletes objects through the agent: `delete('pod', 'default/web')`, or the objects or manifests themselves. */
   delete(objectOrKind: unknown, name?: string): Promise<ApplyResult> {
-    return this.applied.delete(objectOrKind, name);
+    return this.applied().then((agent) => agent.delete(objectOrKind, name));
   }
 
   /** The agent k8s.apply feeds (undefined before the first apply): stats(), metrics.text(), cache. */
   get agent(): Agent | undefined {
-    return this.applied.agent;
+    return this.loadedAgent?.agent;
+  }
+
+  private applied(): Promise<ReplAgent> {
+    this.replAgent ??= import('./repl-agent.js').then(({ ReplAgent }) => {
+      this.loadedAgent = new ReplAgent(() => this.db());
+      return this.loadedAgent;
+    });
+    return this.replAgent;
   }
 
   /** The Northbound replica src/ovn works on: the REPL's own `nb` replica, with the indexes src/ovn adds. */
@@ -144,7 +155,7 @@ export class ClusterApi {
   /** The pod's network as the replica holds it (pods.get), and the UID its port is bound to. */
   private async podNetwork(namespace: string, pod: string): Promise<{ network: PodNetwork; node: string; ifaceIdVer: string | undefined }> {
     // A pod of k8s.addPod, or of k8s.apply (the agent's rows have an owner of their own).
-    const network = (await this.net()).pods.get({ namespace, name: pod }) ?? this.applied.agent?.net.pods.get({ namespace, name: pod });
+    const network = (await this.net()).pods.get({ namespace, name: pod }) ?? this.loadedAgent?.agent?.net.pods.get({ namespace, name: pod });
     if (!network) throw new Error(`no pod ${namespace}/${pod} (no logical switch port ${logicalPortName(namespace, pod)}; k8s.addPod or k8s.apply first)`);
     return { network, node: network.node, ifaceIdVer: network.uid };
   }
@@ -234,7 +245,10 @@ export class ClusterApi {
 
   /** Ends the connections to the hypervisors' databases. */
   async close(): Promise<void> {
-    await this.applied.close();
+    const applied = this.replAgent;
+    this.replAgent = undefined;
+    this.loadedAgent = undefined;
+    await (await applied?.catch(() => undefined))?.close();
     await Promise.allSettled([...this.nodeDbs.values()].map((db) => db.close()));
     this.nodeDbs.clear();
   }

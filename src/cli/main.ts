@@ -10,7 +10,6 @@ import { runReplCommand } from './repl-command.js';
 import { runDecodeCommand } from './decode-command.js';
 import { runEncapCommand } from './encap-command.js';
 import { runStatsCommand } from './stats-command.js';
-import { runAgentCommand } from './agent-command.js';
 
 const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<number>>> = {
   lab: runLabCommand,
@@ -18,7 +17,8 @@ const COMMANDS: Readonly<Record<string, (argv: readonly string[]) => Promise<num
   decode: runDecodeCommand,
   encap: runEncapCommand,
   stats: runStatsCommand,
-  agent: runAgentCommand,
+  // Loaded when run: the agent's modules and @kubernetes/client-node would double every other command's start-up.
+  agent: async (argv) => (await import('./agent-command.js')).runAgentCommand(argv),
 };
 
 async function main(argv: readonly string[]): Promise<number> {
