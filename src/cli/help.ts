@@ -59,8 +59,6 @@ In the REPL (top-level await works):
   await nb.select('Logical_Switch_Port', { name: 'p1' })
   await nb.insert('Logical_Switch', { name: 'sw1' })
   await nb.transact(insert('Logical_Switch', { name: 'sw2' }), comment('hello'))
-  await k8s.apply(objectOrManifest)                    Kubernetes objects through the agent (OVN_Northbound)
-  await k8s.delete('pod', 'default/web')
 Tab completes tables and columns from the schema, and the methods of nb/sb/ovs.
 History: $OVN_OVERLAY_HISTORY or ~/.ovn-overlay_history.
 `;
