@@ -89,6 +89,7 @@ export class ConnectionLoop {
       keepWatching: options.watchMembers,
       onSkip: (remote, reason) => this.skip(remote, reason),
       onListing: (remote, databases) => this.onListing(remote, databases),
+      onElected: (remote) => this.onElected(remote),
     });
   }
 
@@ -186,6 +187,17 @@ export class ConnectionLoop {
     this.notServing.set(remote, databases);
     if (this.stats.connects > 0 || this.notServing.size < this.options.remotes.length) return;
     this.owner.failed(new OvsdbUnknownDatabaseError(this.options.database, new Map(this.notServing)));
+  }
+
+  /**
+   * Another member was just elected leader: when leader-only, the member in use (set up or serving) is a leader
+   * of an older term, perhaps frozen (SIGSTOPped: its socket open, its row stale), so leave it now rather than
+   * when the probe gives up on it. The loop then takes the new leader, already watched.
+   */
+  private onElected(remote: string): void {
+    const conn = this.current;
+    if (!this.options.leaderOnly || !conn || conn.isClosed || conn.remote === remote) return;
+    conn.channel.close(new OvsdbConnectionClosedError(undefined, `${remote} was elected leader of a newer term; leaving ${conn.remote}`));
   }
 
   private sleep(ms: number): Promise<void> {

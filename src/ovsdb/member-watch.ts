@@ -44,6 +44,12 @@ export interface MemberWatchOptions {
    * or with it again (`databases` includes it). The member is not chosen while it does not serve it.
    */
   readonly onListing?: (remote: string, databases: readonly string[]) => void;
+  /**
+   * A watched member's row turned to leader (and connected) in an update: it has just won an election, so it
+   * leads a newer term than any leader known before. The member in use, if another, is a former leader (a
+   * frozen one keeps its socket and its stale row, and only a probe would notice it otherwise).
+   */
+  readonly onElected?: (remote: string) => void;
 }
 
 interface WatchedMember {
@@ -275,10 +281,18 @@ export class MemberWatch {
   private onUpdate(m: WatchedMember, conn: OvsdbProtocol, id: Json, updates: Json, version: number): void {
     if (m.conn !== conn || version !== 2 || id !== WATCH_MONITOR_ID || m.rows === null) return;
     if (m.rows === undefined) { m.early.push(updates); return; }
+    const wasLeader = isLeader(m.rows);
     applyRoleUpdate(m.rows, updates);
     m.lastReason = undefined;
+    if (!wasLeader && isLeader(m.rows)) this.options.onElected?.(m.remote);
     this.signal();
   }
+}
+
+/** The member's row (ours) says it is the connected leader. */
+function isLeader(rows: ReadonlyMap<string, MemberRole>): boolean {
+  for (const row of rows.values()) if (row.leader && row.connected && row.model === 'clustered') return true;
+  return false;
 }
 
 /** Applies a `monitor_cond` reply or an `update2` of the watch to the role rows (update2 omits default values). */

@@ -1,5 +1,6 @@
-// Clustered faults other than a kill: a SIGSTOPped leader keeps its socket open and never answers, so only the
-// inactivity probe notices it; and two monitors on one database both resume after a leader change with only the
+// Clustered faults other than a kill: a SIGSTOPped leader keeps its socket open and never answers, so without the
+// member watch only the inactivity probe notices it, and with it the replica leaves as soon as another member is
+// elected (issue 12 item 5); and two monitors on one database both resume after a leader change with only the
 // missed changes (monitor_cond_since found = true), with no full resync.
 import test from 'ava';
 import { startLab, type Lab } from '../../src/lab/index.js';
@@ -61,7 +62,7 @@ test.serial('two monitors on one clustered database resume after a leader change
 test.serial('a SIGSTOPped leader is detected by the inactivity probe and the client moves to another member', async (t) => {
   const probeIntervalMs = 1000;
   const db = OvsdbDatabase.connect<NorthboundTables>({
-    remotes: lab.nb.tcp, database: 'OVN_Northbound', probeIntervalMs, tables: { Logical_Switch: { columns: ['name'] } },
+    remotes: lab.nb.tcp, database: 'OVN_Northbound', probeIntervalMs, watchMembers: false, tables: { Logical_Switch: { columns: ['name'] } },
   });
   t.teardown(() => db.close());
   await db.synced;
@@ -82,6 +83,33 @@ test.serial('a SIGSTOPped leader is detected by the inactivity probe and the cli
     t.not(db.remote, leader.tcp);
     t.truthy(db.table('Logical_Switch').filter((r) => r.name === 'after-stop')[0]);
     t.log(`probe detected the stopped leader after ${Math.round(detectMs)} ms; moved to ${db.remote} after ${Math.round(performance.now() - stoppedAt)} ms`);
+  } finally {
+    leader.resume();
+  }
+});
+
+test.serial('a SIGSTOPped leader is left as soon as another member reports itself elected, not when the probe gives up', async (t) => {
+  // A probe too slow to be what moves the replica: only the member watch can.
+  const db = OvsdbDatabase.connect<NorthboundTables>({
+    remotes: lab.nb.tcp, database: 'OVN_Northbound', probeIntervalMs: 60_000, tables: { Logical_Switch: { columns: ['name'] } },
+  });
+  t.teardown(() => db.close());
+  await db.synced;
+  const leader = await lab.nb.leader();
+  await waitUntil('the replica on the leader', () => db.remote === leader.tcp);
+  const reasons: Error[] = [];
+  db.on('disconnected', (d) => reasons.push(d.reason));
+  const stoppedAt = performance.now();
+  leader.pause();
+  try {
+    await waitUntil('the replica to leave the frozen leader', () => reasons.length > 0, 30_000);
+    const movedMs = performance.now() - stoppedAt;
+    await db.transact([ops.insert('Logical_Switch', { name: 'after-freeze' })], { waitMs: 30_000 });
+    t.not(db.remote, leader.tcp);
+    t.is(reasons.length, 1, reasons.map((r) => r.message).join('; '));
+    t.regex(reasons[0].message, /was elected leader of a newer term; leaving tcp:/);
+    t.truthy(db.table('Logical_Switch').filter((r) => r.name === 'after-freeze')[0]);
+    t.log(`left the frozen leader ${Math.round(movedMs)} ms after the freeze (probe interval 60 s); wrote on ${db.remote}`);
   } finally {
     leader.resume();
   }
