@@ -74,15 +74,20 @@ test('any receive clears the outstanding echo, not only its reply: the next sile
   t.is(peer.deaths.length, 1, 'dead once silent for the interval');
 });
 
-test('the timer runs the checks; stop() ends them; interval 0 disables the probe', async (t) => {
+test('the timer runs the checks, and the verdict comes after pending I/O; interval 0 disables the probe', async (t) => {
   const peer = new Peer(true);
   peer.clock = Date.now();
   peer.lastReceived = peer.clock - 1000;
+  // No fixed wait (a loaded machine stretches timers): the verdict is awaited.
+  const died = new Promise<void>((resolve) => { peer.dead = (idleMs) => { peer.deaths.push(idleMs); resolve(); }; });
   const probe = new InactivityProbe(peer, 400);
   probe.start();
-  await new Promise((r) => setTimeout(r, 150));
+  const keepAlive = setInterval(() => undefined, 1000); // the probe's own timer is unref'd: it holds no process open
+  await died;
+  clearInterval(keepAlive);
   probe.stop();
-  t.is(peer.deaths.length, 1, 'silent for longer than the interval: dead at the first check');
+  t.is(peer.deaths.length, 1, 'silent for longer than the interval: dead');
+  t.true(peer.deaths[0] >= 1000);
   const off = new InactivityProbe(new Peer(false), 0);
   off.start();
   off.check();
