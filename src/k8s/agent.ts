@@ -35,7 +35,7 @@ export const AGENT_CONTROLLERS = ['nodes', 'pods', 'services', 'networkPolicies'
 export type AgentControllerName = (typeof AGENT_CONTROLLERS)[number];
 
 /** Reconciles in flight per controller by default (pods: many, so that their ports share transactions). */
-export const DEFAULT_AGENT_WORKERS: Readonly<Record<AgentControllerName, number>> = { nodes: 4, pods: 64, services: 16, networkPolicies: 8 };
+export const DEFAULT_AGENT_WORKERS: Readonly<Record<AgentControllerName, number>> = { nodes: 4, pods: 64, services: 64, networkPolicies: 8 };
 
 export interface AgentOptions {
   /** The Northbound database: remotes (`unix:/run/ovn/ovnnb_db.sock`, `ssl:a:6641,ssl:b:6641`), replica options, or a
@@ -146,6 +146,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       ...(controller !== undefined ? { controller } : {}),
       ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}),
       pods: { coalesce: true },
+      services: { coalesce: true },
     });
     const net = this.network;
     const log = this.logger;

@@ -15,7 +15,7 @@ import type { Northbound } from './northbound.js';
 import { buildCluster, type ClusterOptions } from './topology.js';
 import { OvnNodes } from './nodes.js';
 import { OvnPods, type OvnPodsOptions } from './pods.js';
-import { OvnServices } from './services.js';
+import { OvnServices, type OvnServicesOptions } from './services.js';
 import { OvnNetworkPolicies } from './network-policy.js';
 import { OvnGateways } from './gateway.js';
 import { OvnPodSnats } from './pod-snat.js';
@@ -28,6 +28,8 @@ import type { Changed, KindOptions } from './kind.js';
 export interface ClusterNetworkOptions extends KindOptions, ClusterOptions {
   /** Pod allocation and batching (OvnPods' options; the controller is ClusterNetwork's). */
   readonly pods?: Omit<OvnPodsOptions, 'controller'>;
+  /** Service load balancers' batching (OvnServices' options; the controller is ClusterNetwork's). */
+  readonly services?: Omit<OvnServicesOptions, 'controller'>;
   /** The cluster's pod networks (`--cluster-subnets`): egress IPs' no-reroute policies, egress firewalls' exclusions. */
   readonly clusterSubnets?: readonly string[];
   /** How egress firewalls resolve DNS names and node selectors (without them, such rules are refused). */
@@ -65,7 +67,7 @@ export class ClusterNetwork {
       controller, ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}), ...(options.multicast !== undefined ? { multicast: options.multicast } : {}),
     });
     this.pods = new OvnPods(nb, { ...options.pods, controller });
-    this.services = new OvnServices(nb, { controller });
+    this.services = new OvnServices(nb, { ...options.services, controller });
     this.networkPolicies = new OvnNetworkPolicies(nb, { controller });
     this.gateways = new OvnGateways(nb, { controller });
     this.podSnats = new OvnPodSnats(nb, { controller });

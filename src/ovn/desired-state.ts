@@ -73,6 +73,15 @@ export class DesiredState<T extends object = object> {
   /** True when nothing would change. */
   get isEmpty(): boolean { return this.tx.operations.length === 0; }
 
+  /** Where the operations end now, for rollback(). */
+  mark(): number { return this.tx.operations.length; }
+
+  /** Drops every operation added after `mark` (a build that threw halfway leaves nothing of itself behind). */
+  rollback(mark: number): void {
+    this.tx.operations.length = mark;
+    for (const index of [...this.tx.verifyIndexes]) if (index >= mark) this.tx.verifyIndexes.delete(index);
+  }
+
   /** Inserts a row; `uuid` fixes its UUID (OVS 2.13+), so a second insert of it fails with "duplicate uuid". */
   insert<R>(table: TableOf<R>, row: WriteRow<R>, uuid?: Uuid): NamedUuid {
     const name = `row${this.next++}`;

@@ -5,7 +5,9 @@
 // ovn-kubernetes marks them, plus this library's ownership. ensure() makes the service's rows exactly what the spec
 // computes to: a row of the same name is updated in place (its UUID kept, endpoint changes rewrite `vips`), health
 // checks are matched by VIP, attachments (groups, switches, routers) are added and removed, rows the spec no longer
-// has are deleted. One transaction per call; none when nothing changes.
+// has are deleted. One transaction per call; none when nothing changes. With `coalesce`, the calls of one turn of
+// the event loop share transactions (group-commit.ts): an agent reconciling thousands of Services sends tens of
+// transactions, not thousands.
 import type { Uuid } from '../ovsdb/datum.js';
 import type { LoadBalancer, LoadBalancerHealthCheck as LoadBalancerHealthCheckRow, NorthboundTables } from '../models/ovn-northbound.js';
 import { L4_PROTOCOLS, type L4Protocol } from './acl-match.js';
@@ -19,6 +21,7 @@ import { assertOwned, ownerIds, type Owner } from './ownership.js';
 import { OvnNotFoundError } from './errors.js';
 import { checkNamespacedName } from './kubernetes-names.js';
 import { commitDesired, type DesiredState, type RowRef } from './desired-state.js';
+import { GroupCommit } from './group-commit.js';
 import { byName, LOAD_BALANCER_INDEX, ownedBy, type Northbound } from './northbound.js';
 import { serviceObject, validateServiceSpec, type ServiceSpec } from './service-spec.js';
 import { buildServiceLoadBalancers, type LoadBalancerNode, type SelectionField, type ServiceLoadBalancer } from './service-load-balancers.js';
@@ -44,16 +47,30 @@ const HOLDERS: readonly [HolderTable, 'groups' | 'switches' | 'routers'][] = [
   ['Load_Balancer_Group', 'groups'], ['Logical_Switch', 'switches'], ['Logical_Router', 'routers'],
 ];
 
+/** Options of OvnServices: the controller, and whether calls share transactions. */
+export interface OvnServicesOptions extends KindOptions {
+  /** Calls of ensure() made in the same event-loop turn share one transaction (group commit). Default false. */
+  readonly coalesce?: boolean;
+  /** Most Services in one shared transaction (default 64); more calls in one turn become several transactions. */
+  readonly maxBatch?: number;
+}
+
 /** Services' load balancers in OVN_Northbound (see the file comment). */
 export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceInfo, ServiceInfo & Changed, NamespaceFilter> {
   readonly ownerType = 'Service' as const;
   readonly controller: string;
   private readonly owner: Owner;
+  private readonly group: GroupCommit<ServiceSpec, ServiceInfo & Changed> | undefined;
 
   /** The kind over `db`, as the controller `options.controller` (default `ovn-overlay`). */
-  constructor(readonly db: Northbound, options: KindOptions = {}) {
+  constructor(readonly db: Northbound, options: OvnServicesOptions = {}) {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     this.owner = { controller: this.controller };
+    this.group = options.coalesce ? new GroupCommit(db, {
+      keyOf: (spec) => namespacedObjectName(spec.namespace, spec.name),
+      build: (spec, tx) => { this.build(tx, spec); return (changed) => this.result(spec, changed); },
+      alone: (spec) => this.ensureAlone(spec),
+    }, options.maxBatch) : undefined;
   }
 
   private externalIds(key: NamespacedKey): Map<string, string> {
@@ -91,23 +108,38 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
 
   /**
    * Makes the service's load balancers (see the file comment) and their attachments exactly what the spec computes to.
+   * With `coalesce`, shares a transaction with the other calls of this event-loop turn (still all-or-nothing; when
+   * the shared one fails, each call is made again alone and answers with its own outcome).
    * @throws OvnInvalidNameError / OvnInvalidFieldError (nothing sent), OvnNotFoundError for a group, switch or
    *   router that does not exist, OvnNotOwnedError when a load balancer of the service's names is not this
    *   controller's.
    */
-  async ensure(spec: ServiceSpec): Promise<ServiceInfo & Changed> {
-    validateServiceSpec(spec);
-    const ids = this.externalIds(spec);
+  ensure(spec: ServiceSpec): Promise<ServiceInfo & Changed> {
+    try { validateServiceSpec(spec); } catch (err) { return Promise.reject(err); }
+    return this.group ? this.group.submit(spec) : this.ensureAlone(spec);
+  }
+
+  private async ensureAlone(spec: ServiceSpec): Promise<ServiceInfo & Changed> {
     const changed = await commitDesired(this.db, (tx) => {
-      const desired = buildServiceLoadBalancers(spec, this.resolveNodes(spec), this.hasPort);
-      const wanted = new Set<string>();
-      for (const lb of desired) {
-        wanted.add(lb.name);
-        this.ensureLoadBalancer(tx, spec, lb, ids);
-      }
-      for (const row of this.rowsOf(spec)) if (!wanted.has(row.name)) tx.delete('Load_Balancer', row._uuid);
+      this.build(tx, spec);
       return !tx.isEmpty;
     });
+    return this.result(spec, changed);
+  }
+
+  /** Adds to `tx` what makes the service's rows what the spec computes to (nothing when they are). */
+  private build(tx: DesiredState<NorthboundTables>, spec: ServiceSpec): void {
+    const ids = this.externalIds(spec);
+    const desired = buildServiceLoadBalancers(spec, this.resolveNodes(spec), this.hasPort);
+    const wanted = new Set<string>();
+    for (const lb of desired) {
+      wanted.add(lb.name);
+      this.ensureLoadBalancer(tx, spec, lb, ids);
+    }
+    for (const row of this.rowsOf(spec)) if (!wanted.has(row.name)) tx.delete('Load_Balancer', row._uuid);
+  }
+
+  private result(spec: ServiceSpec, changed: boolean): ServiceInfo & Changed {
     return { ...(this.get(spec) ?? { namespace: spec.namespace, name: spec.name, loadBalancers: [], vips: [], rows: [] }), changed };
   }
 
