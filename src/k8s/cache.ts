@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from './logger.js';
 import { AgentMetrics } from './metrics.js';
 import { toModel } from './model.js';
 import { ObjectStore } from './store.js';
+import { SERVICE_NAME_LABEL } from '../ovn/names.js';
 import { validateObject } from './validation.js';
 
 export type ObjectListener = (event: ObjectEvent) => void;
@@ -60,7 +61,8 @@ export class ObjectCache implements ObjectSink {
     this.metrics = options.metrics ?? new AgentMetrics();
     this.stores = {
       Namespace: new ObjectStore(), Node: new ObjectStore(), Pod: new ObjectStore(), Service: new ObjectStore(),
-      EndpointSlice: new ObjectStore(), NetworkPolicy: new ObjectStore(),
+      // The Service controller finds a Service's slices by this label for every Service it reconciles.
+      EndpointSlice: new ObjectStore([SERVICE_NAME_LABEL]), NetworkPolicy: new ObjectStore(),
     };
   }
 

@@ -1,5 +1,7 @@
 // The local cache of one kind: objects by key, an index by namespace, and queries by label selector. Reads only
-// for controllers; the ObjectCache (cache.ts) is the one writer.
+// for controllers; the ObjectCache (cache.ts) is the one writer. Labels a controller looks objects up by for every
+// key it reconciles (an EndpointSlice's `kubernetes.io/service-name`) can be indexed, so that the lookup does not
+// scan the whole namespace each time (thousands of Services times thousands of slices).
 import { labelSelectorMatcher, type LabelMatcher } from './label-selector.js';
 import type { V1LabelSelector } from '@kubernetes/client-node';
 
@@ -10,6 +12,13 @@ interface HasMetadata {
 export class ObjectStore<T extends HasMetadata> {
   private readonly objects = new Map<string, T>();
   private readonly byNamespace = new Map<string, Set<string>>();
+  /** label -> value -> keys, for the labels indexed. */
+  private readonly byLabel = new Map<string, Map<string, Set<string>>>();
+
+  /** A store indexing the values of `indexedLabels` (withLabel()). */
+  constructor(indexedLabels: readonly string[] = []) {
+    for (const label of indexedLabels) this.byLabel.set(label, new Map());
+  }
 
   get size(): number {
     return this.objects.size;
@@ -49,9 +58,27 @@ export class ObjectStore<T extends HasMetadata> {
     return out;
   }
 
+  /**
+   * Objects of one namespace (or all) whose label `label` has the value `value`: from the index when the label is
+   * indexed, else by a scan.
+   */
+  withLabel(label: string, value: string, namespace?: string): T[] {
+    const index = this.byLabel.get(label);
+    if (!index) return this.select((labels) => labels?.[label] === value, namespace);
+    const out: T[] = [];
+    for (const key of index.get(value) ?? []) {
+      const object = this.objects.get(key)!;
+      if (namespace === undefined || object.metadata?.namespace === namespace) out.push(object);
+    }
+    return out;
+  }
+
   /** @internal The cache's write path. */
   set(key: string, object: T): void {
+    const before = this.objects.get(key);
+    if (before !== undefined) this.unindexLabels(key, before);
     this.objects.set(key, object);
+    this.indexLabels(key, object);
     const namespace = object.metadata?.namespace;
     if (namespace !== undefined) {
       let keys = this.byNamespace.get(namespace);
@@ -65,6 +92,7 @@ export class ObjectStore<T extends HasMetadata> {
     const object = this.objects.get(key);
     if (object === undefined) return undefined;
     this.objects.delete(key);
+    this.unindexLabels(key, object);
     const namespace = object.metadata?.namespace;
     if (namespace !== undefined) {
       const keys = this.byNamespace.get(namespace);
@@ -72,5 +100,25 @@ export class ObjectStore<T extends HasMetadata> {
       if (keys?.size === 0) this.byNamespace.delete(namespace);
     }
     return object;
+  }
+
+  private indexLabels(key: string, object: T): void {
+    for (const [label, index] of this.byLabel) {
+      const value = object.metadata?.labels?.[label];
+      if (value === undefined) continue;
+      let keys = index.get(value);
+      if (!keys) index.set(value, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private unindexLabels(key: string, object: T): void {
+    for (const [label, index] of this.byLabel) {
+      const value = object.metadata?.labels?.[label];
+      if (value === undefined) continue;
+      const keys = index.get(value);
+      keys?.delete(key);
+      if (keys?.size === 0) index.delete(value);
+    }
   }
 }

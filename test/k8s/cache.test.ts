@@ -45,6 +45,27 @@ test('stores: by key, by namespace, by label selector; model instances of client
   t.deepEqual(cache.counts().objects, { Namespace: 1, Node: 0, Pod: 2, Service: 0, EndpointSlice: 0, NetworkPolicy: 0 });
 });
 
+test('EndpointSlices by service name: the index follows a relabel and a delete; an unindexed label is scanned', (t) => {
+  const cache = new ObjectCache();
+  const slice = (ns: string, name: string, rv: string, service: string) => ({
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4', endpoints: [],
+    metadata: { name, namespace: ns, resourceVersion: rv, labels: { 'kubernetes.io/service-name': service, zone: ns } },
+  });
+  cache.upsert({ object: slice('a', 'web-x', '1', 'web'), origin: 't' });
+  cache.upsert({ object: slice('a', 'web-y', '2', 'web'), origin: 't' });
+  cache.upsert({ object: slice('b', 'web-z', '3', 'web'), origin: 't' });
+  const slices = cache.store('EndpointSlice');
+  const names = (list: readonly { metadata?: { name?: string } }[]): string[] => list.map((s) => s.metadata?.name ?? '').sort();
+  t.deepEqual(names(slices.withLabel('kubernetes.io/service-name', 'web', 'a')), ['web-x', 'web-y']);
+  t.deepEqual(names(slices.withLabel('kubernetes.io/service-name', 'web')), ['web-x', 'web-y', 'web-z']);
+  cache.upsert({ object: slice('a', 'web-y', '4', 'db'), origin: 't' });
+  t.deepEqual(names(slices.withLabel('kubernetes.io/service-name', 'web', 'a')), ['web-x']);
+  t.deepEqual(names(slices.withLabel('kubernetes.io/service-name', 'db', 'a')), ['web-y']);
+  cache.delete({ object: { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', metadata: { name: 'web-x', namespace: 'a' } }, origin: 't' });
+  t.deepEqual(slices.withLabel('kubernetes.io/service-name', 'web', 'a'), []);
+  t.deepEqual(names(slices.withLabel('zone', 'b')), ['web-z'], 'not indexed: the same answer by a scan');
+});
+
 test('a rejected version leaves the last good one; a later good version or a delete clears the rejection', (t) => {
   const { logger, lines } = capturingLogger('warn');
   const cache = new ObjectCache({ logger });

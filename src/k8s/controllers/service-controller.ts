@@ -5,6 +5,11 @@
 // (the one it named before and after the change); endpoint changes update the load balancers' `vips` in place. A
 // node whose switch is made or removed, or whose host addresses change, queues the Services built per node. Services that need none (headless, ExternalName) or are gone lose theirs; the full resync deletes the load
 // balancers of Services the cache no longer has.
+//
+// Services are reconciled by many workers at once so that OvnServices' group commit (`coalesce`) puts the load
+// balancers of one turn of the event loop into one transaction; a Service whose build or transaction fails is made
+// again alone and its own error goes to the work queue's retries. Its slices come from the store's index of
+// `kubernetes.io/service-name` (a scan per Service made the whole reconcile quadratic in the number of Services).
 import type { V1Node } from '@kubernetes/client-node';
 import type { ObjectCache } from '../cache.js';
 import type { Controller, KeyQueue } from '../controller.js';
@@ -68,7 +73,7 @@ export class ServiceController implements Controller {
       if (await problems.guard('Service', key, () => net.services.delete({ namespace, name }))) logger.info('service load balancers removed', { service: key });
       return;
     }
-    const slices = cache.store('EndpointSlice').select({ matchLabels: { [SERVICE_NAME_LABEL]: name } }, namespace);
+    const slices = cache.store('EndpointSlice').withLabel(SERVICE_NAME_LABEL, name, namespace);
     // Only Services built per node read the nodes (a ClusterIP Service does not look at them).
     const nodes = serviceUsesNodes(service) ? serviceNodes(cache.store('Node').list(), (node) => net.nodes.get({ name: node }) !== undefined) : [];
     const ensured = await problems.guard('Service', key, async () => {
