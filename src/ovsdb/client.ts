@@ -4,7 +4,7 @@
 import type { Duplex } from 'node:stream';
 import { OvsdbConnectError, OvsdbError } from './errors.js';
 import { OvsdbProtocol, type ProtocolEvents } from './protocol.js';
-import { DEFAULT_PROBE_INTERVAL_MS, probeConnection } from './probe.js';
+import { defaultProbeIntervalMs, probeConnection } from './probe.js';
 import { connectRemote, parseRemotes, type ConnectRemoteOptions } from './remote.js';
 import type { RpcSession, RpcSessionOptions } from './rpc.js';
 import { channelFromStream, type SessionChannel } from './rpc-channel.js';
@@ -19,7 +19,8 @@ export type {
 export interface ClientOptions extends RpcSessionOptions {
   /**
    * Inactivity probe, as the replica's: `echo` after half this idle time; the connection is dropped after this
-   * much silence, or when the peer takes none of what waits to be sent for this long (default 5000; 0 = off).
+   * much silence, or when the peer takes none of what waits to be sent for this long (0 = off; default as Open
+   * vSwitch: 5000 on tcp: and ssl:, off on unix:, see defaultProbeIntervalMs).
    * Pending calls then reject (a transaction that writes as outcome unknown). A frozen server is noticed this
    * way; `defaultTimeoutMs` (opt-in) bounds each call as well.
    */
@@ -66,7 +67,7 @@ export class OvsdbClient extends OvsdbProtocol<OvsdbClientEvents> {
   private constructor(channel: SessionChannel, options: ClientOptions) {
     super(channel);
     this.session = channel.session;
-    const probe = probeConnection(this, options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
+    const probe = probeConnection(this, options.probeIntervalMs ?? defaultProbeIntervalMs(channel.remote));
     this.session.once('close', (err) => {
       probe.stop();
       this.emit('state', 'closed');

@@ -7,7 +7,7 @@ import { ClusterMemberChooser, type MemberVerdict, type ServerDatabaseRow } from
 import { OvsdbConnectionClosedError, OvsdbUnknownDatabaseError } from './errors.js';
 import { MemberRow } from './member-row.js';
 import { MemberWatch } from './member-watch.js';
-import { probeConnection } from './probe.js';
+import { defaultProbeIntervalMs, probeConnection } from './probe.js';
 import type { OvsdbProtocol } from './protocol.js';
 import { Backoff, type BackoffOptions } from './reconnect.js';
 import type { RpcChannel } from './rpc-channel.js';
@@ -22,7 +22,8 @@ export interface ConnectionLoopOptions {
   readonly database: string;
   readonly open: (remote: string) => Promise<RpcChannel>;
   readonly leaderOnly: boolean;
-  readonly probeIntervalMs: number;
+  /** undefined: per remote (defaultProbeIntervalMs). */
+  readonly probeIntervalMs: number | undefined;
   readonly setupTimeoutMs: number;
   readonly backoff?: BackoffOptions;
   readonly shuffleRemotes: boolean;
@@ -223,7 +224,7 @@ export class ConnectionLoop {
       }
       const remote = conn.remote;
       this.setState('connecting', { remote });
-      const probe = probeConnection(conn, this.options.probeIntervalMs);
+      const probe = probeConnection(conn, this.options.probeIntervalMs ?? defaultProbeIntervalMs(remote));
       let verdict: MemberVerdict;
       try {
         verdict = await this.establish(conn);

@@ -47,7 +47,10 @@ export interface OvsdbDatabaseOptions<T> extends RpcChannelOptions {
   readonly monitors?: readonly MonitorTables<T>[];
   /** Only use the cluster leader (default true): no stale reads, and writes need no forwarding. */
   readonly leaderOnly?: boolean;
-  /** Send `echo` after half this idle time and drop the peer after this much silence (default 5000; 0 = off). */
+  /**
+   * Send `echo` after half this idle time and drop the peer after this much silence (0 = off). Default as Open
+   * vSwitch: 5000 on tcp: and ssl:, off on unix: (defaultProbeIntervalMs).
+   */
   readonly probeIntervalMs?: number;
   /** Pacing of reconnect passes. */
   readonly backoff?: BackoffOptions;
@@ -153,8 +156,9 @@ export class OvsdbDatabase<T extends object = Record<string, Row>, X extends obj
     super();
     this.database = options.database;
     this.remotes = splitRemotes(options.remotes);
-    const probeIntervalMs = options.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
-    const setupTimeoutMs = options.setupTimeoutMs ?? (probeIntervalMs > 0 ? probeIntervalMs : 10_000);
+    const probeIntervalMs = options.probeIntervalMs;
+    const setupInterval = probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+    const setupTimeoutMs = options.setupTimeoutMs ?? (setupInterval > 0 ? setupInterval : 10_000);
     this.synced = new Promise<void>((resolve, reject) => { this.resolveSynced = resolve; this.rejectSynced = reject; });
     this.synced.catch(() => undefined);
     this.loop = new ConnectionLoop({

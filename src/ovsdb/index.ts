@@ -62,6 +62,6 @@ export { ClusterMemberChooser } from './cluster-member.js';
 export type { MemberVerdict, MemberRole, ServerDatabaseRow } from './cluster-member.js';
 export { Backoff, RemoteRotation } from './reconnect.js';
 export type { BackoffOptions } from './reconnect.js';
-export { InactivityProbe, probeConnection, DEFAULT_PROBE_INTERVAL_MS } from './probe.js';
+export { InactivityProbe, probeConnection, DEFAULT_PROBE_INTERVAL_MS, defaultProbeIntervalMs } from './probe.js';
 export type { ProbeTarget, ProbedConnection } from './probe.js';
 export type { ServerTables } from './server-db.js';

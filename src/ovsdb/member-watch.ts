@@ -9,7 +9,7 @@
 // accepts but never answers (SIGSTOPped) only ties up its own channel until the call timeout or the probe.
 // With `keepWatching` the other members stay watched while the chosen one is in use, so after it drops the new
 // leader is known as soon as it is elected; without it they are closed once a member is chosen.
-import { probeConnection, type InactivityProbe } from './probe.js';
+import { defaultProbeIntervalMs, probeConnection, type InactivityProbe } from './probe.js';
 import { RemoteRotation } from './reconnect.js';
 import type { ClusterMemberChooser, MemberRole, MemberVerdict } from './cluster-member.js';
 import { OvsdbRpcError } from './errors.js';
@@ -29,7 +29,8 @@ export interface MemberWatchOptions {
   /** Timeout of the `_Server` monitor request. */
   readonly callTimeoutMs: number;
   /** Inactivity probe of the watch channels (0 = off). */
-  readonly probeIntervalMs: number;
+  /** undefined: per remote (defaultProbeIntervalMs). */
+  readonly probeIntervalMs: number | undefined;
   /** Keep watching the other members while one is in use (default true). */
   readonly keepWatching?: boolean;
   readonly shuffle?: boolean;
@@ -235,7 +236,8 @@ export class MemberWatch {
         m.conn = own;
         m.onUpdate = (id, updates, version) => this.onUpdate(m, own, id, updates, version);
         own.on('update', m.onUpdate);
-        if (this.options.probeIntervalMs > 0) m.probe = probeConnection(own, this.options.probeIntervalMs);
+        const probeIntervalMs = this.options.probeIntervalMs ?? defaultProbeIntervalMs(m.remote);
+        if (probeIntervalMs > 0) m.probe = probeConnection(own, probeIntervalMs);
         void ch.closed.then((reason) => {
           if (m.conn !== own) return;
           this.detach(m);

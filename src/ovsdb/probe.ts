@@ -16,6 +16,15 @@ import { OvsdbConnectionClosedError, OvsdbPeerNotReadingError } from './errors.j
 /** The probe interval of OvsdbClient and OvsdbDatabase unless given (`probeIntervalMs`). */
 export const DEFAULT_PROBE_INTERVAL_MS = 5000;
 
+/**
+ * The probe interval of a connection to `remote` when none is given: as in Open vSwitch (stream_needs_probes),
+ * tcp: and ssl: are probed and unix: (a named pipe on Windows) is not: a local peer that goes away closes the
+ * socket, and a local server busy for seconds building a large reply must not be dropped for it.
+ */
+export function defaultProbeIntervalMs(remote: string): number {
+  return remote.startsWith('unix:') ? 0 : DEFAULT_PROBE_INTERVAL_MS;
+}
+
 export interface ProbeTarget {
   /** `Date.now()` when bytes last arrived. */
   readonly lastReceived: number;

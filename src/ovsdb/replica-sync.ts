@@ -201,7 +201,9 @@ export class ReplicaSync {
     for (;;) {
       const method = this.monitorMethod;
       const requests = m.requests(schema, this.replica, method);
-      const options = { id: m.id, timeoutMs: this.callTimeoutMs };
+      // No call timeout: a server may spend many seconds building a large initial reply; whether it is alive is
+      // the probe's question, and a timeout here would drop the connection and ask again, forever.
+      const options = { id: m.id };
       m.queue = [];
       m.method = method;
       let monitor: Monitor<unknown>;

@@ -3,7 +3,7 @@
 // silent peer is declared dead once, after the interval, and so is one that takes none of what waits to be sent.
 // A verdict is confirmed after pending I/O (`defer`): here run at once, or held to let bytes land meanwhile.
 import test from 'ava';
-import { InactivityProbe, type ProbeTarget } from '../../src/ovsdb/probe.js';
+import { DEFAULT_PROBE_INTERVAL_MS, defaultProbeIntervalMs, InactivityProbe, type ProbeTarget } from '../../src/ovsdb/probe.js';
 
 /** A peer on a simulated clock whose echo replies arrive at once (same millisecond as the request) or never. */
 class Peer implements ProbeTarget {
@@ -153,4 +153,11 @@ test('stop() drops a verdict still waiting for its confirmation', (t) => {
   probe.stop();
   deferred.shift()!();
   t.deepEqual(peer.deaths, []);
+});
+
+test('by default, as Open vSwitch, tcp: and ssl: connections are probed and unix: ones (named pipes on Windows) are not', (t) => {
+  t.is(defaultProbeIntervalMs('tcp:127.0.0.1:6641'), DEFAULT_PROBE_INTERVAL_MS);
+  t.is(defaultProbeIntervalMs('ssl:[::1]:6641'), DEFAULT_PROBE_INTERVAL_MS);
+  t.is(defaultProbeIntervalMs('unix:/run/ovn/ovnnb_db.sock'), 0);
+  t.is(defaultProbeIntervalMs('unix:C:/openvswitch/var/run/openvswitch/db.sock'), 0);
 });
