@@ -49,6 +49,8 @@ export interface AgentOptions {
   readonly clusterSubnets?: readonly string[];
   /** The join subnet (default 100.64.0.0/16). */
   readonly joinSubnet?: string;
+  /** The IPv6 join subnet (default fd98::/64), used once a node has an IPv6 subnet. */
+  readonly joinSubnetV6?: string;
   /** Writes pods' `k8s.ovn.org/pod-networks` annotations; default the first source that can (the informer source);
    * `false`: only report them (`podNetwork` events). */
   readonly podAnnotations?: PodAnnotationWriter | false;
@@ -145,6 +147,7 @@ export class Agent extends EventEmitter<AgentEvents> {
     this.network = new ClusterNetwork(nb, {
       ...(controller !== undefined ? { controller } : {}),
       ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}),
+      ...(options.joinSubnetV6 !== undefined ? { joinSubnetV6: options.joinSubnetV6 } : {}),
       pods: { coalesce: true },
       services: { coalesce: true },
     });

@@ -64,7 +64,8 @@ export class ClusterNetwork {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     const controller = this.controller;
     this.nodes = new OvnNodes(nb, {
-      controller, ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}), ...(options.multicast !== undefined ? { multicast: options.multicast } : {}),
+      controller, ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}),
+      ...(options.joinSubnetV6 !== undefined ? { joinSubnetV6: options.joinSubnetV6 } : {}), ...(options.multicast !== undefined ? { multicast: options.multicast } : {}),
     });
     this.pods = new OvnPods(nb, { ...options.pods, controller });
     this.services = new OvnServices(nb, { ...options.services, controller });

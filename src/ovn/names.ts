@@ -10,6 +10,8 @@ export const CLUSTER_ROUTER = 'ovn_cluster_router';
 export const JOIN_SWITCH = 'join';
 /** The join subnet ovn-kubernetes uses by default. */
 export const DEFAULT_JOIN_SUBNET = '100.64.0.0/16';
+/** ovn-kubernetes' default IPv6 join subnet (`--gateway-v6-join-subnet`). */
+export const DEFAULT_JOIN_SUBNET_V6 = 'fd98::/64';
 /** The load balancer group every node switch and gateway router uses (ovn-kubernetes' clusterLBGroup). */
 export const CLUSTER_LB_GROUP = 'clusterLBGroup';
 

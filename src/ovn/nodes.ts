@@ -8,7 +8,7 @@
 // agents ensuring two overlapping nodes in the same instant are not caught (OVSDB has no condition for overlap).
 import type { Uuid } from '../ovsdb/datum.js';
 import type { LogicalRouter, LogicalSwitch, NorthboundTables } from '../models/ovn-northbound.js';
-import { addressAt, parsePrefix, prefixSize, tryParseAddress, withLength, type IpPrefix } from './ip.js';
+import { addressAt, parsePrefix, prefixSize, tryParseAddress, withLength, type IpAddress, type IpFamily, type IpPrefix } from './ip.js';
 import { gatewayAddress, managementAddress, parseExcludeIps } from './ipam.js';
 import { linkLocalFromMac, macFromAddress } from './mac.js';
 import {
@@ -21,7 +21,7 @@ import { checkKubernetesName } from './kubernetes-names.js';
 import { commitDesired, type DesiredState, type RowRef } from './desired-state.js';
 import { byName, ownedBy, type Northbound } from './northbound.js';
 import {
-  buildCluster, ensureRouterPort, ensureSwitchPort, ensureSwitchRouterPort, joinPrefixOf, mayUpdate, nodeAddressing, portAddresses, removeAddressesFromSets,
+  buildCluster, ensureRouterPort, ensureSwitchPort, ensureSwitchRouterPort, joinPrefixOf, joinPrefixV6Of, mayUpdate, nodeAddressing, portAddresses, removeAddressesFromSets,
   type ClusterOptions, type ClusterRows, type RowOwnership,
 } from './topology.js';
 import type { Changed, ClusterKey, KindOptions, OvnKind } from './kind.js';
@@ -36,13 +36,19 @@ export interface NodeSpec extends ClusterKey {
   readonly managementMac?: string;
   /** The chassis (system-id) of the node: creates GR_<node> bound to it. */
   readonly chassis?: string;
-  /** The node's IPv4 address: SNAT of the node subnet on GR_<node>. */
-  readonly nodeIp?: string;
-  /** The cluster's pod networks (IPv4): GR_<node> routes them to the cluster router. Default: the node subnet. */
+  /**
+   * The node's address, or one per family on a dual-stack node: SNAT of the node subnet of the same family on
+   * GR_<node> (without a gateway; OvnGateways SNATs otherwise).
+   */
+  readonly nodeIp?: string | readonly string[];
+  /**
+   * The cluster's pod networks (IPv4 and/or IPv6): GR_<node> routes each to the cluster router over the join switch
+   * of its family. Default: the node subnets; a node subnet of a family not listed here is routed as well.
+   */
   readonly clusterSubnets?: readonly string[];
   /**
    * The node's id (ovn-kubernetes' `k8s.ovn.org/node-id`, unique in the cluster, from 2): GR_<node>'s join address
-   * is the join subnet plus this id, as ovn-kubernetes' cluster manager derives it. Without it the lowest free
+   * is the join subnet plus this id (in each family), as ovn-kubernetes' cluster manager derives it. Without it the lowest free
    * join address is taken, guarded against an agent picking the same one at once (concurrent ensures then retry).
    */
   readonly nodeId?: number;
@@ -95,8 +101,10 @@ function nodeOfSwitch(ls: LogicalSwitch): string {
 }
 
 /** @throws OvnSubnetOverlapError naming both nodes and subnets. */
-function checkNoOverlap(db: Northbound, node: string, subnets: readonly IpPrefix[], joinPrefix: IpPrefix): void {
-  for (const s of subnets) if (overlaps(s, joinPrefix)) throw new OvnSubnetOverlapError(node, s.text, `the ${JOIN_SWITCH} switch`, joinPrefix.text);
+function checkNoOverlap(db: Northbound, node: string, subnets: readonly IpPrefix[], joinPrefixes: readonly IpPrefix[]): void {
+  for (const s of subnets) {
+    for (const joinPrefix of joinPrefixes) if (overlaps(s, joinPrefix)) throw new OvnSubnetOverlapError(node, s.text, `the ${JOIN_SWITCH} switch`, joinPrefix.text);
+  }
   for (const ls of db.table('Logical_Switch')) {
     if (ls.name === nodeSwitchName(node)) continue;
     let theirs: IpPrefix[];
@@ -129,17 +137,29 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     checkKubernetesName('node', spec.name);
     const subnets = parseNodeSubnets(spec.name, spec.subnets);
     const joinPrefix = joinPrefixOf(this.options);
+    const joinPrefixV6 = joinPrefixV6Of(this.options);
     const v4 = subnets.find((s) => s.family === 4);
     const v6 = subnets.find((s) => s.family === 6);
+    let clusterSubnets: IpPrefix[];
+    try { clusterSubnets = (spec.clusterSubnets ?? subnets.map((s) => s.text)).map((s) => parsePrefix(s, true)); } catch (err) {
+      throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'clusterSubnets', spec.clusterSubnets, (err as Error).message);
+    }
+    // A node subnet of a family the cluster subnets lack is routed itself: its pods' replies must find their way back.
+    for (const own of subnets) if (!clusterSubnets.some((p) => p.family === own.family)) clusterSubnets.push(own);
+    const nodeIps = parseNodeIps(spec.name, spec.nodeIp);
+    // IPv6 anywhere on the node puts the cluster's join switch and GR_<node> into IPv6 too.
+    const ipv6 = v6 !== undefined || clusterSubnets.some((p) => p.family === 6);
     let excluded: ReturnType<typeof parseExcludeIps> = [];
     try { if (spec.excludeIps) excluded = parseExcludeIps(spec.excludeIps); } catch (err) { throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'excludeIps', spec.excludeIps, (err as Error).message); }
     if (!v4 && excluded.length > 0) throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'excludeIps', spec.excludeIps, 'exclude_ips needs an IPv4 subnet (OVN applies it to other_config:subnet)');
-    if (spec.nodeIp !== undefined && tryParseAddress(spec.nodeIp)?.family !== 4) throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'nodeIp', spec.nodeIp, 'the node IP must be an IPv4 address');
+    for (const ip of nodeIps) {
+      if (!subnets.some((s) => s.family === ip.family)) throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'nodeIp', spec.nodeIp, `no IPv${ip.family} node subnet to SNAT to ${ip.text}`);
+    }
     const joinAddress = spec.nodeId === undefined ? undefined : joinAddressOfNode(spec.name, spec.nodeId, joinPrefix);
     const changed = await commitDesired(this.db, (tx) => {
-      checkNoOverlap(this.db, spec.name, subnets, joinPrefix);
-      const c = buildCluster(this.db, tx, this.owner, this.options);
-      this.buildNode(tx, spec, c, v4, v6, subnets, joinAddress);
+      checkNoOverlap(this.db, spec.name, subnets, [joinPrefix, joinPrefixV6]);
+      const c = buildCluster(this.db, tx, this.owner, this.options, ipv6);
+      this.buildNode(tx, spec, c, subnets, { joinAddress, clusterSubnets, nodeIps });
       return !tx.isEmpty;
     });
     return { ...(this.get(spec) ?? this.expected(spec, subnets)), changed };
@@ -153,9 +173,10 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     };
   }
 
-  private buildNode(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, v4: IpPrefix | undefined, v6: IpPrefix | undefined, subnets: IpPrefix[],
-    joinAddress: string | undefined): void {
+  private buildNode(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, subnets: IpPrefix[], gateway: GatewayRouterInput): void {
     const db = this.db;
+    const v4 = subnets.find((s) => s.family === 4);
+    const v6 = subnets.find((s) => s.family === 6);
     const mine: RowOwnership = { owner: this.owner, type: 'Node', name: node.name };
     const ids = ownerIds(this.owner, 'Node', node.name);
     const clusterRouterRow = typeof c.router === 'string' ? db.table('Logical_Router').get(c.router) : undefined;
@@ -202,11 +223,11 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     const mgmtMac = node.managementMac ?? macFromAddress(mgmt[0]);
     ensureSwitchPort(db, tx, ls, lsRow?.ports, managementPort(node.name), { addresses: [[mgmtMac, ...mgmt.map((a) => a.text)].join(' ')], external_ids: ids }, mine);
 
-    if (node.chassis) this.buildGatewayRouter(tx, node, c, joinRow, v4, mine, joinAddress);
+    if (node.chassis) this.buildGatewayRouter(tx, node, c, joinRow, subnets, mine, gateway);
   }
 
-  private buildGatewayRouter(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, joinRow: LogicalSwitch | undefined, v4: IpPrefix | undefined, mine: RowOwnership,
-    joinAddress: string | undefined): void {
+  private buildGatewayRouter(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, joinRow: LogicalSwitch | undefined, subnets: IpPrefix[], mine: RowOwnership,
+    { joinAddress, clusterSubnets, nodeIps }: GatewayRouterInput): void {
     const db = this.db;
     const ids = ownerIds(this.owner, 'Node', node.name);
     const grName = gatewayRouterName(node.name);
@@ -226,7 +247,7 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     const portName = routerToJoinPort(grName);
     const existing = byName(db, 'Logical_Router_Port', portName);
     if (existing) mayUpdate('Logical_Router_Port', portName, existing, mine);
-    const existingJoin = existing?.networks.find((n) => { try { return parsePrefix(n, true).text === c.joinPrefix.text; } catch { return false; } });
+    const existingJoin = existing?.networks.find((n) => inPrefix(n, c.joinPrefix));
     let joinCidr: string;
     if (joinAddress) joinCidr = joinAddress;
     else if (existingJoin) joinCidr = existingJoin;
@@ -235,22 +256,28 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
       tx.requireNone('Logical_Router_Port', [['networks', 'includes', [joinCidr]]]);
     }
     const joinIp = joinCidr.slice(0, joinCidr.indexOf('/'));
-    ensureRouterPort(db, tx, gr, grRow?.ports, portName, macFromAddress(joinIp), [joinCidr], mine);
+    // The IPv6 join address has the same offset as the IPv4 one (the node id's, when given), as ovn-kubernetes' do.
+    const joinIps = new Map<IpFamily, string>([[4, joinIp]]);
+    const joinNetworks = [joinCidr];
+    if (c.joinPrefixV6) {
+      const v6Join = addressAt(c.joinPrefixV6, parsePrefix(joinCidr, true).address.value - c.joinPrefix.network);
+      joinIps.set(6, v6Join.text);
+      joinNetworks.push(withLength(v6Join, c.joinPrefixV6.length));
+    }
+    ensureRouterPort(db, tx, gr, grRow?.ports, portName, macFromAddress(joinIp), joinNetworks, mine);
     ensureSwitchRouterPort(db, tx, c.join, joinRow?.ports, joinToRouterPort(grName), portName, mine);
 
-    // Static routes: on GR_<node>, the cluster's pod networks via the cluster router; on the cluster router, traffic
-    // from the node subnet leaves through this node's gateway router (policy src-ip).
-    let clusterSubnets: IpPrefix[];
-    try { clusterSubnets = (node.clusterSubnets ?? (v4 ? [v4.text] : [])).map((s) => parsePrefix(s, true)).filter((p) => p.family === 4); } catch (err) {
-      throw new OvnInvalidFieldError(NODE_OBJECT(node.name), 'clusterSubnets', node.clusterSubnets, (err as Error).message);
-    }
+    // Static routes: on GR_<node>, the cluster's pod networks via the cluster router (each over the join address of
+    // its family); on the cluster router, traffic from the node subnets leaves through this node's gateway router
+    // (policy src-ip).
+    const routerJoinIps = new Map<IpFamily, string | undefined>([[4, c.routerJoinIp], [6, c.routerJoinIpV6]]);
     const isMine = (r: { external_ids: ReadonlyMap<string, string> }): boolean => isOwned(r, this.owner, 'Node', node.name);
-    ensureRoutes(db, tx, gr, grRow, clusterSubnets.map((p) => ({ ip_prefix: p.text, nexthop: c.routerJoinIp })), isMine, ids);
+    ensureRoutes(db, tx, gr, grRow, clusterSubnets.map((p) => ({ ip_prefix: p.text, nexthop: routerJoinIps.get(p.family) as string })), isMine, ids);
     const routerRow = typeof c.router === 'string' ? db.table('Logical_Router').get(c.router) : undefined;
-    ensureRoutes(db, tx, c.router, routerRow, v4 ? [{ ip_prefix: v4.text, nexthop: joinIp, policy: 'src-ip' as const }] : [], isMine, ids);
+    ensureRoutes(db, tx, c.router, routerRow, subnets.map((s) => ({ ip_prefix: s.text, nexthop: joinIps.get(s.family) as string, policy: 'src-ip' as const })), isMine, ids);
 
-    // SNAT of the node subnet to the node's address.
-    const wantNat = node.nodeIp && v4 ? [{ type: 'snat' as const, logical_ip: v4.text, external_ip: node.nodeIp }] : [];
+    // SNAT of the node subnets to the node's address of their family.
+    const wantNat = nodeIps.map((ip) => ({ type: 'snat' as const, logical_ip: (subnets.find((s) => s.family === ip.family) as IpPrefix).text, external_ip: ip.text }));
     const haveNat = grRow ? grRow.nat.map((u) => db.table('NAT').get(u)).filter((n) => n !== undefined).filter(isMine) : [];
     for (const n of haveNat) {
       if (!wantNat.some((w) => w.type === n.type && w.logical_ip === n.logical_ip && w.external_ip === n.external_ip)) tx.removeFromSet('Logical_Router', (gr as Uuid), 'nat', [n._uuid]);
@@ -351,6 +378,35 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
       return [...stale].sort().map((name) => ({ name }));
     });
   }
+}
+
+/** What GR_<node> is built from besides the spec: checked before the transaction. */
+interface GatewayRouterInput {
+  readonly joinAddress: string | undefined;
+  readonly clusterSubnets: readonly IpPrefix[];
+  readonly nodeIps: readonly IpAddress[];
+}
+
+/** `nodeIp` checked: addresses, at most one per family. */
+function parseNodeIps(node: string, nodeIp: string | readonly string[] | undefined): IpAddress[] {
+  if (nodeIp === undefined) return [];
+  const texts = typeof nodeIp === 'string' ? [nodeIp] : nodeIp;
+  const out: IpAddress[] = [];
+  for (const text of texts) {
+    const a = typeof text === 'string' ? tryParseAddress(text) : undefined;
+    if (!a) throw new OvnInvalidFieldError(NODE_OBJECT(node), 'nodeIp', nodeIp, `${String(text)} is not an IP address`);
+    if (out.some((o) => o.family === a.family)) throw new OvnInvalidFieldError(NODE_OBJECT(node), 'nodeIp', nodeIp, `at most one IPv${a.family} node IP`);
+    out.push(a);
+  }
+  return out;
+}
+
+/** Whether a router port network ("addr/len") is an address of `prefix`. */
+function inPrefix(network: string, prefix: IpPrefix): boolean {
+  try {
+    const p = parsePrefix(network, true);
+    return p.length === prefix.length && p.family === prefix.family && p.address.value >= prefix.network && p.address.value < prefix.network + prefixSize(prefix);
+  } catch { return false; }
 }
 
 /** The join address (CIDR) of a node id: the join subnet plus the id (1 is the cluster router's). */

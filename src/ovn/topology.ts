@@ -2,7 +2,7 @@
 //
 //   ovn_cluster_router --rtos-<node>/stor-<node>-- <node> switch (pods, k8s-<node> management port)
 //          |  rtoj-ovn_cluster_router
-//        join (100.64.0.0/16)
+//        join (100.64.0.0/16, and fd98::/64 once a node has an IPv6 subnet)
 //          |  jtor-GR_<node> / rtoj-GR_<node>
 //        GR_<node> (options:chassis, SNAT of the node subnet, routes to the cluster subnets via the cluster router)
 //
@@ -18,7 +18,7 @@ import type { LogicalRouter, LogicalSwitch, LogicalSwitchPort, NorthboundTables 
 import { addressAt, parsePrefix, withLength, type IpPrefix } from './ip.js';
 import { parseExcludeIps, type NodeAddressing } from './ipam.js';
 import { macFromAddress } from './mac.js';
-import { CLUSTER_LB_GROUP, CLUSTER_ROUTER, CLUSTER_ROUTER_KEY, DEFAULT_JOIN_SUBNET, JOIN_SWITCH, joinToRouterPort, routerToJoinPort, type OwnerType } from './names.js';
+import { CLUSTER_LB_GROUP, CLUSTER_ROUTER, CLUSTER_ROUTER_KEY, DEFAULT_JOIN_SUBNET, DEFAULT_JOIN_SUBNET_V6, JOIN_SWITCH, joinToRouterPort, routerToJoinPort, type OwnerType } from './names.js';
 import { assertOwned, isOwned, ownerIds, ownerOf, type Owner } from './ownership.js';
 import { OvnInvalidFieldError } from './errors.js';
 import type { DesiredState, RowRef } from './desired-state.js';
@@ -28,6 +28,11 @@ import { byName, type Northbound } from './northbound.js';
 export interface ClusterOptions {
   /** The join subnet (IPv4), default 100.64.0.0/16. */
   readonly joinSubnet?: string;
+  /**
+   * The IPv6 join subnet (ovn-kubernetes' `--gateway-v6-join-subnet`), default fd98::/64. The cluster router and
+   * every gateway router get an address in it once a node with an IPv6 subnet (or IPv6 cluster subnets) exists.
+   */
+  readonly joinSubnetV6?: string;
   /**
    * Multicast in the cluster (ovn-kubernetes' `--enable-multicast`): `options:mcast_relay=true` on the cluster
    * router and IGMP/MLD snooping and querier on every node switch. Per-namespace allows are OvnMulticast's.
@@ -74,13 +79,27 @@ function parseNodeAddressing(otherConfig: ReadonlyMap<string, string>): NodeAddr
 }
 
 /** The cluster rows a node hangs off, as refs usable in the same transaction. */
-export interface ClusterRows { router: RowRef; join: RowRef; lbGroup: RowRef; joinPrefix: IpPrefix; routerJoinIp: string }
+export interface ClusterRows {
+  router: RowRef; join: RowRef; lbGroup: RowRef; joinPrefix: IpPrefix; routerJoinIp: string;
+  /** The IPv6 join subnet and the cluster router's address in it, when the cluster carries IPv6. */
+  joinPrefixV6?: IpPrefix; routerJoinIpV6?: string;
+}
 
 /** The join subnet, checked. */
 export function joinPrefixOf(options: ClusterOptions): IpPrefix {
   const text = options.joinSubnet ?? DEFAULT_JOIN_SUBNET;
   const prefix = parsePrefix(text);
-  if (prefix.family !== 4) throw new OvnInvalidFieldError('cluster', 'joinSubnet', text, 'the join subnet must be IPv4');
+  if (prefix.family !== 4) throw new OvnInvalidFieldError('cluster', 'joinSubnet', text, 'the join subnet must be IPv4 (the IPv6 one is joinSubnetV6)');
+  return prefix;
+}
+
+/** The IPv6 join subnet, checked: room for the cluster router (::1) and a gateway router per node id. */
+export function joinPrefixV6Of(options: ClusterOptions): IpPrefix {
+  const text = options.joinSubnetV6 ?? DEFAULT_JOIN_SUBNET_V6;
+  let prefix: IpPrefix;
+  try { prefix = parsePrefix(text); } catch (err) { throw new OvnInvalidFieldError('cluster', 'joinSubnetV6', text, (err as Error).message); }
+  if (prefix.family !== 6) throw new OvnInvalidFieldError('cluster', 'joinSubnetV6', text, 'the IPv6 join subnet must be IPv6');
+  if (prefix.length > 112) throw new OvnInvalidFieldError('cluster', 'joinSubnetV6', text, 'the IPv6 join subnet is too small (at most /112)');
   return prefix;
 }
 
@@ -88,9 +107,15 @@ export function joinPrefixOf(options: ClusterOptions): IpPrefix {
  * Adds the cluster router, the join switch (with the router's port on it) and the cluster load balancer group
  * to `tx` where missing (or not as desired, for those this controller owns).
  */
-export function buildCluster(db: Northbound, tx: DesiredState<NorthboundTables>, owner: Owner, options: ClusterOptions): ClusterRows {
+export function buildCluster(db: Northbound, tx: DesiredState<NorthboundTables>, owner: Owner, options: ClusterOptions, ipv6 = false): ClusterRows {
   const joinPrefix = joinPrefixOf(options);
   const routerJoin = addressAt(joinPrefix, 1n);
+  const joinPrefixV6 = joinPrefixV6Of(options);
+  const routerJoinV6 = addressAt(joinPrefixV6, 1n);
+  // IPv6 on the join switch is sticky: once the cluster router has its IPv6 join address, an IPv4-only node's
+  // ensure keeps it (a dual-stack node's routes go through it).
+  const routerJoinPort = byName(db, 'Logical_Router_Port', routerToJoinPort(CLUSTER_ROUTER));
+  const hasV6 = ipv6 || (routerJoinPort?.networks.some((n) => n.includes(':')) ?? false);
   const shared = (name: string): RowOwnership => ({ owner, type: 'Cluster', name });
 
   // Load_Balancer_Group has no external_ids: it is shared by name alone.
@@ -111,9 +136,10 @@ export function buildCluster(db: Northbound, tx: DesiredState<NorthboundTables>,
   const join = ensureSharedRow(db, tx, 'Logical_Switch', JOIN_SWITCH, { external_ids: ownerIds(owner, 'Cluster', JOIN_SWITCH) }, owner);
   const joinRow = byName(db, 'Logical_Switch', JOIN_SWITCH);
 
-  ensureRouterPort(db, tx, router, routerRow?.ports, routerToJoinPort(CLUSTER_ROUTER), macFromAddress(routerJoin), [withLength(routerJoin, joinPrefix.length)], shared(CLUSTER_ROUTER));
+  ensureRouterPort(db, tx, router, routerRow?.ports, routerToJoinPort(CLUSTER_ROUTER), macFromAddress(routerJoin),
+    [withLength(routerJoin, joinPrefix.length), ...(hasV6 ? [withLength(routerJoinV6, joinPrefixV6.length)] : [])], shared(CLUSTER_ROUTER));
   ensureSwitchRouterPort(db, tx, join, joinRow?.ports, joinToRouterPort(CLUSTER_ROUTER), routerToJoinPort(CLUSTER_ROUTER), shared(CLUSTER_ROUTER));
-  return { router, join, lbGroup, joinPrefix, routerJoinIp: routerJoin.text };
+  return { router, join, lbGroup, joinPrefix, routerJoinIp: routerJoin.text, ...(hasV6 ? { joinPrefixV6, routerJoinIpV6: routerJoinV6.text } : {}) };
 }
 
 type SharedTable = 'Logical_Router' | 'Logical_Switch';

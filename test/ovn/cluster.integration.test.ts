@@ -59,13 +59,16 @@ test.serial('builds the cluster topology; ovn-nbctl show lists it; a second call
     'switch', '(node1)', '(node2)', '(join)', 'router', '(ovn_cluster_router)', '(GR_node1)', '(GR_node2)',
     'port rtos-node1', 'port stor-node1', 'router-port: rtos-node1', 'port k8s-node1', '"0a:58:0a:f4:01:02 10.244.1.2 fd00:10:244:1::2"',
     'networks: ["10.244.1.1/24", "fd00:10:244:1::1/64"]', 'mac: "0a:58:0a:f4:01:01"', 'port rtoj-GR_node1', 'port jtor-GR_node2',
-    'networks: ["100.64.0.1/16"]', 'external ip: "172.18.0.2"', 'logical ip: "10.244.1.0/24"',
+    'networks: ["100.64.0.1/16", "fd98::1/64"]', 'external ip: "172.18.0.2"', 'logical ip: "10.244.1.0/24"',
   ]) t.true(show.includes(expected), `ovn-nbctl show lacks ${expected}`);
   t.is((await lab.nbctl('get', 'Logical_Router', 'GR_node1', 'options:chassis')).trim(), 'chassis-1');
   t.is((await lab.nbctl('get', 'Logical_Switch', 'node2', 'other_config:exclude_ips')).trim(), '"10.244.2.2 10.244.2.3..10.244.2.4"');
   const routes = await lab.nbctl('lr-route-list', 'ovn_cluster_router');
   t.regex(routes, /10\.244\.1\.0\/24\s+100\.64\.0\.\d+ src-ip/);
   t.regex(await lab.nbctl('lr-route-list', 'GR_node1'), /10\.244\.0\.0\/16\s+100\.64\.0\.1/);
+  // node1 is dual-stack and its cluster subnets are IPv4 only: its own IPv6 subnet is routed back through the IPv6 join.
+  t.regex(await lab.nbctl('lr-route-list', 'GR_node1'), /fd00:10:244:1::\/64\s+fd98::1 dst-ip/);
+  t.regex(routes, /fd00:10:244:1::\/64\s+fd98::\d+ src-ip/);
 });
 
 test.serial('adds pods with IPAM (dual-stack, exclusions), ovn-kubernetes port shape and annotation; second add sends nothing', async (t) => {
