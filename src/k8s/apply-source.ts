@@ -3,7 +3,8 @@
 // writes: every applied object gets the next resourceVersion (so applying a changed copy of an object is always an
 // update), and a namespaced object without a namespace goes to `default`, as kubectl puts it there. Its initial
 // state is empty: it counts as synced as soon as it starts.
-import { isListDocument, isRecord, upsertDocument } from './documents.js';
+import { isListDocument, upsertDocument } from './documents.js';
+import { isRecord } from './json-record.js';
 import { K8sError } from './errors.js';
 import type { InputProblem, ObjectSink, SourceItem } from './events.js';
 import { isKindName, KIND_INFO } from './kinds.js';

@@ -4,7 +4,7 @@
 // InputProblem event, and is skipped: the store keeps the object's last good state, and nothing else is touched.
 // Accepted objects are turned into client-node model instances with client-node's own ObjectSerializer, so that
 // the cache holds what the types say (V1Pod with Date timestamps) whichever source they came from.
-import { isRecord } from './documents.js';
+import { isRecord } from './json-record.js';
 import type { InputProblem, ObjectEvent, ObjectEventType, ObjectSink, SourceItem } from './events.js';
 import { describeObject, isKindName, KIND_INFO, KINDS, objectKey, type KindName, type KindObjects } from './kinds.js';
 import { silentLogger, type Logger } from './logger.js';

@@ -3,11 +3,7 @@
 // manifest source and the watch-stream source (which also reads bare objects, as kubectl prints them without
 // --output-watch-events).
 import type { ObjectSink } from './events.js';
-
-/** A JSON object (not null, not an array). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
+import { isRecord } from './json-record.js';
 
 /** True for `{kind: "List" | "<Kind>List", items: [...]}`. */
 export function isListDocument(value: unknown): value is { kind: string; items: unknown[] } {

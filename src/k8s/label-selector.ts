@@ -4,7 +4,7 @@
 // (validation.IsQualifiedName for keys, IsValidLabelValue for values), so that what the apiserver would refuse is
 // refused here too.
 import type { V1LabelSelector } from '@kubernetes/client-node';
-import { isRecord } from './documents.js';
+import { isRecord } from './json-record.js';
 
 export type Labels = Readonly<Record<string, string>> | undefined;
 export type LabelMatcher = (labels: Labels) => boolean;

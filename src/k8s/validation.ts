@@ -3,7 +3,7 @@
 // the API sent), so a wrong type is caught before client-node's ObjectSerializer would turn it into a silently
 // empty field. The first problem found is reported with the field's path; the object is then rejected
 // (rejection.ts), nothing else.
-import { isRecord } from './documents.js';
+import { isRecord } from './json-record.js';
 import { labelKeyProblem, labelSelectorProblem } from './label-selector.js';
 import { KIND_INFO, type KindName } from './kinds.js';
 import type { KubernetesNameRule } from '../ovn/errors.js';

@@ -19,7 +19,8 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
-import { isRecord, upsertDocument } from './documents.js';
+import { upsertDocument } from './documents.js';
+import { isRecord } from './json-record.js';
 import type { ObjectSink } from './events.js';
 import { JsonStreamReader } from './json-stream.js';
 import { silentLogger, type Logger } from './logger.js';

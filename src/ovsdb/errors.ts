@@ -1,6 +1,6 @@
 // Typed errors of the OVSDB client. Every error has a stable `code`; operation errors carry the server's
 // `error` string, `details` and `syntax`, the failing operation's index and the (partial) results.
-import type { Json } from './json.js';
+import type { Json } from './json-value.js';
 
 export type OvsdbErrorCode =
   | 'OVSDB_PROTOCOL'

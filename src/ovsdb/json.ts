@@ -6,8 +6,9 @@
 import { OvsdbMessageTooDeepError, OvsdbNumberOutOfRangeError, OvsdbProtocolError } from './errors.js';
 import { DEFAULT_MAX_DEPTH } from './message-limits.js';
 
-export type Json = null | boolean | number | bigint | string | Json[] | JsonObject;
-export interface JsonObject { [key: string]: Json }
+import type { Json, JsonObject } from './json-value.js';
+
+export type { Json, JsonObject };
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
