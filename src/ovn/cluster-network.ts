@@ -75,6 +75,7 @@ export class ClusterNetwork {
     const cluster = {
       ...(options.clusterSubnets !== undefined ? { clusterSubnets: options.clusterSubnets } : {}),
       ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}),
+      ...(options.joinSubnetV6 !== undefined ? { joinSubnetV6: options.joinSubnetV6 } : {}),
     };
     this.egressIPs = new OvnEgressIPs(nb, { controller, ...cluster });
     this.egressFirewalls = new OvnEgressFirewalls(nb, { controller, ...cluster, ...options.egressFirewall });

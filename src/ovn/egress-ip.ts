@@ -21,7 +21,7 @@ import { OvnInvalidFieldError } from './errors.js';
 import { parsePrefix, prefixContains, tryParseAddress, type IpAddress, type IpFamily, type IpPrefix } from './ip.js';
 import { checkKubernetesName } from './kubernetes-names.js';
 import {
-  CLUSTER_ROUTER, DEFAULT_CONTROLLER, DEFAULT_JOIN_SUBNET, DEFAULT_NETWORK, IP_FAMILY_KEY, NETWORK_KEY, OBJECT_NAME_KEY, OWNER_CONTROLLER_KEY, OWNER_TYPE_KEY,
+  CLUSTER_ROUTER, DEFAULT_CONTROLLER, DEFAULT_JOIN_SUBNET, DEFAULT_JOIN_SUBNET_V6, DEFAULT_NETWORK, IP_FAMILY_KEY, NETWORK_KEY, OBJECT_NAME_KEY, OWNER_CONTROLLER_KEY, OWNER_TYPE_KEY,
   PRIMARY_ID_KEY, PRIORITY_KEY, gatewayRouterName, managementPort, routerToExternalPort, routerToJoinPort,
 } from './names.js';
 import { byName, ownedBy, type Northbound } from './northbound.js';
@@ -64,6 +64,8 @@ export interface EgressIPInfo {
 export interface OvnEgressIPsOptions extends KindOptions {
   readonly clusterSubnets?: readonly string[];
   readonly joinSubnet?: string;
+  /** The IPv6 join subnet (default fd98::/64): pod to join of IPv6 cluster subnets is not rerouted either. */
+  readonly joinSubnetV6?: string;
 }
 
 type Ids = ReadonlyMap<string, string>;
@@ -213,7 +215,7 @@ export class OvnEgressIPs implements OvnKind<EgressIPSpec, ClusterKey, EgressIPI
     }
 
     // The cluster-wide no-reroute policies (pod to pod, pod to join), per family of the cluster subnets.
-    const join = parsePrefix(this.options.joinSubnet ?? DEFAULT_JOIN_SUBNET);
+    const joins = [parsePrefix(this.options.joinSubnet ?? DEFAULT_JOIN_SUBNET), parsePrefix(this.options.joinSubnetV6 ?? DEFAULT_JOIN_SUBNET_V6)];
     const noReroute: WriteRow<RouterChild<'policies'>>[] = [];
     for (const family of [4, 6] as const) {
       const subnets = clusterPrefixes.filter((c) => c.family === family).map((c) => c.text);
@@ -222,7 +224,8 @@ export class OvnEgressIPs implements OvnKind<EgressIPSpec, ClusterKey, EgressIPI
       const set = subnets.length === 1 ? subnets[0] : `{${subnets.join(', ')}}`;
       noReroute.push({ priority: BigInt(EGRESS_IP_NO_REROUTE_PRIORITY), match: `${f}.src == ${set} && ${f}.dst == ${set}`, action: 'allow',
         external_ids: this.policyIds(NO_REROUTE_POD_TO_POD, EGRESS_IP_NO_REROUTE_PRIORITY, family) });
-      if (join.family === family) {
+      const join = joins.find((j) => j.family === family);
+      if (join) {
         noReroute.push({ priority: BigInt(EGRESS_IP_NO_REROUTE_PRIORITY), match: `${f}.src == ${set} && ${f}.dst == ${join.text}`, action: 'allow',
           external_ids: this.policyIds(NO_REROUTE_POD_TO_JOIN, EGRESS_IP_NO_REROUTE_PRIORITY, family) });
       }

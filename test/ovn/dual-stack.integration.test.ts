@@ -103,3 +103,13 @@ test.serial('an IPv4-only node keeps the cluster\'s IPv6 join; a bad IPv6 join s
   t.is(e2?.field, 'nodeIp');
   t.is((await lab.nbctl('--bare', '--columns=name', 'find', 'Logical_Switch', 'name=node4')).trim(), '', 'nothing written');
 });
+
+test.serial('an IPv6 egress IP: the no-reroute policies cover pod to pod and pod to join of both families (fd98::/64 too)', async (t) => {
+  const egressIP = 'fc00:f853:ccd:e793::100';
+  const eip = await net.egressIPs.ensure({ name: 'eip6', egressIPs: [egressIP], assignments: [{ node: 'node2', egressIP }], pods: [{ namespace: 'default', name: 'a', ipAddresses: a.ipAddresses }] });
+  t.like(eip, { changed: true, assignments: [{ node: 'node2', egressIP }] });
+  const policies = await lab.nbctl('lr-policy-list', 'ovn_cluster_router');
+  t.true(policies.includes('ip6.src == fd00:10:244::/48 && ip6.dst == fd98::/64'), policies);
+  t.true(policies.includes('ip4.src == 10.244.0.0/16 && ip4.dst == 100.64.0.0/16'), policies);
+  t.true(policies.includes('ip6.src == fd00:10:244::/48 && ip6.dst == fd00:10:244::/48'), policies);
+});
