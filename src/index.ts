@@ -39,7 +39,7 @@ export type { NodeSpec, NodeInfo, OvnNodesOptions } from './ovn/nodes.js';
 export { OvnPods } from './ovn/pods.js';
 export type { PodSpec, PodNetwork, PodFilter, OvnPodsOptions } from './ovn/pods.js';
 export { OvnServices } from './ovn/services.js';
-export type { ServiceInfo } from './ovn/services.js';
+export type { ServiceInfo, OvnServicesOptions } from './ovn/services.js';
 export { validateServiceSpec, SERVICE_PROTOCOLS, DEFAULT_AFFINITY_TIMEOUT_SECONDS, MAX_AFFINITY_TIMEOUT_SECONDS } from './ovn/service-spec.js';
 export type {
   ServiceSpec, ServicePortSpec, ServiceEndpointSpec, ServiceNode, ServiceHealthCheckSpec, ServiceProtocol, TrafficPolicy, ServiceIpFamily,
