@@ -6,7 +6,8 @@
 //  - when the shared transaction fails (a guard lost a race, the server refused an operation, the connection
 //    dropped), every call of it is made again alone, in its own transaction with its own conflict retries, so one
 //    bad call cannot fail the others and each caller gets its own error;
-//  - two calls for the same key in one turn never share a transaction: the later one goes after.
+//  - two calls for the same key never share a transaction, nor run side by side: a call whose key is in flight
+//    (in this batch or an earlier one still awaiting its answer) goes after it.
 // A single call in a turn is simply made alone.
 import type { OperationBase } from '../ovsdb/operations.js';
 import { ReplicaTransaction } from '../ovsdb/transaction-retry.js';
@@ -36,6 +37,8 @@ export const DEFAULT_MAX_BATCH = 64;
 export class GroupCommit<I, R> {
   private queue: Pending<I, R>[] = [];
   private flushScheduled = false;
+  /** Keys whose call is being made, and when that batch is done. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(private readonly db: Northbound, private readonly kind: GroupCommitKind<I, R>, private readonly maxBatch = DEFAULT_MAX_BATCH) {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new RangeError(`maxBatch must be a positive integer, not ${maxBatch}`);
@@ -58,15 +61,34 @@ export class GroupCommit<I, R> {
   private async flush(): Promise<void> {
     const batch = this.queue.splice(0, this.maxBatch);
     if (this.queue.length > 0) this.scheduleFlush();
-    if (batch.length === 1) { this.sendAlone(batch[0]); return; }
-    const tx = new DesiredState<NorthboundTables>(new ReplicaTransaction(this.db));
-    const keys = new Set<string>();
-    const later: Pending<I, R>[] = [];
-    const grouped: { readonly call: Pending<I, R>; readonly answer: (changed: boolean) => R; readonly changed: boolean }[] = [];
+    let done!: () => void;
+    const batchDone = new Promise<void>((resolve) => { done = resolve; });
+    // A key already in flight (in an earlier batch still awaiting its answer, or earlier in this one) waits for
+    // that call: built now, it would not see the rows the other is about to commit and would make them twice.
+    const ready: Pending<I, R>[] = [];
+    const keys: string[] = [];
     for (const call of batch) {
       const key = this.kind.keyOf(call.item);
-      if (keys.has(key)) { later.push(call); continue; }
-      keys.add(key);
+      const busy = this.inFlight.get(key);
+      if (busy) { void busy.then(() => this.submit(call.item).then(call.resolve, call.reject)); continue; }
+      this.inFlight.set(key, batchDone);
+      keys.push(key);
+      ready.push(call);
+    }
+    try {
+      if (ready.length === 1) await this.sendAlone(ready[0]);
+      else if (ready.length > 1) await this.commitTogether(ready);
+    } finally {
+      for (const key of keys) if (this.inFlight.get(key) === batchDone) this.inFlight.delete(key);
+      done();
+    }
+  }
+
+  /** One shared transaction for `calls` (distinct keys); if it fails, each is made again alone. */
+  private async commitTogether(calls: readonly Pending<I, R>[]): Promise<void> {
+    const tx = new DesiredState<NorthboundTables>(new ReplicaTransaction(this.db));
+    const grouped: { readonly call: Pending<I, R>; readonly answer: (changed: boolean) => R; readonly changed: boolean }[] = [];
+    for (const call of calls) {
       const mark = tx.mark();
       try {
         const answer = this.kind.build(call.item, tx);
@@ -80,16 +102,16 @@ export class GroupCommit<I, R> {
       if (!tx.isEmpty) await this.db.transact(tx.operations as readonly OperationBase<unknown>[]);
     } catch {
       // Which call the failure belongs to is not knowable in general: each is made again alone.
-      for (const { call } of grouped) this.sendAlone(call);
-      grouped.length = 0;
+      await Promise.all(grouped.map(({ call }) => this.sendAlone(call)));
+      return;
     }
     for (const { call, answer, changed } of grouped) {
       try { call.resolve(answer(changed)); } catch (err) { call.reject(err); }
     }
-    for (const call of later) this.submit(call.item).then(call.resolve, call.reject);
   }
 
-  private sendAlone(call: Pending<I, R>): void {
-    this.kind.alone(call.item).then(call.resolve, call.reject);
+  /** Settles once the call has its own outcome. */
+  private sendAlone(call: Pending<I, R>): Promise<void> {
+    return this.kind.alone(call.item).then(call.resolve, call.reject);
   }
 }
