@@ -93,7 +93,9 @@ test('relays SIGKILLed under the replica and the ovn-controllers: they move to t
         replicaFirstCommitMs: Math.round(movedAt), controllerMovedMs: Math.round(controllerMovedAt),
         resumes: db.stats.resumes - resumes, resyncs: db.stats.resyncs - resyncs,
       };
-      t.is(db.stats.resumes, resumes + 1, `round ${round}: the replica resumed on the other relay`);
+      // At least one resume: under load it may take more than one connection to settle (a relay just restarted
+      // in the previous round still catching up), but every one of them must resume, never resync.
+      t.true(db.stats.resumes >= resumes + 1, `round ${round}: the replica resumed on the other relay`);
       t.is(db.stats.resyncs, resyncs, `round ${round}: no resync`);
       await Promise.all([nbKilled.restart(), sbKilled.restart()]);
       if (round === 1) {
