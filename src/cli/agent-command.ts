@@ -35,6 +35,7 @@ export interface AgentCommandOptions {
   readonly controller?: string;
   readonly clusterSubnets?: readonly string[];
   readonly joinSubnet?: string;
+  readonly joinSubnetV6?: string;
   readonly resyncIntervalMs?: number;
   readonly podAnnotations: boolean;
   readonly once: boolean;
@@ -51,6 +52,7 @@ const AGENT_OPTIONS = {
   controller: { type: 'string' },
   'cluster-subnet': { type: 'string', multiple: true },
   'join-subnet': { type: 'string' },
+  'join-subnet-v6': { type: 'string' },
   'resync-interval': { type: 'string' },
   'no-annotations': { type: 'boolean' },
   once: { type: 'boolean' },
@@ -104,6 +106,7 @@ export function agentCommandOptions(argv: readonly string[]): AgentCommandOption
     metricsAddress: values['metrics-address'] === undefined ? undefined : parseListenAddress(values['metrics-address']),
     controller: values.controller, clusterSubnets,
     joinSubnet: values['join-subnet'] === undefined ? undefined : prefixOption('join-subnet', values['join-subnet']),
+    joinSubnetV6: values['join-subnet-v6'] === undefined ? undefined : prefixOption('join-subnet-v6', values['join-subnet-v6']),
     resyncIntervalMs, podAnnotations: values['no-annotations'] !== true, once: values.once === true,
   };
 }
@@ -181,6 +184,7 @@ export async function runAgentCommand(argv: readonly string[]): Promise<number> 
     ...(options.controller !== undefined ? { controller: options.controller } : {}),
     ...(options.clusterSubnets !== undefined ? { clusterSubnets: options.clusterSubnets } : {}),
     ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}),
+    ...(options.joinSubnetV6 !== undefined ? { joinSubnetV6: options.joinSubnetV6 } : {}),
     ...(options.resyncIntervalMs !== undefined ? { resyncIntervalMs: options.resyncIntervalMs } : {}),
     ...(options.podAnnotations ? {} : { podAnnotations: false as const }),
   });

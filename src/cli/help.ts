@@ -137,6 +137,7 @@ Options:
                        (default ovn-overlay)
   --cluster-subnet CIDR  the cluster's pod network(s), routed by each gateway router (repeat or comma-separate)
   --join-subnet CIDR   the join switch's subnet (default 100.64.0.0/16)
+  --join-subnet-v6 CIDR  its IPv6 subnet, used once a node or the cluster has IPv6 (default fd98::/64)
   --resync-interval S  seconds between full resyncs with garbage collection (default 600; 0: only at start)
   --log-level L        silent, error, warn, info (default) or debug; one line per record on stderr
   --metrics-address HOST:PORT   Prometheus text at http://HOST:PORT/metrics (port 0: any free port, logged)

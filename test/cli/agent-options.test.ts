@@ -12,11 +12,11 @@ const usage = (t: import('ava').ExecutionContext, argv: string[], message: RegEx
 test('a full command line', (t) => {
   const options = agentCommandOptions(['--nb', 'tcp:127.0.0.1:6641', '--sb', 'tcp:127.0.0.1:6642', '--watch', 'pods.jsonl', '--watch', '-',
     '--manifests', 'nodes/', '--log-level', 'DEBUG', '--metrics-address', '[::1]:0', '--controller', 'east',
-    '--cluster-subnet', '10.244.0.0/16,fd00:10:244::/48', '--join-subnet', '100.65.0.0/16', '--resync-interval', '0', '--no-annotations', '--once']);
+    '--cluster-subnet', '10.244.0.0/16,fd00:10:244::/48', '--join-subnet', '100.65.0.0/16', '--join-subnet-v6', 'fd99::/64', '--resync-interval', '0', '--no-annotations', '--once']);
   t.like(options, {
     nb: 'tcp:127.0.0.1:6641', sb: 'tcp:127.0.0.1:6642', watch: ['pods.jsonl', '-'], manifests: ['nodes/'], logLevel: 'debug',
     metricsAddress: { host: '::1', port: 0 }, controller: 'east', clusterSubnets: ['10.244.0.0/16', 'fd00:10:244::/48'],
-    joinSubnet: '100.65.0.0/16', resyncIntervalMs: 0, podAnnotations: false, once: true,
+    joinSubnet: '100.65.0.0/16', joinSubnetV6: 'fd99::/64', resyncIntervalMs: 0, podAnnotations: false, once: true,
   });
   t.is(agentCommandOptions(['--help']), undefined);
   t.like(agentCommandOptions(['--nb', 'unix:/x', '--kubeconfig', 'k.yaml']), { logLevel: 'info', podAnnotations: true, once: false, watch: [] });
