@@ -20,9 +20,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { Agent } from '../src/k8s/agent.js';
 import { WatchStreamSource } from '../src/k8s/watch-stream-source.js';
 import { startLab, type Lab } from '../src/lab/index.js';
@@ -31,6 +28,8 @@ import { NORTHBOUND_TABLES, openNorthbound } from '../src/ovn/northbound.js';
 import { OvsdbClient } from '../src/ovsdb/client.js';
 import type { Json } from '../src/ovsdb/json.js';
 import { compare, type BenchComparison, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
+import { collectGarbage } from './collect-garbage.js';
+import { loadAverages } from './statistics.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -124,17 +123,6 @@ export function densityStream(size: AgentBenchSize): { text: string; objects: nu
 
 // ---------------------------------------------------------------------------------------------------------------
 // Measuring tools
-
-/** A forced GC, for heap deltas (bench processes are not started with --expose-gc). */
-function collectGarbage(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
-/** The machine's load averages (1, 5, 15 minutes), noted with the figures: other work moves them. */
-function loadAverage(): string {
-  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-}
 
 interface AgentRunFigures {
   ms: number; writes: number; transactions: number; problems: number;
@@ -348,11 +336,11 @@ export const runAgentBench: BenchSuite = async (options: BenchOptions): Promise<
   const caseName = `density-heavy: ${size.nodes} nodes, ${size.pods} pods, ${size.services} Services`;
 
   options.progress?.(0, 2, 'agent: converge and restarts');
-  const loadBefore = loadAverage();
+  const loadBefore = loadAverages();
   const ours = await runAgentSide(size);
   try {
     options.progress?.(1, 2, 'agent: python-idl');
-    const loadPeer = loadAverage();
+    const loadPeer = loadAverages();
     const python = await runPythonSide(ours.rowsFile);
     const same = JSON.stringify(python.perTable) === JSON.stringify(Object.fromEntries(Object.entries(ours.perTable).filter(([, n]) => n > 0)));
 

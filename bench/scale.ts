@@ -18,8 +18,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { startLab, type Lab } from '../src/lab/index.js';
 import { OvsdbClient } from '../src/ovsdb/client.js';
 import type { Json } from '../src/ovsdb/json.js';
@@ -27,7 +25,8 @@ import { NORTHBOUND_TABLES, openNorthbound } from '../src/ovn/northbound.js';
 import { ClusterNetwork } from '../src/ovn/cluster-network.js';
 import { waitForPortsUp } from '../src/ovn/wait-ports-up.js';
 import { compare, type BenchComparison, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
-import { figure, percentile, timedInFlight } from './statistics.js';
+import { collectGarbage } from './collect-garbage.js';
+import { figure, loadAverages, percentile, timedInFlight } from './statistics.js';
 import { canonicalRows, rowCount, rowDifferences, type CanonicalRows } from './scale-rows.js';
 
 const run = promisify(execFile);
@@ -70,12 +69,6 @@ const nodeSubnet = (i: number): string => `10.${128 + (i >> 8)}.${i & 255}.0/24`
 // ---------------------------------------------------------------------------------------------------------------
 // Measuring tools
 
-/** A forced GC, for heap deltas (bench processes are not started with --expose-gc). */
-function collectGarbage(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
-
 /** USER_HZ: Linux reports CPU times in /proc in hundredths of a second, whatever the kernel's HZ. */
 const CLOCK_TICKS = 100;
 
@@ -84,11 +77,6 @@ function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** The machine's 1-minute load average, noted with every part (other work on the machine moves the figures). */
-function loadAverage(): string {
-  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
@@ -357,7 +345,7 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
   if (parts.has('density')) {
     const densityCase = `density-heavy: ${size.nodes} nodes, ${size.pods} pods, ${size.vips} VIPs`;
     progress('density, ovn-overlay');
-    const loadBefore = loadAverage();
+    const loadBefore = loadAverages();
     const ours = await densityOurs(size, false);
     progress('density, python-idl');
     const python = await densityPython(size);
@@ -367,7 +355,7 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
     const coalesced = await densityOurs(size, true);
     const coalescedDifferences = rowDifferences(coalesced.rows, python.rows);
     if (coalescedDifferences.length > 0) throw new Error(`density: coalesced pods wrote other rows than the Python IDL:\n${coalescedDifferences.join('\n')}`);
-    const loadAfter = loadAverage();
+    const loadAfter = loadAverages();
     for (const [subject, r] of [['ovn-overlay', ours], ['ovn-overlay, pods coalesced', coalesced], ['python-idl', python]] as const) {
       m(densityCase, subject, 'commit', r.commitMs, 'ms');
       m(densityCase, subject, 'nodes', r.nodesMs, 'ms');
@@ -405,7 +393,7 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
     const fanLab = await startLab({ clustered: true, northd: false, relays: { sb: 2 } });
     let direct: FanoutRun;
     let relayed: FanoutRun;
-    const fanLoad = loadAverage();
+    const fanLoad = loadAverages();
     try {
       const datapath = await fillSouthbound(fanLab, size.clients);
       direct = await fanout(fanLab, size, datapath, false);
@@ -433,7 +421,7 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
   // 3. pods up
   if (parts.has('pods-up')) {
     progress('pods up on hypervisors');
-    const upLoad = loadAverage();
+    const upLoad = loadAverages();
     const up = await podsUp(size);
     const upCase = `${size.hypervisors} hypervisors (real ovn-controller) through 2 SB relays`;
     m(upCase, 'ovn-overlay', 'pods/s until up=true', (up.pods * 1000) / up.ms, 'pods/s');
