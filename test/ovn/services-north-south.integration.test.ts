@@ -8,49 +8,21 @@
 // (seen in dpctl/dump-conntrack), and the reply then leaves un-SNATed but not un-DNATed; kernel conntrack does
 // not do this.
 import test from 'ava';
-import {
-  ensureGatewayBridge, gatewaySpecFromNode, waitForHypervisors, L3_GATEWAY_CONFIG_ANNOTATION, type GatewayBridge,
-} from '../../src/index.js';
-import { readFrame, udpDatagram, type FrameView, type LabUplink } from '../../src/lab/index.js';
+import { waitForHypervisors } from '../../src/index.js';
+import { readFrame, udpDatagram, type FrameView } from '../../src/lab/index.js';
 import { waitFor } from '../../src/lab/process.js';
 import type { ServiceSpec } from '../../src/ovn/service-spec.js';
-import { NAMESPACE, addPods, startOverlay, type Overlay, type OverlayPod } from '../overlay/helpers.js';
+import { NAMESPACE, addPods, type OverlayPod } from '../overlay/helpers.js';
+import { ensureGateways, startNorthSouth, type NorthSouth } from '../gateway/helpers.js';
 
-const CLUSTER = '10.244.0.0/16';
-let o: Overlay;
+let o: NorthSouth;
 let pods: Map<string, OverlayPod>;
-const uplinks: LabUplink[] = [];
-const bridges: GatewayBridge[] = [];
 const pod = (name: string): OverlayPod => pods.get(name) as OverlayPod;
-const nodeIp = (i: number): string => uplinks[i].addresses[0].split('/')[0];
-
-/** What ovnkube-node would publish for the node (its l3-gateway-config). */
-function annotatedNode(i: number) {
-  const hv = o.lab.hypervisors[i];
-  return {
-    metadata: {
-      name: hv.name,
-      annotations: {
-        [L3_GATEWAY_CONFIG_ANNOTATION]: JSON.stringify({ default: {
-          mode: 'shared', 'interface-id': bridges[i].interfaceId, 'mac-address': uplinks[i].mac, 'ip-addresses': [uplinks[i].addresses[0]],
-          'next-hops': [uplinks[i].gateways[0]], 'node-port-enable': 'true', 'vlan-id': '0',
-        } }),
-      },
-    },
-  };
-}
+const nodeIp = (i: number): string => o.uplinks[i].addresses[0].split('/')[0];
 
 test.before(async () => {
-  o = await startOverlay(2, { outside: true });
-  for (const hv of o.lab.hypervisors) {
-    const uplink = await o.lab.outside!.uplink(hv);
-    uplinks.push(uplink);
-    bridges.push(await ensureGatewayBridge(o.ovs[hv.index - 1], {
-      node: hv.name, uplink: { name: uplink.name, type: uplink.type, options: uplink.options }, mac: uplink.mac, datapathType: 'dummy',
-    }));
-    await o.net.nodes.ensure({ name: hv.name, subnets: [`10.244.${hv.index}.0/24`], chassis: hv.name, clusterSubnets: [CLUSTER] });
-  }
-  for (let i = 0; i < 2; i++) await o.net.gateways.ensure(gatewaySpecFromNode(annotatedNode(i), { clusterSubnets: [CLUSTER] })!);
+  o = await startNorthSouth(2);
+  await ensureGateways(o);
   pods = await addPods(o, [{ name: 'a', hv: 1 }, { name: 'b', hv: 2 }]);
   await waitForHypervisors(o.nb, { timeoutMs: 20_000 });
 });
@@ -70,7 +42,7 @@ const atPod = (p: OverlayPod, match: (f: FrameView) => boolean) => async () => (
 /** A datagram from the outside host to node `i`'s address (to its MAC on the outside network). */
 function fromOutside(i: number, dstPort: number, srcPort: number, payload: string): Uint8Array {
   const outside = o.lab.outside!;
-  return udpDatagram({ srcMac: outside.mac, dstMac: uplinks[i].mac, srcIp: outside.ipv4, dstIp: nodeIp(i), srcPort, dstPort, payload });
+  return udpDatagram({ srcMac: outside.mac, dstMac: o.uplinks[i].mac, srcIp: outside.ipv4, dstIp: nodeIp(i), srcPort, dstPort, payload });
 }
 
 /** Sends until `found` sees the result (a first frame may wait for ARP in OVN's buffer); 20 s at most. */
