@@ -18,23 +18,8 @@ import sys
 import time
 
 import ovs.db.idl
-import ovs.poller
 
-
-def wait_for(idl, predicate):
-    while not predicate():
-        idl.run()
-        if predicate():
-            break
-        poller = ovs.poller.Poller()
-        idl.wait(poller)
-        poller.block()
-
-
-def commit(txn):
-    status = txn.commit_block()
-    if status != ovs.db.idl.Transaction.SUCCESS:
-        raise SystemExit("transaction failed: %s %s" % (status, txn.get_error()))
+from idl_session import wait_for, commit
 
 
 def is_ref(atom):

@@ -24,17 +24,8 @@ import sys
 import time
 
 import ovs.db.idl
-import ovs.poller
 
-
-def wait_for(idl, predicate):
-    while not predicate():
-        idl.run()
-        if predicate():
-            break
-        poller = ovs.poller.Poller()
-        idl.wait(poller)
-        poller.block()
+from idl_session import wait_for, commit
 
 
 def mac_of(ip):
@@ -44,12 +35,6 @@ def mac_of(ip):
 def node_subnet(i):
     # The same layout as bench/scale.ts: 10.128.0.0/9 cut into /24s.
     return "10.%d.%d" % (128 + (i >> 8), i & 255)
-
-
-def commit(txn):
-    status = txn.commit_block()
-    if status != ovs.db.idl.Transaction.SUCCESS:
-        raise SystemExit("transaction failed: %s %s" % (status, txn.get_error()))
 
 
 def main():

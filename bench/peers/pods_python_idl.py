@@ -14,17 +14,8 @@ import sys
 import time
 
 import ovs.db.idl
-import ovs.poller
 
-
-def wait_for(idl, predicate):
-    while not predicate():
-        idl.run()
-        if predicate():
-            break
-        poller = ovs.poller.Poller()
-        idl.wait(poller)
-        poller.block()
+from idl_session import wait_for
 
 
 def main():
