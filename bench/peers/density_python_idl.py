@@ -178,6 +178,8 @@ def main():
         lb.name = "Service_bench/svc-%d_TCP_cluster" % i
         lb.protocol = "tcp"
         lb.vips = {"172.30.%d.%d:80" % (i >> 8, i & 255): "%s:8080" % pod_ips[(2 * i) % len(pod_ips)]}
+        lb.options = {"event": "false", "hairpin_snat_ip": "169.254.169.5 fd69::5", "neighbor_responder": "none",
+                      "reject": "true", "skip_snat": "false"}
         lb.external_ids = owner("Service", "bench:svc-%d" % i, **{"k8s.ovn.org/kind": "Service", "k8s.ovn.org/owner": "bench/svc-%d" % i})
         group.addvalue("load_balancer", lb.uuid)
         commit(txn)
