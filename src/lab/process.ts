@@ -2,7 +2,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 export class LabCommandError extends Error {
   constructor(readonly command: string, readonly exitCode: number | null, readonly stderr: string) {
@@ -109,4 +109,16 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
     }
     await delay(20);
   }
+}
+
+/**
+ * Resolves once a unix socket accepts a connection. The socket file exists from bind(), before the server
+ * listen()s, so its existence alone races a connect (ECONNREFUSED).
+ */
+export function waitForUnixListener(path: string, timeoutMs = 15_000): Promise<true> {
+  return waitFor(`a listener on ${path}`, () => new Promise<true>((resolve, reject) => {
+    const socket = connect(path);
+    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('error', reject);
+  }), timeoutMs);
 }

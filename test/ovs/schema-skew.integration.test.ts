@@ -2,9 +2,9 @@
 // a table, a column and an enum value) still works through the node API, which reports what it left out.
 import test from 'ava';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCommand } from '../../src/lab/process.js';
+import { runCommand, waitForUnixListener } from '../../src/lab/process.js';
 import { OvsdbClient } from '../../src/ovsdb/client.js';
 import { parseSchema } from '../../src/ovsdb/schema.js';
 import { VSwitchSchema } from '../../src/models/open-vswitch.js';
@@ -47,8 +47,7 @@ test.before(async () => {
   const sock = join(dir, 'db.sock');
   server = spawn('ovsdb-server', [db, `--remote=punix:${sock}`, `--unixctl=${join(dir, 'ctl')}`, '--no-chdir', `--log-file=${join(dir, 'log')}`],
     { stdio: 'ignore' });
-  for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!existsSync(sock)) throw new Error('ovsdb-server did not come up');
+  await waitForUnixListener(sock, 5000);
   remote = `unix:${sock}`;
 });
 

@@ -2,11 +2,11 @@
 // RBAC's permission error); a fake peer of ours only for byte-level garbage and half-written messages.
 import test from 'ava';
 import net from 'node:net';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLab, type Lab } from '../../src/lab/index.js';
-import { runCommand, readPidFile, terminate, waitFor } from '../../src/lab/process.js';
+import { runCommand, readPidFile, terminate, waitForUnixListener } from '../../src/lab/process.js';
 import {
   OvsdbClient, NamedUuid, insert, wait, OvsdbCallTimeoutError, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError, OvsdbMessageTooLargeError, OvsdbPermissionError, OvsdbProtocolError,
 } from '../../src/ovsdb/index.js';
@@ -132,7 +132,7 @@ test.serial('RBAC: a connection with a role gets the real "permission error"', a
     insert('Connection', { target: `punix:${role}`, role: 'ovn-controller' }, { uuidName: 'c' }),
     insert('SB_Global', { connections: [new NamedUuid('c')] }),
   ]);
-  await waitFor('the role socket', () => existsSync(role) || undefined, 10_000);
+  await waitForUnixListener(role, 10_000);
   const restricted = await OvsdbClient.connect(`unix:${role}`);
   t.teardown(() => restricted.close());
   const e = await t.throwsAsync(restricted.transact('OVN_Southbound', [insert('Chassis', { name: 'hv-x', hostname: 'h' })]), { instanceOf: OvsdbPermissionError });
