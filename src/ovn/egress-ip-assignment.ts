@@ -58,7 +58,8 @@ export function egressNodeOf(node: EgressNodeObject): EgressNode {
  * network contains but no such node can host now are left out (unassigned, as ovn-kubernetes leaves them).
  * @param current   the EgressIP's status items now (kept where still possible)
  * @param hosted    egress IPs each node hosts for other EgressIPs (spreads the load across objects)
- * @throws OvnInvalidFieldError `spec.egressIPs[i]` for a value that is not an address, or one outside every node's networks.
+ * @throws OvnInvalidFieldError `spec.egressIPs` when it is not a list; `spec.egressIPs[i]` for a value that is not an address, or
+ *   one outside every node's networks.
  */
 export function assignEgressIPs(egressIP: { readonly name: string; readonly egressIPs: readonly string[] }, nodes: readonly EgressNode[],
   current: readonly EgressIPStatusItem[] = [], hosted: ReadonlyMap<string, number> = new Map()): EgressIPStatusItem[] {
@@ -70,6 +71,7 @@ export function assignEgressIPs(egressIP: { readonly name: string; readonly egre
   const load = new Map(hosted);
   const out: EgressIPStatusItem[] = [];
   const usedNodes = new Set<string>();
+  if (!Array.isArray(egressIP.egressIPs as unknown)) throw new OvnInvalidFieldError(object, 'spec.egressIPs', egressIP.egressIPs, 'must be an array');
   const ips = egressIP.egressIPs.map((text, i) => {
     const ip = tryParseAddress(text);
     if (!ip) throw new OvnInvalidFieldError(object, `spec.egressIPs[${i}]`, text, 'not an IP address');

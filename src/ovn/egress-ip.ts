@@ -37,9 +37,13 @@ export const EGRESS_IP_NO_REROUTE_PRIORITY = 102;
 export const NO_REROUTE_POD_TO_POD = 'EIP-No-Reroute-Pod-To-Pod';
 export const NO_REROUTE_POD_TO_JOIN = 'EIP-No-Reroute-Pod-To-Join';
 
-/** A pod an EgressIP selects, with its addresses (with or without prefix length). */
+/**
+ * A pod an EgressIP selects, with its addresses (with or without prefix length). A pod without addresses yet (absent
+ * or empty: not scheduled, or its network not set up) is skipped, as ovn-kubernetes skips it until it has one
+ * (go-controller pkg/ovn/egressip.go, addPodEgressIPAssignment): ensure again once it has them.
+ */
 export interface EgressIPPod extends NamespacedKey {
-  readonly ipAddresses: readonly string[];
+  readonly ipAddresses?: readonly string[];
 }
 
 /** An EgressIP (k8s.ovn.org/v1) as OVN needs it. Key `{ name }`. */
@@ -113,34 +117,41 @@ export class OvnEgressIPs implements OvnKind<EgressIPSpec, ClusterKey, EgressIPI
 
   /**
    * Reroutes the pods through the assigned nodes and SNATs them there to the egress IPs; one transaction.
-   * @throws OvnInvalidNameError, OvnInvalidFieldError naming the field (an egress IP that is not an address, an
-   *   assignment of an IP the spec does not have, to a node without a gateway or whose network does not contain it, a
-   *   pod another EgressIP already reroutes); nothing is sent.
+   * A selected pod without addresses yet is skipped (see EgressIPPod).
+   * @throws OvnInvalidNameError, OvnInvalidFieldError naming the field (a list that is not one, an egress IP or pod
+   *   address that is not an address, an assignment of an IP the spec does not have, to a node without a gateway or
+   *   whose network does not contain it, a pod another EgressIP already reroutes); nothing is sent.
    */
   async ensure(spec: EgressIPSpec): Promise<EgressIPInfo & Changed> {
     checkKubernetesName('egress ip', spec.name);
     const object = `egressip ${spec.name}`;
-    const egressIPs = spec.egressIPs.map((text, i) => {
-      const a = tryParseAddress(text);
-      if (!a) throw new OvnInvalidFieldError(object, `egressIPs[${i}]`, text, 'not an IP address');
+    const list = <T>(field: string, value: readonly T[] | undefined, optional = false): readonly T[] => {
+      if (optional && (value === undefined || value === null)) return [];
+      if (!Array.isArray(value as unknown)) throw new OvnInvalidFieldError(object, field, value, 'must be an array');
+      return value as readonly T[];
+    };
+    const address = (field: string, text: unknown, withLength = false): IpAddress => {
+      const bare = typeof text === 'string' && withLength && text.includes('/') ? text.slice(0, text.indexOf('/')) : text;
+      const a = typeof bare === 'string' ? tryParseAddress(bare) : undefined;
+      if (!a) throw new OvnInvalidFieldError(object, field, text, 'not an IP address');
       return a;
-    });
-    const assignments = spec.assignments.map((item, i) => {
-      checkKubernetesName('node', item.node);
-      const ip = tryParseAddress(item.egressIP);
-      if (!ip || !egressIPs.some((e) => e.text === ip.text)) throw new OvnInvalidFieldError(object, `assignments[${i}].egressIP`, item.egressIP, 'not one of the EgressIP\'s egressIPs');
+    };
+    const entry = <T>(field: string, value: T): T => {
+      if (typeof value !== 'object' || value === null) throw new OvnInvalidFieldError(object, field, value, 'must be an object');
+      return value;
+    };
+    const egressIPs = list('egressIPs', spec.egressIPs).map((text, i) => address(`egressIPs[${i}]`, text));
+    const assignments = list('assignments', spec.assignments).map((item, i) => {
+      checkKubernetesName('node', entry(`assignments[${i}]`, item).node);
+      const ip = address(`assignments[${i}].egressIP`, item.egressIP);
+      if (!egressIPs.some((e) => e.text === ip.text)) throw new OvnInvalidFieldError(object, `assignments[${i}].egressIP`, item.egressIP, 'not one of the EgressIP\'s egressIPs');
       return { node: item.node, ip, index: i };
     });
-    const pods = spec.pods.map((p, i) => {
-      checkKubernetesName('namespace', p.namespace);
+    const pods = list('pods', spec.pods).map((p, i) => {
+      checkKubernetesName('namespace', entry(`pods[${i}]`, p).namespace);
       checkKubernetesName('pod', p.name);
-      return {
-        ...p, ips: p.ipAddresses.map((text, j) => {
-          const a = tryParseAddress(text.includes('/') ? text.slice(0, text.indexOf('/')) : text);
-          if (!a) throw new OvnInvalidFieldError(object, `pods[${i}].ipAddresses[${j}]`, text, 'not an IP address');
-          return a;
-        }),
-      };
+      const field = `pods[${i}].ipAddresses`;
+      return { ...p, ips: list(field, p.ipAddresses, true).map((text, j) => address(`${field}[${j}]`, text, true)) };
     });
     let clusterPrefixes: IpPrefix[];
     try { clusterPrefixes = this.clusterPrefixes(); } catch (err) { throw new OvnInvalidFieldError('cluster', 'clusterSubnets', this.options.clusterSubnets, (err as Error).message); }

@@ -2,9 +2,11 @@
 // the egress IP as its source (the outside host's capture), the kernel's reply comes back to the pod; other pods
 // still leave with their node IP; pod-to-pod traffic is not rerouted. Then hv2 goes away (its daemons killed, the
 // node not ready): assignEgressIPs moves the IP to hv1 and the pod leaves through hv1 with the same source. An
-// egress IP no node's network holds is refused naming the field, nothing changed.
+// egress IP no node's network holds is refused naming the field, nothing changed; a selected pod without an address
+// yet is skipped (as ovn-kubernetes does), and malformed pods, lists or addresses are refused naming the field with
+// the rows already in place left as they were.
 import test from 'ava';
-import { OvnInvalidFieldError, assignEgressIPs, egressNodeOf, waitForHypervisors, EGRESS_ASSIGNABLE_LABEL, type EgressNode } from '../../src/index.js';
+import { OvnInvalidFieldError, assignEgressIPs, egressNodeOf, waitForHypervisors, EGRESS_ASSIGNABLE_LABEL, type EgressIPSpec, type EgressNode } from '../../src/index.js';
 import { readFrame } from '../../src/lab/index.js';
 import { runCommand, waitFor } from '../../src/lab/process.js';
 import { addPods, gatewayMac, type OverlayPod } from '../overlay/helpers.js';
@@ -79,6 +81,33 @@ test.serial('hosted on hv2: pod a (hv1) leaves through hv2 with the egress IP; t
   t.log(trace.split('\n').filter((l) => /policy|reroute|ct_snat/.test(l)).join('\n'));
   t.regex(trace, new RegExp(`lr_in_policy[\\s\\S]*ip4\\.src == ${a.ip.replace(/\./g, '\\.')}`), 'the reroute policy matches a');
   t.regex(trace, new RegExp(`ct_snat\\(${EGRESS_IP.replace(/\./g, '\\.')}\\)`), 'GR_hv2 SNATs to the egress IP');
+});
+
+test.serial('a selected pod without an address yet is skipped; malformed pods, lists and addresses are refused naming the field, rows left as they were', async (t) => {
+  const a = pod('a');
+  const spec = (over: Record<string, unknown>): EgressIPSpec => ({ name: 'eip1', egressIPs: [EGRESS_IP], assignments: [{ node: 'hv2', egressIP: EGRESS_IP }], pods: egressPods(), ...over }) as EgressIPSpec;
+  const rows = async () => [await o.lab.nbctl('lr-policy-list', 'ovn_cluster_router'), await o.lab.nbctl('lr-nat-list', 'GR_hv2'), await o.lab.nbctl('show')].join('\n');
+  const before = await rows();
+  t.regex(before, new RegExp(`ip4\\.src == ${a.ip.replace(/\./g, '\\.')}\\s+reroute`), 'eip1 reroutes a');
+  // A pod the selectors pick before it has an address (absent or empty): skipped, as ovn-kubernetes skips it.
+  const pending = { namespace: a.namespace, name: 'pending' };
+  t.like(await o.cluster.egressIPs.ensure(spec({ pods: [...egressPods(), pending] })), { changed: false, pods: [{ name: 'a' }] });
+  t.false((await o.cluster.egressIPs.ensure(spec({ pods: [...egressPods(), { ...pending, ipAddresses: [] }] }))).changed);
+  const malformed: [string, Record<string, unknown>][] = [
+    ['pods[1].ipAddresses', { pods: [...egressPods(), { ...pending, ipAddresses: '10.244.1.9/24' }] }],
+    ['pods[1].ipAddresses[0]', { pods: [...egressPods(), { ...pending, ipAddresses: [42] }] }],
+    ['pods[1].ipAddresses[0]', { pods: [...egressPods(), { ...pending, ipAddresses: ['10.244.1.999/24'] }] }],
+    ['pods[0]', { pods: [null] }],
+    ['pods', { pods: undefined }],
+    ['assignments', { assignments: { node: 'hv2', egressIP: EGRESS_IP } }],
+    ['assignments[0].egressIP', { assignments: [{ node: 'hv2' }] }],
+    ['egressIPs[0]', { egressIPs: [null] }],
+  ];
+  for (const [field, over] of malformed) {
+    const err = await t.throwsAsync(o.cluster.egressIPs.ensure(spec(over)), { instanceOf: OvnInvalidFieldError }, field);
+    t.like(err, { code: 'OVN_INVALID_FIELD', object: 'egressip eip1', field }, field);
+  }
+  t.is(await rows(), before, 'eip1\'s reroute, SNAT and every other row as they were');
 });
 
 test.serial('failover: hv2 goes away, the egress IP moves to hv1; pod a leaves through hv1 with the same egress IP, the reply comes back', async (t) => {

@@ -43,4 +43,7 @@ test('refused naming the EgressIP and the field: not an address, outside every n
   t.is(bad.field, 'spec.egressIPs[1]');
   const outside = t.throws(() => assignEgressIPs({ name: 'e', egressIPs: ['192.0.2.1'] }, nodes), { instanceOf: OvnInvalidFieldError });
   t.regex(outside.message, /egressip e: spec\.egressIPs\[0\].*outside every node's network/);
+  // Malformed (a JavaScript caller, a decoded JSON object): typed, never a TypeError.
+  t.like(t.throws(() => assignEgressIPs({ name: 'e', egressIPs: undefined as never }, nodes), { instanceOf: OvnInvalidFieldError }), { code: 'OVN_INVALID_FIELD', field: 'spec.egressIPs' });
+  t.is(t.throws(() => assignEgressIPs({ name: 'e', egressIPs: [7 as never] }, nodes), { instanceOf: OvnInvalidFieldError }).field, 'spec.egressIPs[0]');
 });
