@@ -76,9 +76,12 @@ function overlaps(a: IpPrefix, b: IpPrefix): boolean {
 
 /** `((tcp && (tcp.dst == 80 || tcp.dst == 443)) || (udp))`, or undefined for no ports (see the file comment). */
 export function egressFirewallPortsMatch(ports: EgressFirewallRule['ports'], object: string, field: string): string | undefined {
-  if (!ports || ports.length === 0) return undefined;
+  if (ports === undefined || ports === null) return undefined;
+  if (!Array.isArray(ports as unknown)) throw new OvnInvalidFieldError(object, field, ports, 'must be an array');
+  if (ports.length === 0) return undefined;
   const byProtocol = new Map<string, Set<number> | 'all'>();
   ports.forEach((p, j) => {
+    if (typeof p !== 'object' || p === null) throw new OvnInvalidFieldError(object, `${field}[${j}]`, p, 'must be an object');
     const protocol = PROTOCOLS[p.protocol as keyof typeof PROTOCOLS];
     if (!protocol) throw new OvnInvalidFieldError(object, `${field}[${j}].protocol`, p.protocol, 'EgressFirewall ports are TCP, UDP or SCTP');
     if (p.port === undefined || p.port === 0) { byProtocol.set(protocol, 'all'); return; }
@@ -129,6 +132,10 @@ export class OvnEgressFirewalls implements OvnKind<EgressFirewallSpec, Namespace
     checkKubernetesName('egress firewall', spec.name);
     const object = objectOf(spec);
     if (spec.name !== EGRESS_FIREWALL_NAME) throw new OvnInvalidFieldError(object, 'metadata.name', spec.name, `an EgressFirewall must be named "${EGRESS_FIREWALL_NAME}" (one per namespace)`);
+    if (!Array.isArray(spec.egress as unknown)) throw new OvnInvalidFieldError(object, 'spec.egress', spec.egress, 'must be an array');
+    spec.egress.forEach((rule, i) => {
+      if (typeof rule !== 'object' || rule === null) throw new OvnInvalidFieldError(object, `spec.egress[${i}]`, rule, 'must be an object');
+    });
     if (spec.egress.length > EGRESS_FIREWALL_MAX_RULES) throw new OvnInvalidFieldError(object, 'spec.egress', spec.egress.length, `at most ${EGRESS_FIREWALL_MAX_RULES} rules`);
     let cluster: IpPrefix[];
     try { cluster = (this.options.clusterSubnets ?? []).map((s) => parsePrefix(s)); } catch (err) {
@@ -173,7 +180,7 @@ export class OvnEgressFirewalls implements OvnKind<EgressFirewallSpec, Namespace
     }
     if (to.dnsName !== undefined) {
       const name = to.dnsName;
-      if (!DNS_NAME.test(name)) throw new OvnInvalidFieldError(object, `${field}.to.dnsName`, name, 'not a DNS name');
+      if (typeof name !== 'string' || !DNS_NAME.test(name)) throw new OvnInvalidFieldError(object, `${field}.to.dnsName`, name, 'not a DNS name');
       if (name.startsWith(WILDCARD)) throw new OvnInvalidFieldError(object, `${field}.to.dnsName`, name, 'wildcard DNS names need ovn-kubernetes\' DNSNameResolver, which this library does not have');
       if (!this.options.resolver) throw new OvnInvalidFieldError(object, `${field}.to.dnsName`, name, 'DNS name rules need a resolver (OvnEgressFirewallsOptions.resolver)');
       const resolved = await this.options.resolver(canonicalDnsName(name));

@@ -157,10 +157,11 @@ export function validateServiceSpec(spec: ServiceSpec): void {
     const parsed = typeof ip === 'string' ? tryParseAddress(ip) : undefined;
     return parsed?.family ?? fail(field, ip, 'not an IP address');
   };
-  const list = (field: string, value: unknown): readonly unknown[] => {
-    if (value === undefined) return [];
+  const list = (field: string, value: unknown, required = false): readonly unknown[] => {
+    if (value === undefined && !required) return [];
     return isArray(value) ? value : fail(field, value, 'must be an array');
   };
+  const entry = <T>(field: string, value: unknown): T => (typeof value === 'object' && value !== null ? value as T : fail(field, value, 'must be an object'));
   const oneOf = <T>(field: string, value: T | undefined, allowed: readonly T[]): void => {
     if (value !== undefined && !allowed.includes(value)) fail(field, value, `must be one of ${allowed.join(', ')}`);
   };
@@ -198,8 +199,8 @@ export function validateServiceSpec(spec: ServiceSpec): void {
   // Ports and endpoints.
   const seen = new Set<string>();
   list('ports', spec.ports).forEach((p, i) => {
-    const port = p as ServicePortSpec;
     const at = `ports[${i}]`;
+    const port = entry<ServicePortSpec>(at, p);
     oneOf(`${at}.protocol`, port.protocol, SERVICE_PROTOCOLS);
     checkPort(port.port, object, `${at}.port`);
     if (port.nodePort !== undefined) checkPort(port.nodePort, object, `${at}.nodePort`);
@@ -209,9 +210,9 @@ export function validateServiceSpec(spec: ServiceSpec): void {
     const nodePortKey = `${port.protocol ?? 'TCP'}/node/${port.nodePort}`;
     if (port.nodePort !== undefined && seen.has(nodePortKey)) fail(`${at}.nodePort`, port.nodePort, `node port ${port.nodePort}/${port.protocol ?? 'TCP'} appears twice`);
     seen.add(nodePortKey);
-    list(`${at}.endpoints`, port.endpoints).forEach((e, j) => {
-      const ep = e as ServiceEndpointSpec;
+    list(`${at}.endpoints`, port.endpoints, true).forEach((e, j) => {
       const eat = `${at}.endpoints[${j}]`;
+      const ep = entry<ServiceEndpointSpec>(eat, e);
       family(`${eat}.ip`, ep.ip);
       checkPort(ep.port, object, `${eat}.port`);
       if (ep.node !== undefined) checkKubernetesName('node', ep.node);
@@ -222,7 +223,7 @@ export function validateServiceSpec(spec: ServiceSpec): void {
   // Nodes.
   const nodeNames = new Set<string>();
   list('nodes', spec.nodes).forEach((n, i) => {
-    const node = n as ServiceNode;
+    const node = entry<ServiceNode>(`nodes[${i}]`, n);
     checkKubernetesName('node', node.name);
     if (nodeNames.has(node.name)) fail(`nodes[${i}].name`, node.name, `node ${node.name} appears twice`);
     nodeNames.add(node.name);
@@ -231,13 +232,13 @@ export function validateServiceSpec(spec: ServiceSpec): void {
 
   // Raw VIPs.
   list('vips', spec.vips).forEach((v, i) => {
-    const vip = v as ServiceVip;
     const at = `vips[${i}]`;
+    const vip = entry<ServiceVip>(at, v);
     if (vip.protocol !== undefined && !L4_PROTOCOLS.includes(vip.protocol)) fail(`${at}.protocol`, vip.protocol, `OVN load balancers take ${L4_PROTOCOLS.join(', ')}`);
     const vipFamily = family(`${at}.ip`, vip.ip);
     checkPort(vip.port, object, `${at}.port`);
-    list(`${at}.endpoints`, vip.endpoints).forEach((e, j) => {
-      const ep = e as ServiceVip['endpoints'][number];
+    list(`${at}.endpoints`, vip.endpoints, true).forEach((e, j) => {
+      const ep = entry<ServiceVip['endpoints'][number]>(`${at}.endpoints[${j}]`, e);
       if (family(`${at}.endpoints[${j}].ip`, ep.ip) !== vipFamily) fail(`${at}.endpoints[${j}].ip`, ep.ip, `not of the family of VIP ${vip.ip}`);
       checkPort(ep.port, object, `${at}.endpoints[${j}].port`);
     });

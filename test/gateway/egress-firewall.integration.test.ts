@@ -46,6 +46,12 @@ test.serial('refused naming the field, nothing sent: DNS names without a resolve
     [firewalls, 'other', [{ type: 'Deny', to: { cidrSelector: '0.0.0.0/0' } }], 'metadata.name'],
     [firewalls, 'default', [{ type: 'Deny', to: { cidrSelector: '0.0.0.0/0', dnsName: 'example.com' } }], 'spec.egress[0].to'],
     [firewalls, 'default', [{ type: 'Deny', to: { nodeSelector: {} } }], 'spec.egress[0].to.nodeSelector'],
+    // Malformed (a JavaScript caller, a decoded JSON spec): refused naming the field, never a TypeError.
+    [firewalls, 'default', 'deny all' as unknown as EgressFirewallRule[], 'spec.egress'],
+    [firewalls, 'default', [null as unknown as EgressFirewallRule], 'spec.egress[0]'],
+    [firewalls, 'default', [{ type: 'Deny', to: { cidrSelector: '0.0.0.0/0' }, ports: 'TCP/80' as never }], 'spec.egress[0].ports'],
+    [firewalls, 'default', [{ type: 'Deny', to: { cidrSelector: '0.0.0.0/0' }, ports: [null as never] }], 'spec.egress[0].ports[0]'],
+    [firewalls, 'default', [{ type: 'Deny', to: { dnsName: 42 as unknown as string } }], 'spec.egress[0].to.dnsName'],
   ];
   for (const [kind, name, egress, field] of cases) {
     const err = await t.throwsAsync(kind.ensure({ namespace: ns, name, egress }), { instanceOf: OvnInvalidFieldError }, field);

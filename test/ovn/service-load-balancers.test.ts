@@ -199,6 +199,16 @@ test('bad input: refused with the service and the field named', (t) => {
   refused({ ...base, ports: [{ port: 80, protocol: 'SCTP', endpoints: [] }], healthCheck: { sourceIps: {} } }, 'ports[0].protocol');
   refused({ ...base, ports: [{ port: 80, endpoints: [{ ...epA, pod: { namespace: 'testns', name: 'a' } }] }], healthCheck: { sourceIps: { 'node-a': ['fe00::1'] } } }, 'healthCheck.sourceIps.node-a');
   refused({ ...base, healthCheck: { sourceIps: {}, intervalSeconds: 0 } }, 'healthCheck.intervalSeconds');
+  // Missing or malformed lists and entries (a JavaScript caller, a decoded JSON spec): refused, never a TypeError.
+  const malformed = (over: Record<string, unknown>): ServiceSpec => ({ ...base, ...over }) as ServiceSpec;
+  refused(malformed({ ports: [{ port: 80 }] }), 'ports[0].endpoints');
+  refused(malformed({ ports: [{ port: 80 }], healthCheck: { sourceIps: {} } }), 'ports[0].endpoints');
+  refused(malformed({ ports: [null] }), 'ports[0]');
+  refused(malformed({ ports: [{ port: 80, endpoints: [null] }] }), 'ports[0].endpoints[0]');
+  refused(malformed({ ports: 'http' }), 'ports');
+  refused(malformed({ nodes: [null] }), 'nodes[0]');
+  refused(malformed({ vips: [{ ip: '192.168.0.9', port: 80 }] }), 'vips[0].endpoints');
+  refused(malformed({ vips: [{ ip: '192.168.0.9', port: 80, endpoints: ['10.128.0.2:8080'] }] }), 'vips[0].endpoints[0]');
   t.throws(() => build({ ...base, name: 'Foo' }), { instanceOf: OvnInvalidNameError });
   t.throws(() => build({ ...base, ports: [{ port: 80, endpoints: [{ ...epA, node: 'bad node' }] }] }), { instanceOf: OvnInvalidNameError });
 });
