@@ -9,7 +9,8 @@ import { ByteView } from './views.js';
 /** The view of the public flowHash(); encoders pass their own to flowHashIn(). */
 const publicView = new ByteView();
 
-function avalanche(h: number): number {
+/** The final mix of every flow hash (also written out in encapUdp's IPv4 path). */
+export function avalanche(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);
   h ^= h >>> 15;
@@ -32,33 +33,11 @@ export function flowHash(buf: Uint8Array, off: number, len: number, seed = 0): n
 }
 
 /**
- * flowHash() reading through `dv`, a view of buf's bytes at `base` (an encoder's ByteView). The common inner frame
- * (untagged IPv4) is hashed here; everything else in flowHashOther. Split so this part stays under V8's inlining limit
- * (460 bytes of bytecode) and is inlined into the encoders instead of being a call per packet.
+ * flowHash() reading through `dv`, a view of buf's bytes at `base` (an encoder's ByteView). encapUdp (outer.ts) hashes
+ * the encoders' common inner frame (untagged IPv4 of 34 bytes or more) itself, in its own body, and calls this for
+ * every other frame; the same hash, as test/codecs/source-port checks.
  */
 export function flowHashIn(buf: Uint8Array, dv: DataView, base: number, off: number, len: number, seed: number): number {
-  const end = off + len;
-  if (len >= 34 && end <= buf.length && dv.getUint16(base + off + 12) === ETHERTYPE_IPV4) {
-    const p = off + 14;
-    const w0 = dv.getInt32(base + p);
-    const w1 = dv.getInt32(base + p + 4);
-    const w2 = dv.getInt32(base + p + 8);
-    const ihl = (w0 >>> 22) & 0x3c;
-    const proto = (w2 >>> 16) & 0xff;
-    let h = seed ^ dv.getInt32(base + p + 12);
-    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) ^ dv.getInt32(base + p + 16);
-    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) ^ proto;
-    const l4 = p + ihl;
-    if ((w1 & 0x3fff) === 0 && ihl >= 20 && (proto === 6 || proto === 17 || proto === 132) && l4 + 4 <= end) {
-      h = Math.imul(h ^ (h >>> 16), 0x9e3779b1) ^ dv.getInt32(base + l4);
-    }
-    return avalanche(h);
-  }
-  return flowHashOther(buf, dv, base, off, len, seed);
-}
-
-/** flowHashIn() of any other frame: short, tagged, IPv6, or neither IP version (the same hash as before the split). */
-function flowHashOther(buf: Uint8Array, dv: DataView, base: number, off: number, len: number, seed: number): number {
   const end = off + len;
   if (len < 14 || off < 0 || end > buf.length) {
     // not a full Ethernet header: hash what there is

@@ -4,7 +4,7 @@
 // default), spread evenly, and stay the same for the same flow; STT's TCP source port does the same.
 import test from 'ava';
 import {
-  GeneveDecoder, GeneveEncoder, GeneveResult, Reason, SttSegmenter, VxlanDecoder, VxlanEncoder, VxlanResult,
+  flowHash, GeneveDecoder, GeneveEncoder, GeneveResult, portFromHash, Reason, SttSegmenter, VxlanDecoder, VxlanEncoder, VxlanResult,
 } from '../../codecs/index.js';
 import { OUTER4, OUTER6, rng } from './helpers.js';
 
@@ -84,6 +84,33 @@ test('a change of the inner L4 port alone moves the outer source port', (t) => {
     seen.add(out.srcPort);
   }
   t.true(seen.size > 95, `${seen.size} ports for 100 inner source ports`);
+});
+
+test('the encoders hash every inner frame as flowHash() does (their untagged IPv4 path is written out in encapUdp)', (t) => {
+  const gen = new GeneveEncoder({ outer: OUTER4, ovn: true });
+  const vx = new VxlanEncoder({ outer: OUTER6 });
+  const buf = new Uint8Array(HEAD + 128);
+  const r = rng(11);
+  // untagged IPv4 (TCP/UDP, other protocols, fragments, options, short), tagged, IPv6, neither, shorter than Ethernet
+  const shapes: Array<(len: number) => void> = [
+    () => innerFlow(buf, HEAD, r),
+    () => { innerFlow(buf, HEAD, r); buf[HEAD + 23] = 47; },
+    () => { innerFlow(buf, HEAD, r); buf[HEAD + 20] = 0x20; },
+    () => { innerFlow(buf, HEAD, r); buf[HEAD + 14] = 0x46; },
+    () => { buf[HEAD + 12] = 0x81; buf[HEAD + 13] = 0x00; buf[HEAD + 16] = 0x08; buf[HEAD + 17] = 0x00; buf[HEAD + 18] = 0x45; },
+    () => { buf[HEAD + 12] = 0x86; buf[HEAD + 13] = 0xdd; buf[HEAD + 20] = 6; },
+    () => { buf[HEAD + 12] = 0x88; buf[HEAD + 13] = 0xcc; },
+  ];
+  for (let k = 0; k < 700; k++) {
+    for (let i = 0; i < 128; i++) buf[HEAD + i] = Math.floor(r() * 256);
+    shapes[k % shapes.length](0);
+    const len = k % 10 === 0 ? 20 + (k % 30) : 64 + (k % 64);
+    const want = portFromHash(flowHash(buf, HEAD, len), 32768, 61000);
+    t.is(gen.encap(buf, HEAD, len), Reason.Ok);
+    t.is((buf[HEAD - gen.headerLength + 34] << 8) | buf[HEAD - gen.headerLength + 35], want, `Geneve, frame ${k}`);
+    t.is(vx.encap(buf, HEAD, len), Reason.Ok);
+    t.is((buf[HEAD - vx.headerLength + 54] << 8) | buf[HEAD - vx.headerLength + 55], want, `VXLAN over IPv6, frame ${k}`);
+  }
 });
 
 test('the range is configurable, at construction and at run time, as OVS tnl/egress_port_range', (t) => {
