@@ -3,8 +3,8 @@
 // it is usable (member-row.ts), hand it to the owner for setup (schema, monitors, locks), open the gate for
 // requests, notice its end (a drop, the probe, the row no longer usable), back off when no member answers at all,
 // and begin again. Requests wait at the gate (whenReady) while there is no usable connection.
-import { ClusterMemberChooser, type MemberVerdict, type ServerDatabaseRow } from './cluster-member.js';
-import { OvsdbConnectionClosedError, OvsdbUnknownDatabaseError } from './errors.js';
+import { ClusterMemberChooser, type MemberRole, type MemberVerdict, type ServerDatabaseRow } from './cluster-member.js';
+import { OvsdbConnectionClosedError, OvsdbRelayNotConnectedError, OvsdbUnknownDatabaseError } from './errors.js';
 import { MemberRow } from './member-row.js';
 import { MemberWatch } from './member-watch.js';
 import { defaultProbeIntervalMs, probeConnection } from './probe.js';
@@ -51,6 +51,8 @@ export interface ConnectionOwner {
   teardown(conn: OvsdbProtocol): void;
   /** Nothing will ever serve the database as configured: the loop has stopped. */
   failed(error: Error): void;
+  /** Something the caller should know while the loop keeps trying (a relay cut off from its source). */
+  warning(error: Error): void;
   state(state: ConnectionState, detail: StateDetail): void;
   chosen(remote: string): void;
   skipped(remote: string, reason: string): void;
@@ -80,6 +82,11 @@ export class ConnectionLoop {
   private wake: (() => void) | undefined;
   /** Members whose `list_dbs` lacks our database, with what they serve. */
   private readonly notServing = new Map<string, readonly string[]>();
+  /** Relays of the list whose `_Server` row says they are not connected to their source, since when (Date.now()). */
+  private readonly sourceless = new Map<string, number>();
+  /** Those of them already reported (a warning per relay and episode). */
+  private readonly sourcelessReported = new Set<string>();
+  private sourcelessTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ConnectionLoopOptions, private readonly owner: ConnectionOwner, private readonly stats: ConnectionStats) {
     this.chooser = new ClusterMemberChooser(options.leaderOnly);
@@ -91,6 +98,7 @@ export class ConnectionLoop {
       onSkip: (remote, reason) => this.skip(remote, reason),
       onListing: (remote, databases) => this.onListing(remote, databases),
       onElected: (remote) => this.onElected(remote),
+      onRole: (remote, role) => this.onRole(remote, role),
     });
   }
 
@@ -160,6 +168,7 @@ export class ConnectionLoop {
     this.closing = true;
     this.wake?.();
     this.watch.close();
+    clearTimeout(this.sourcelessTimer);
     const closed = this.current?.close();
     for (const w of this.waiters) { if (w.timer) clearTimeout(w.timer); w.reject(err); }
     this.waiters = [];
@@ -188,6 +197,50 @@ export class ConnectionLoop {
     this.notServing.set(remote, databases);
     if (this.stats.connects > 0 || this.notServing.size < this.options.remotes.length) return;
     this.owner.failed(new OvsdbUnknownDatabaseError(this.options.database, new Map(this.notServing)));
+  }
+
+  /**
+   * A member's role as its watch sees it. A relay says `connected: false` while it cannot replicate from its
+   * source, and never why: pointed at a wrong remote it says so forever. Once a relay has said it for the setup
+   * timeout it is reported (a `warning`, once per episode) while the loop keeps trying; when every remote of the
+   * list is such a relay before the first connection, nothing will serve the database: fail with that error
+   * rather than leave the caller waiting on `synced`.
+   */
+  private onRole(remote: string, role: MemberRole | undefined): void {
+    if (role?.model === 'relay' && !role.connected) {
+      if (!this.sourceless.has(remote)) this.sourceless.set(remote, Date.now());
+    } else {
+      this.sourceless.delete(remote);
+      this.sourcelessReported.delete(remote);
+    }
+    this.judgeSourceless();
+  }
+
+  private judgeSourceless(): void {
+    clearTimeout(this.sourcelessTimer);
+    this.sourcelessTimer = undefined;
+    if (this.closing || this.sourceless.size === 0) return;
+    const waitMs = this.options.setupTimeoutMs;
+    const now = Date.now();
+    let nextDue = Infinity;
+    const due: string[] = [];
+    for (const [remote, since] of this.sourceless) {
+      if (now - since >= waitMs) due.push(remote);
+      else nextDue = Math.min(nextDue, since + waitMs - now);
+    }
+    if (this.stats.connects === 0 && due.length === this.options.remotes.length) {
+      this.owner.failed(new OvsdbRelayNotConnectedError(this.options.database, due, waitMs));
+      return;
+    }
+    for (const remote of due) {
+      if (this.sourcelessReported.has(remote)) continue;
+      this.sourcelessReported.add(remote);
+      this.owner.warning(new OvsdbRelayNotConnectedError(this.options.database, [remote], waitMs));
+    }
+    if (nextDue < Infinity) {
+      this.sourcelessTimer = setTimeout(() => this.judgeSourceless(), nextDue);
+      this.sourcelessTimer.unref();
+    }
   }
 
   /**

@@ -62,7 +62,10 @@ export interface OvsdbDatabaseOptions<T> extends RpcChannelOptions {
    * connection per other member; without it the members are opened (all at once) only after a drop.
    */
   readonly watchMembers?: boolean;
-  /** Timeout of each call while setting up a connection (default: the probe interval, or 10 s). */
+  /**
+   * Timeout of each call while setting up a connection (default: the probe interval, or 10 s); also how long a
+   * relay may say it is not connected to its source before it is reported (OvsdbRelayNotConnectedError).
+   */
   readonly setupTimeoutMs?: number;
   /** Replaces how a connection to one remote is opened (tests, other transports). */
   readonly openChannel?: (remote: string) => Promise<RpcChannel>;
@@ -90,7 +93,10 @@ export interface DatabaseEvents<T> {
    * and every monitor gets the full state again on the next one (counted in `stats.resyncs`).
    */
   impossibleUpdate: [error: OvsdbImpossibleUpdateError];
-  /** A non-fatal problem (a failed condition change, a table the schema lacks). */
+  /**
+   * A non-fatal problem (a failed condition change, a table the schema lacks, a relay of the list not connected
+   * to its source for `setupTimeoutMs`: OvsdbRelayNotConnectedError).
+   */
   warning: [error: Error];
 }
 
@@ -133,7 +139,9 @@ export class OvsdbDatabase<T extends object = Record<string, Row>, X extends obj
    * Starts replicating and returns at once; await `db.synced` for the initial state. Never throws for
    * connection problems: it keeps trying (see the `state` and `skipped` events). Only when every server of the
    * list answers `list_dbs` without the database (before the first sync) does `synced` reject, with
-   * OvsdbUnknownDatabaseError, and the database close.
+   * OvsdbUnknownDatabaseError, and the database close; likewise, with OvsdbRelayNotConnectedError, when every
+   * server of the list is a relay that has said it is not connected to its source for `setupTimeoutMs` (a relay
+   * pointed at a wrong source). Such a relay among usable servers is reported by a `warning` event instead.
    */
   static connect<T extends object = Record<string, Row>, X extends object = Record<string, string>>(options: OvsdbDatabaseOptions<T>): OvsdbDatabase<T, X> {
     const db = new OvsdbDatabase<T, X>(options);
@@ -173,6 +181,7 @@ export class OvsdbDatabase<T extends object = Record<string, Row>, X extends obj
       },
       teardown: (conn) => { this.sync.teardown(); this.locks.detach(conn); },
       failed: (error) => { void this.shutdown(error, error); },
+      warning: (error) => this.emit('warning', error),
       state: (state, detail) => this.emit('state', state, detail),
       chosen: (remote) => this.emit('chosen', { remote }),
       skipped: (remote, reason) => this.emit('skipped', { remote, reason }),

@@ -21,6 +21,7 @@ export type OvsdbErrorCode =
   | 'OVSDB_CANCELED'
   | 'OVSDB_SCHEMA'
   | 'OVSDB_UNKNOWN_DATABASE'
+  | 'OVSDB_RELAY_NOT_CONNECTED'
   | 'OVSDB_VALIDATION'
   | 'OVSDB_OPERATION'
   | 'OVSDB_CONSTRAINT_VIOLATION'
@@ -237,6 +238,19 @@ export class OvsdbUnknownDatabaseError extends OvsdbError {
   constructor(readonly database: string, readonly served: ReadonlyMap<string, readonly string[]>) {
     const what = [...served].map(([remote, names]) => `${remote} serves ${names.filter((n) => !n.startsWith('_')).join(', ') || 'no database'}`);
     super('OVSDB_UNKNOWN_DATABASE', `no server serves database ${database}: ${what.join('; ')}`);
+  }
+}
+
+/**
+ * Relays (`_Server` model "relay") whose row has said `connected: false` for `waitedMs`: they cannot replicate
+ * from their source (pointed at a wrong remote, or the source is down). A relay never tells its clients why; its
+ * own log does. `relays` are the remotes of the replica's list concerned.
+ */
+export class OvsdbRelayNotConnectedError extends OvsdbError {
+  constructor(readonly database: string, readonly relays: readonly string[], readonly waitedMs: number) {
+    super('OVSDB_RELAY_NOT_CONNECTED', `${relays.length > 1 ? `relays ${relays.join(', ')} have` : `relay ${relays[0]} has`} not been connected to `
+      + `${relays.length > 1 ? 'their sources' : 'its source'} of ${database} for ${waitedMs} ms (a relay pointed at a wrong source, or its source is down; `
+      + 'the relay\'s log says which)');
   }
 }
 

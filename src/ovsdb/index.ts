@@ -36,7 +36,7 @@ export { parseJson, stringifyJson } from './json.js';
 export type { Json, JsonObject } from './json.js';
 export {
   OvsdbError, OvsdbProtocolError, OvsdbMessageTooLargeError, OvsdbRemoteError, OvsdbConnectError, OvsdbConnectionClosedError, OvsdbCallTimeoutError,
-  OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbOutcomeUnknownError, OvsdbValidationError, OvsdbOperationError,
+  OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbRelayNotConnectedError, OvsdbOutcomeUnknownError, OvsdbValidationError, OvsdbOperationError,
   OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError,
   OvsdbMessageLimitError, OvsdbMessageTooDeepError, OvsdbMessageTooManyValuesError, OvsdbNumberTooLongError, OvsdbNumberOutOfRangeError,
   OvsdbInvalidUtf8Error, OvsdbTlsError, OvsdbImpossibleUpdateError, OvsdbPeerNotReadingError,

@@ -51,6 +51,11 @@ export interface MemberWatchOptions {
    * frozen one keeps its socket and its stale row, and only a probe would notice it otherwise).
    */
   readonly onElected?: (remote: string) => void;
+  /**
+   * A member's role columns as its watch sees them, after every change; undefined once it is not watched (its
+   * channel dropped, or was handed over). The loop tells a relay cut off from its source by it.
+   */
+  readonly onRole?: (remote: string, role: MemberRole | undefined) => void;
 }
 
 interface WatchedMember {
@@ -201,6 +206,7 @@ export class MemberWatch {
     if (conn && m.onUpdate) conn.off('update', m.onUpdate);
     m.conn = undefined;
     m.onUpdate = undefined;
+    if (m.rows) this.options.onRole?.(m.remote, undefined);
     m.rows = undefined;
     m.early = [];
     return conn;
@@ -269,6 +275,7 @@ export class MemberWatch {
           m.early = [];
           m.rows = rows;
           m.failures = 0;
+          if (rows) this.options.onRole?.(m.remote, rows.values().next().value);
         }
       } catch (err) {
         if (conn && m.conn === conn) void this.detach(m)?.close();
@@ -285,6 +292,7 @@ export class MemberWatch {
     if (m.rows === undefined) { m.early.push(updates); return; }
     const wasLeader = isLeader(m.rows);
     applyRoleUpdate(m.rows, updates);
+    this.options.onRole?.(m.remote, m.rows.values().next().value);
     m.lastReason = undefined;
     if (!wasLeader && isLeader(m.rows)) this.options.onElected?.(m.remote);
     this.signal();

@@ -11,7 +11,9 @@
 // relay moves to another member and keeps their sessions and monitors (no reconnect at all).
 import test from 'ava';
 import { startLab, type Lab, type LabServer } from '../../src/lab/index.js';
+import { OvsdbServerProcess } from '../../src/lab/database-server.js';
 import { OvsdbDatabase } from '../../src/ovsdb/database.js';
+import { OvsdbRelayNotConnectedError } from '../../src/ovsdb/errors.js';
 import { ops } from '../../src/ovsdb/operations.js';
 import type { NorthboundTables } from '../../src/models/ovn-northbound.js';
 import { dumpTable, MarkerWriter, markerCounts, replicaTable, tableDiff, waitUntil } from './helpers.js';
@@ -149,4 +151,44 @@ test.serial('through a relay that restarts: resumed when nothing committed meanw
   Object.assign(figures, { committed: writer.committed.size, outcomeUnknown: writer.unknown.size, stats: db.stats });
   t.log(JSON.stringify(figures));
   console.log(`replica through a relay figures: ${JSON.stringify(figures)}`);
+});
+
+/** A relay of OVN_Northbound pointed at the SB server (no OVN_Northbound there): its row says `connected: false` forever. */
+async function startWrongRelay(): Promise<OvsdbServerProcess> {
+  const env = { ...process.env, ...Object.fromEntries(['RUNDIR', 'LOGDIR', 'DBDIR', 'SYSCONFDIR'].map((k) => [`OVS_${k}`, lab.dir])) };
+  return OvsdbServerProcess.start({
+    database: DATABASE, model: 'relay', member: 9, dir: lab.dir, stem: 'nb-wrong-relay', dbFile: `relay:${DATABASE}:${lab.sb.unix}`, source: lab.sb.unix, env,
+  });
+}
+
+test.serial('a relay pointed at a wrong source: alone, synced rejects with one OvsdbRelayNotConnectedError; among good servers, a warning', async (t) => {
+  const wrong = await startWrongRelay();
+  t.teardown(() => wrong.stop());
+  const setupTimeoutMs = 1000;
+
+  const alone = OvsdbDatabase.connect<NorthboundTables>({ remotes: [wrong.tcp, wrong.unix], database: DATABASE, tables, leaderOnly: false, setupTimeoutMs });
+  t.teardown(() => alone.close());
+  const started = performance.now();
+  const error = await t.throwsAsync(alone.synced, { instanceOf: OvsdbRelayNotConnectedError });
+  const waited = performance.now() - started;
+  t.log(`refused after ${Math.round(waited)} ms: ${error?.message}`);
+  t.is(error?.code, 'OVSDB_RELAY_NOT_CONNECTED');
+  t.deepEqual([...(error?.relays ?? [])].sort(), [wrong.tcp, wrong.unix].sort());
+  t.is(error?.database, DATABASE);
+  t.true(waited >= setupTimeoutMs - 20, 'not before the relay had its time to connect');
+  t.is(alone.state, 'closed', 'the replica stopped');
+  t.is(alone.stats.connects, 0);
+
+  const warnings: Error[] = [];
+  const mixed = OvsdbDatabase.connect<NorthboundTables>({ remotes: [wrong.tcp, relay1.tcp], database: DATABASE, tables, leaderOnly: false, setupTimeoutMs, shuffleRemotes: false });
+  t.teardown(() => mixed.close());
+  mixed.on('warning', (e) => warnings.push(e));
+  await mixed.synced;
+  t.is(mixed.remote, relay1.tcp, 'the good relay serves');
+  await waitUntil('the wrong relay reported', () => warnings.length > 0, 10_000);
+  await new Promise((r) => setTimeout(r, 2 * setupTimeoutMs));
+  t.is(warnings.length, 1, 'reported once');
+  t.true(warnings[0] instanceof OvsdbRelayNotConnectedError);
+  t.deepEqual((warnings[0] as OvsdbRelayNotConnectedError).relays, [wrong.tcp]);
+  t.is(mixed.state, 'connected', 'the replica keeps running');
 });
