@@ -1,7 +1,8 @@
 // Indexes of the replica: O(1) lookups by a column value, a tuple of columns (the schema's unique indexes),
 // every element of a set column, or the value under one key of a map column (e.g. external_ids:iface-id).
-// Rows are immutable objects; an update removes the old object and adds the new one, or, when the indexed
-// value is the same object (unchanged columns are carried over by reference), swaps the object under its keys.
+// The index holds row UUIDs, resolved through the table's rows at lookup: a modify touches only the keys that
+// changed (one port added to a switch of 1,000 ports is one key added), and none when the indexed columns are
+// unchanged (carried over by reference), however large the set.
 import type { AtomValue, ColumnType } from './schema.js';
 import { OvsdbSchemaError } from './errors.js';
 
@@ -30,14 +31,17 @@ export class ReplicaIndex {
   readonly unique: boolean;
   /** Normalizes a caller's lookup value to the stored key (numbers for integer columns become bigints, tuples strings). */
   readonly normalize: (value: unknown) => unknown;
-  private readonly single = new Map<unknown, StoredRow>();
-  private readonly multi = new Map<unknown, Set<StoredRow>>();
+  private readonly single = new Map<unknown, string>();
+  private readonly multi = new Map<unknown, Set<string>>();
   /** The columns the index reads (to skip re-indexing rows whose indexed columns did not change). */
   readonly columns: readonly string[];
   private readonly keysOf: KeysOf;
   private readonly scratch: unknown[] = [];
+  private readonly scratchOld: unknown[] = [];
 
-  constructor(readonly name: string, spec: IndexSpec, columnType: (column: string) => ColumnType, uniqueDefault = false) {
+  /** `rows`: the table's rows by UUID, through which lookups resolve. */
+  constructor(readonly name: string, spec: IndexSpec, columnType: (column: string) => ColumnType, uniqueDefault = false,
+    private readonly rows: ReadonlyMap<string, StoredRow> = new Map()) {
     const normAtom = (t: ColumnType['key']) => (v: unknown) => (t.type === 'integer' && typeof v === 'number' ? BigInt(v) : v);
     if (typeof spec === 'string' || (Array.isArray(spec) && spec.length === 1)) {
       const column = typeof spec === 'string' ? spec : (spec as readonly string[])[0];
@@ -80,44 +84,66 @@ export class ReplicaIndex {
     const keys = this.scratch;
     keys.length = 0;
     this.keysOf(row, keys);
-    for (const k of keys) {
-      if (this.unique) this.single.set(k, row);
-      else {
-        let set = this.multi.get(k);
-        if (!set) this.multi.set(k, set = new Set());
-        set.add(row);
-      }
-    }
+    for (const k of keys) this.addKey(k, row._uuid);
   }
 
   remove(row: StoredRow): void {
     const keys = this.scratch;
     keys.length = 0;
     this.keysOf(row, keys);
-    for (const k of keys) {
-      if (this.unique) {
-        if (this.single.get(k) === row) this.single.delete(k);
-      } else {
-        const set = this.multi.get(k);
-        if (set) {
-          set.delete(row);
-          if (set.size === 0) this.multi.delete(k);
-        }
-      }
+    for (const k of keys) this.removeKey(k, row._uuid);
+  }
+
+  /**
+   * `row` replaces `old` (the same UUID): only the keys that differ move. Keys keep their order across a modify
+   * (a set or map diff keeps the elements it does not touch in place and appends the new ones), so the keys
+   * outside the common prefix and suffix are the change; only those are compared through a Set.
+   */
+  update(old: StoredRow, row: StoredRow): void {
+    if (this.sameKeys(old, row)) return;
+    const before = this.scratchOld;
+    const after = this.scratch;
+    before.length = 0;
+    after.length = 0;
+    this.keysOf(old, before);
+    this.keysOf(row, after);
+    let head = 0;
+    const shorter = Math.min(before.length, after.length);
+    while (head < shorter && before[head] === after[head]) head++;
+    let tail = 0;
+    while (tail < shorter - head && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
+    const uuid = row._uuid;
+    const beforeEnd = before.length - tail;
+    const afterEnd = after.length - tail;
+    if (head === beforeEnd || head === afterEnd) {
+      // Keys are distinct within a row: what lies between the common prefix and suffix on one side is not on the other.
+      for (let i = head; i < beforeEnd; i++) this.removeKey(before[i], uuid);
+      for (let i = head; i < afterEnd; i++) this.addKey(after[i], uuid);
+      return;
+    }
+    const kept = new Set(after.slice(head, afterEnd));
+    const had = new Set(before.slice(head, beforeEnd));
+    for (let i = head; i < beforeEnd; i++) if (!kept.has(before[i])) this.removeKey(before[i], uuid);
+    for (let i = head; i < afterEnd; i++) if (!had.has(after[i])) this.addKey(after[i], uuid);
+  }
+
+  private addKey(k: unknown, uuid: string): void {
+    if (this.unique) this.single.set(k, uuid);
+    else {
+      let set = this.multi.get(k);
+      if (!set) this.multi.set(k, set = new Set());
+      set.add(uuid);
     }
   }
 
-  /** Points the index at `row` instead of `old`, whose indexed values are the same (a modify of other columns). */
-  replace(old: StoredRow, row: StoredRow): void {
-    const keys = this.scratch;
-    keys.length = 0;
-    this.keysOf(old, keys);
-    for (const k of keys) {
-      if (this.unique) {
-        if (this.single.get(k) === old) this.single.set(k, row);
-      } else {
-        const set = this.multi.get(k);
-        if (set?.delete(old)) set.add(row);
+  private removeKey(k: unknown, uuid: string): void {
+    if (this.unique) {
+      if (this.single.get(k) === uuid) this.single.delete(k);
+    } else {
+      const set = this.multi.get(k);
+      if (set) {
+        set.delete(uuid);
+        if (set.size === 0) this.multi.delete(k);
       }
     }
   }
@@ -136,19 +162,32 @@ export class ReplicaIndex {
   /** Rows whose indexed value equals `value` (already normalized). */
   lookup(key: unknown): StoredRow[] {
     if (this.unique) {
-      const r = this.single.get(key);
+      const r = this.resolve(this.single.get(key));
       return r ? [r] : [];
     }
     const set = this.multi.get(key);
-    return set ? [...set] : [];
+    if (!set) return [];
+    const out: StoredRow[] = [];
+    for (const u of set) {
+      const r = this.rows.get(u);
+      if (r) out.push(r);
+    }
+    return out;
   }
 
   lookupOne(key: unknown): StoredRow | undefined {
-    if (this.unique) return this.single.get(key);
+    if (this.unique) return this.resolve(this.single.get(key));
     const set = this.multi.get(key);
     if (!set) return undefined;
-    for (const r of set) return r;
+    for (const u of set) {
+      const r = this.rows.get(u);
+      if (r) return r;
+    }
     return undefined;
+  }
+
+  private resolve(uuid: string | undefined): StoredRow | undefined {
+    return uuid === undefined ? undefined : this.rows.get(uuid);
   }
 
   /** Number of distinct keys. */

@@ -106,9 +106,9 @@ export class TableState {
       return info.type;
     };
     for (const idx of schema.indexes) {
-      if (idx.every((c) => this.byName.has(c))) this.indexes.set(idx.join(','), new ReplicaIndex(idx.join(','), idx, typeOf, true));
+      if (idx.every((c) => this.byName.has(c))) this.indexes.set(idx.join(','), new ReplicaIndex(idx.join(','), idx, typeOf, true, this.rows));
     }
-    for (const [name, spec] of declared) this.indexes.set(name, new ReplicaIndex(name, spec, typeOf));
+    for (const [name, spec] of declared) this.indexes.set(name, new ReplicaIndex(name, spec, typeOf, false, this.rows));
   }
 
   get name(): string {
@@ -167,12 +167,8 @@ export class TableState {
   put(row: StoredRow, old: StoredRow | undefined): void {
     this.rows.set(row._uuid, row);
     for (const idx of this.indexes.values()) {
-      if (old) {
-        // Same keys: lookups must still return the new row object, never the one it replaced.
-        if (idx.sameKeys(old, row)) { idx.replace(old, row); continue; }
-        idx.remove(old);
-      }
-      idx.add(row);
+      if (old) idx.update(old, row);
+      else idx.add(row);
     }
   }
 

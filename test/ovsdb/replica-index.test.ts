@@ -29,3 +29,36 @@ test('a modify of other columns: every index returns the current row', (t) => {
   t.is(ls.indexes.get('byPort')!.lookupOne(P1), ls.rows.get(S1));
   t.deepEqual(ls.indexes.get('byPort')!.lookup(P1), [ls.rows.get(S1)]);
 });
+
+test('set and map modifies move only the changed keys: appended, removed in the middle, several at once', (t) => {
+  const r = new Replica(nb);
+  r.addTable('Logical_Switch', { indexes: { byPort: 'ports', byConfig: { column: 'other_config' } } });
+  const port = (i: number) => `aaaaaaaa-0000-0000-0000-${String(i).padStart(12, '0')}`;
+  const S2 = 'bbbbbbbb-0000-0000-0000-000000000002';
+  r.applyUpdates(2, {
+    Logical_Switch: {
+      [S1]: { insert: { name: 's1', ports: ['set', [1, 2, 3, 4].map((i) => ['uuid', port(i)])], other_config: ['map', [['a', '1'], ['b', '2']]] } },
+      [S2]: { insert: { name: 's2', ports: ['uuid', port(9)] } },
+    },
+  }, undefined);
+  const ls = r.table('Logical_Switch');
+  const byPort = ls.indexes.get('byPort')!;
+  const byConfig = ls.indexes.get('byConfig')!;
+  const holders = (i: number) => byPort.lookup(port(i)).map((row) => row.name);
+  // One appended (5), one removed from the middle (2), then several toggled at once (1 and 4 out, 6 and 7 in).
+  for (const diff of [[5], [2], [1, 4, 6, 7]]) {
+    r.applyUpdates(2, { Logical_Switch: { [S1]: { modify: { ports: ['set', diff.map((i) => ['uuid', port(i)])] } } } }, undefined);
+  }
+  t.deepEqual([...ls.rows.get(S1)!.ports as string[]].sort(), [3, 5, 6, 7].map(port).sort());
+  for (const i of [3, 5, 6, 7]) t.deepEqual(holders(i), ['s1'], `port ${i} is on s1`);
+  for (const i of [1, 2, 4]) t.deepEqual(holders(i), [], `port ${i} left s1`);
+  t.deepEqual(holders(9), ['s2']);
+  t.is(byPort.lookupOne(port(3)), ls.rows.get(S1), 'the current row object');
+  r.applyUpdates(2, { Logical_Switch: { [S1]: { modify: { other_config: ['map', [['a', '1'], ['c', '3']]] } } } }, undefined);
+  t.deepEqual(byConfig.lookup('a'), [], 'a removed');
+  t.deepEqual(byConfig.lookup('b').map((row) => row.name), ['s1']);
+  t.deepEqual(byConfig.lookup('c').map((row) => row.name), ['s1']);
+  r.applyUpdates(2, { Logical_Switch: { [S1]: { delete: null } } }, undefined);
+  for (const i of [3, 5, 6, 7]) t.deepEqual(holders(i), [], 'nothing left of a deleted row');
+  t.is(byConfig.keyCount, 0);
+});
