@@ -1,7 +1,7 @@
 // OVN match expressions and priorities for Kubernetes NetworkPolicy, shaped as ovn-kubernetes writes them:
 // per-namespace default-deny port groups, ARP/ND allowed, rules as allow-related ACLs on the policy's port group.
 import { hashForOvn } from './names.js';
-import { parseAddress, parsePrefix, type IpFamily } from './ip.js';
+import { parseAddress, parsePrefix, type IpFamily, type IpPrefix } from './ip.js';
 import { OvnInvalidFieldError } from './errors.js';
 
 /** Drop everything not allowed, for pods selected by any policy of the namespace. */
@@ -125,13 +125,20 @@ export function addressSetMatch(sets: readonly { name: string; family: IpFamily 
   return terms.length === 1 ? terms[0] : `(${terms.join(' || ')})`;
 }
 
-/** `ip4.src == 10.0.0.0/8 && ip4.src != {10.1.0.0/16, 10.2.0.0/16}` */
+/**
+ * `ip4.src == 10.0.0.0/8 && ip4.src != {10.1.0.0/16, 10.2.0.0/16}` (IPv6 alike).
+ * @throws OvnInvalidFieldError with field `cidr` or `except[j]` (a bad prefix, an except of the other family).
+ */
 export function ipBlockMatch(block: IpBlock, direction: PolicyDirection): string {
-  const cidr = parsePrefix(block.cidr, true);
+  const object = `ipBlock ${block.cidr}`;
+  const prefix = (text: string, field: string): IpPrefix => {
+    try { return parsePrefix(text, true); } catch (err) { throw new OvnInvalidFieldError(object, field, text, (err as Error).message); }
+  };
+  const cidr = prefix(block.cidr, 'cidr');
   const field = peerField(cidr.family, direction);
-  const except = (block.except ?? []).map((e) => {
-    const p = parsePrefix(e, true);
-    if (p.family !== cidr.family) throw new OvnInvalidFieldError(`ipBlock ${block.cidr}`, 'except', e, `except ${e} is not of the family of ${block.cidr}`);
+  const except = (block.except ?? []).map((e, j) => {
+    const p = prefix(e, `except[${j}]`);
+    if (p.family !== cidr.family) throw new OvnInvalidFieldError(object, `except[${j}]`, e, `IPv${p.family}, in an IPv${cidr.family} block: OVN matches one family per term`);
     return p.text;
   });
   const base = `${field} == ${cidr.text}`;

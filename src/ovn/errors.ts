@@ -51,7 +51,8 @@ export class OvnInvalidFieldError extends OvnError {
     /** The field, e.g. "vips[0].port". */
     readonly field: string,
     readonly value: unknown,
-    reason: string,
+    /** Why the value is refused (the message without object and field). */
+    readonly reason: string,
   ) {
     super('OVN_INVALID_FIELD', `${object}: ${field}: ${reason}`);
   }

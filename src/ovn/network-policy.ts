@@ -106,7 +106,10 @@ function validatePolicySpec(policy: NetworkPolicySpec): void {
       const at = `${direction}[${r}]`;
       rule.peerAddresses?.forEach((a, i) => { if (!tryParseAddress(a)) throw new OvnInvalidFieldError(object, `${at}.peerAddresses[${i}]`, a, 'not an IP address'); });
       rule.ipBlocks?.forEach((b, i) => {
-        try { ipBlockMatch(b, direction); } catch (err) { throw new OvnInvalidFieldError(object, `${at}.ipBlocks[${i}]`, b, (err as Error).message); }
+        try { ipBlockMatch(b, direction); } catch (err) {
+          if (!(err instanceof OvnInvalidFieldError)) throw err;
+          throw new OvnInvalidFieldError(object, `${at}.ipBlocks[${i}].${err.field}`, err.value, err.reason);
+        }
       });
       rule.ports?.forEach((p, i) => {
         if (!L4_PROTOCOLS.includes(p.protocol)) throw new OvnInvalidFieldError(object, `${at}.ports[${i}].protocol`, p.protocol, `OVN matches ${L4_PROTOCOLS.join(', ')}`);

@@ -131,6 +131,11 @@ test('ACL matches', (t) => {
   t.is(ipBlockMatch({ cidr: '10.0.0.0/8', except: ['10.1.0.0/16', '10.2.0.0/16'] }, 'ingress'),
     'ip4.src == 10.0.0.0/8 && ip4.src != {10.1.0.0/16, 10.2.0.0/16}');
   t.is(ipBlockMatch({ cidr: 'fd00::/8' }, 'egress'), 'ip6.dst == fd00::/8');
+  t.is(ipBlockMatch({ cidr: '2001:db8:100::/64', except: ['2001:db8:100::1/128', '2001:db8:100::f00/120'] }, 'ingress'),
+    'ip6.src == 2001:db8:100::/64 && ip6.src != {2001:db8:100::1/128, 2001:db8:100::f00/120}');
+  t.like(t.throws(() => ipBlockMatch({ cidr: '2001:db8:100::/64', except: ['2001:db8:100::1/128', '10.0.0.0/8'] }, 'egress'), { instanceOf: OvnInvalidFieldError }),
+    { object: 'ipBlock 2001:db8:100::/64', field: 'except[1]', value: '10.0.0.0/8' });
+  t.like(t.throws(() => ipBlockMatch({ cidr: '2001:db8:100::/129' }, 'egress'), { instanceOf: OvnInvalidFieldError }), { field: 'cidr' });
   t.is(addressSetMatch([{ name: 'a1_v4', family: 4 }, { name: 'a1_v6', family: 6 }], 'ingress'), '(ip4.src == {$a1_v4} || ip6.src == {$a1_v6})');
   t.is(andMatch('a', undefined, 'b'), 'a && b');
 });

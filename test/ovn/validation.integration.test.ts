@@ -77,7 +77,7 @@ test.serial('fields OVN cannot express are refused naming the object and the fie
   t.like(family, { field: 'vips[0].endpoints[0].ip' });
   t.like(await refused(t, () => net.services.ensure({ namespace: 'ns', name: 'web', vips: [vip], groups: ['no-such-group'] }), OvnNotFoundError), { code: 'OVN_NOT_FOUND' });
   const cidr = await refused(t, () => net.networkPolicies.ensure({ namespace: 'ns', name: 'p', pods: [], ingress: [{ ipBlocks: [{ cidr: '10.0.0.0/33' }] }] }), OvnInvalidFieldError);
-  t.like(cidr, { object: 'network policy ns/p', field: 'ingress[0].ipBlocks[0]' });
+  t.like(cidr, { object: 'network policy ns/p', field: 'ingress[0].ipBlocks[0].cidr', value: '10.0.0.0/33' });
   const range = await refused(t, () => net.networkPolicies.ensure({ namespace: 'ns', name: 'p', pods: [], egress: [{ ports: [{ protocol: 'tcp', port: 90, endPort: 80 }] }] }), OvnInvalidFieldError);
   t.like(range, { field: 'egress[0].ports[0].endPort' });
   const other = await refused(t, () => net.networkPolicies.ensure({ namespace: 'ns', name: 'p', pods: [{ namespace: 'other', name: 'a' }], ingress: [] }), OvnInvalidFieldError);
