@@ -5,11 +5,19 @@
 // EgressFirewallStartPriority - MinimumReservedEgressFirewallPriority), action `allow` or `drop`; external_ids
 // owner-type EgressFirewall, name the namespace, rule-index. Traffic no rule matches is allowed.
 //
-//   to.cidrSelector   `ip4.dst == <cidr>`; when the CIDR covers cluster subnets, they are excluded
-//                     (`&& ip4.dst != {<cluster subnets>}`): an egress firewall is about leaving the cluster
+//   to.cidrSelector   `ip4.dst == <cidr>` or `ip6.dst == <cidr>`; the cluster subnets and the join subnet of the
+//                     CIDR's family that it overlaps are excluded (`&& ip6.dst != {fd00:10:244::/48, fd98::/64}`):
+//                     an egress firewall is about leaving the cluster. ovn-kubernetes excludes only the cluster
+//                     subnets, so there a `0.0.0.0/0` deny also drops a pod's replies to a NodePort client, which
+//                     GR_<node> SNATs to its join address (lb_force_snat_ip=router_ip; the node switch sends
+//                     traffic to its router port through the ACLs without conntrack, so a reply is matched like a
+//                     new packet), and its users are told to allow 100.64.0.0/16 by hand. Excluding the join
+//                     subnets here does that for both families; they hold only router ports
 //   to.dnsName        an address set per name and family (owner-type EgressFirewallDNS, shared by every namespace
-//                     naming it) filled with what the resolver returns; refused (OvnInvalidFieldError) when no
-//                     resolver is given. Wildcards (`*.example.com`) need ovn-kubernetes' DNSNameResolver: refused
+//                     naming it) filled with what the resolver returns: one per family of the cluster subnets (IPv4
+//                     without them) even if empty, and one for any other family the resolver returns; refused
+//                     (OvnInvalidFieldError) when no resolver is given. Wildcards (`*.example.com`) need
+//                     ovn-kubernetes' DNSNameResolver: refused
 //   to.nodeSelector   the addresses of the nodes it selects (the nodeAddresses option resolves the selector);
 //                     refused without it; a selector that selects no node gives no ACL
 //   ports             `((tcp && (tcp.dst == 80 || tcp.dst == 443)) || (udp))`: a protocol without a port is all of it
@@ -22,6 +30,7 @@ import type { CrdLabelSelector, EgressFirewallRule } from './egress-crds.js';
 import { OvnInvalidFieldError } from './errors.js';
 import { parsePrefix, prefixSize, tryParseAddress, type IpFamily, type IpPrefix } from './ip.js';
 import { checkKubernetesName } from './kubernetes-names.js';
+import { joinPrefixOf, joinPrefixV6Of } from './topology.js';
 import { DEFAULT_CONTROLLER, IP_FAMILY_KEY, OBJECT_NAME_KEY, RULE_INDEX_KEY, hashForOvn } from './names.js';
 import { byName, ownedBy, type Northbound } from './northbound.js';
 import { aclsOf, ensureNamespaceAcls, namespacePortGroupName, namespacesWithAcls, removeNamespaceAcls, type WantedAcl } from './namespace-port-group.js';
@@ -53,8 +62,11 @@ export interface EgressFirewallInfo extends NamespacedKey {
 }
 
 export interface OvnEgressFirewallsOptions extends KindOptions {
-  /** The cluster's pod networks: excluded from CIDR rules that cover them. */
+  /** The cluster's pod networks (both families in a dual-stack cluster): excluded from CIDR rules that cover them; their families get DNS address sets. */
   readonly clusterSubnets?: readonly string[];
+  /** The join subnets (default 100.64.0.0/16 and fd98::/64, as OvnNodes'): excluded from CIDR rules that cover them. */
+  readonly joinSubnet?: string;
+  readonly joinSubnetV6?: string;
   /** Resolves `to.dnsName` rules; without it they are refused. */
   readonly resolver?: EgressDnsResolver;
   /** The node addresses a `to.nodeSelector` selects; without it those rules are refused. */
@@ -141,8 +153,9 @@ export class OvnEgressFirewalls implements OvnKind<EgressFirewallSpec, Namespace
     try { cluster = (this.options.clusterSubnets ?? []).map((s) => parsePrefix(s)); } catch (err) {
       throw new OvnInvalidFieldError('cluster', 'clusterSubnets', this.options.clusterSubnets, (err as Error).message);
     }
+    const excluded = [...cluster, joinPrefixOf(this.options), joinPrefixV6Of(this.options)];
     const destinations: Destination[] = [];
-    for (const [i, rule] of spec.egress.entries()) destinations.push(await this.destination(rule, `spec.egress[${i}]`, object, cluster));
+    for (const [i, rule] of spec.egress.entries()) destinations.push(await this.destination(rule, `spec.egress[${i}]`, object, cluster, excluded));
     const pgName = namespacePortGroupName(this.controller, spec.namespace);
     const acls: WantedAcl[] = [];
     spec.egress.forEach((rule, i) => {
@@ -166,7 +179,7 @@ export class OvnEgressFirewalls implements OvnKind<EgressFirewallSpec, Namespace
     return { ...(this.get(spec) ?? { namespace: spec.namespace, name: spec.name, rules: [], dnsNames: [] }), changed };
   }
 
-  private async destination(rule: EgressFirewallRule, field: string, object: string, cluster: IpPrefix[]): Promise<Destination> {
+  private async destination(rule: EgressFirewallRule, field: string, object: string, cluster: IpPrefix[], notOutside: IpPrefix[]): Promise<Destination> {
     const to = rule.to ?? {};
     const given = (['cidrSelector', 'dnsName', 'nodeSelector'] as const).filter((k) => to[k] !== undefined);
     if (given.length !== 1) throw new OvnInvalidFieldError(object, `${field}.to`, to, 'exactly one of cidrSelector, dnsName, nodeSelector');
@@ -174,7 +187,7 @@ export class OvnEgressFirewalls implements OvnKind<EgressFirewallSpec, Namespace
       let cidr: IpPrefix;
       try { cidr = parsePrefix(to.cidrSelector, true); } catch (err) { throw new OvnInvalidFieldError(object, `${field}.to.cidrSelector`, to.cidrSelector, (err as Error).message); }
       const dst = `ip${cidr.family}.dst`;
-      const excluded = cluster.filter((c) => overlaps(c, cidr)).map((c) => c.text);
+      const excluded = notOutside.filter((c) => overlaps(c, cidr)).map((c) => c.text);
       if (excluded.length === 0) return { match: `(${dst} == ${cidr.text})` };
       return { match: `(${dst} == ${cidr.text} && ${dst} != ${excluded.length === 1 ? excluded[0] : `{${excluded.join(', ')}}`})` };
     }
@@ -184,7 +197,9 @@ export class OvnEgressFirewalls implements OvnKind<EgressFirewallSpec, Namespace
       if (name.startsWith(WILDCARD)) throw new OvnInvalidFieldError(object, `${field}.to.dnsName`, name, 'wildcard DNS names need ovn-kubernetes\' DNSNameResolver, which this library does not have');
       if (!this.options.resolver) throw new OvnInvalidFieldError(object, `${field}.to.dnsName`, name, 'DNS name rules need a resolver (OvnEgressFirewallsOptions.resolver)');
       const resolved = await this.options.resolver(canonicalDnsName(name));
-      const byFamily = new Map<IpFamily, string[]>([[4, []]]);
+      // One set per family the cluster carries (ovn-kubernetes: per enabled IP mode), even when empty, so a name
+      // whose addresses come and go keeps its ACL; a family only the resolver returned gets its set too.
+      const byFamily = new Map<IpFamily, string[]>((cluster.length > 0 ? [...new Set(cluster.map((c) => c.family))] : [4 as const]).map((f) => [f, []]));
       for (const text of resolved) {
         const a = tryParseAddress(text);
         if (!a) throw new OvnInvalidFieldError(object, `${field}.to.dnsName`, name, `the resolver returned ${JSON.stringify(text)}, not an address`);

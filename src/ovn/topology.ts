@@ -88,7 +88,8 @@ export interface ClusterRows {
 /** The join subnet, checked. */
 export function joinPrefixOf(options: ClusterOptions): IpPrefix {
   const text = options.joinSubnet ?? DEFAULT_JOIN_SUBNET;
-  const prefix = parsePrefix(text);
+  let prefix: IpPrefix;
+  try { prefix = parsePrefix(text); } catch (err) { throw new OvnInvalidFieldError('cluster', 'joinSubnet', text, (err as Error).message); }
   if (prefix.family !== 4) throw new OvnInvalidFieldError('cluster', 'joinSubnet', text, 'the join subnet must be IPv4 (the IPv6 one is joinSubnetV6)');
   return prefix;
 }

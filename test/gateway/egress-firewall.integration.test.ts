@@ -1,6 +1,6 @@
 // EgressFirewall with real frames on the north-south lab: the namespace's pods reach an allowed CIDR beyond the
 // outside host and not the denied rest (the frames never show in the outside host's capture while the allowed ones
-// sent after them do), pod-to-pod traffic is untouched (cluster subnets excluded), a port rule drops only its UDP
+// sent after them do), pod-to-pod traffic is untouched (cluster and join subnets excluded), a port rule drops only its UDP
 // port, a DNS-name rule resolved by the given resolver fills an address set; ovn-trace names the drop. Rules OVN or
 // the CRD cannot express, and DNS names without a resolver, are refused naming the field with nothing sent.
 import test from 'ava';
@@ -75,7 +75,7 @@ test.serial('allow a CIDR, deny the rest: the remote address is reached, the out
   const pg = namespacePortGroupName('ovn-overlay', a.namespace);
   t.like(ensured, { changed: true, rules: [
     { index: 0, action: 'allow', match: `(ip4.dst == 198.51.100.0/24) && inport == @${pg}` },
-    { index: 1, action: 'drop', match: `(ip4.dst == 0.0.0.0/0 && ip4.dst != ${CLUSTER}) && inport == @${pg}` },
+    { index: 1, action: 'drop', match: `(ip4.dst == 0.0.0.0/0 && ip4.dst != {${CLUSTER}, 100.64.0.0/16}) && inport == @${pg}` },
   ] });
   t.false((await firewalls.ensure({ namespace: a.namespace, name: 'default', egress: [
     { type: 'Allow', to: { cidrSelector: '198.51.100.0/24' } }, { type: 'Deny', to: { cidrSelector: '0.0.0.0/0' } },
