@@ -16,7 +16,7 @@ import { readFrame, solicitedNode } from '../../src/lab/index.js';
 import { runCommand, waitFor } from '../../src/lab/process.js';
 import { cacheOf, networkPolicy, pod as podObject } from '../k8s/cluster-objects.js';
 import { addPods, gatewayMac, type OverlayPod } from '../overlay/helpers.js';
-import { CLUSTER_V6, atOutside, atPod, echoFrom, ensureGateways, podIp, sendUntil, startNorthSouth, type NorthSouth } from './helpers.js';
+import { CLUSTER_V6, atOutside, atPod, echoFrom, ensureGateways, expectDropped, podIp, sendUntil, startNorthSouth, type NorthSouth } from './helpers.js';
 
 let o: NorthSouth;
 let pods: Map<string, OverlayPod>;
@@ -34,14 +34,6 @@ test.before(async () => {
   await waitForHypervisors(o.nb, { timeoutMs: 20_000 });
 });
 test.after.always(async () => { await o?.close(); });
-
-/** After the hypervisors have the change: `denied` frames never reach the outside host while `allowed` ones (sent after) do. */
-async function expectDropped(t: { true: (v: boolean, m?: string) => void }, send: (marker: string) => Promise<void>, denied: string, allowed: string): Promise<void> {
-  await waitForHypervisors(o.nb, { timeoutMs: 20_000 });
-  for (let i = 0; i < 3; i++) await send(denied);
-  await sendUntil(`${allowed} at the outside host`, () => send(allowed), atOutside(o, (f) => f.payload === allowed));
-  t.true(!(await o.lab.outside!.received()).some((f) => Buffer.from(f).includes(Buffer.from(denied))), `${denied} never reached the outside host`);
-}
 
 test.serial('an IPv6 pod\'s echo reaches the outside host SNATed to the node\'s IPv6 address (after ND on the localnet); the reply reaches the pod', async (t) => {
   const a = pod('a');
@@ -97,9 +89,9 @@ test.serial('a NetworkPolicy egress ipBlock (IPv6, with except) as the agent com
   t.true(matches.some((m) => m.includes(`ip6.dst == 2001:db8:100::/64 && ip6.dst != {${excepted}/128}`)), matches.join('\n'));
 
   const send = (marker: string): Promise<void> => a.hv.inject(a.vif, echoFrom(o, a, marker.includes('denied') ? excepted : REMOTE6_B, marker));
-  await expectDropped(t, send, 'a6 to the excepted address denied', 'a6 to the block allowed');
+  await expectDropped(o, t, send, 'a6 to the excepted address denied', 'a6 to the block allowed');
   t.like(await waitFor('the reply from the block', atPod(a, (f) => f.payload === 'a6 to the block allowed' && f.icmpType === 129), 10_000), { srcIp: REMOTE6_B });
-  await expectDropped(t, (m) => a.hv.inject(a.vif, echoFrom(o, a, m.includes('denied') ? outside.ipv6 : REMOTE6_B, m)), 'a6 outside the block denied', 'a6 to the block again');
+  await expectDropped(o, t, (m) => a.hv.inject(a.vif, echoFrom(o, a, m.includes('denied') ? outside.ipv6 : REMOTE6_B, m)), 'a6 outside the block denied', 'a6 to the block again');
   const b = pod('b');
   t.like(await sendUntil('b (not selected) to the excepted address', () => b.hv.inject(b.vif, echoFrom(o, b, excepted, 'b6 unselected')),
     atOutside(o, (f) => f.payload === 'b6 unselected')), { srcIp: nodeIp6(1) }, 'the policy selects a only');
@@ -125,7 +117,7 @@ test.serial('EgressFirewall with IPv6 rules: ::/0 denied but the IPv6 cluster an
     { index: 0, action: 'allow', match: `(ip6.dst == 2001:db8:100::/64) && inport == @${pg}` },
     { index: 1, action: 'drop', match: `(ip6.dst == ::/0 && ip6.dst != {${CLUSTER_V6}, fd98::/64}) && inport == @${pg}` },
   ] });
-  await expectDropped(t, (m) => a.hv.inject(a.vif, echoFrom(o, a, m.includes('denied') ? outside.ipv6 : outside.remote[1], m)), 'a6 firewalled denied', 'a6 firewall allowed');
+  await expectDropped(o, t, (m) => a.hv.inject(a.vif, echoFrom(o, a, m.includes('denied') ? outside.ipv6 : outside.remote[1], m)), 'a6 firewalled denied', 'a6 firewall allowed');
   await a.hv.inject(a.vif, echoFrom(o, a, podIp(b, 6), 'a6 to b'));
   t.like(await waitFor('a to b at b', atPod(b, (f) => f.payload === 'a6 to b'), 10_000), { srcIp: podIp(a, 6), dstIp: podIp(b, 6) }, 'the IPv6 cluster subnet is excluded');
   await sendUntil('a\'s IPv4 echo to the outside host', () => a.hv.inject(a.vif, echoFrom(o, a, outside.ipv4, 'a4 untouched')), atOutside(o, (f) => f.payload === 'a4 untouched'));
@@ -147,7 +139,7 @@ test.serial('EgressFirewall with IPv6 rules: ::/0 denied but the IPv6 cluster an
   t.is(dns.rules[0].match, `(ip4.dst == $${set4} || ip6.dst == $${set6}) && inport == @${pg}`, 'a set per cluster family');
   t.is((await o.lab.nbctl('--bare', '--columns=addresses', 'list', 'Address_Set', set6)).trim(), REMOTE6_B);
   t.is((await o.lab.nbctl('--bare', '--columns=addresses', 'list', 'Address_Set', set4)).trim(), '');
-  await expectDropped(t, (m) => a.hv.inject(a.vif, echoFrom(o, a, m.includes('denied') ? REMOTE6_B : outside.ipv6, m)), 'a6 to the name denied', 'a6 outside allowed again');
+  await expectDropped(o, t, (m) => a.hv.inject(a.vif, echoFrom(o, a, m.includes('denied') ? REMOTE6_B : outside.ipv6, m)), 'a6 to the name denied', 'a6 outside allowed again');
   t.true(await firewalls.delete({ namespace: a.namespace, name: 'default' }));
   t.deepEqual(firewalls.list(), []);
 });

@@ -8,7 +8,7 @@ import { OvnEgressFirewalls, OvnInvalidFieldError, namespacePortGroupName, waitF
 import { udpDatagram } from '../../src/lab/index.js';
 import { runCommand, waitFor } from '../../src/lab/process.js';
 import { addPods, gatewayMac, type OverlayPod } from '../overlay/helpers.js';
-import { CLUSTER, atOutside, atPod, echoFrom, ensureGateways, sendUntil, startNorthSouth, type NorthSouth } from './helpers.js';
+import { CLUSTER, atOutside, atPod, echoFrom, ensureGateways, expectDropped, sendUntil, startNorthSouth, type NorthSouth } from './helpers.js';
 
 let o: NorthSouth;
 let pods: Map<string, OverlayPod>;
@@ -24,14 +24,6 @@ test.before(async () => {
   firewalls = new OvnEgressFirewalls(o.nb, { clusterSubnets: [CLUSTER], resolver: async (name) => resolved.get(name) ?? [] });
 });
 test.after.always(async () => { await o?.close(); });
-
-/** Waits until hypervisors have the change, then checks `denied` frames never reach the outside while `allowed` (sent after) does. */
-async function expectDropped(t: { true: (v: boolean, m?: string) => void }, send: (marker: string) => Promise<void>, denied: string, allowed: string): Promise<void> {
-  await waitForHypervisors(o.nb, { timeoutMs: 20_000 });
-  for (let i = 0; i < 3; i++) await send(denied);
-  await sendUntil(`${allowed} at the outside host`, () => send(allowed), atOutside(o, (f) => f.payload === allowed));
-  t.true(!(await o.lab.outside!.received()).some((f) => Buffer.from(f).includes(Buffer.from(denied))), `${denied} never reached the outside host`);
-}
 
 test.serial('refused naming the field, nothing sent: DNS names without a resolver, wildcards, a bad CIDR, ICMP ports, another name, two destinations', async (t) => {
   const ns = pod('a').namespace;
@@ -82,7 +74,7 @@ test.serial('allow a CIDR, deny the rest: the remote address is reached, the out
   ] })).changed, 'ensured again: nothing sent');
   t.regex(await o.lab.nbctl('--columns=ports', 'list', 'Port_Group', pg), new RegExp(`${(await o.lab.nbctl('--bare', '--columns=_uuid', 'list', 'Logical_Switch_Port', a.portName)).trim()}`));
 
-  await expectDropped(t, (m) => a.hv.inject(a.vif, echoFrom(o, a, m.includes('denied') ? outside.ipv4 : remote, m)), 'a denied', 'a to remote allowed');
+  await expectDropped(o, t, (m) => a.hv.inject(a.vif, echoFrom(o, a, m.includes('denied') ? outside.ipv4 : remote, m)), 'a denied', 'a to remote allowed');
   t.like(await waitFor('the reply from the remote address', atPod(a, (f) => f.payload === 'a to remote allowed' && f.icmpType === 0), 10_000), { srcIp: remote });
   await a.hv.inject(a.vif, echoFrom(o, a, b.ip, 'a to b'));
   t.like(await waitFor('a to b at b', atPod(b, (f) => f.payload === 'a to b'), 10_000), { srcIp: a.ip, dstIp: b.ip }, 'the cluster subnet is excluded');
@@ -98,14 +90,14 @@ test.serial('a port rule drops only UDP to its port; a DNS-name rule uses the re
   await firewalls.ensure({ namespace: a.namespace, name: 'default', egress: [{ type: 'Deny', to: { cidrSelector: '172.18.0.0/16' }, ports: [{ protocol: 'UDP', port: 5353 }, { protocol: 'TCP', port: 80 }] }] });
   t.is(firewalls.get({ namespace: a.namespace, name: 'default' })?.rules[0].match.endsWith('&& ((tcp && (tcp.dst == 80)) || (udp && (udp.dst == 5353)))'), true);
   const udp = (port: number, payload: string) => udpDatagram({ srcMac: a.mac, dstMac: gatewayMac(o, a.hv), srcIp: a.ip, dstIp: outside.ipv4, srcPort: 40000, dstPort: port, payload });
-  await expectDropped(t, (m) => a.hv.inject(a.vif, udp(m.includes('denied') ? 5353 : 5354, m)), 'udp 5353 denied', 'udp 5354 allowed');
+  await expectDropped(o, t, (m) => a.hv.inject(a.vif, udp(m.includes('denied') ? 5353 : 5354, m)), 'udp 5353 denied', 'udp 5354 allowed');
 
   resolved.set('remote.example.com', [outside.remote[0]]);
   const dns = await firewalls.ensure({ namespace: a.namespace, name: 'default', egress: [{ type: 'Deny', to: { dnsName: 'Remote.Example.com.' } }] });
   t.deepEqual(dns.dnsNames, ['remote.example.com']);
   const set = firewalls.dnsAddressSetName('remote.example.com', 4);
   t.is((await o.lab.nbctl('--bare', '--columns=addresses', 'list', 'Address_Set', set)).trim(), outside.remote[0]);
-  await expectDropped(t, (m) => a.hv.inject(a.vif, echoFrom(o, a, m.includes('denied') ? outside.remote[0] : outside.ipv4, m)), 'remote denied by name', 'outside allowed again');
+  await expectDropped(o, t, (m) => a.hv.inject(a.vif, echoFrom(o, a, m.includes('denied') ? outside.remote[0] : outside.ipv4, m)), 'remote denied by name', 'outside allowed again');
 
   t.true(await firewalls.delete({ namespace: a.namespace, name: 'default' }));
   t.is((await o.lab.nbctl('--bare', '--columns=name', 'find', 'Address_Set', `name=${set}`)).trim(), '', 'the DNS address set went with its last rule');

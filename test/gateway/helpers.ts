@@ -2,7 +2,7 @@
 // by the node API with the lab's uplink as its physical port, the nodes' switches and gateway routers, and frame
 // helpers that send until a result shows in a capture (the first frame of a flow may wait in OVN's buffer for ARP).
 import {
-  ClusterNetwork, ensureGatewayBridge, gatewaySpecFromNode, L3_GATEWAY_CONFIG_ANNOTATION, type GatewayBridge,
+  ClusterNetwork, ensureGatewayBridge, gatewaySpecFromNode, waitForHypervisors, L3_GATEWAY_CONFIG_ANNOTATION, type GatewayBridge,
 } from '../../src/index.js';
 import { echoRequest, readFrame, type FrameView, type LabUplink } from '../../src/lab/index.js';
 import { waitFor } from '../../src/lab/process.js';
@@ -76,6 +76,14 @@ export async function ensureGateways(ns: NorthSouth, options: { disableSnatMulti
 /** Sends until `found` sees the result; 20 s at most. */
 export async function sendUntil<T>(what: string, send: () => Promise<void>, found: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   return waitFor(what, async () => { await send(); return waitFor(what, found, 2000).catch(() => undefined); }, timeoutMs);
+}
+
+/** Waits until the hypervisors have the change, then checks `denied` frames never reach the outside host while `allowed` (sent after) does. */
+export async function expectDropped(ns: NorthSouth, t: { true: (v: boolean, m?: string) => void }, send: (marker: string) => Promise<void>, denied: string, allowed: string): Promise<void> {
+  await waitForHypervisors(ns.nb, { timeoutMs: 20_000 });
+  for (let i = 0; i < 3; i++) await send(denied);
+  await sendUntil(`${allowed} at the outside host`, () => send(allowed), atOutside(ns, (f) => f.payload === allowed));
+  t.true(!(await ns.lab.outside!.received()).some((f) => Buffer.from(f).includes(Buffer.from(denied))), `${denied} never reached the outside host`);
 }
 
 /** A frame that reached the outside host and matches. */
