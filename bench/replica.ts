@@ -262,8 +262,11 @@ function lookups(rows: number): { indexMs: number; scanMs: number } {
   return { indexMs, scanMs };
 }
 
-/** Each kill's gaps (ms from the SIGKILL to the first commit) and the election the servers logged. */
-interface FailoverGaps { ours: number[]; python: number[]; elections: number[] }
+/**
+ * Each kill's gaps (ms from the SIGKILL to the first commit) and the election the servers logged (kill to
+ * "elected leader"; undefined when no surviving server logged one), index k of each for kill k.
+ */
+interface FailoverGaps { ours: number[]; python: number[]; elections: (number | undefined)[] }
 
 /**
  * Leader kills under two writers at once, ours (OvsdbDatabase, leader-only) and the Python IDL (leader_only=True),
@@ -305,7 +308,7 @@ async function failover(kills: number, electionTimerMs: number): Promise<Failove
       gaps.ours.push((after(commits, at) ?? Date.now()) - at);
       gaps.python.push((after(pyCommits, at) ?? Date.now()) - at);
       const elected = await electedAt(survivors, marks, at);
-      if (elected !== undefined) gaps.elections.push(elected - at);
+      gaps.elections.push(elected === undefined ? undefined : elected - at);
       await leader.restart();
       // both writers commit again through the restarted cluster before the next kill
       const settled = Date.now();
@@ -421,23 +424,36 @@ export const runReplicaBench: BenchSuite = async (options: BenchOptions): Promis
     for (const electionTimerMs of [250, 1000]) {
       const fo = await failover(kills, electionTimerMs);
       const foCase = `leader failover gap (${electionTimerMs} ms election timer, ${kills} kills)`;
-      const ceiling = electionTimerMs + 500;
+      // The issue's target is "gap p99 <= election + 0.5 s": each kill's gap against that kill's own election.
+      // ovsdb-server's election cannot be held to the timer: raft.c's raft_reset_election_timer (OVS 3.1) starts
+      // one after election_timer + random_range(ELECTION_RANGE_MSEC), ELECTION_RANGE_MSEC = 1000, so the election
+      // alone takes up to the timer + 1 s and no client meets "timer + 0.5 s". The client's share is gap - election.
+      const elections = fo.elections.filter((e): e is number => e !== undefined);
+      const share = fo.ours.flatMap((g, k) => (fo.elections[k] === undefined ? [] : [g - fo.elections[k]!]));
       m(foCase, 'ovn-overlay', 'gap p50', median(fo.ours), 'ms');
       m(foCase, 'ovn-overlay', 'gap p99', percentile(fo.ours, 99), 'ms');
       m(foCase, 'python-idl', 'gap p50', median(fo.python), 'ms');
       m(foCase, 'python-idl', 'gap p99', percentile(fo.python, 99), 'ms');
-      if (fo.elections.length) m(foCase, 'ovsdb-server election (log)', 'p99', percentile(fo.elections, 99), 'ms');
+      if (elections.length) m(foCase, 'ovsdb-server election (log)', 'p99', percentile(elections, 99), 'ms');
+      if (share.length) {
+        m(foCase, 'ovn-overlay', 'gap - election p50', median(share), 'ms');
+        m(foCase, 'ovn-overlay', 'gap - election p99', percentile(share, 99), 'ms');
+        // A share at or below 0 (the writer committed before the election was logged: the kill hit a leader
+        // whose last commit was already on its way) counts as 1 ms, so the ratio stays a ratio.
+        comparisons.push(compare(SUITE, foCase, 'gap - election p99', 'election + 0.5 s (the client\'s share)', Math.max(1, percentile(share, 99)), 500, false,
+          { text: 'gap - election p99 <= 500 ms (gap p99 <= election + 0.5 s)', minAdvantage: 1 }, 'ms'));
+      }
+      if (elections.length) comparisons.push(compare(SUITE, foCase, 'gap p99', 'election p99 (logged by the servers)', percentile(fo.ours, 99), percentile(elections, 99), false, undefined, 'ms'));
       comparisons.push(
-        compare(SUITE, foCase, 'gap p99', `election timer + 0.5 s`, percentile(fo.ours, 99), ceiling, false,
-          { text: `gap p99 <= ${ceiling} ms (election timer + 0.5 s)`, minAdvantage: 1 }, 'ms'),
         compare(SUITE, foCase, 'gap p99', 'python-idl leader_only=True (same kills)', percentile(fo.ours, 99), percentile(fo.python, 99), false,
           { text: 'no slower than the Python IDL', minAdvantage: 1 }, 'ms'),
       );
-      const share = fo.elections.length === fo.ours.length ? fo.ours.map((g, k) => g - fo.elections[k]) : [];
       notes.push(`failover (${electionTimerMs} ms timer): gaps ours ${fo.ours.map(figure).join(', ')} ms; python-idl ${fo.python.map(figure).join(', ')} ms; `
-        + `election logged by the servers ${fo.elections.map(figure).join(', ')} ms after the kill`
-        + (share.length ? `; ours after the election ${share.map(figure).join(', ')} ms` : '')
-        + ` (a follower of ovsdb-server stands after the timer plus a random delay, raft.c's ELECTION_RANGE_MSEC); load average ${loadAverages()}`);
+        + `election logged by the servers ${fo.elections.map((e) => (e === undefined ? 'none' : figure(e))).join(', ')} ms after the kill`
+        + (share.length ? `; ours after the election (gap - election) ${share.map(figure).join(', ')} ms` : '')
+        + `; the target is per kill, gap - election <= 500 ms at p99, as the issue words it (gap <= election + 0.5 s): ovsdb-server starts an election `
+        + `after the timer plus random_range(1000) ms (OVS 3.1 ovsdb/raft.c, raft_reset_election_timer, ELECTION_RANGE_MSEC), so the election alone `
+        + `may take the timer + 1 s and "timer + 0.5 s" is no client's to meet; load average ${loadAverages()}`);
     }
     progress('done');
   } finally {
