@@ -9,7 +9,7 @@
 //
 // Rows are immutable: a modify builds a new object and carries unchanged column values over by reference, so
 // change events can hand out both the old and the new row.
-import { applyDiff, decodeDiff, decodeValue, isUuid, ZERO_UUID, type Uuid, type Value } from './datum.js';
+import { applyDiff, columnDecoder, decodeDiff, isUuid, ZERO_UUID, type ColumnDecoder, type Uuid, type Value } from './datum.js';
 import { OvsdbImpossibleUpdateError, OvsdbSchemaError } from './errors.js';
 import type { Json, JsonObject } from './json.js';
 import type { ColumnType, DatabaseSchema, TableSchema } from './schema.js';
@@ -40,6 +40,12 @@ export interface ColumnInfo {
   readonly name: string;
   readonly type: ColumnType;
   readonly defaultValue: Value;
+}
+
+/** A column as the decoder uses it: its decoder, made once, and the name its errors give ("table.column"). */
+interface DecodedColumn extends ColumnInfo {
+  readonly decode: ColumnDecoder;
+  readonly where: string;
 }
 
 function defaultOf(type: ColumnType): Value {
@@ -82,22 +88,42 @@ function valuesEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/**
+ * A row holding `_uuid` and every column's default, in column order, with fast properties. Built by JSON.parse,
+ * not by adding the columns one by one: an object given more than a dozen properties by computed name turns
+ * into a dictionary, and a dictionary copied with `{...template}` costs ~3.5 us a row where this one copies in
+ * ~0.05 us (100,000 Logical_Switch_Port rows: 360 ms against 5 ms) and stays a small in-object row.
+ */
+function rowTemplate(columns: readonly ColumnInfo[]): StoredRow {
+  const template = JSON.parse(JSON.stringify(Object.fromEntries([['_uuid', 0], ...columns.map((c) => [c.name, 0])]))) as Record<string, unknown>;
+  template._uuid = ZERO_UUID;
+  for (const c of columns) template[c.name] = c.defaultValue;
+  return template as StoredRow;
+}
+
 /** The state of one monitored table. */
 export class TableState {
   readonly rows = new Map<Uuid, StoredRow>();
   readonly indexes = new Map<string, ReplicaIndex>();
   readonly columns: readonly ColumnInfo[];
-  private readonly byName: ReadonlyMap<string, ColumnInfo>;
+  private readonly byName: ReadonlyMap<string, DecodedColumn>;
+  /**
+   * A row holding every column's default, in column order: a decoded row is a copy of it with the columns the
+   * server sent set, so every row of the table has one shape and absent columns cost nothing.
+   */
+  private readonly template: StoredRow;
   /** Index specs declared by the caller, kept to rebuild after a schema change. */
   readonly declared: ReadonlyMap<string, IndexSpec>;
 
   constructor(readonly schema: TableSchema, monitored: readonly string[] | undefined, declared: ReadonlyMap<string, IndexSpec>) {
     const names = monitored ?? [...schema.columns.keys()].filter((c) => c !== '_uuid' && c !== '_version');
-    this.columns = names.filter((c) => schema.columns.has(c) && c !== '_uuid').map((name) => {
+    const columns = names.filter((c) => schema.columns.has(c) && c !== '_uuid').map((name): DecodedColumn => {
       const type = schema.columns.get(name)!.type;
-      return { name, type, defaultValue: defaultOf(type) };
+      return { name, type, defaultValue: defaultOf(type), decode: columnDecoder(type), where: `${schema.name}.${name}` };
     });
-    this.byName = new Map(this.columns.map((c) => [c.name, c]));
+    this.columns = columns;
+    this.byName = new Map(columns.map((c) => [c.name, c]));
+    this.template = rowTemplate(columns);
     this.declared = declared;
     const typeOf = (c: string): ColumnType => {
       if (c === '_uuid') return schema.columns.get('_uuid')!.type;
@@ -124,31 +150,45 @@ export class TableState {
     return this.byName.get(name);
   }
 
-  /** Builds a row from a full row object (`initial`, `insert`, v1 `new`); absent columns take their default. */
+  /**
+   * Builds a row from a full row object (`initial`, `insert`, v1 `new`); absent columns take their default.
+   * Walks the columns the server sent (it omits those holding their default), not every column. Throws
+   * OvsdbImpossibleUpdateError for a column not monitored, the decoder's error for a value of the wrong type.
+   */
   decodeRow(uuid: Uuid, json: JsonObject): StoredRow {
-    const row: Record<string, unknown> = { _uuid: uuid };
-    const cols = this.columns;
-    for (let i = 0; i < cols.length; i++) {
-      const c = cols[i];
-      const j = json[c.name];
-      if (j === undefined) row[c.name] = c.defaultValue;
-      else if (c.type.kind === 'scalar' && typeof j === 'string' && c.type.key.type === 'string') row[c.name] = j;
-      else row[c.name] = canonical(decodeValue(c.type, j, `${this.schema.name}.${c.name}`));
+    const row: Record<string, unknown> = { ...this.template };
+    row._uuid = uuid;
+    for (const name in json) {
+      const c = this.monitored(uuid, name);
+      row[name] = canonical(c.decode(json[name], c.where));
     }
     return row as StoredRow;
   }
 
-  /** Applies an update2 `modify` diff to `old`. */
+  /** Applies an update2 `modify` diff to `old` (the same checks and errors as decodeRow). */
   applyModify(old: StoredRow, diff: JsonObject): StoredRow {
-    const row: Record<string, unknown> = { _uuid: old._uuid };
-    const cols = this.columns;
-    for (let i = 0; i < cols.length; i++) {
-      const c = cols[i];
-      const j = diff[c.name];
-      if (j === undefined) row[c.name] = old[c.name];
-      else row[c.name] = canonical(applyDiff(c.type, old[c.name] as Value, decodeDiff(c.type, j, `${this.schema.name}.${c.name}`)));
+    const row: Record<string, unknown> = this.reshaped ? this.carriedOver(old) : { ...old };
+    for (const name in diff) {
+      const c = this.monitored(old._uuid, name);
+      row[name] = canonical(applyDiff(c.type, old[name] as Value, decodeDiff(c.type, diff[name], c.where)));
     }
     return row as StoredRow;
+  }
+
+  /** A row of another schema's shape brought to this one's: its values of the monitored columns, in order. */
+  private carriedOver(old: StoredRow): Record<string, unknown> {
+    const row: Record<string, unknown> = { _uuid: old._uuid };
+    for (const c of this.columns) row[c.name] = c.name in old ? old[c.name] : c.defaultValue;
+    return row;
+  }
+
+  /** The monitored column `name` of a row update; the server sends no other. */
+  monitored(uuid: Uuid, name: string): DecodedColumn {
+    const c = this.byName.get(name);
+    if (c === undefined) {
+      throw new OvsdbImpossibleUpdateError(this.name, uuid, `column "${name}" is not monitored${this.schema.columns.has(name) ? '' : ' (not in the schema)'}`);
+    }
+    return c;
   }
 
   /** Set when rows were carried over from another schema: they may lack new columns or hold removed ones. */
@@ -387,26 +427,26 @@ function rowObject(t: TableState, uuid: string, u: Json): JsonObject {
   return u;
 }
 
-/** Every column named must be a monitored one (the server sends no other). */
-function checkColumns(t: TableState, uuid: Uuid, json: JsonObject): void {
-  for (const c of Object.keys(json)) {
-    if (!t.column(c)) throw new OvsdbImpossibleUpdateError(t.name, uuid, `column "${c}" is not monitored${t.schema.columns.has(c) ? '' : ' (not in the schema)'}`);
-  }
-}
-
-/** Runs a decode, turning a value of the wrong type into the impossible update it makes. */
-function decoding<V>(t: TableState, uuid: Uuid, decode: () => V): V {
-  try {
-    return decode();
-  } catch (err) {
-    if (err instanceof OvsdbImpossibleUpdateError) throw err;
-    throw new OvsdbImpossibleUpdateError(t.name, uuid, (err as Error).message, { cause: err });
-  }
+/** A value of the wrong type as the impossible update it makes. */
+function impossible(t: TableState, uuid: Uuid, err: unknown): OvsdbImpossibleUpdateError {
+  if (err instanceof OvsdbImpossibleUpdateError) return err;
+  return new OvsdbImpossibleUpdateError(t.name, uuid, (err as Error).message, { cause: err });
 }
 
 function decodeChecked(t: TableState, uuid: Uuid, json: JsonObject): StoredRow {
-  checkColumns(t, uuid, json);
-  return decoding(t, uuid, () => t.decodeRow(uuid, json));
+  try {
+    return t.decodeRow(uuid, json);
+  } catch (err) {
+    throw impossible(t, uuid, err);
+  }
+}
+
+function modifyChecked(t: TableState, old: StoredRow, diff: JsonObject): StoredRow {
+  try {
+    return t.applyModify(old, diff);
+  } catch (err) {
+    throw impossible(t, old._uuid, err);
+  }
 }
 
 function planTable2(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]): void {
@@ -427,8 +467,7 @@ function planTable2(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]
         const diff = u.modify;
         if (!old) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'modify of a row the replica does not have');
         if (!isObject(diff)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'modify is not a row object');
-        checkColumns(t, uuid, diff);
-        plan.push({ t, uuid, old, row: decoding(t, uuid, () => t.applyModify(old, diff)) });
+        plan.push({ t, uuid, old, row: modifyChecked(t, old, diff) });
         break;
       }
       case 'delete':
@@ -450,7 +489,7 @@ function planTable1(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]
     const hasNew = u.new !== undefined && u.new !== null;
     for (const k of Object.keys(u)) if (k !== 'old' && k !== 'new') throw new OvsdbImpossibleUpdateError(t.name, uuid, `"${k}" is not old/new`);
     if (hasOld && !isObject(u.old)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'old is not a row object');
-    if (hasOld) checkColumns(t, uuid, u.old as JsonObject);
+    if (hasOld) for (const c in u.old as JsonObject) t.monitored(uuid, c);
     if (hasNew) {
       if (!isObject(u.new)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'new is not a row object');
       if (hasOld && !old) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'modify of a row the replica does not have');

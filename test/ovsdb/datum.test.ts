@@ -1,6 +1,6 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { applyDiff, decodeDiff, decodeValue, encodeValue, NamedUuid } from '../../src/ovsdb/datum.js';
+import { applyDiff, columnDecoder, decodeDiff, decodeValue, encodeValue, NamedUuid } from '../../src/ovsdb/datum.js';
 import { OvsdbOperationError, OvsdbProtocolError, OvsdbSchemaError, OvsdbValidationError } from '../../src/ovsdb/errors.js';
 import { parseJsonBig } from '../../src/ovsdb/json.js';
 import { getColumn, getTable, parseColumnType, parseSchema } from '../../src/ovsdb/schema.js';
@@ -78,6 +78,35 @@ test('decode: bare atoms for one-element sets, empty sets, maps, integers always
   t.deepEqual(decodeValue(col('Logical_Switch', 'other_config'), ['map', [['k', 'v']]]), new Map([['k', 'v']]));
   t.throws(() => decodeValue(col('Logical_Switch', 'name'), 5, 'Logical_Switch.name'), { instanceOf: OvsdbProtocolError, message: /Logical_Switch\.name/ });
   t.throws(() => decodeValue(col('Logical_Switch_Port', 'tag_request'), ['set', [1, 2]]), { instanceOf: OvsdbProtocolError });
+});
+
+test('columnDecoder decodes as decodeValue does, and refuses what it refuses with the same error', (t) => {
+  const cases: [string, string, unknown][] = [
+    ['Logical_Switch_Port', 'name', 'p1'],
+    ['Logical_Switch_Port', 'addresses', '0a:58:0a:00:00:01 10.0.0.1'],
+    ['Logical_Switch_Port', 'addresses', ['set', ['a', 'b']]],
+    ['Logical_Switch_Port', 'addresses', ['set', []]],
+    ['Logical_Switch_Port', 'external_ids', ['map', [['pod', 'a'], ['namespace', 'ns']]]],
+    ['Logical_Switch_Port', 'external_ids', ['map', []]],
+    ['Logical_Switch_Port', 'tag_request', ['set', [4095]]],
+    ['Logical_Switch', 'ports', ['set', [['uuid', '6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10']]]],
+    ['Logical_Switch', 'other_config', ['map', [['subnet', '10.0.0.0/24']]]],
+  ];
+  for (const [table, column, json] of cases) {
+    t.deepEqual(columnDecoder(col(table, column))(json as never, `${table}.${column}`), decodeValue(col(table, column), json as never, `${table}.${column}`), `${table}.${column}`);
+  }
+  const bad: [string, string, unknown][] = [
+    ['Logical_Switch_Port', 'name', 7],
+    ['Logical_Switch_Port', 'addresses', ['set', ['a', 5]]],
+    ['Logical_Switch_Port', 'addresses', ['map', []]],
+    ['Logical_Switch_Port', 'external_ids', ['map', [['pod', 5]]]],
+    ['Logical_Switch_Port', 'external_ids', ['map', [['pod']]]],
+    ['Logical_Switch_Port', 'external_ids', ['set', []]],
+  ];
+  for (const [table, column, json] of bad) {
+    const expected = t.throws(() => decodeValue(col(table, column), json as never, `${table}.${column}`), { instanceOf: OvsdbProtocolError });
+    t.throws(() => columnDecoder(col(table, column))(json as never, `${table}.${column}`), { instanceOf: OvsdbProtocolError, message: expected?.message }, JSON.stringify(json));
+  }
 });
 
 test('update2 diffs apply as ovsdb-server means them', (t) => {
