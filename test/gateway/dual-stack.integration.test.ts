@@ -4,15 +4,16 @@
 //  - a pod's ICMPv6 echo to the outside host reaches it SNATed to the node's IPv6 address, after GR_<node> resolved
 //    the next hop by neighbour discovery on the localnet (its NS and the host's NA are in the capture), and the
 //    kernel's reply reaches the pod; a destination beyond the outside host goes by the ::/0 route;
-//  - a NetworkPolicy egress ipBlock (IPv6, with `except`) compiled by the agent's own code
-//    (networkPolicySpecFromKubernetes): frames to the block are delivered, to the excepted address dropped;
+//  - NetworkPolicy ipBlocks (IPv6, with `except`) compiled by the agent's own code (networkPolicySpecFromKubernetes):
+//    egress, frames to the block are delivered, to the excepted address dropped; ingress, echoes from outside routed
+//    in by GR_hv1 reach the pod from the block and never from the excepted source;
 //  - an EgressFirewall with IPv6 rules: ::/0 denied except the IPv6 cluster and join subnets, an allowed IPv6 CIDR
 //    and an IPv6 DNS-name address set, each checked with frames.
 import test from 'ava';
 import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import { OvnEgressFirewalls, OvnInvalidFieldError, namespacePortGroupName, waitForHypervisors } from '../../src/index.js';
 import { networkPolicySpecFromKubernetes } from '../../src/k8s/controllers/network-policy-spec.js';
-import { readFrame, solicitedNode } from '../../src/lab/index.js';
+import { echoRequest, readFrame, solicitedNode } from '../../src/lab/index.js';
 import { runCommand, waitFor } from '../../src/lab/process.js';
 import { cacheOf, networkPolicy, pod as podObject } from '../k8s/cluster-objects.js';
 import { addPods, gatewayMac, type OverlayPod } from '../overlay/helpers.js';
@@ -101,6 +102,31 @@ test.serial('a NetworkPolicy egress ipBlock (IPv6, with except) as the agent com
   t.true(await o.net.networkPolicies.delete({ namespace: 'default', name: 'v6-egress' }));
   await waitForHypervisors(o.nb, { timeoutMs: 20_000 });
   await sendUntil('a to the excepted address after delete', () => a.hv.inject(a.vif, echoFrom(o, a, excepted, 'a6 after delete')), atOutside(o, (f) => f.payload === 'a6 after delete'));
+});
+
+test.serial('a NetworkPolicy ingress ipBlock (IPv6, with except) from outside: echoes from the block reach the pod through GR_hv1, from the excepted source never', async (t) => {
+  const a = pod('a');
+  const outside = o.lab.outside!;
+  const [excepted, allowed] = [outside.remote[1], REMOTE6_B];
+  const policy = networkPolicy('default', 'v6-ingress', {
+    podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from: [{ ipBlock: { cidr: '2001:db8:100::/64', except: [`${excepted}/128`] } }] }],
+  });
+  const cache = cacheOf(podObject('default', 'a', { node: 'hv1', labels: { app: 'a' } }), policy);
+  const spec = networkPolicySpecFromKubernetes(cache.get('NetworkPolicy', 'default/v6-ingress') as V1NetworkPolicy, cache, () => []);
+  t.deepEqual(spec.ingress, [{ ipBlocks: [{ cidr: '2001:db8:100::/64', except: [`${excepted}/128`] }] }]);
+  await o.net.networkPolicies.ensure(spec);
+  await waitForHypervisors(o.nb, { timeoutMs: 20_000 });
+  // From the outside host's raw port, as if routed from beyond it: to hv1's MAC on the outside network, GR_hv1 routes
+  // it into the cluster (no SNAT on the way in).
+  const fromOutside = (src: string, marker: string): Promise<void> =>
+    outside.inject(echoRequest({ srcMac: outside.mac, dstMac: o.uplinks[0].mac, srcIp: src, dstIp: podIp(a, 6), payload: marker }));
+  for (let i = 0; i < 3; i++) await fromOutside(excepted, 'from the excepted source');
+  t.like(await sendUntil('an echo from the block at pod a', () => fromOutside(allowed, 'from the block'), atPod(a, (f) => f.payload === 'from the block')),
+    { srcIp: allowed, dstIp: podIp(a, 6), dstMac: a.mac, ttl: 62 });
+  t.false((await a.hv.transmitted(a.vif)).map(readFrame).some((f) => f.payload === 'from the excepted source'), 'the excepted source never reached a');
+  t.true(await o.net.networkPolicies.delete({ namespace: 'default', name: 'v6-ingress' }));
+  await waitForHypervisors(o.nb, { timeoutMs: 20_000 });
+  await sendUntil('the excepted source after delete', () => fromOutside(excepted, 'excepted after delete'), atPod(a, (f) => f.payload === 'excepted after delete'));
 });
 
 test.serial('EgressFirewall with IPv6 rules: ::/0 denied but the IPv6 cluster and join subnets, an allowed IPv6 CIDR, a DNS name\'s IPv6 set; IPv4 untouched', async (t) => {
