@@ -380,7 +380,8 @@ function wordsOf(buffer: ArrayBufferLike): Uint32Array {
 /**
  * Copies src[so, so+len) to dst[dOff, dOff+len) and returns the big-endian one's-complement sum of the bytes,
  * folded: 8 bytes per store through BigUint64Array views when the two addresses are congruent mod 8 (the stores
- * bound the copy: 48 Gbps with the sum across 64 KB here, 32 with 32-bit stores), the same bytes summed as 32-bit
+ * bound the copy: 48 Gbps with the sum across 64 KB here, 32 with 32-bit stores), eight of them per iteration as ours
+ * (V8 re-checks the arrays once per iteration), the same bytes summed as 32-bit
  * words; 32-bit words when congruent mod 4; bytes otherwise. The best plain-JS copy-and-sum measured here.
  */
 function floorCopySum(src: Uint8Array, sv: Words, so: number, dst: Uint8Array, dv: Words, dOff: number, len: number): number {
@@ -394,9 +395,16 @@ function floorCopySum(src: Uint8Array, sv: Words, so: number, dst: Uint8Array, d
     if (delta === 0) {
       const sl = sv.longs; const dl = dv.longs;
       let ls = (sa + k) >>> 3; let ld = a >>> 3; let ws = ls << 1;
-      const count = (len - k) >>> 3; const end2 = ls + (count & ~1);
-      while (ls < end2) { dl[ld] = sl[ls]; dl[ld + 1] = sl[ls + 1]; le += sw[ws] + sw[ws + 2]; le2 += sw[ws + 1] + sw[ws + 3]; ls += 2; ld += 2; ws += 4; }
-      if ((count & 1) !== 0) { dl[ld] = sl[ls]; le += sw[ws] + sw[ws + 1]; }
+      const count = (len - k) >>> 3; const end8 = ls + (count & ~7);
+      while (ls < end8) {
+        dl[ld] = sl[ls]; dl[ld + 1] = sl[ls + 1]; dl[ld + 2] = sl[ls + 2]; dl[ld + 3] = sl[ls + 3];
+        dl[ld + 4] = sl[ls + 4]; dl[ld + 5] = sl[ls + 5]; dl[ld + 6] = sl[ls + 6]; dl[ld + 7] = sl[ls + 7];
+        le += ((sw[ws] + sw[ws + 2]) + (sw[ws + 4] + sw[ws + 6])) + ((sw[ws + 8] + sw[ws + 10]) + (sw[ws + 12] + sw[ws + 14]));
+        le2 += ((sw[ws + 1] + sw[ws + 3]) + (sw[ws + 5] + sw[ws + 7])) + ((sw[ws + 9] + sw[ws + 11]) + (sw[ws + 13] + sw[ws + 15]));
+        ls += 8; ld += 8; ws += 16;
+      }
+      const end1 = ls + (count & 7);
+      while (ls < end1) { dl[ld] = sl[ls]; le += sw[ws]; le2 += sw[ws + 1]; ls++; ld++; ws += 2; }
       k += count << 3; a += count << 3;
     } else {
       const dw = dv.words;
