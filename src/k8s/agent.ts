@@ -34,8 +34,8 @@ import { OvsdbDatabase } from '../ovsdb/database.js';
 export const AGENT_CONTROLLERS = ['nodes', 'pods', 'services', 'networkPolicies'] as const;
 export type AgentControllerName = (typeof AGENT_CONTROLLERS)[number];
 
-/** Reconciles in flight per controller by default (pods: many, so that their ports share transactions). */
-export const DEFAULT_AGENT_WORKERS: Readonly<Record<AgentControllerName, number>> = { nodes: 4, pods: 64, services: 64, networkPolicies: 8 };
+/** Reconciles in flight per controller by default (nodes, pods, Services: many, so that their rows share transactions). */
+export const DEFAULT_AGENT_WORKERS: Readonly<Record<AgentControllerName, number>> = { nodes: 64, pods: 64, services: 64, networkPolicies: 8 };
 
 export interface AgentOptions {
   /** The Northbound database: remotes (`unix:/run/ovn/ovnnb_db.sock`, `ssl:a:6641,ssl:b:6641`), replica options, or a
@@ -148,6 +148,7 @@ export class Agent extends EventEmitter<AgentEvents> {
       ...(controller !== undefined ? { controller } : {}),
       ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}),
       ...(options.joinSubnetV6 !== undefined ? { joinSubnetV6: options.joinSubnetV6 } : {}),
+      nodes: { coalesce: true },
       pods: { coalesce: true },
       services: { coalesce: true },
     });

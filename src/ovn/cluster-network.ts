@@ -13,7 +13,7 @@ import { DEFAULT_CONTROLLER } from './names.js';
 import { commitDesired } from './desired-state.js';
 import type { Northbound } from './northbound.js';
 import { buildCluster, type ClusterOptions } from './topology.js';
-import { OvnNodes } from './nodes.js';
+import { OvnNodes, type OvnNodesOptions } from './nodes.js';
 import { OvnPods, type OvnPodsOptions } from './pods.js';
 import { OvnServices, type OvnServicesOptions } from './services.js';
 import { OvnNetworkPolicies } from './network-policy.js';
@@ -26,6 +26,8 @@ import type { Changed, KindOptions } from './kind.js';
 
 /** Options of ClusterNetwork: the controller name, the cluster's join subnet, how pods are allocated. */
 export interface ClusterNetworkOptions extends KindOptions, ClusterOptions {
+  /** Node batching (OvnNodes' coalesce and maxBatch; the controller and join subnets are ClusterNetwork's). */
+  readonly nodes?: Pick<OvnNodesOptions, 'coalesce' | 'maxBatch'>;
   /** Pod allocation and batching (OvnPods' options; the controller is ClusterNetwork's). */
   readonly pods?: Omit<OvnPodsOptions, 'controller'>;
   /** Service load balancers' batching (OvnServices' options; the controller is ClusterNetwork's). */
@@ -64,7 +66,7 @@ export class ClusterNetwork {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     const controller = this.controller;
     this.nodes = new OvnNodes(nb, {
-      controller, ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}),
+      ...options.nodes, controller, ...(options.joinSubnet !== undefined ? { joinSubnet: options.joinSubnet } : {}),
       ...(options.joinSubnetV6 !== undefined ? { joinSubnetV6: options.joinSubnetV6 } : {}), ...(options.multicast !== undefined ? { multicast: options.multicast } : {}),
     });
     this.pods = new OvnPods(nb, { ...options.pods, controller });

@@ -4,8 +4,14 @@
 // delete() and sync() find all of them, and nothing another controller made.
 //
 // A node's subnets must not overlap another node's (or the join subnet): two nodes sharing addresses would hand
-// the same pod address out twice. The check reads the replica, so it catches every node already written; two
-// agents ensuring two overlapping nodes in the same instant are not caught (OVSDB has no condition for overlap).
+// the same pod address out twice. The check reads the replica, so it catches every node already written, and the
+// nodes built before it into the same transaction; two agents ensuring two overlapping nodes in the same instant
+// are not caught (OVSDB has no condition for overlap).
+//
+// With `coalesce` (an agent's Node controller), the ensures of one event-loop turn share one transaction (group
+// commit, group-commit.ts): a hundred nodes are a few transactions, not a hundred. A gateway router's join address
+// picked while its transaction is in flight is reserved in this process, so concurrent ensures (in one batch, in
+// batches in flight, or alone) pick different ones instead of losing the `requireNone` race and retrying.
 import type { Uuid } from '../ovsdb/datum.js';
 import type { LogicalRouter, LogicalSwitch, NorthboundTables } from '../models/ovn-northbound.js';
 import { addressAt, parsePrefix, prefixSize, tryParseAddress, withLength, type IpAddress, type IpFamily, type IpPrefix } from './ip.js';
@@ -18,7 +24,9 @@ import {
 import { assertOwned, isOwned, ownerIds, type Owner } from './ownership.js';
 import { OvnInvalidFieldError, OvnSubnetOverlapError } from './errors.js';
 import { checkKubernetesName } from './kubernetes-names.js';
-import { commitDesired, type DesiredState, type RowRef } from './desired-state.js';
+import { commitDesired, DesiredState, type RowRef } from './desired-state.js';
+import { GroupCommit } from './group-commit.js';
+import { ReplicaTransaction } from '../ovsdb/transaction-retry.js';
 import { byName, ownedBy, type Northbound } from './northbound.js';
 import {
   buildCluster, ensureRouterPort, ensureSwitchPort, ensureSwitchRouterPort, joinPrefixOf, joinPrefixV6Of, mayUpdate, nodeAddressing, portAddresses, removeAddressesFromSets,
@@ -68,8 +76,27 @@ export interface NodeInfo {
   readonly chassis: string | undefined;
 }
 
-/** Options of OvnNodes: the controller, and the cluster's join subnet. */
-export interface OvnNodesOptions extends KindOptions, ClusterOptions {}
+/** Options of OvnNodes: the controller, the cluster's join subnet, and whether calls share transactions. */
+export interface OvnNodesOptions extends KindOptions, ClusterOptions {
+  /** Calls of ensure() made in the same event-loop turn share one transaction (group commit). Default false. */
+  readonly coalesce?: boolean;
+  /** Most nodes in one shared transaction (default 64); more calls in one turn become several transactions. */
+  readonly maxBatch?: number;
+}
+
+/** One ensure() call, its spec checked: what its builds need, and the join address it has reserved. */
+interface NodeCall {
+  readonly spec: NodeSpec;
+  readonly subnets: IpPrefix[];
+  readonly joinPrefixes: readonly IpPrefix[];
+  readonly ipv6: boolean;
+  readonly gateway: GatewayRouterInput;
+  /** The join address offset this call's last build picked (reserved until the call settles). */
+  reserved?: bigint;
+}
+
+/** The nodes built into one transaction so far, for the overlap check of the next ones. */
+type BuiltSubnets = { readonly node: string; readonly subnets: readonly IpPrefix[] }[];
 
 /** The node switch's other_config keys of multicast (ovn-nb(5)), kept as they are when `multicast` is not given. */
 const MCAST_SWITCH_KEYS = ['mcast_snoop', 'mcast_querier', 'mcast_eth_src', 'mcast_ip4_src', 'mcast_ip6_src'] as const;
@@ -101,9 +128,16 @@ function nodeOfSwitch(ls: LogicalSwitch): string {
 }
 
 /** @throws OvnSubnetOverlapError naming both nodes and subnets. */
-function checkNoOverlap(db: Northbound, node: string, subnets: readonly IpPrefix[], joinPrefixes: readonly IpPrefix[]): void {
+function checkNoOverlap(db: Northbound, node: string, subnets: readonly IpPrefix[], joinPrefixes: readonly IpPrefix[], built: BuiltSubnets = []): void {
   for (const s of subnets) {
     for (const joinPrefix of joinPrefixes) if (overlaps(s, joinPrefix)) throw new OvnSubnetOverlapError(node, s.text, `the ${JOIN_SWITCH} switch`, joinPrefix.text);
+  }
+  for (const other of built) {
+    if (other.node === node) continue;
+    for (const mine of subnets) {
+      const theirs = other.subnets.find((t) => overlaps(mine, t));
+      if (theirs) throw new OvnSubnetOverlapError(node, mine.text, `node ${other.node}`, theirs.text);
+    }
   }
   for (const ls of db.table('Logical_Switch')) {
     if (ls.name === nodeSwitchName(node)) continue;
@@ -121,19 +155,45 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
   readonly ownerType = 'Node' as const;
   readonly controller: string;
   private readonly owner: Owner;
+  private readonly group: GroupCommit<NodeCall, NodeInfo & Changed> | undefined;
+  /** Join address offsets picked by builds whose call has not settled yet. */
+  private readonly reservedJoin = new Set<bigint>();
+  /** The nodes built into each shared transaction so far (overlap checks within the transaction). */
+  private readonly builtIn = new WeakMap<DesiredState<NorthboundTables>, BuiltSubnets>();
+  /** The cluster's rows being made ahead of a batch of nodes, when missing. */
+  private clusterPending: Promise<void> | undefined;
 
   /** The kind over `db`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly db: Northbound, private readonly options: OvnNodesOptions = {}) {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     this.owner = { controller: this.controller };
+    this.group = options.coalesce ? new GroupCommit(db, {
+      keyOf: (call) => call.spec.name,
+      build: (call, tx) => { this.build(tx, call); return (changed) => this.result(call, changed); },
+      alone: (call) => this.ensureAlone(call),
+    }, options.maxBatch) : undefined;
   }
 
   /**
-   * Ensures the node's rows (and the cluster rows, created in the same transaction when missing).
+   * Ensures the node's rows (and the cluster rows, created in the same transaction when missing; with `coalesce`,
+   * in a transaction of their own ahead of the batch).
    * @throws OvnInvalidNameError, OvnInvalidFieldError, OvnSubnetOverlapError (nothing sent); OvnNotOwnedError when
    *   a row of the node's names belongs to another controller or tool.
    */
   async ensure(spec: NodeSpec): Promise<NodeInfo & Changed> {
+    const call = this.prepare(spec);
+    try {
+      if (!this.group) return await this.ensureAlone(call);
+      // Nodes of one batch share the cluster's rows: when missing, they are made first, once for all of them.
+      if (!this.clusterComplete(call.ipv6)) await this.ensureClusterRows(call.ipv6);
+      return await this.group.submit(call);
+    } finally {
+      this.release(call);
+    }
+  }
+
+  /** The spec checked and parsed (everything that needs no replica). */
+  private prepare(spec: NodeSpec): NodeCall {
     checkKubernetesName('node', spec.name);
     const subnets = parseNodeSubnets(spec.name, spec.subnets);
     const joinPrefix = joinPrefixOf(this.options);
@@ -156,13 +216,53 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
       if (!subnets.some((s) => s.family === ip.family)) throw new OvnInvalidFieldError(NODE_OBJECT(spec.name), 'nodeIp', spec.nodeIp, `no IPv${ip.family} node subnet to SNAT to ${ip.text}`);
     }
     const joinAddress = spec.nodeId === undefined ? undefined : joinAddressOfNode(spec.name, spec.nodeId, joinPrefix);
+    return { spec, subnets, joinPrefixes: [joinPrefix, joinPrefixV6], ipv6, gateway: { joinAddress, clusterSubnets, nodeIps } };
+  }
+
+  /** The node in its own transaction (with the cluster's rows when missing), retried on a lost race. */
+  private async ensureAlone(call: NodeCall): Promise<NodeInfo & Changed> {
     const changed = await commitDesired(this.db, (tx) => {
-      checkNoOverlap(this.db, spec.name, subnets, [joinPrefix, joinPrefixV6]);
-      const c = buildCluster(this.db, tx, this.owner, this.options, ipv6);
-      this.buildNode(tx, spec, c, subnets, { joinAddress, clusterSubnets, nodeIps });
+      this.build(tx, call);
       return !tx.isEmpty;
     });
-    return { ...(this.get(spec) ?? this.expected(spec, subnets)), changed };
+    return this.result(call, changed);
+  }
+
+  /** Adds the node's rows (and the cluster's, when missing) to `tx`. */
+  private build(tx: DesiredState<NorthboundTables>, call: NodeCall): void {
+    // A build runs again after a lost race (or alone after a failed batch): its earlier pick is free again.
+    this.release(call);
+    const built = this.builtIn.get(tx);
+    checkNoOverlap(this.db, call.spec.name, call.subnets, call.joinPrefixes, built);
+    const c = buildCluster(this.db, tx, this.owner, this.options, call.ipv6);
+    this.buildNode(tx, call, c);
+    const entry = { node: call.spec.name, subnets: call.subnets };
+    if (built) built.push(entry);
+    else this.builtIn.set(tx, [entry]);
+  }
+
+  private result(call: NodeCall, changed: boolean): NodeInfo & Changed {
+    return { ...(this.get(call.spec) ?? this.expected(call.spec, call.subnets)), changed };
+  }
+
+  private release(call: NodeCall): void {
+    if (call.reserved === undefined) return;
+    this.reservedJoin.delete(call.reserved);
+    call.reserved = undefined;
+  }
+
+  /** Whether the cluster's rows are in the replica as a node of this family needs them (building them adds nothing). */
+  private clusterComplete(ipv6: boolean): boolean {
+    const probe = new DesiredState<NorthboundTables>(new ReplicaTransaction(this.db));
+    buildCluster(this.db, probe, this.owner, this.options, ipv6);
+    return probe.isEmpty;
+  }
+
+  /** Makes the cluster's rows, one transaction shared by every call waiting for them. */
+  private ensureClusterRows(ipv6: boolean): Promise<void> {
+    this.clusterPending ??= commitDesired(this.db, (tx) => { buildCluster(this.db, tx, this.owner, this.options, ipv6); })
+      .finally(() => { this.clusterPending = undefined; });
+    return this.clusterPending;
   }
 
   /** What get() will say once the replica has the node (the write is applied before ensure resolves). */
@@ -173,8 +273,9 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     };
   }
 
-  private buildNode(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, subnets: IpPrefix[], gateway: GatewayRouterInput): void {
+  private buildNode(tx: DesiredState<NorthboundTables>, call: NodeCall, c: ClusterRows): void {
     const db = this.db;
+    const { spec: node, subnets } = call;
     const v4 = subnets.find((s) => s.family === 4);
     const v6 = subnets.find((s) => s.family === 6);
     const mine: RowOwnership = { owner: this.owner, type: 'Node', name: node.name };
@@ -223,12 +324,13 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     const mgmtMac = node.managementMac ?? macFromAddress(mgmt[0]);
     ensureSwitchPort(db, tx, ls, lsRow?.ports, managementPort(node.name), { addresses: [[mgmtMac, ...mgmt.map((a) => a.text)].join(' ')], external_ids: ids }, mine);
 
-    if (node.chassis) this.buildGatewayRouter(tx, node, c, joinRow, subnets, mine, gateway);
+    if (node.chassis) this.buildGatewayRouter(tx, call, c, joinRow, mine);
   }
 
-  private buildGatewayRouter(tx: DesiredState<NorthboundTables>, node: NodeSpec, c: ClusterRows, joinRow: LogicalSwitch | undefined, subnets: IpPrefix[], mine: RowOwnership,
-    { joinAddress, clusterSubnets, nodeIps }: GatewayRouterInput): void {
+  private buildGatewayRouter(tx: DesiredState<NorthboundTables>, call: NodeCall, c: ClusterRows, joinRow: LogicalSwitch | undefined, mine: RowOwnership): void {
     const db = this.db;
+    const { spec: node, subnets } = call;
+    const { joinAddress, clusterSubnets, nodeIps } = call.gateway;
     const ids = ownerIds(this.owner, 'Node', node.name);
     const grName = gatewayRouterName(node.name);
     const grRow = byName(db, 'Logical_Router', grName);
@@ -243,7 +345,7 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     } else gr = tx.insertNamed<LogicalRouter>('Logical_Router', { name: grName, ...grDesired, load_balancer_group: [c.lbGroup] });
 
     // rtoj-GR_<node>: the join address of the node id; without one it keeps its join address, and a new one takes
-    // the lowest free one, guarded against a concurrent pick (every concurrent ensure picks the same one).
+    // the lowest free one not reserved by a call of this process in flight, guarded against another agent's pick.
     const portName = routerToJoinPort(grName);
     const existing = byName(db, 'Logical_Router_Port', portName);
     if (existing) mayUpdate('Logical_Router_Port', portName, existing, mine);
@@ -252,7 +354,10 @@ export class OvnNodes implements OvnKind<NodeSpec, ClusterKey, NodeInfo> {
     if (joinAddress) joinCidr = joinAddress;
     else if (existingJoin) joinCidr = existingJoin;
     else {
-      joinCidr = firstFreeJoinAddress(db, c.joinPrefix).cidr;
+      const free = firstFreeJoinAddress(db, c.joinPrefix, this.reservedJoin);
+      this.reservedJoin.add(free.offset);
+      call.reserved = free.offset;
+      joinCidr = free.cidr;
       tx.requireNone('Logical_Router_Port', [['networks', 'includes', [joinCidr]]]);
     }
     const joinIp = joinCidr.slice(0, joinCidr.indexOf('/'));
@@ -417,8 +522,9 @@ function joinAddressOfNode(node: string, nodeId: number, joinPrefix: IpPrefix): 
   return withLength(addressAt(joinPrefix, BigInt(nodeId)), joinPrefix.length);
 }
 
-function firstFreeJoinAddress(db: Northbound, joinPrefix: IpPrefix): { text: string; cidr: string } {
-  const used = new Set<bigint>();
+/** The lowest join address (offset from 2) no router port has and not in `reserved`. */
+function firstFreeJoinAddress(db: Northbound, joinPrefix: IpPrefix, reserved: ReadonlySet<bigint>): { offset: bigint; cidr: string } {
+  const used = new Set<bigint>(reserved);
   for (const lrp of db.table('Logical_Router_Port')) {
     for (const n of lrp.networks) {
       try {
@@ -430,7 +536,7 @@ function firstFreeJoinAddress(db: Northbound, joinPrefix: IpPrefix): { text: str
   for (let offset = 2n; offset < prefixSize(joinPrefix) - 1n; offset++) {
     if (!used.has(offset)) {
       const a = addressAt(joinPrefix, offset);
-      return { text: a.text, cidr: withLength(a, joinPrefix.length) };
+      return { offset, cidr: withLength(a, joinPrefix.length) };
     }
   }
   throw new OvnInvalidFieldError('cluster', 'joinSubnet', joinPrefix.text, `the join subnet ${joinPrefix.text} is full`);

@@ -8,6 +8,7 @@ import { startLab } from '../../src/lab/index.js';
 import { openNorthbound } from '../../src/ovn/northbound.js';
 import { OvnNodes } from '../../src/ovn/nodes.js';
 import { OvnPods, type PodNetwork } from '../../src/ovn/pods.js';
+import { OvnSubnetOverlapError } from '../../src/ovn/errors.js';
 import { SentTransactions } from './helpers.js';
 
 async function inParallel<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
@@ -66,7 +67,7 @@ async function twoAgents(t: ExecutionContext, guardA: OvnPodsOptions['addressGua
 test('1,000 pods from two concurrent agents on one node: no duplicate address, every port once', twoAgents, 'uuid');
 test('the same with agent A adding the wait guard (agents with different guards can share a node)', twoAgents, 'wait');
 
-test('nodes ensured at once: with node ids one transaction each, GR_<node> on the join subnet + its id; without, distinct join addresses after retries', async (t) => {
+test('nodes ensured at once: with node ids one transaction each, GR_<node> on the join subnet + its id; without, distinct join addresses (reserved in one agent, after retries between two)', async (t) => {
   const lab = await startLab({ northd: false });
   t.teardown(() => lab.stop());
   const wire = new SentTransactions();
@@ -83,10 +84,46 @@ test('nodes ensured at once: with node ids one transaction each, GR_<node> on th
   for (let i = 0; i <= 16; i++) t.is(await joinNetworks(i), `["100.64.0.${i + 2}/16"]`);
   t.is((await lab.nbctl('--bare', '--columns=ports', 'list', 'Logical_Router', 'ovn_cluster_router')).trim().split(/\s+/).length, 18); // rtoj + 17 rtos
 
-  // Without node ids every ensure of the same instant picks the same lowest free address; the guard makes the
-  // losers pick again, so all end distinct.
+  // Without node ids, one agent's ensures of the same instant reserve the join addresses they pick: no retry.
+  const beforeOne = wire.count;
   await Promise.all(Array.from({ length: 4 }, (_, i) => nodes.ensure(spec(20 + i))));
-  const picked = await Promise.all(Array.from({ length: 4 }, (_, i) => joinNetworks(20 + i)));
-  t.is(new Set(picked).size, 4);
+  t.is(wire.count - beforeOne, 4, 'one transaction per node: no ensure lost the join address race');
+  // Two agents (their own reservations) pick the same lowest free address; the guard makes the losers pick again.
+  const other = new OvnNodes(db);
+  await Promise.all(Array.from({ length: 4 }, (_, i) => (i % 2 === 0 ? nodes : other).ensure(spec(30 + i))));
+  t.true(wire.count - beforeOne > 8, 'the second agent lost races and retried');
+  const picked = await Promise.all([20, 21, 22, 23, 30, 31, 32, 33].map(joinNetworks));
+  t.is(new Set(picked).size, 8);
   for (const p of picked) t.false(/^\["100\.64\.0\.([2-9]|1[0-8])\/16"\]$/.test(p), `${p} is a node id's address`);
+});
+
+test('nodes with coalesce: the cluster rows first, then the ensures of one turn in shared transactions with distinct join addresses; a node overlapping a batch-mate is refused alone', async (t) => {
+  const lab = await startLab({ northd: false });
+  t.teardown(() => lab.stop());
+  const wire = new SentTransactions();
+  const db = await openNorthbound({ remotes: lab.nb.unix, openChannel: wire.openChannel });
+  t.teardown(() => db.close());
+  const nodes = new OvnNodes(db, { coalesce: true, maxBatch: 8 });
+  const spec = (i: number, subnet = `10.128.${i}.0/24`) => ({ name: `node-${i}`, subnets: [subnet], chassis: `chassis-${i}`, nodeIp: `172.18.0.${i + 2}` });
+  const first = await Promise.all(Array.from({ length: 20 }, (_, i) => nodes.ensure(spec(i))));
+  t.is(wire.count, 1 + 3, 'the cluster rows, then 20 nodes in batches of 8');
+  t.true(first.every((r) => r.changed));
+  t.deepEqual(first.map((r) => r.gatewayRouter), Array.from({ length: 20 }, (_, i) => `GR_node-${i}`));
+  const joins = await Promise.all(Array.from({ length: 20 }, async (_, i) => (await lab.nbctl('get', 'Logical_Router_Port', `rtoj-GR_node-${i}`, 'networks')).trim()));
+  t.is(new Set(joins).size, 20, 'every gateway router has its own join address');
+  t.is((await lab.nbctl('--bare', '--columns=ports', 'list', 'Logical_Router', 'ovn_cluster_router')).trim().split(/\s+/).length, 21); // rtoj + 20 rtos
+  t.is((await lab.nbctl('--bare', '--columns=static_routes', 'list', 'Logical_Router', 'ovn_cluster_router')).trim().split(/\s+/).length, 20);
+
+  const again = await Promise.all(Array.from({ length: 20 }, (_, i) => nodes.ensure(spec(i))));
+  t.is(wire.count, 4, 'nothing sent when nothing changes');
+  t.true(again.every((r) => !r.changed));
+
+  // node-31 overlaps node-30 of the same turn: built after it into the same transaction, it is refused; the others commit together.
+  const before = wire.count;
+  const settled = await Promise.allSettled([nodes.ensure(spec(30)), nodes.ensure(spec(31, '10.128.30.128/25')), nodes.ensure(spec(32))]);
+  t.is(wire.count - before, 1);
+  t.is(settled[0].status, 'fulfilled');
+  t.is(settled[2].status, 'fulfilled');
+  t.true(settled[1].status === 'rejected' && settled[1].reason instanceof OvnSubnetOverlapError);
+  t.is(nodes.get({ name: 'node-31' }), undefined);
 });
