@@ -64,6 +64,7 @@ export class ObjectCache implements ObjectSink {
       // The Service controller finds a Service's slices by this label for every Service it reconciles.
       EndpointSlice: new ObjectStore([SERVICE_NAME_LABEL]), NetworkPolicy: new ObjectStore(),
     };
+    this.metrics.trackObjects(() => this.counts().objects);
   }
 
   /** The store of one kind (read-only use). */
@@ -217,7 +218,6 @@ export class ObjectCache implements ObjectSink {
     origin: string): void {
     this.eventCount++;
     this.metrics.objectEvents.inc({ kind, type });
-    this.metrics.cachedObjects.set({ kind }, this.stores[kind].size);
     if (this.logger.enabled('debug')) this.logger.debug(`${type} ${describeObject(kind, key)}`, { origin, resourceVersion: object.metadata?.resourceVersion });
     const event = { type, kind, key, object, previous, origin } as ObjectEvent;
     for (const listener of [...this.listeners]) {

@@ -9,6 +9,9 @@
 //  - a line starting with "{" in its first column while a value is still open means that value was cut short
 //    ("truncated"): kubectl starts every value in column 1 and never puts an inner line there;
 //  - the end of the stream inside a value is "truncated".
+// A line that is one whole JSON text (kubectl's compact layout) is parsed as it is, without the byte-level split:
+// that halves the cost of reading a watch stream; any other line (a pretty-printed value's first line, two values
+// on a line, bad JSON) fails that parse and goes through the split as before.
 import { OvsdbMessageTooLargeError } from '../ovsdb/errors.js';
 import { JsonSplitter } from '../ovsdb/framing.js';
 
@@ -117,6 +120,18 @@ export class JsonStreamReader {
     this.onFault({ reason: 'not-json', message: `${where}: not JSON (${run.sample})`, firstLine: run.first, lastLine: run.last });
   }
 
+  /** A line holding exactly one JSON text: its item, true. Anything else: false, nothing reported. */
+  private wholeLine(line: Buffer, number: number): boolean {
+    let value: unknown;
+    try {
+      value = JSON.parse(line.toString('utf8'));
+    } catch {
+      return false;
+    }
+    this.onItem({ value, firstLine: number, lastLine: number });
+    return true;
+  }
+
   private line(line: Buffer): void {
     const number = ++this.lineNumber;
     if (this.valueStart > 0 && line[0] === OPEN_BRACE) {
@@ -133,6 +148,7 @@ export class JsonStreamReader {
         return;
       }
       this.flushBadRun();
+      if (first === OPEN_BRACE && line.length <= this.maxItemBytes && this.wholeLine(line, number)) return;
       this.valueStart = number;
     }
     try {

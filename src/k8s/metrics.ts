@@ -2,10 +2,16 @@
 // or a test and the agent it drives, do not mix their figures). Work-queue metric names follow client-go's
 // workqueue metrics (depth, adds, work duration, retries) under the `ovn_overlay_` prefix, so dashboards made for
 // Kubernetes controllers read them as they are. `text()` is the Prometheus exposition an HTTP endpoint serves.
+// What a work queue holds and its adds, and the objects in the cache, are read when scraped (trackQueue,
+// trackObjects), not set on every change: setting labelled gauges per key added and reconciled and per object
+// event cost an agent converging 9,000 objects ~0.3 s.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Reconcile durations in seconds: 1 ms .. 60 s (an OVSDB transaction to a loaded cluster can take seconds). */
 export const RECONCILE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** What a work queue's gauges show. */
+export interface QueueFigures { readonly depth: number; readonly inFlight: number; readonly retryPending: number; readonly adds: number }
 
 export class AgentMetrics {
   readonly registry: Registry;
@@ -26,16 +32,29 @@ export class AgentMetrics {
   readonly watchErrors: Counter<'kind'>;
   readonly nbTransactions: Counter<'kind'>;
   private transactionSource: (() => { readonly transactions: number; readonly writeTransactions: number }) | undefined;
+  private readonly queueSources = new Map<string, () => QueueFigures>();
+  private objectSource: (() => Readonly<Record<string, number>>) | undefined;
 
   constructor(registry: Registry = new Registry()) {
     this.registry = registry;
     const registers = [registry];
-    this.queueDepth = new Gauge({ name: 'ovn_overlay_workqueue_depth', help: 'Keys waiting in the work queue.', labelNames: ['name'], registers });
-    this.queueInFlight = new Gauge({ name: 'ovn_overlay_workqueue_in_flight', help: 'Keys being reconciled now.', labelNames: ['name'], registers });
-    this.queueRetryPending = new Gauge({
-      name: 'ovn_overlay_workqueue_retry_pending', help: 'Keys waiting out a retry backoff.', labelNames: ['name'], registers,
+    const queues = this.queueSources;
+    const queueGauge = (name: string, help: string, figure: Exclude<keyof QueueFigures, 'adds'>): Gauge<'name'> => new Gauge({
+      name, help, labelNames: ['name'], registers,
+      collect() {
+        for (const [queue, stats] of queues) this.set({ name: queue }, stats()[figure]);
+      },
     });
-    this.queueAdds = new Counter({ name: 'ovn_overlay_workqueue_adds_total', help: 'Keys added to the work queue.', labelNames: ['name'], registers });
+    this.queueDepth = queueGauge('ovn_overlay_workqueue_depth', 'Keys waiting in the work queue.', 'depth');
+    this.queueInFlight = queueGauge('ovn_overlay_workqueue_in_flight', 'Keys being reconciled now.', 'inFlight');
+    this.queueRetryPending = queueGauge('ovn_overlay_workqueue_retry_pending', 'Keys waiting out a retry backoff.', 'retryPending');
+    this.queueAdds = new Counter({
+      name: 'ovn_overlay_workqueue_adds_total', help: 'Keys added to the work queue.', labelNames: ['name'], registers,
+      collect() {
+        this.reset();
+        for (const [queue, stats] of queues) this.inc({ name: queue }, stats().adds);
+      },
+    });
     this.reconcileDuration = new Histogram({
       name: 'ovn_overlay_workqueue_work_duration_seconds', help: 'Time one reconcile of a key took.',
       labelNames: ['name', 'result'], buckets: RECONCILE_BUCKETS, registers,
@@ -48,7 +67,13 @@ export class AgentMetrics {
     this.objectEvents = new Counter({
       name: 'ovn_overlay_k8s_events_total', help: 'Object changes applied to the cache (added, updated, deleted).', labelNames: ['kind', 'type'], registers,
     });
-    this.cachedObjects = new Gauge({ name: 'ovn_overlay_k8s_objects', help: 'Objects in the cache.', labelNames: ['kind'], registers });
+    const objects = () => this.objectSource?.();
+    this.cachedObjects = new Gauge({
+      name: 'ovn_overlay_k8s_objects', help: 'Objects in the cache.', labelNames: ['kind'], registers,
+      collect() {
+        for (const [kind, count] of Object.entries(objects() ?? {})) this.set({ kind }, count);
+      },
+    });
     this.rejected = new Counter({
       name: 'ovn_overlay_k8s_rejected_total', help: 'Objects or stream items refused as bad input, by reason.', labelNames: ['kind', 'reason'], registers,
     });
@@ -75,6 +100,16 @@ export class AgentMetrics {
   /** Where `ovn_overlay_nb_transactions_total` reads its figures (the Northbound replica's stats). */
   trackTransactions(source: () => { readonly transactions: number; readonly writeTransactions: number }): void {
     this.transactionSource = source;
+  }
+
+  /** Where the work queue `name`'s gauges (depth, in flight, retry pending) and adds read their figures when scraped. */
+  trackQueue(name: string, stats: () => QueueFigures): void {
+    this.queueSources.set(name, stats);
+  }
+
+  /** Where `ovn_overlay_k8s_objects` reads the objects per kind when scraped (the cache's stores). */
+  trackObjects(source: () => Readonly<Record<string, number>>): void {
+    this.objectSource = source;
   }
 
   /** The Prometheus text exposition of every metric of this agent. */

@@ -125,6 +125,7 @@ export class WorkQueue {
     this.random = options.random ?? Math.random;
     this.logger = (options.logger ?? silentLogger).child(`queue ${this.name}`);
     this.metrics = options.metrics ?? new AgentMetrics();
+    this.metrics.trackQueue(this.name, () => ({ depth: this.queued.size, inFlight: this.processing.size, retryPending: this.retries.size, adds: this.totals.adds }));
   }
 
   /** Starts reconciling (keys added before wait until now) and the sweep. */
@@ -145,7 +146,6 @@ export class WorkQueue {
       return;
     }
     this.totals.adds++;
-    this.metrics.queueAdds.inc({ name: this.name });
     this.forget(key);
     this.enqueue(key);
   }
@@ -229,7 +229,6 @@ export class WorkQueue {
     if (retry?.timer) this.clock.clearTimeout(retry.timer);
     this.retries.delete(key);
     this.droppedKeys.delete(key);
-    this.updateGauges();
   }
 
   private enqueue(key: string): void {
@@ -240,7 +239,6 @@ export class WorkQueue {
     if (this.queued.has(key)) return;
     this.queued.add(key);
     this.order.push(key);
-    this.updateGauges();
     this.pump();
   }
 
@@ -263,7 +261,6 @@ export class WorkQueue {
       this.processing.add(key);
       void this.run(key);
     }
-    this.updateGauges();
     if (this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -306,7 +303,6 @@ export class WorkQueue {
       this.totals.dropped++;
       this.metrics.dropped.inc({ name: this.name });
       this.logger.error(`dropped after ${retry.failures} failed attempts`, { key, error: retry.lastError });
-      this.updateGauges();
       return;
     }
     const delayMs = retryDelayMs(this.policy, retry.failures, this.random);
@@ -321,7 +317,6 @@ export class WorkQueue {
         if (this.retries.get(key) === retry) this.enqueue(key);
       }, delayMs);
     }
-    this.updateGauges();
   }
 
   private armSweep(): void {
@@ -331,11 +326,5 @@ export class WorkQueue {
       this.sweep();
       this.armSweep();
     }, this.sweepIntervalMs);
-  }
-
-  private updateGauges(): void {
-    this.metrics.queueDepth.set({ name: this.name }, this.queued.size);
-    this.metrics.queueInFlight.set({ name: this.name }, this.processing.size);
-    this.metrics.queueRetryPending.set({ name: this.name }, this.retries.size);
   }
 }

@@ -47,6 +47,9 @@ const HOLDERS: readonly [HolderTable, 'groups' | 'switches' | 'routers'][] = [
   ['Load_Balancer_Group', 'groups'], ['Logical_Switch', 'switches'], ['Logical_Router', 'routers'],
 ];
 
+/** One call of ensure() or apply(): its spec, and whether it answers with the rows as stored. */
+interface ServiceCall { readonly spec: ServiceSpec; readonly readBack: boolean }
+
 /** Options of OvnServices: the controller, and whether calls share transactions. */
 export interface OvnServicesOptions extends KindOptions {
   /** Calls of ensure() made in the same event-loop turn share one transaction (group commit). Default false. */
@@ -60,16 +63,16 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
   readonly ownerType = 'Service' as const;
   readonly controller: string;
   private readonly owner: Owner;
-  private readonly group: GroupCommit<ServiceSpec, ServiceInfo & Changed> | undefined;
+  private readonly group: GroupCommit<ServiceCall, ServiceInfo & Changed> | undefined;
 
   /** The kind over `db`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly db: Northbound, options: OvnServicesOptions = {}) {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
     this.owner = { controller: this.controller };
     this.group = options.coalesce ? new GroupCommit(db, {
-      keyOf: (spec) => namespacedObjectName(spec.namespace, spec.name),
-      build: (spec, tx) => { this.build(tx, spec); return (changed) => this.result(spec, changed); },
-      alone: (spec) => this.ensureAlone(spec),
+      keyOf: ({ spec }) => namespacedObjectName(spec.namespace, spec.name),
+      build: (call, tx) => { this.build(tx, call.spec); return (changed) => this.result(call, changed); },
+      alone: (call) => this.ensureAlone(call),
     }, options.maxBatch) : undefined;
   }
 
@@ -115,16 +118,29 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
    *   controller's.
    */
   ensure(spec: ServiceSpec): Promise<ServiceInfo & Changed> {
-    try { validateServiceSpec(spec); } catch (err) { return Promise.reject(err); }
-    return this.group ? this.group.submit(spec) : this.ensureAlone(spec);
+    return this.submit({ spec, readBack: true });
   }
 
-  private async ensureAlone(spec: ServiceSpec): Promise<ServiceInfo & Changed> {
+  /**
+   * ensure() without reading the rows back afterwards: for a controller that only needs to know whether anything
+   * was sent (reading back every Service's rows is most of the CPU of an unchanged resync). Throws as ensure().
+   */
+  async apply(spec: ServiceSpec): Promise<Changed> {
+    const { changed } = await this.submit({ spec, readBack: false });
+    return { changed };
+  }
+
+  private submit(call: ServiceCall): Promise<ServiceInfo & Changed> {
+    try { validateServiceSpec(call.spec); } catch (err) { return Promise.reject(err); }
+    return this.group ? this.group.submit(call) : this.ensureAlone(call);
+  }
+
+  private async ensureAlone(call: ServiceCall): Promise<ServiceInfo & Changed> {
     const changed = await commitDesired(this.db, (tx) => {
-      this.build(tx, spec);
+      this.build(tx, call.spec);
       return !tx.isEmpty;
     });
-    return this.result(spec, changed);
+    return this.result(call, changed);
   }
 
   /** Adds to `tx` what makes the service's rows what the spec computes to (nothing when they are). */
@@ -139,8 +155,9 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
     for (const row of this.rowsOf(spec)) if (!wanted.has(row.name)) tx.delete('Load_Balancer', row._uuid);
   }
 
-  private result(spec: ServiceSpec, changed: boolean): ServiceInfo & Changed {
-    return { ...(this.get(spec) ?? { namespace: spec.namespace, name: spec.name, loadBalancers: [], vips: [], rows: [] }), changed };
+  private result({ spec, readBack }: ServiceCall, changed: boolean): ServiceInfo & Changed {
+    const empty = { namespace: spec.namespace, name: spec.name, loadBalancers: [], vips: [], rows: [] };
+    return { ...((readBack ? this.get(spec) : undefined) ?? empty), changed };
   }
 
   private ensureLoadBalancer(tx: DesiredState<NorthboundTables>, key: NamespacedKey, lb: ServiceLoadBalancer, ids: Map<string, string>): void {

@@ -15,7 +15,7 @@
 // a cluster router made by another controller or by ovn-nbctl is used as it is, never rewritten.
 import type { Uuid, WriteRow } from '../ovsdb/datum.js';
 import type { LogicalRouter, LogicalSwitch, LogicalSwitchPort, NorthboundTables } from '../models/ovn-northbound.js';
-import { addressAt, parsePrefix, withLength, type IpPrefix } from './ip.js';
+import { addressAt, parsePrefix, withLength, type IpAddress, type IpPrefix } from './ip.js';
 import { parseExcludeIps, type NodeAddressing } from './ipam.js';
 import { macFromAddress } from './mac.js';
 import { CLUSTER_LB_GROUP, CLUSTER_ROUTER, CLUSTER_ROUTER_KEY, DEFAULT_JOIN_SUBNET, DEFAULT_JOIN_SUBNET_V6, JOIN_SWITCH, joinToRouterPort, routerToJoinPort, type OwnerType } from './names.js';
@@ -85,23 +85,40 @@ export interface ClusterRows {
   joinPrefixV6?: IpPrefix; routerJoinIpV6?: string;
 }
 
+/** Join subnets as parsed, by text: every node's build reads them, and parsing an IPv6 prefix is not cheap. */
+const joinPrefixes = new Map<string, IpPrefix>();
+
 /** The join subnet, checked. */
 export function joinPrefixOf(options: ClusterOptions): IpPrefix {
   const text = options.joinSubnet ?? DEFAULT_JOIN_SUBNET;
+  const known = joinPrefixes.get(text);
+  if (known?.family === 4) return known;
   let prefix: IpPrefix;
   try { prefix = parsePrefix(text); } catch (err) { throw new OvnInvalidFieldError('cluster', 'joinSubnet', text, (err as Error).message); }
   if (prefix.family !== 4) throw new OvnInvalidFieldError('cluster', 'joinSubnet', text, 'the join subnet must be IPv4 (the IPv6 one is joinSubnetV6)');
+  joinPrefixes.set(text, prefix);
   return prefix;
 }
 
 /** The IPv6 join subnet, checked: room for the cluster router (::1) and a gateway router per node id. */
 export function joinPrefixV6Of(options: ClusterOptions): IpPrefix {
   const text = options.joinSubnetV6 ?? DEFAULT_JOIN_SUBNET_V6;
+  const known = joinPrefixes.get(text);
+  if (known?.family === 6) return known;
   let prefix: IpPrefix;
   try { prefix = parsePrefix(text); } catch (err) { throw new OvnInvalidFieldError('cluster', 'joinSubnetV6', text, (err as Error).message); }
   if (prefix.family !== 6) throw new OvnInvalidFieldError('cluster', 'joinSubnetV6', text, 'the IPv6 join subnet must be IPv6');
   if (prefix.length > 112) throw new OvnInvalidFieldError('cluster', 'joinSubnetV6', text, 'the IPv6 join subnet is too small (at most /112)');
+  joinPrefixes.set(text, prefix);
   return prefix;
+}
+
+const routerJoinAddresses = new WeakMap<IpPrefix, IpAddress>();
+/** The cluster router's address on a join subnet (its first), formatted once per subnet. */
+function routerJoinAddress(prefix: IpPrefix): IpAddress {
+  let address = routerJoinAddresses.get(prefix);
+  if (!address) routerJoinAddresses.set(prefix, (address = addressAt(prefix, 1n)));
+  return address;
 }
 
 /**
@@ -110,9 +127,9 @@ export function joinPrefixV6Of(options: ClusterOptions): IpPrefix {
  */
 export function buildCluster(db: Northbound, tx: DesiredState<NorthboundTables>, owner: Owner, options: ClusterOptions, ipv6 = false): ClusterRows {
   const joinPrefix = joinPrefixOf(options);
-  const routerJoin = addressAt(joinPrefix, 1n);
+  const routerJoin = routerJoinAddress(joinPrefix);
   const joinPrefixV6 = joinPrefixV6Of(options);
-  const routerJoinV6 = addressAt(joinPrefixV6, 1n);
+  const routerJoinV6 = routerJoinAddress(joinPrefixV6);
   // IPv6 on the join switch is sticky: once the cluster router has its IPv6 join address, an IPv4-only node's
   // ensure keeps it (a dual-stack node's routes go through it).
   const routerJoinPort = byName(db, 'Logical_Router_Port', routerToJoinPort(CLUSTER_ROUTER));

@@ -36,10 +36,15 @@ export class ServiceController implements Controller {
   readonly name = 'services';
   readonly watches: Controller['watches'];
   private queue: KeyQueue | undefined;
+  /** The keys of the Services built per node, until a Service changes (every node made or removed reads them). */
+  private usingNodes: string[] | undefined;
 
   constructor(private readonly options: ServiceControllerOptions) {
     this.watches = {
-      Service: (event: ObjectEvent<'Service'>) => [event.key],
+      Service: (event: ObjectEvent<'Service'>) => {
+        this.usingNodes = undefined;
+        return [event.key];
+      },
       EndpointSlice: (event: ObjectEvent<'EndpointSlice'>) => {
         const keys = new Set<string>();
         for (const slice of [event.object, event.previous]) {
@@ -58,7 +63,8 @@ export class ServiceController implements Controller {
   }
 
   private keysUsingNodes(): string[] {
-    return this.options.cache.store('Service').list().filter(serviceUsesNodes).map((s) => `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`);
+    this.usingNodes ??= this.options.cache.store('Service').list().filter(serviceUsesNodes).map((s) => `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`);
+    return this.usingNodes;
   }
 
   bind(queue: KeyQueue): void {
@@ -79,16 +85,16 @@ export class ServiceController implements Controller {
     const ensured = await problems.guard('Service', key, async () => {
       const spec = serviceSpecOf(service, slices, nodes);
       try {
-        return await net.services.ensure(spec);
+        return await net.services.apply(spec);
       } catch (err) {
         // Services may come before the first Node (whose transaction makes the cluster's rows): on an empty
         // Northbound the cluster load balancer group is made first, as ovn-kubernetes' master does at start.
         if (!(err instanceof OvnNotFoundError && err.table === 'Load_Balancer_Group' && err.rowName === CLUSTER_LB_GROUP)) throw err;
         await net.ensureCluster();
-        return net.services.ensure(spec);
+        return net.services.apply(spec);
       }
     });
-    if (ensured?.changed) logger.debug('service ensured', { service: key, loadBalancers: ensured.loadBalancers.join(',') });
+    if (ensured?.changed) logger.debug('service ensured', { service: key });
   }
 
   resyncKeys(cache: ObjectCache): Iterable<string> {
