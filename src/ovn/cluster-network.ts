@@ -61,6 +61,8 @@ export class ClusterNetwork {
   /** Per-namespace multicast allows and the cluster's default deny (key `{ name }`: the namespace); with `multicast: true`. */
   readonly multicast: OvnMulticast;
 
+  private clusterPending: Promise<Changed> | undefined;
+
   /** Every kind over `nb`, as the controller `options.controller` (default `ovn-overlay`). */
   constructor(readonly nb: Northbound, private readonly options: ClusterNetworkOptions = {}) {
     this.controller = options.controller ?? DEFAULT_CONTROLLER;
@@ -87,13 +89,16 @@ export class ClusterNetwork {
 
   /**
    * Ensures the cluster router, the join switch and the cluster load balancer group (nodes.ensure does it too,
-   * in the node's transaction). Rows another controller or tool made are used as they are. One transaction.
+   * in the node's transaction). Rows another controller or tool made are used as they are. One transaction, shared by
+   * the calls made while it is in flight.
    */
-  async ensureCluster(): Promise<Changed> {
-    const changed = await commitDesired(this.nb, (tx) => {
+  ensureCluster(): Promise<Changed> {
+    // Concurrent calls (an agent's Service workers finding no cluster load balancer group at once) share one
+    // transaction instead of racing each other for the same names.
+    this.clusterPending ??= commitDesired(this.nb, (tx) => {
       buildCluster(this.nb, tx, { controller: this.controller }, this.options);
       return !tx.isEmpty;
-    });
-    return { changed };
+    }).then((changed) => ({ changed })).finally(() => { this.clusterPending = undefined; });
+    return this.clusterPending;
   }
 }

@@ -427,6 +427,11 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
     return stale.map(podKeyOf);
   }
 
+  /** Whether the node's switch is in the replica (ensure() of a pod on a node without one throws OvnNotFoundError). */
+  hasNodeSwitch(node: string): boolean {
+    return byName(this.db, 'Logical_Switch', nodeSwitchName(node)) !== undefined;
+  }
+
   /** The pod's network as the replica holds it (a port this controller owns), or undefined. */
   get(key: NamespacedKey): PodNetwork | undefined {
     const lsp = byName(this.db, 'Logical_Switch_Port', podPortName(key.namespace, key.name));

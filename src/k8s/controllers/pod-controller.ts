@@ -108,6 +108,12 @@ export class PodController implements Controller {
       return;
     }
     const node = pod.spec!.nodeName!;
+    // Before the Node controller has made the switch (an agent's start: pods are queued with the nodes): wait for it
+    // without building and throwing for each pod.
+    if (!net.pods.hasNodeSwitch(node)) {
+      this.waitForNode(node, key);
+      return;
+    }
     let network: PodNetwork | undefined;
     try {
       network = await problems.guard('Pod', key, () => net.pods.ensure({ namespace, name, node, ...(pod.metadata?.uid ? { uid: pod.metadata.uid } : {}) }));
