@@ -1,5 +1,6 @@
 // Frames for north-south tests, built and read by hand with correct checksums: ARP, ICMP and ICMPv6 echo, IPv6
-// neighbour solicitation, UDP over IPv4 and IPv6; and a plain reading of what the captures hold. Like frames.ts,
+// neighbour solicitation, UDP over IPv4 and IPv6, an SCTP INIT (CRC32c); and a plain reading of what the captures
+// hold. Like frames.ts,
 // independent of codecs/ (the lab is what codecs/ is checked against) and never on a hot path.
 import { Address6 } from 'ip-address';
 import { macBytes } from './frames.js';
@@ -10,6 +11,7 @@ const ETH_IPV6 = 0x86dd;
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_IGMP = 2;
 export const IPPROTO_UDP = 17;
+export const IPPROTO_SCTP = 132;
 export const IPPROTO_ICMPV6 = 58;
 
 function ipv4Bytes(ip: string): number[] {
@@ -99,6 +101,42 @@ export function udpDatagram(o: FrameAddresses & { srcIp: string; dstIp: string; 
   return ethernet(o.dstMac, o.srcMac, ip.type, ip.bytes);
 }
 
+/** CRC32c (Castagnoli, reflected polynomial 0x82f63b78), SCTP's checksum (RFC 9260 appendix A). */
+const CRC32C_TABLE = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  return c;
+});
+
+export function crc32c(bytes: readonly number[] | Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const b of bytes) crc = CRC32C_TABLE[(crc ^ b) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** SCTP's checksum of a packet (common header + chunks) read with its checksum field as zero. */
+function sctpChecksum(l4: readonly number[] | Uint8Array): number {
+  const zeroed = Array.from(l4);
+  zeroed.fill(0, 8, 12);
+  return crc32c(zeroed);
+}
+
+/**
+ * An SCTP packet with one INIT chunk (the first packet of an association: verification tag 0, RFC 9260 3.3.2),
+ * over IPv4 or IPv6. `initiateTag` is the value tests find it by. The CRC32c goes in as the RFC's sample code
+ * stores it: its low byte first.
+ */
+export function sctpInit(o: FrameAddresses & { srcIp: string; dstIp: string; srcPort: number; dstPort: number; initiateTag: number; ttl?: number }): Uint8Array {
+  const be32 = (v: number) => [(v >>> 24) & 0xff, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+  // Chunk: type 1, flags 0, length 20; initiate tag, a_rwnd, outbound and inbound streams, initial TSN.
+  const init = [1, 0, ...be16(20), ...be32(o.initiateTag), ...be32(65536), ...be16(10), ...be16(10), ...be32(o.initiateTag ^ 0x5a5a5a5a)];
+  const l4 = [...be16(o.srcPort), ...be16(o.dstPort), ...be32(0), 0, 0, 0, 0, ...init];
+  const crc = sctpChecksum(l4);
+  l4.splice(8, 4, crc & 0xff, (crc >>> 8) & 0xff, (crc >>> 16) & 0xff, crc >>> 24);
+  const ip = ipPacket(o.srcIp, o.dstIp, IPPROTO_SCTP, l4, -1, o.ttl ?? 64);
+  return ethernet(o.dstMac, o.srcMac, ip.type, ip.bytes);
+}
+
 /** The Ethernet address of an IPv4 multicast group (01:00:5e + its low 23 bits, RFC 1112). */
 export function multicastMac(group: string): string {
   const b = ipv4Bytes(group);
@@ -148,7 +186,10 @@ export interface FrameView {
   readonly dstPort?: number;
   /** Echo and UDP payload as text. */
   readonly payload?: string;
-  /** The layer-4 checksum verifies (ICMP, ICMPv6, UDP; a UDP/IPv4 checksum of 0 counts as valid). */
+  /** SCTP: the first chunk's type (1: INIT) and, for an INIT, its initiate tag. */
+  readonly sctpChunk?: number;
+  readonly sctpInitiateTag?: number;
+  /** The layer-4 checksum verifies (ICMP, ICMPv6, UDP, SCTP's CRC32c; a UDP/IPv4 checksum of 0 counts as valid). */
   readonly checksumOk?: boolean;
 }
 
@@ -196,6 +237,11 @@ export function readFrame(f: Uint8Array): FrameView {
     const stored = (l4[6] << 8) | l4[7];
     const ok = (family === 4 && stored === 0) || checksum(l4, pseudo) === 0;
     return { ...ip, srcPort: (l4[0] << 8) | l4[1], dstPort: (l4[2] << 8) | l4[3], payload: text(8), checksumOk: ok };
+  }
+  if (protocol === IPPROTO_SCTP && l4.length >= 16) {
+    const stored = (l4[8] | (l4[9] << 8) | (l4[10] << 16) | (l4[11] << 24)) >>> 0;
+    const tag = l4[12] === 1 && l4.length >= 20 ? { sctpInitiateTag: ((l4[16] << 24) | (l4[17] << 16) | (l4[18] << 8) | l4[19]) >>> 0 } : {};
+    return { ...ip, srcPort: (l4[0] << 8) | l4[1], dstPort: (l4[2] << 8) | l4[3], sctpChunk: l4[12], ...tag, checksumOk: sctpChecksum(l4) === stored };
   }
   return ip;
 }

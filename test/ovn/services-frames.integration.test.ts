@@ -3,15 +3,15 @@
 // captures of the interfaces they must come out of. Hairpin (a pod reaching itself through its own Service comes
 // back from hairpin_snat_ip), sessionAffinity ClientIP (every connection of a client lands on one backend),
 // internalTrafficPolicy Local (a pod reaches only its own node's endpoint), NodePort / externalIP / ingress IP from a
-// pod, a dual-stack Service over IPv6 and IPv4, and load-balancer health checks run by
-// ovn-controller itself: its probes are seen leaving the backends' interfaces, the test answers them as a backend
-// would, and a backend that stops answering leaves the VIP (real SYNs to the VIP then reach only the other one)
-// and comes back when it answers again. What the lab cannot carry (the gateway router's NodePorts and external
-// IPs from outside, without an external network yet; SCTP, which the userspace datapath's conntrack does not
-// track) is proven with ovn-trace in services.integration.test.ts.
+// pod, a dual-stack Service over IPv6 and IPv4, an SCTP INIT to an SCTP cluster IP, and load-balancer health checks
+// run by ovn-controller itself: its probes are seen leaving the backends' interfaces, the test answers them as a
+// backend would, and a backend that stops answering leaves the VIP (real SYNs to the VIP then reach only the other
+// one) and comes back when it answers again. What the lab cannot carry (the gateway router's NodePorts and external
+// IPs from outside, without an external network yet; SCTP to another target port, whose port OVS 3.1's userspace
+// conntrack does not rewrite) is proven with ovn-trace in services.integration.test.ts.
 import test, { type ExecutionContext } from 'ava';
 import { fold, parseIpv4, parseMac, sum16, ipv4HeaderChecksum } from '../../codecs/index.js';
-import { readFrame, udpDatagram } from '../../src/lab/index.js';
+import { readFrame, sctpInit, udpDatagram } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
 import { setServiceMonitorMac } from '../../src/ovn/service-health-check.js';
 import { SERVICE_HAIRPIN_MASQUERADE_IP } from '../../src/ovn/masquerade.js';
@@ -157,6 +157,18 @@ test.serial('dual-stack Service: an IPv6 frame to the IPv6 cluster IP reaches th
   t.like(got6, { family: 6, srcIp: new Address6(c6).correctForm(), dstIp: new Address6(a6).correctForm(), dstPort: 5353, srcMac: gatewayMac(o, a.hv), dstMac: a.mac, ttl: 63, checksumOk: true });
   await c.hv.inject(c.vif, udpFrame({ srcMac: c.mac, dstMac: gatewayMac(o, c.hv), srcIp: c.ip, dstIp: '10.96.0.24', srcPort: 45001, dstPort: 53, payload: 'over IPv4' }));
   t.like(readUdp(await a.hv.waitTransmitted(a.vif, (f) => readUdp(f)?.payload === 'over IPv4', 10_000)), { srcIp: c.ip, dstIp: a.ip, dstPort: 5353, ttl: 63 });
+});
+
+test.serial('SCTP ClusterIP: an INIT to the cluster IP reaches the backend on the other node, destination rewritten, CRC32c still right', async (t) => {
+  const [a, c] = [pod('a'), pod('c')];
+  // The same port on the VIP and the backend: OVS 3.1's userspace conntrack tracks SCTP as an "other" protocol,
+  // rewriting addresses but never SCTP ports (see docs/services.md, "SCTP on the lab's datapath").
+  await ensure({ namespace: NAMESPACE, name: 'sig', clusterIPs: ['10.96.0.25'], ports: [{ protocol: 'SCTP', port: 36412, endpoints: [{ ip: a.ip, port: 36412, node: a.node, pod: { namespace: NAMESPACE, name: 'a' } }] }] });
+  const initiateTag = 0x5c7b0001;
+  await c.hv.inject(c.vif, sctpInit({ srcMac: c.mac, dstMac: gatewayMac(o, c.hv), srcIp: c.ip, dstIp: '10.96.0.25', srcPort: 46000, dstPort: 36412, initiateTag }));
+  const got = readFrame(await a.hv.waitTransmitted(a.vif, (f) => readFrame(f).sctpInitiateTag === initiateTag, 10_000));
+  // The CRC32c covers no IP pseudo-header, so the rewritten destination leaves it right as sent.
+  t.like(got, { family: 4, protocol: 132, srcIp: c.ip, dstIp: a.ip, srcPort: 46000, dstPort: 36412, sctpChunk: 1, srcMac: gatewayMac(o, a.hv), dstMac: a.mac, ttl: 63, checksumOk: true });
 });
 
 // ---------------------------------------------------------------------------------------------------------
