@@ -27,11 +27,12 @@ export class FrameArena {
   /** Bytes in blocks handed out. */
   used = 0;
 
-  constructor(budget: number) {
+  /** `memory`, when given, makes the storage of `slots(budget)` slots (e.g. a WebAssembly memory's bytes). */
+  constructor(budget: number, memory?: (size: number) => Uint8Array) {
     const slots = Math.floor(budget / ARENA_SLOT_BYTES);
     if (!Number.isInteger(budget) || slots < 1) throw new RangeError(`memoryBudget must be at least ${ARENA_SLOT_BYTES} bytes (one 64 KiB frame)`);
     this.slots = slots;
-    this.bytes = new Uint8Array(slots * ARENA_SLOT_BYTES);
+    this.bytes = memory === undefined ? new Uint8Array(slots * ARENA_SLOT_BYTES) : memory(slots * ARENA_SLOT_BYTES);
     const units = slots * UNITS_PER_SLOT;
     this.head = new Int32Array(ARENA_MAX_ORDER + 1).fill(-1);
     this.next = new Int32Array(units).fill(-1);

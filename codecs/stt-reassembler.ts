@@ -20,7 +20,8 @@
 // received bytes with other content drops the frame (SttOverlap), as IPv6 treats overlapping fragments (RFC 5722).
 
 import { isIndex } from './arguments.js';
-import { copySum16, fold, sum16 } from './checksum.js';
+import { copyBytes, copySum16, fold, sum16 } from './checksum.js';
+import { createSimdSummer, type SimdSummer } from './checksum-simd.js';
 import { ARENA_SLOT_BYTES, FrameArena } from './frame-arena.js';
 import { IPPROTO_TCP } from './ipv4.js';
 import { decodeOuter, OuterInfo, pseudoHeaderSum, VERIFY_IP_CHECKSUM } from './outer.js';
@@ -44,6 +45,11 @@ export interface SttReassemblerOptions {
   verifyChecksum?: boolean;
   /** Verify the outer IPv4 header checksum (default true); see GeneveDecoderOptions. */
   verifyIpChecksum?: boolean;
+  /**
+   * Sum the segments with WebAssembly SIMD, the arena then living in a WebAssembly memory (default true; used where
+   * WebAssembly SIMD is available; false: the plain-JS copy-and-sum of checksum.ts, the same result).
+   */
+  simdChecksum?: boolean;
 }
 
 /** Counters of the reassembler; `drops[reason]` counts segments or frames dropped for each reason code. */
@@ -78,12 +84,16 @@ export class SttReassembler {
   declare readonly verifyChecksum: boolean;
   declare readonly verifyIpChecksum: boolean;
   readonly counters = new SttCounters();
+  /** The segments' TCP checksums are summed by WebAssembly SIMD over the arena (see SttReassemblerOptions). */
+  declare readonly simdChecksum: boolean;
   /** The frame storage (reassembled frames are delivered from here, zero copy). */
   declare readonly arena: Uint8Array;
   /** Frames in flight. */
   entries = 0;
 
   private declare readonly storage: FrameArena;
+  /** The checksum over the arena's WebAssembly memory, or null (plain JS). */
+  private declare readonly simd: SimdSummer | null;
   /** DataView of the caller's buffer, for the outer header checks. */
   private declare readonly bytes: ByteView;
   /** The last result object seen, so its type is checked once, not per segment (a private one at first). */
@@ -141,7 +151,12 @@ export class SttReassembler {
     this.port = options.port ?? STT_PORT;
     this.verifyChecksum = options.verifyChecksum ?? true;
     this.verifyIpChecksum = options.verifyIpChecksum ?? true;
-    this.storage = new FrameArena(this.memoryBudget);
+    const simd = this.verifyChecksum && options.simdChecksum !== false
+      ? createSimdSummer(Math.floor(this.memoryBudget / ARENA_SLOT_BYTES) * ARENA_SLOT_BYTES)
+      : null;
+    this.simd = simd;
+    this.simdChecksum = simd !== null;
+    this.storage = new FrameArena(this.memoryBudget, simd === null ? undefined : () => simd.bytes);
     this.arena = this.storage.bytes;
     this.bytes = new ByteView();
     this.lastOut = new SttResult();
@@ -268,8 +283,18 @@ export class SttReassembler {
         return Reason.SttOverlap;
       }
     }
-    // copy into the arena, summing as we go
-    const dataSum = copySum16(buf, p, this.arena, this.base[e] + o, plen);
+    // copy into the arena, summing as we go (plain JS), or copy, then sum the copy (WebAssembly SIMD: the copy alone
+    // takes half the time of the plain-JS copy and sum, and SIMD sums 64 KB in ~2 us); no checksum, no sum
+    const at = this.base[e] + o;
+    let dataSum = 0;
+    if (this.simd !== null) {
+      copyBytes(buf, p, this.arena, at, plen);
+      dataSum = this.simd.sum(at, plen);
+    } else if (this.verifyChecksum) {
+      dataSum = copySum16(buf, p, this.arena, at, plen);
+    } else {
+      copyBytes(buf, p, this.arena, at, plen);
+    }
     if (this.verifyChecksum && fold(pseudoHeaderSum(buf, out, IPPROTO_TCP, tcpLen) + sum16(buf, tcp, STT_TCP_HEADER_LENGTH) + dataSum) !== 0xffff) {
       return Reason.BadL4Checksum; // the bytes copied are not counted as received
     }

@@ -203,6 +203,8 @@ test.serial('the codecs produce the same bytes under node.exe as on Linux (Genev
   t.deepEqual(got.stt, runSttCheck());
   t.is(got.stt.reason, 'Ok');
   t.is(got.stt.segments.length, 3, '3000 bytes + the STT header over an MSS of 1448');
+  t.deepEqual(got.stt.reassembly, { simdChecksum: true, reasons: ['Pending', 'Pending', 'Ok'], innerMatches: true, corrupted: 'BadL4Checksum' },
+    'node.exe reassembles with the WebAssembly SIMD checksum, and it refuses a corrupted segment');
   t.true(windows.length >= 5);
   for (const c of windows) {
     t.is(c.decoded.reason, 'Ok', c.name);

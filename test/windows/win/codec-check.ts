@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  GeneveDecoder, GeneveEncoder, GeneveResult, readPcap, Reason, reasonName, SttSegmenter, VxlanDecoder, VxlanEncoder, VxlanResult,
+  GeneveDecoder, GeneveEncoder, GeneveResult, readPcap, Reason, reasonName, SttReassembler, SttResult, SttSegmenter, VxlanDecoder,
+  VxlanEncoder, VxlanResult,
 } from '../../../codecs/index.js';
 
 interface Capture {
@@ -73,8 +74,16 @@ export function runCodecCheck(fixtures: string): CodecCheck[] {
   });
 }
 
-/** STT (no OVS reference here: the userspace datapath has no STT): one 3000-byte frame segmented with fixed inputs. */
-export interface SttCheck { reason: string; segments: string[] }
+/**
+ * STT (no OVS reference here: the userspace datapath has no STT): one 3000-byte frame segmented with fixed inputs,
+ * then reassembled by the default reassembler (its checksums summed by WebAssembly SIMD where the runtime has it), once
+ * with a corrupted segment among the good ones.
+ */
+export interface SttCheck {
+  reason: string;
+  segments: string[];
+  reassembly: { simdChecksum: boolean; reasons: string[]; innerMatches: boolean; corrupted: string };
+}
 
 export function runSttCheck(): SttCheck {
   const inner = new Uint8Array(3000);
@@ -90,5 +99,13 @@ export function runSttCheck(): SttCheck {
   const out = new Uint8Array(seg.bytesNeeded(inner.length, stride));
   const reason = seg.segment(inner, 0, inner.length, out, 0, stride, 0x12345678);
   const segments = Array.from({ length: seg.segmentCount }, (_, i) => hex(out.subarray(i * stride, i * stride + seg.segmentLengths[i])));
-  return { reason: reasonName(reason), segments };
+  const ra = new SttReassembler({ memoryBudget: 1 << 20 });
+  const result = new SttResult();
+  const reasons = segments.map((_, i) => reasonName(ra.push(out, i * stride, seg.segmentLengths[i], 0, result)));
+  const innerMatches = hex(result.frameBuffer.subarray(result.innerOffset, result.innerOffset + result.innerLength)) === hex(inner);
+  // the next frame, its second segment with one payload byte changed
+  seg.segment(inner, 0, inner.length, out, 0, stride, 0x12345678);
+  out[stride + 100] ^= 0x20;
+  const corrupted = reasonName(ra.push(out, stride, seg.segmentLengths[1], 0, result));
+  return { reason: reasonName(reason), segments, reassembly: { simdChecksum: ra.simdChecksum, reasons, innerMatches, corrupted } };
 }
