@@ -100,9 +100,11 @@ function replicatedColumns(table: string): string[] {
  * The floor: the same monitor_cond request on a raw socket (the same columns as the replica's), its reply read to
  * the last byte and JSON.parse'd (no replica work): what reading and parsing the same bytes costs in this process.
  */
-async function rawMonitorFloor(socketPath: string): Promise<number> {
+async function rawMonitorFloor(socketPath: string): Promise<{ ms: number; cpuMs: number }> {
   const columns = replicatedColumns('Logical_Switch_Port');
+  gc(); // as ours: neither clock runs while an earlier run's garbage is collected
   return new Promise((resolve, reject) => {
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const s = netConnect({ path: socketPath }, () => {
       s.write(JSON.stringify({ id: 1, method: 'monitor_cond', params: ['OVN_Northbound', null, { Logical_Switch_Port: [{ columns }] }] }));
@@ -111,28 +113,31 @@ async function rawMonitorFloor(socketPath: string): Promise<number> {
     s.on('data', (c: Buffer) => splitter.push(c, (bytes) => {
       const reply = JSON.parse(bytes.toString('utf8')) as { result?: unknown };
       const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
       s.destroy();
       if (reply.result === undefined) reject(new Error('monitor_cond failed'));
-      else resolve(ms);
+      else resolve({ ms, cpuMs: (cpu.user + cpu.system) / 1000 });
     }));
     s.on('error', reject);
   });
 }
 
-async function oursSync(remote: string): Promise<{ ms: number; bytesPerRow: number; rows: number }> {
+async function oursSync(remote: string): Promise<{ ms: number; cpuMs: number; bytesPerRow: number; rows: number }> {
   gc();
   const before = process.memoryUsage().heapUsed;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const db = OvsdbDatabase.connect<NorthboundTables>({ remotes: remote, database: 'OVN_Northbound', tables: { Logical_Switch_Port: {} }, ...UNIX_LIKE_OVS });
   await db.synced;
   const ms = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
   gc();
   const table = db.table('Logical_Switch_Port');
   const rows = table.size;
   const bytesPerRow = (process.memoryUsage().heapUsed - before) / rows;
   if (table.get(table.all()[0]._uuid) === undefined) throw new Error('replica lost its rows');
   await db.close();
-  return { ms, bytesPerRow, rows };
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, bytesPerRow, rows };
 }
 
 async function monitorCondSync(remote: string, rows: number): Promise<number> {
@@ -365,12 +370,20 @@ export const runReplicaBench: BenchSuite = async (options: BenchOptions): Promis
     const floorMs: number[] = [];
     const oursMs: number[] = [];
     const mcMs: number[] = [];
+    // This process's CPU time over each run of ours and the floor: the client's own work, whatever the load.
+    const oursCpu: number[] = [];
+    const floorCpu: number[] = [];
     let bytesPerRow = NaN;
     const subjects: Array<() => Promise<void>> = [
-      async () => { floorMs.push(await rawMonitorFloor(remote.slice('unix:'.length))); },
+      async () => {
+        const r = await rawMonitorFloor(remote.slice('unix:'.length));
+        floorMs.push(r.ms);
+        floorCpu.push(r.cpuMs);
+      },
       async () => {
         const r = await oursSync(remote);
         oursMs.push(r.ms);
+        oursCpu.push(r.cpuMs);
         // memory from the first run alone: a later baseline may still hold an earlier replica
         if (Number.isNaN(bytesPerRow)) bytesPerRow = r.bytesPerRow;
       },
@@ -403,7 +416,9 @@ export const runReplicaBench: BenchSuite = async (options: BenchOptions): Promis
     );
     notes.push(`initial sync: ${rounds} interleaved rounds of the floor, ours and ovsdb-client monitor-cond (order rotating); the floor asks for the columns the replica asks for (every one but _uuid and _version); `
       + `ours ${figure(oursMedian)} ms (${figure(Math.min(...oursMs))}..${figure(Math.max(...oursMs))}), floor ${figure(median(floorMs))} ms, monitor-cond ${figure(median(mcMs))} ms; `
-      + `ours/floor ${roundsRange(vsFloor)}, vs monitor-cond ${roundsRange(vsMonitorCond)}; load average ${loadAverages()}`);
+      + `ours/floor ${roundsRange(vsFloor)}, vs monitor-cond ${roundsRange(vsMonitorCond)}; `
+      + `this process's CPU time per run: ours ${figure(median(oursCpu))} ms (${figure(Math.min(...oursCpu))}..${figure(Math.max(...oursCpu))}), floor ${figure(median(floorCpu))} ms `
+      + `(${figure(Math.min(...floorCpu))}..${figure(Math.max(...floorCpu))}), the rest of each run is ovsdb-server's; load average ${loadAverages()}`);
     notes.push(`memory per row: ours = V8 heap growth after GC / rows; Python = RSS growth / rows (includes the interpreter's allocator slack).`);
 
     progress('updates');
