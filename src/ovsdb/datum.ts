@@ -385,6 +385,23 @@ export function decodeDiff(type: ColumnType, json: Json, where = 'value'): Value
 }
 
 /** Applies a `modify` diff (from decodeDiff) to a column's old value, giving the new value. */
+/** Sets at least this large keep a Set of their elements beside them (setMembers). */
+const MEMBERS_FROM = 64;
+
+/**
+ * The elements of large set values as a Set, for applyDiff's membership tests: without it adding one element to
+ * a set of n (a load balancer to the cluster group) scans all n, and n such changes cost n^2. The Set moves to
+ * the value a diff makes (the replica only applies diffs to its current value); a value left without one (an
+ * older value used again) gets a fresh one.
+ */
+const setMembers = new WeakMap<readonly AtomValue[], Set<AtomValue>>();
+
+function membersOf(value: readonly AtomValue[]): Set<AtomValue> {
+  let members = setMembers.get(value);
+  if (!members) setMembers.set(value, members = new Set(value));
+  return members;
+}
+
 export function applyDiff(type: ColumnType, old: Value, diff: Value): Value {
   switch (type.kind) {
     case 'scalar':
@@ -402,10 +419,21 @@ export function applyDiff(type: ColumnType, old: Value, diff: Value): Value {
       const before = (old as AtomValue[] | undefined) ?? [];
       const toggled = diff as AtomValue[];
       if (toggled.length <= 4) {
-        // The common change to a large set (a port added to a switch): one copy, no Set of every element.
-        const removed = toggled.filter((e) => before.includes(e));
+        // The common change to a large set (a port added to a switch): one copy, no Set of every element built
+        // per change. Membership in a large set is asked of its Set, handed from each value to the next.
+        const members = before.length >= MEMBERS_FROM ? membersOf(before) : undefined;
+        const has = (e: AtomValue): boolean => (members ? members.has(e) : before.includes(e));
+        const removed = toggled.filter(has);
         const after = removed.length === 0 ? before.slice() : before.filter((e) => !removed.includes(e));
         for (const e of toggled) if (!removed.includes(e)) after.push(e);
+        if (members) {
+          for (const e of toggled) {
+            if (removed.includes(e)) members.delete(e);
+            else members.add(e);
+          }
+          setMembers.delete(before);
+          setMembers.set(after, members);
+        }
         return after;
       }
       const set = new Set(before);

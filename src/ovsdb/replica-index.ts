@@ -38,6 +38,8 @@ export class ReplicaIndex {
   private readonly keysOf: KeysOf;
   private readonly scratch: unknown[] = [];
   private readonly scratchOld: unknown[] = [];
+  /** The column, when the index is by each element of one set column: its arrays are the keys as they are. */
+  private readonly setColumn: string | undefined;
 
   /** `rows`: the table's rows by UUID, through which lookups resolve. */
   constructor(readonly name: string, spec: IndexSpec, columnType: (column: string) => ColumnType, uniqueDefault = false,
@@ -50,6 +52,7 @@ export class ReplicaIndex {
       this.unique = uniqueDefault && (type.kind === 'scalar');
       this.normalize = normAtom(type.key);
       this.keysOf = elementKeys(column, type);
+      if (type.kind === 'set') this.setColumn = column;
     } else if (Array.isArray(spec)) {
       const columns = spec as readonly string[];
       const norms = columns.map((c) => normAtom(columnType(c).key));
@@ -76,6 +79,7 @@ export class ReplicaIndex {
       } else {
         this.normalize = normAtom(type.key);
         this.keysOf = elementKeys(s.column, type);
+        if (type.kind === 'set') this.setColumn = s.column;
       }
     }
   }
@@ -101,12 +105,22 @@ export class ReplicaIndex {
    */
   update(old: StoredRow, row: StoredRow): void {
     if (this.sameKeys(old, row)) return;
-    const before = this.scratchOld;
-    const after = this.scratch;
-    before.length = 0;
-    after.length = 0;
-    this.keysOf(old, before);
-    this.keysOf(row, after);
+    let before: readonly unknown[];
+    let after: readonly unknown[];
+    if (this.setColumn !== undefined) {
+      // A set's elements are its keys: no copy of a set of thousands (the cluster load balancer group) per modify.
+      before = old[this.setColumn] as readonly unknown[];
+      after = row[this.setColumn] as readonly unknown[];
+    } else {
+      const b = this.scratchOld;
+      const a = this.scratch;
+      b.length = 0;
+      a.length = 0;
+      this.keysOf(old, b);
+      this.keysOf(row, a);
+      before = b;
+      after = a;
+    }
     let head = 0;
     const shorter = Math.min(before.length, after.length);
     while (head < shorter && before[head] === after[head]) head++;

@@ -167,3 +167,21 @@ test('results: typed values, the first failing operation, and a commit failure',
   t.like(commit, { code: 'OVSDB_REFERENTIAL_INTEGRITY', index: 2, op: undefined });
   t.regex(commit.message, /failed at commit: referential integrity violation: x/);
 });
+
+test('applyDiff on a large set: one element toggled at a time, also from a value the next diff already left behind', (t) => {
+  const lbs = col('Load_Balancer_Group', 'load_balancer');
+  const u = (i: number) => `aaaaaaaa-aaaa-4aaa-8aaa-${String(i).padStart(12, '0')}`;
+  let value = Array.from({ length: 100 }, (_, i) => u(i));
+  const start = value;
+  const toggle = (from: string[], i: number) => applyDiff(lbs, from, decodeDiff(lbs, ['uuid', u(i)])) as string[];
+  value = toggle(value, 100); // added
+  t.deepEqual(toggle(start, 100), [...start, u(100)], 'the value before it still lacks it');
+  value = toggle(value, 5); // removed
+  value = toggle(value, 100); // removed again
+  value = toggle(value, 5); // back, at the end
+  t.deepEqual(value, [...start.filter((x) => x !== u(5)), u(5)]);
+  // The value before those diffs, used again: its elements, not the ones of the values made from it.
+  t.deepEqual(toggle(start, 100), [...start, u(100)]);
+  t.deepEqual(toggle(start, 7), start.filter((x) => x !== u(7)));
+  t.is(start.length, 100, 'a value is never changed in place');
+});
