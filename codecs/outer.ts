@@ -55,7 +55,7 @@ export interface OuterSpec {
  * `TypedArray.prototype.set`, called directly: `buf.set(...)` compiled to a generic property load (LoadIC) per
  * packet in TurboFan here; the cached function is one known call target.
  */
-const typedArraySet = Uint8Array.prototype.set;
+export const typedArraySet = Uint8Array.prototype.set;
 
 /** 2^-32: a multiplication by it is exact (a power of two) and cheaper than a division by 2^32. */
 const TWO_TO_MINUS_32 = 1 / 4294967296;

@@ -11,11 +11,12 @@
 // 0x08 inner TCP.
 
 import { isHash, isIndex } from './arguments.js';
-import { add16, copySum16, fold, sum16 } from './checksum.js';
+import { add16, copyBytes, copySum16, fold, sum16 } from './checksum.js';
+import { createSimdSummer, type SimdSummer } from './checksum-simd.js';
 import { flowHash } from './flow-hash.js';
 import { IPPROTO_TCP } from './ipv4.js';
 import { ovnFromSttContext, ovnKeysValid, ovnSttContextHi, ovnSttContextLo } from './ovn-metadata.js';
-import { emitOuter, OuterInfo, OuterTemplate, type OuterSpec } from './outer.js';
+import { emitOuter, OuterInfo, OuterTemplate, typedArraySet, type OuterSpec } from './outer.js';
 import { Reason } from './reason.js';
 
 export const STT_PORT = 7471;
@@ -36,6 +37,11 @@ export interface SttSegmenterOptions {
   mss?: number;
   /** First packet id (ACK field); default random. Incremented per frame. */
   initialPacketId?: number;
+  /**
+   * Stage each frame in a WebAssembly memory and sum its segments there with SIMD (default true; used where
+   * WebAssembly SIMD is available; false: the plain-JS copy-and-sum, the same bytes).
+   */
+  simdChecksum?: boolean;
 }
 
 /**
@@ -62,6 +68,12 @@ export class SttSegmenter {
   contextHi = 0;
   contextLo = 0;
   private declare readonly tcpConstSum: number;
+  /** The frame stage and its checksum (WebAssembly memory), or null: plain JS. */
+  private declare readonly simd: SimdSummer | null;
+  /** Views of the stage, one per whole-MSS segment (made once: copying from them is one native memcpy each). */
+  private declare readonly stageViews: Uint8Array[];
+  /** Segments are staged and summed by WebAssembly SIMD (see SttSegmenterOptions.simdChecksum). */
+  declare readonly simdChecksum: boolean;
 
   constructor(options: SttSegmenterOptions) {
     const mss = options.mss ?? 1448;
@@ -79,6 +91,15 @@ export class SttSegmenter {
     this.maxSegments = Math.ceil(STT_MAX_FRAME_LENGTH / mss);
     this.segmentLengths = new Int32Array(this.maxSegments);
     this.packetId = (options.initialPacketId ?? Math.floor(Math.random() * 4294967296)) >>> 0;
+    const simd = options.simdChecksum !== false ? createSimdSummer(STT_MAX_FRAME_LENGTH + 1) : null;
+    this.simd = simd;
+    this.simdChecksum = simd !== null;
+    const views: Uint8Array[] = [];
+    if (simd !== null) {
+      const stage = simd.bytes;
+      for (let at = 0; at + mss <= stage.length; at += mss) views.push(stage.subarray(at, at + mss));
+    }
+    this.stageViews = views;
   }
 
   /** Sets the source port range of subsequent frames (see OuterSpec.srcPortMin); InvalidArgument keeps the old one. */
@@ -128,6 +149,14 @@ export class SttSegmenter {
     const pseudo = t.pseudoSum;
     const tcpOff = t.l4Offset;
     const ackSum = (pktId >>> 16) + (pktId & 0xffff);
+    // the whole STT frame staged in WebAssembly memory: one native copy when the inner frame is the whole array
+    const simd = this.simd;
+    if (simd !== null) {
+      const stage = simd.bytes;
+      this.writeHeader(stage, 0);
+      if (srcOffset === 0 && innerLength === src.length) typedArraySet.call(stage, src, STT_HEADER_LENGTH);
+      else copyBytes(src, srcOffset, stage, STT_HEADER_LENGTH, innerLength);
+    }
     for (let i = 0; i < n; i++) {
       const start = dstOffset + i * stride;
       const frameOff = i * mss;
@@ -139,7 +168,12 @@ export class SttSegmenter {
       dst[tcp + 8] = pktId >>> 24; dst[tcp + 9] = (pktId >>> 16) & 0xff; dst[tcp + 10] = (pktId >>> 8) & 0xff; dst[tcp + 11] = pktId & 0xff;
       const p = start + hl;
       let dataSum: number;
-      if (i === 0) {
+      if (simd !== null) {
+        // a whole-MSS segment is one native copy from its stage view; the last, shorter one is copied by words
+        if (payload === mss && i < this.stageViews.length) typedArraySet.call(dst, this.stageViews[i], p);
+        else copyBytes(simd.bytes, frameOff, dst, p, payload);
+        dataSum = simd.sum(frameOff, payload);
+      } else if (i === 0) {
         this.writeHeader(dst, p);
         const first = payload - STT_HEADER_LENGTH;
         dataSum = add16(sum16(dst, p, STT_HEADER_LENGTH), copySum16(src, srcOffset, dst, p + STT_HEADER_LENGTH, first));

@@ -219,3 +219,39 @@ test('segmenter argument checks', (t) => {
   t.is(seg.setOvn(0x1000000, 0, 0), Reason.KeyOutOfRange);
   t.is(seg.setOvn(0, 0x8000, 0), Reason.KeyOutOfRange);
 });
+
+test('segmentation through the WebAssembly SIMD stage writes the bytes the plain-JS path writes, and nothing between segments', (t) => {
+  const r = rng(21);
+  for (let k = 0; k < 120; k++) {
+    const mss = k % 4 === 0 ? 64 + Math.floor(r() * 1500) : 1448;
+    const outer = k % 3 === 0 ? OUTER6 : OUTER4;
+    const simd = new SttSegmenter({ outer, mss, initialPacketId: k });
+    const plain = new SttSegmenter({ outer, mss, initialPacketId: k, simdChecksum: false });
+    t.true(simd.simdChecksum, 'WebAssembly SIMD is available here (Node 20 and 22 on x86-64)');
+    t.false(plain.simdChecksum);
+    for (const s of [simd, plain]) { t.is(s.setOvn(k, 3, 4), Reason.Ok); s.flags = STT_FLAG_IPV4; }
+    const len = k < 10 ? k * 7 : k % 5 === 0 ? 65517 : Math.floor(r() * 65518);
+    // the inner frame alone in its array (one native copy), or inside a larger one at an odd offset
+    const whole = k % 2 === 0;
+    const srcOffset = whole ? 0 : 1 + Math.floor(r() * 9);
+    const src = new Uint8Array(srcOffset + len + (whole ? 0 : 5));
+    writeInner(src, srcOffset, len, r);
+    const stride = simd.headerLength + mss + (k % 3) * 4 + (k % 5);
+    const dstOffset = Math.floor(r() * 8);
+    const need = dstOffset + simd.bytesNeeded(len, stride);
+    const a = new Uint8Array(need + 8).fill(0xa5);
+    const b = new Uint8Array(need + 8).fill(0xa5);
+    t.is(simd.segment(src, srcOffset, len, a, dstOffset, stride, 99), Reason.Ok);
+    t.is(plain.segment(src, srcOffset, len, b, dstOffset, stride, 99), Reason.Ok);
+    t.is(simd.segmentCount, plain.segmentCount);
+    t.deepEqual(Array.from(simd.segmentLengths.subarray(0, simd.segmentCount)), Array.from(plain.segmentLengths.subarray(0, plain.segmentCount)));
+    t.true(Buffer.compare(a, b) === 0, `frame ${k}: ${len} bytes, mss ${mss}, stride ${stride}, ${whole ? 'whole array' : `offset ${srcOffset}`}`);
+    // the gaps between segments and the bytes around them are untouched
+    for (let i = 0; i < simd.segmentCount; i++) {
+      const end = dstOffset + i * stride + simd.segmentLengths[i];
+      const next = i + 1 < simd.segmentCount ? dstOffset + (i + 1) * stride : a.length;
+      for (let j = end; j < next; j++) if (a[j] !== 0xa5) { t.fail(`frame ${k}: byte ${j} written between segments`); break; }
+    }
+    for (let j = 0; j < dstOffset; j++) t.is(a[j], 0xa5);
+  }
+});
