@@ -25,7 +25,7 @@ export {
   OvsdbError, OvsdbProtocolError, OvsdbRemoteError, OvsdbConnectError, OvsdbTlsError, OvsdbConnectionClosedError, OvsdbOutcomeUnknownError,
   OvsdbCallTimeoutError, OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbValidationError, OvsdbOperationError,
   OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError,
-  OvsdbImpossibleUpdateError, OvsdbPeerNotReadingError,
+  OvsdbImpossibleUpdateError, OvsdbPeerNotReadingError, OvsdbUnencodableRequestError,
 } from './ovsdb/errors.js';
 export type { OvsdbErrorCode, OperationErrorCode, TlsProblem } from './ovsdb/errors.js';
 export type { TlsOptions } from './ovsdb/remote.js';

@@ -17,6 +17,7 @@ export type OvsdbErrorCode =
   | 'OVSDB_CONNECTION_CLOSED'
   | 'OVSDB_PEER_NOT_READING'
   | 'OVSDB_CALL_TIMEOUT'
+  | 'OVSDB_UNENCODABLE_REQUEST'
   | 'OVSDB_RPC_ERROR'
   | 'OVSDB_CANCELED'
   | 'OVSDB_SCHEMA'
@@ -193,6 +194,13 @@ export class OvsdbOutcomeUnknownError extends OvsdbConnectionClosedError {
 export class OvsdbPeerNotReadingError extends OvsdbError {
   constructor(readonly queuedBytes: number, readonly why: 'backlog' | 'stalled', detail: string) {
     super('OVSDB_PEER_NOT_READING', `the peer does not read: ${queuedBytes} bytes waiting to be sent, ${detail}`);
+  }
+}
+
+/** A request's params cannot be written as JSON (a cycle, say): nothing was sent and the session goes on. */
+export class OvsdbUnencodableRequestError extends OvsdbError {
+  constructor(readonly method: string, cause: unknown) {
+    super('OVSDB_UNENCODABLE_REQUEST', `"${method}" was not sent: its params cannot be written as JSON (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
   }
 }
 

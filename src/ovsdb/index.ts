@@ -39,7 +39,7 @@ export {
   OvsdbRpcError, OvsdbCanceledError, OvsdbSchemaError, OvsdbUnknownDatabaseError, OvsdbRelayNotConnectedError, OvsdbOutcomeUnknownError, OvsdbValidationError, OvsdbOperationError,
   OvsdbConstraintViolationError, OvsdbReferentialIntegrityError, OvsdbTimedOutError, OvsdbNotOwnerError, OvsdbPermissionError, OvsdbAbortedError,
   OvsdbMessageLimitError, OvsdbMessageTooDeepError, OvsdbMessageTooManyValuesError, OvsdbNumberTooLongError, OvsdbNumberOutOfRangeError,
-  OvsdbInvalidUtf8Error, OvsdbTlsError, OvsdbImpossibleUpdateError, OvsdbPeerNotReadingError,
+  OvsdbInvalidUtf8Error, OvsdbTlsError, OvsdbImpossibleUpdateError, OvsdbPeerNotReadingError, OvsdbUnencodableRequestError,
 } from './errors.js';
 export type { OvsdbErrorCode, OperationErrorCode, OperationErrorArgs, ProtocolErrorCode, TlsProblem } from './errors.js';
 export { OvsdbDatabase, ReplicaTableView, DatabaseLock } from './database.js';

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import {
-  OvsdbCallTimeoutError, OvsdbCanceledError, OvsdbConnectionClosedError, OvsdbError, OvsdbPeerNotReadingError, OvsdbProtocolError, OvsdbRpcError,
+  OvsdbCallTimeoutError, OvsdbCanceledError, OvsdbConnectionClosedError, OvsdbError, OvsdbPeerNotReadingError, OvsdbProtocolError, OvsdbRpcError, OvsdbUnencodableRequestError,
 } from './errors.js';
 import { JsonFramer, type FramerOptions } from './framing.js';
 import { stringifyJson, type Json, type JsonObject } from './json.js';
@@ -178,13 +178,17 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
 
   private send(msg: JsonObject): void {
     if (this.ended) return;
+    this.sendEncoded(Buffer.from(stringifyJson(msg), 'utf8'));
+  }
+
+  private sendEncoded(bytes: Buffer): void {
+    if (this.ended) return;
     const queued = this.stream.writableLength;
     if (this.maxWriteBacklogBytes > 0 && queued > this.maxWriteBacklogBytes) {
       // A peer that sends (echo requests, say) but never reads would have us queue replies without end.
       this.end(new OvsdbPeerNotReadingError(queued, 'backlog', `over maxWriteBacklogBytes ${this.maxWriteBacklogBytes}`));
       return;
     }
-    const bytes = Buffer.from(stringifyJson(msg), 'utf8');
     this.stats.messagesOut++;
     this.stats.bytesOut += bytes.length;
     this.stream.write(bytes);
@@ -204,6 +208,14 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
     const cancel = () => this.cancel(id);
     if (this.ended) {
       reject(new OvsdbConnectionClosedError(method, 'the session is closed', { cause: this.closeError }));
+      return { id, method, result, cancel };
+    }
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from(stringifyJson({ id, method, params }), 'utf8');
+    } catch (error) {
+      // Encoded before the call is registered, so a request that cannot be written leaves nothing pending.
+      reject(new OvsdbUnencodableRequestError(method, error));
       return { id, method, result, cancel };
     }
     const p: Pending = { method, resolve, reject, timer: undefined, cleanup: undefined };
@@ -226,7 +238,7 @@ export class RpcSession extends EventEmitter<RpcSessionEvents> {
       }
     }
     this.pending.set(id, p);
-    this.send({ id, method, params });
+    this.sendEncoded(bytes);
     return { id, method, result, cancel };
   }
 
