@@ -19,7 +19,7 @@ export type * from './types.js';
 export { LabCommandError } from './process.js';
 export { configureNodeWithVsctl, underlayIp, underlayMac } from './hypervisor.js';
 export { OUTSIDE_DEFAULTS } from './outside.js';
-export { arpRequest, echoRequest, igmpReport, multicastMac, neighborSolicitation, readFrame, sctpInit, solicitedNode, udpDatagram } from './ip-frames.js';
+export { arpRequest, echoRequest, igmpReport, mldv2Report, multicastMac, neighborSolicitation, readFrame, sctpInit, solicitedNode, udpDatagram } from './ip-frames.js';
 export type { FrameView, FrameAddresses } from './ip-frames.js';
 export { readPcapFrames } from './pcap.js';
 

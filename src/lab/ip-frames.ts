@@ -1,6 +1,6 @@
 // Frames for north-south tests, built and read by hand with correct checksums: ARP, ICMP and ICMPv6 echo, IPv6
-// neighbour solicitation, UDP over IPv4 and IPv6, an SCTP INIT (CRC32c); and a plain reading of what the captures
-// hold. Like frames.ts,
+// neighbour solicitation, IGMPv2 and MLDv2 reports, UDP over IPv4 and IPv6, an SCTP INIT (CRC32c); and a plain
+// reading of what the captures hold. Like frames.ts,
 // independent of codecs/ (the lab is what codecs/ is checked against) and never on a hot path.
 import { Address6 } from 'ip-address';
 import { macBytes } from './frames.js';
@@ -137,10 +137,11 @@ export function sctpInit(o: FrameAddresses & { srcIp: string; dstIp: string; src
   return ethernet(o.dstMac, o.srcMac, ip.type, ip.bytes);
 }
 
-/** The Ethernet address of an IPv4 multicast group (01:00:5e + its low 23 bits, RFC 1112). */
+/** The Ethernet address of a multicast group: 01:00:5e + its low 23 bits (IPv4, RFC 1112), 33:33 + its low 32 bits (IPv6, RFC 2464). */
 export function multicastMac(group: string): string {
-  const b = ipv4Bytes(group);
-  return ['01', '00', '5e', (b[1] & 0x7f).toString(16), b[2].toString(16), b[3].toString(16)].map((h) => h.padStart(2, '0')).join(':');
+  const b = ipBytes(group);
+  const tail = group.includes(':') ? [0x33, 0x33, ...b.slice(12)] : [0x01, 0x00, 0x5e, b[1] & 0x7f, b[2], b[3]];
+  return tail.map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
 /** An IGMPv2 membership report (join) for `group` from `srcIp`, to the group with TTL 1 (RFC 2236). */
@@ -148,6 +149,20 @@ export function igmpReport(o: { srcMac: string; srcIp: string; group: string }):
   const l4 = [0x16, 0, 0, 0, ...ipv4Bytes(o.group)];
   const ip = ipPacket(o.srcIp, o.group, IPPROTO_IGMP, l4, 2, 1);
   return ethernet(multicastMac(o.group), o.srcMac, ip.type, ip.bytes);
+}
+
+/**
+ * An MLDv2 report (RFC 3810 5.2) joining `group` (one CHANGE_TO_EXCLUDE record without sources) from `srcIp` (a
+ * link-local address, as MLD requires) to ff02::16, hop limit 1, behind a hop-by-hop header with the Router Alert
+ * option; the ICMPv6 checksum over the pseudo-header of the final destination.
+ */
+export function mldv2Report(o: { srcMac: string; srcIp: string; group: string }): Uint8Array {
+  const l4 = [143, 0, 0, 0, 0, 0, ...be16(1), 4, 0, ...be16(0), ...ipv6Bytes(o.group)];
+  const ip = ipPacket(o.srcIp, 'ff02::16', IPPROTO_ICMPV6, l4, 2, 1);
+  // Hop-by-hop: next header ICMPv6, length 0 (8 bytes), Router Alert (type 5, value 0: MLD), PadN of 2.
+  const hopByHop = [IPPROTO_ICMPV6, 0, 5, 2, 0, 0, 1, 0];
+  const bytes = [...ip.bytes.slice(0, 4), ...be16(hopByHop.length + l4.length), 0, ...ip.bytes.slice(7, 40), ...hopByHop, ...ip.bytes.slice(40)];
+  return ethernet(multicastMac('ff02::16'), o.srcMac, ip.type, bytes);
 }
 
 /** The solicited-node multicast address of an IPv6 address (ff02::1:ffXX:XXXX) and its MAC. */

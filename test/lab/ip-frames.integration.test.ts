@@ -1,12 +1,13 @@
-// The lab's hand-built SCTP frames checked by another reader: tshark verifies the CRC32c of sctpInit's frames
-// (IPv4 and IPv6) and reads their INIT; readFrame agrees, and catches a flipped bit. The CRC32c itself against the
-// check value every implementation uses.
+// The lab's hand-built SCTP and MLD frames checked by another reader: tshark verifies the CRC32c of sctpInit's
+// frames (IPv4 and IPv6) and reads their INIT, readFrame agrees and catches a flipped bit; tshark reads an MLDv2
+// report behind its hop-by-hop Router Alert with a good ICMPv6 checksum. The CRC32c itself against the check value
+// every implementation uses.
 import test from 'ava';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32c } from '../../src/lab/ip-frames.js';
-import { readFrame, sctpInit } from '../../src/lab/index.js';
+import { mldv2Report, multicastMac, readFrame, sctpInit } from '../../src/lab/index.js';
 import { runCommand } from '../../src/lab/process.js';
 
 /** A classic pcap file (Ethernet) holding the frames. */
@@ -49,4 +50,21 @@ test('sctpInit over IPv4 and IPv6: tshark finds the CRC32c good and reads the IN
   const flipped = v4.slice();
   flipped[flipped.length - 1] ^= 1;
   t.false(readFrame(flipped).checksumOk);
+});
+
+test('mldv2Report: tshark reads the Router Alert, the report of the group and a good ICMPv6 checksum; to 33:33:00:00:00:16', async (t) => {
+  const report = mldv2Report({ srcMac: '0a:58:0a:f4:02:03', srcIp: 'fe80::858:aff:fef4:203', group: 'ff3e::4321:1234' });
+  t.is(multicastMac('ff3e::4321:1234'), '33:33:43:21:12:34');
+  t.is(multicastMac('239.1.1.1'), '01:00:5e:01:01:01');
+  const dir = mkdtempSync(join(tmpdir(), 'ip-frames-'));
+  try {
+    const file = join(dir, 'mld.pcap');
+    writeFileSync(file, pcap([report]));
+    const fields = await runCommand('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=,',
+      '-e', 'eth.dst', '-e', 'ipv6.hlim', '-e', 'ipv6.hopopts.nxt', '-e', 'ipv6.opt.router_alert', '-e', 'icmpv6.type',
+      '-e', 'icmpv6.mldr.mar.record_type', '-e', 'icmpv6.mldr.mar.multicast_address', '-e', 'icmpv6.checksum.status']);
+    t.is(fields.trim(), '33:33:00:00:00:16,1,58,0,143,4,ff3e::4321:1234,1');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
