@@ -10,6 +10,7 @@ export type { Logger, LogLevel, RecordLevel, LogFields, LogValue, LoggerOptions 
 export { systemClock, ManualClock } from './clock.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { AgentMetrics, RECONCILE_BUCKETS } from './metrics.js';
+export type { QueueFigures } from './metrics.js';
 export { STREAM_PROBLEMS } from './events.js';
 export type { ObjectEvent, ObjectEventType, InputProblem, StreamProblem, SourceItem, ObjectSink } from './events.js';
 export { REJECT_REASONS, validateObject } from './validation.js';

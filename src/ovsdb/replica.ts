@@ -182,7 +182,10 @@ export class TableState {
     return row;
   }
 
-  /** The monitored column `name` of a row update; the server sends no other. */
+  /**
+   * The monitored column `name` of a row update; the server sends no other.
+   * @internal the replica's decoder; its column type is not part of the API
+   */
   monitored(uuid: Uuid, name: string): DecodedColumn {
     const c = this.byName.get(name);
     if (c === undefined) {
