@@ -39,23 +39,41 @@ export function formatAddress(family: IpFamily, value: bigint): string {
   return Address6.fromBigInt(value).correctForm();
 }
 
-function parseV4(text: string): bigint | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let value = 0n;
-  for (const part of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = (value << 8n) | BigInt(octet);
+/**
+ * The value of a dotted-quad IPv4 address, or undefined. One pass over the characters, no regex or bigint per
+ * octet: every Service endpoint and VIP goes through here several times per call. Leading zeros are refused (so
+ * an accepted text is already in its canonical form).
+ */
+function parseV4(text: string): number | undefined {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (digits === 0 || ++dots > 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (digits > 0 && octet === 0) return undefined;
+      octet = octet * 10 + (c - 48);
+      if (octet > 255) return undefined;
+      digits++;
+    } else {
+      return undefined;
+    }
   }
-  return value;
+  if (dots !== 3 || digits === 0) return undefined;
+  return value * 256 + octet;
 }
 
 /** Parses an address without a prefix length ("10.0.0.1", "fd00::1"). */
 export function parseAddress(text: string): IpAddress {
   const v4 = parseV4(text);
-  if (v4 !== undefined) return { family: 4, value: v4, text: formatAddress(4, v4) };
+  // parseV4 refuses leading zeros, so the text is already what formatAddress would write.
+  if (v4 !== undefined) return { family: 4, value: BigInt(v4), text };
   if (text.includes(':') && !text.includes('/') && Address6.isValid(text)) {
     const value = new Address6(text).bigInt();
     return { family: 6, value, text: formatAddress(6, value) };

@@ -39,6 +39,12 @@ test('addresses and prefixes parse to canonical forms', (t) => {
   t.throws(() => parsePrefix('10.244.1.7/24'), { instanceOf: OvnInvalidAddressError });
   t.throws(() => parseAddress('10.0.0.256'), { instanceOf: OvnInvalidAddressError });
   t.throws(() => parseAddress('010.0.0.1'), { instanceOf: OvnInvalidAddressError });
+  t.is(parseAddress('0.0.0.0').value, 0n);
+  t.is(parseAddress('255.255.255.255').value, 0xffffffffn);
+  t.is(parseAddress('10.128.0.23').value, 0x0a800017n);
+  for (const bad of ['1.2.3', '1.2.3.4.5', '1..2.3', '.1.2.3', '1.2.3.', '0.0.0.00', '1.2.3.04', '1000.1.1.1', '1.2.3.4 ', '1.2.3.4/24', '']) {
+    t.throws(() => parseAddress(bad), { instanceOf: OvnInvalidAddressError }, bad);
+  }
   t.throws(() => parsePrefix('10.0.0.0/33'), { instanceOf: OvnInvalidAddressError });
 });
 
