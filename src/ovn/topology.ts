@@ -90,25 +90,25 @@ const joinPrefixes = new Map<string, IpPrefix>();
 
 /** The join subnet, checked. */
 export function joinPrefixOf(options: ClusterOptions): IpPrefix {
-  const text = options.joinSubnet ?? DEFAULT_JOIN_SUBNET;
-  const known = joinPrefixes.get(text);
-  if (known?.family === 4) return known;
-  let prefix: IpPrefix;
-  try { prefix = parsePrefix(text); } catch (err) { throw new OvnInvalidFieldError('cluster', 'joinSubnet', text, (err as Error).message); }
-  if (prefix.family !== 4) throw new OvnInvalidFieldError('cluster', 'joinSubnet', text, 'the join subnet must be IPv4 (the IPv6 one is joinSubnetV6)');
-  joinPrefixes.set(text, prefix);
-  return prefix;
+  return checkedJoinPrefix(options.joinSubnet ?? DEFAULT_JOIN_SUBNET, 'joinSubnet', 4, 'the join subnet must be IPv4 (the IPv6 one is joinSubnetV6)');
 }
 
 /** The IPv6 join subnet, checked: room for the cluster router (::1) and a gateway router per node id. */
 export function joinPrefixV6Of(options: ClusterOptions): IpPrefix {
-  const text = options.joinSubnetV6 ?? DEFAULT_JOIN_SUBNET_V6;
+  return checkedJoinPrefix(options.joinSubnetV6 ?? DEFAULT_JOIN_SUBNET_V6, 'joinSubnetV6', 6, 'the IPv6 join subnet must be IPv6',
+    (prefix) => (prefix.length > 112 ? 'the IPv6 join subnet is too small (at most /112)' : undefined));
+}
+
+/** A join subnet parsed once per text; one of the wrong family, or one `problem` objects to, is refused naming `field`. */
+function checkedJoinPrefix(text: string, field: 'joinSubnet' | 'joinSubnetV6', family: 4 | 6, wrongFamily: string,
+  problem?: (prefix: IpPrefix) => string | undefined): IpPrefix {
   const known = joinPrefixes.get(text);
-  if (known?.family === 6) return known;
+  if (known?.family === family) return known;
   let prefix: IpPrefix;
-  try { prefix = parsePrefix(text); } catch (err) { throw new OvnInvalidFieldError('cluster', 'joinSubnetV6', text, (err as Error).message); }
-  if (prefix.family !== 6) throw new OvnInvalidFieldError('cluster', 'joinSubnetV6', text, 'the IPv6 join subnet must be IPv6');
-  if (prefix.length > 112) throw new OvnInvalidFieldError('cluster', 'joinSubnetV6', text, 'the IPv6 join subnet is too small (at most /112)');
+  try { prefix = parsePrefix(text); } catch (err) { throw new OvnInvalidFieldError('cluster', field, text, (err as Error).message); }
+  if (prefix.family !== family) throw new OvnInvalidFieldError('cluster', field, text, wrongFamily);
+  const reason = problem?.(prefix);
+  if (reason !== undefined) throw new OvnInvalidFieldError('cluster', field, text, reason);
   joinPrefixes.set(text, prefix);
   return prefix;
 }
