@@ -61,14 +61,31 @@ export type WriteValue<V> =
 /** A row (or part of one) as written: every column optional, values in their write forms. */
 export type WriteRow<T> = { [K in keyof T]?: WriteValue<T[K]> };
 
-const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ID_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** In unicode mode a surrogate class matches only unpaired surrogates. */
 const UNSENDABLE_CHARACTER = /[\0\uD800-\uDFFF]/u;
 const MIN_NORMAL_REAL = 2.2250738585072014e-308;
 
+/** 1 for the characters of a hexadecimal digit (ASCII). */
+const HEX_DIGIT = new Uint8Array(0x80);
+for (const c of '0123456789abcdefABCDEF') HEX_DIGIT[c.charCodeAt(0)] = 1;
+
+function hexDigits(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 || HEX_DIGIT[c] === 0) return false;
+  }
+  return true;
+}
+
+/**
+ * A UUID's text: 8-4-4-4-12 hex digits. Dashes, then digits through a table, not a RegExp: every row key and uuid
+ * atom the replica decodes passes here, and this takes about half the RegExp's time (80 against 150 ns).
+ */
 export function isUuid(v: unknown): v is Uuid {
-  return typeof v === 'string' && v.length === 36 && UUID_RE.test(v);
+  return typeof v === 'string' && v.length === 36
+    && v.charCodeAt(8) === 0x2d && v.charCodeAt(13) === 0x2d && v.charCodeAt(18) === 0x2d && v.charCodeAt(23) === 0x2d
+    && hexDigits(v, 0, 8) && hexDigits(v, 9, 13) && hexDigits(v, 14, 18) && hexDigits(v, 19, 23) && hexDigits(v, 24, 36);
 }
 
 /** Where a value is going, for error messages. */
@@ -422,9 +439,21 @@ export function applyDiff(type: ColumnType, old: Value, diff: Value): Value {
         // The common change to a large set (a port added to a switch): one copy, no Set of every element built
         // per change. Membership in a large set is asked of its Set, handed from each value to the next.
         const members = before.length >= MEMBERS_FROM ? membersOf(before) : undefined;
+        let present = 0;
+        for (let i = 0; i < toggled.length; i++) if (members ? members.has(toggled[i]) : before.includes(toggled[i])) present++;
+        if (present === 0) {
+          // Only additions (a port or a load balancer added): one array of the final length, no closure, no search.
+          const after = before.concat(toggled);
+          if (members) {
+            for (let i = 0; i < toggled.length; i++) members.add(toggled[i]);
+            setMembers.delete(before);
+            setMembers.set(after, members);
+          }
+          return after;
+        }
         const has = (e: AtomValue): boolean => (members ? members.has(e) : before.includes(e));
         const removed = toggled.filter(has);
-        const after = removed.length === 0 ? before.slice() : before.filter((e) => !removed.includes(e));
+        const after = before.filter((e) => !removed.includes(e));
         for (const e of toggled) if (!removed.includes(e)) after.push(e);
         if (members) {
           for (const e of toggled) {

@@ -32,7 +32,11 @@ export class ReplicaIndex {
   /** Normalizes a caller's lookup value to the stored key (numbers for integer columns become bigints, tuples strings). */
   readonly normalize: (value: unknown) => unknown;
   private readonly single = new Map<unknown, string>();
-  private readonly multi = new Map<unknown, Set<string>>();
+  /**
+   * Keys of a non-unique index: the UUID itself while one row has the key (most keys: an owner's name, a load
+   * balancer held by one group), a Set from the second row on. No Set is made for a key only one row has.
+   */
+  private readonly multi = new Map<unknown, string | Set<string>>();
   /** The columns the index reads (to skip re-indexing rows whose indexed columns did not change). */
   readonly columns: readonly string[];
   private readonly keysOf: KeysOf;
@@ -144,9 +148,11 @@ export class ReplicaIndex {
   private addKey(k: unknown, uuid: string): void {
     if (this.unique) this.single.set(k, uuid);
     else {
-      let set = this.multi.get(k);
-      if (!set) this.multi.set(k, set = new Set());
-      set.add(uuid);
+      const held = this.multi.get(k);
+      if (held === undefined) this.multi.set(k, uuid);
+      else if (typeof held === 'string') {
+        if (held !== uuid) this.multi.set(k, new Set([held, uuid]));
+      } else held.add(uuid);
     }
   }
 
@@ -154,10 +160,13 @@ export class ReplicaIndex {
     if (this.unique) {
       if (this.single.get(k) === uuid) this.single.delete(k);
     } else {
-      const set = this.multi.get(k);
-      if (set) {
-        set.delete(uuid);
-        if (set.size === 0) this.multi.delete(k);
+      const held = this.multi.get(k);
+      if (held === undefined) return;
+      if (typeof held === 'string') {
+        if (held === uuid) this.multi.delete(k);
+      } else {
+        held.delete(uuid);
+        if (held.size === 0) this.multi.delete(k);
       }
     }
   }
@@ -179,10 +188,14 @@ export class ReplicaIndex {
       const r = this.resolve(this.single.get(key));
       return r ? [r] : [];
     }
-    const set = this.multi.get(key);
-    if (!set) return [];
+    const held = this.multi.get(key);
+    if (held === undefined) return [];
+    if (typeof held === 'string') {
+      const r = this.rows.get(held);
+      return r ? [r] : [];
+    }
     const out: StoredRow[] = [];
-    for (const u of set) {
+    for (const u of held) {
       const r = this.rows.get(u);
       if (r) out.push(r);
     }
@@ -191,9 +204,10 @@ export class ReplicaIndex {
 
   lookupOne(key: unknown): StoredRow | undefined {
     if (this.unique) return this.resolve(this.single.get(key));
-    const set = this.multi.get(key);
-    if (!set) return undefined;
-    for (const u of set) {
+    const held = this.multi.get(key);
+    if (held === undefined) return undefined;
+    if (typeof held === 'string') return this.rows.get(held);
+    for (const u of held) {
       const r = this.rows.get(u);
       if (r) return r;
     }

@@ -423,9 +423,12 @@ function isObject(v: Json | undefined): v is JsonObject {
   return v !== null && v !== undefined && typeof v === 'object' && !Array.isArray(v);
 }
 
-/** The update of one row, checked to be an object under a UUID key. */
-function rowObject(t: TableState, uuid: string, u: Json): JsonObject {
-  if (!isUuid(uuid)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'the row key is not a UUID');
+/**
+ * The update of one row, checked to be an object under a UUID key. `known`: the replica holds a row under this key,
+ * so it is a UUID already checked (the key of a modify or delete needs no second look).
+ */
+function rowObject(t: TableState, uuid: string, u: Json, known = false): JsonObject {
+  if (!known && !isUuid(uuid)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'the row key is not a UUID');
   if (!isObject(u)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'the row update is not an object');
   return u;
 }
@@ -452,17 +455,29 @@ function modifyChecked(t: TableState, old: StoredRow, diff: JsonObject): StoredR
   }
 }
 
+/** The one member name of a row update (undefined when it has none or several), without an array of its keys. */
+function onlyKey(u: JsonObject): string | undefined {
+  let only: string | undefined;
+  for (const k in u) {
+    if (!Object.hasOwn(u, k)) continue;
+    if (only !== undefined) return undefined;
+    only = k;
+  }
+  return only;
+}
+
 function planTable2(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]): void {
-  for (const uuid of Object.keys(rowUpdates)) {
-    const u = rowObject(t, uuid, rowUpdates[uuid]);
-    const keys = Object.keys(u);
-    if (keys.length !== 1) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'a row update needs exactly one of initial/insert/modify/delete');
+  for (const uuid in rowUpdates) {
+    if (!Object.hasOwn(rowUpdates, uuid)) continue;
     const old = t.rows.get(uuid);
-    switch (keys[0]) {
+    const u = rowObject(t, uuid, rowUpdates[uuid], old !== undefined);
+    const kind = onlyKey(u);
+    if (kind === undefined) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'a row update needs exactly one of initial/insert/modify/delete');
+    switch (kind) {
       case 'initial': case 'insert': {
-        const row = u[keys[0]];
-        if (old) throw new OvsdbImpossibleUpdateError(t.name, uuid, `${keys[0]} of a row the replica has`);
-        if (!isObject(row)) throw new OvsdbImpossibleUpdateError(t.name, uuid, `${keys[0]} is not a row object`);
+        const row = u[kind];
+        if (old) throw new OvsdbImpossibleUpdateError(t.name, uuid, `${kind} of a row the replica has`);
+        if (!isObject(row)) throw new OvsdbImpossibleUpdateError(t.name, uuid, `${kind} is not a row object`);
         plan.push({ t, uuid, old, row: decodeChecked(t, uuid, row) });
         break;
       }
@@ -478,7 +493,7 @@ function planTable2(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]
         plan.push({ t, uuid, old, row: undefined });
         break;
       default:
-        throw new OvsdbImpossibleUpdateError(t.name, uuid, `"${keys[0]}" is not initial/insert/modify/delete`);
+        throw new OvsdbImpossibleUpdateError(t.name, uuid, `"${kind}" is not initial/insert/modify/delete`);
     }
   }
 }

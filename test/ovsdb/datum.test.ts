@@ -1,6 +1,6 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { applyDiff, columnDecoder, decodeDiff, decodeValue, encodeValue, NamedUuid } from '../../src/ovsdb/datum.js';
+import { applyDiff, columnDecoder, decodeDiff, decodeValue, encodeValue, isUuid, NamedUuid } from '../../src/ovsdb/datum.js';
 import { OvsdbOperationError, OvsdbProtocolError, OvsdbSchemaError, OvsdbValidationError } from '../../src/ovsdb/errors.js';
 import { parseJsonBig } from '../../src/ovsdb/json.js';
 import { getColumn, getTable, parseColumnType, parseSchema } from '../../src/ovsdb/schema.js';
@@ -184,4 +184,17 @@ test('applyDiff on a large set: one element toggled at a time, also from a value
   t.deepEqual(toggle(start, 100), [...start, u(100)]);
   t.deepEqual(toggle(start, 7), start.filter((x) => x !== u(7)));
   t.is(start.length, 100, 'a value is never changed in place');
+});
+
+test('isUuid: 8-4-4-4-12 hexadecimal digits, either case, nothing else', (t) => {
+  for (const ok of ['00000000-0000-0000-0000-000000000000', '0aF9b8c7-d6E5-4f43-a210-ABCDEFabcdef']) t.true(isUuid(ok), ok);
+  const good = '0123abcd-4567-89ef-ABCD-0123456789ab';
+  const at = (i: number, c: string) => good.slice(0, i) + c + good.slice(i + 1);
+  const refused = [
+    good.slice(1), `${good}0`, // 35 and 37 characters
+    at(8, '0'), at(7, '-'), at(23, ':'), // a dash missing or out of place
+    at(0, 'g'), at(35, 'G'), at(2, ' '), at(3, '\u00e1'), at(4, '\u0661'), at(5, '\uff10'), // not a hex digit (fullwidth 0 too)
+    ['uuid', good], 7, undefined,
+  ];
+  for (const bad of refused) t.false(isUuid(bad), JSON.stringify(bad));
 });

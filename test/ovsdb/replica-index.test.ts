@@ -62,3 +62,33 @@ test('set and map modifies move only the changed keys: appended, removed in the 
   for (const i of [3, 5, 6, 7]) t.deepEqual(holders(i), [], 'nothing left of a deleted row');
   t.is(byConfig.keyCount, 0);
 });
+
+test('a non-unique key held by one row, then by several, then by one again and by none', (t) => {
+  const r = new Replica(nb);
+  r.addTable('Logical_Switch_Port', { indexes: { byType: { column: 'external_ids', key: 'owner-type' } } });
+  const lsp = r.table('Logical_Switch_Port');
+  const byType = lsp.indexes.get('byType')!;
+  const port = (i: number) => `aaaaaaaa-0000-0000-0000-${String(i).padStart(12, '0')}`;
+  const names = (key: string) => byType.lookup(key).map((row) => row.name).sort();
+  const insert = (i: number, type: string) => r.applyUpdates(2, {
+    Logical_Switch_Port: { [port(i)]: { insert: { name: `p${i}`, external_ids: ['map', [['owner-type', type]]] } } },
+  }, undefined);
+  insert(1, 'Pod');
+  t.deepEqual(names('Pod'), ['p1']);
+  t.is(byType.lookupOne('Pod'), lsp.rows.get(port(1)));
+  insert(2, 'Pod');
+  insert(3, 'Pod');
+  t.deepEqual(names('Pod'), ['p1', 'p2', 'p3']);
+  r.applyUpdates(2, { Logical_Switch_Port: { [port(1)]: { delete: null }, [port(3)]: { delete: null } } }, undefined);
+  t.deepEqual(names('Pod'), ['p2']);
+  t.is(byType.lookupOne('Pod'), lsp.rows.get(port(2)));
+  // The key moves: p2 leaves "Pod" (now held by nobody) for "Node".
+  r.applyUpdates(2, { Logical_Switch_Port: { [port(2)]: { modify: { external_ids: ['map', [['owner-type', 'Node']]] } } } }, undefined);
+  t.deepEqual(names('Pod'), []);
+  t.is(byType.lookupOne('Pod'), undefined);
+  t.deepEqual(names('Node'), ['p2']);
+  t.is(byType.keyCount, 1);
+  r.applyUpdates(2, { Logical_Switch_Port: { [port(2)]: { delete: null } } }, undefined);
+  t.is(byType.keyCount, 0);
+  t.deepEqual(names('Node'), []);
+});
