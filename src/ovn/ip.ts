@@ -81,6 +81,12 @@ export function parseAddress(text: string): IpAddress {
   throw new OvnInvalidAddressError(`not an IP address: ${JSON.stringify(text)}`);
 }
 
+/** The family of an address text parseAddress takes, or undefined; allocates nothing for IPv4 (validation only needs the family). */
+export function addressFamily(text: string): IpFamily | undefined {
+  if (parseV4(text) !== undefined) return 4;
+  return text.includes(':') && !text.includes('/') && Address6.isValid(text) ? 6 : undefined;
+}
+
 /** Like parseAddress, but undefined instead of an error. */
 export function tryParseAddress(text: string): IpAddress | undefined {
   try { return parseAddress(text); } catch { return undefined; }

@@ -20,7 +20,7 @@
 import { CLUSTER_LB_GROUP } from './names.js';
 import type { L4Protocol } from './acl-match.js';
 import { parseAddress, type IpFamily } from './ip.js';
-import { hostPort, serviceLoadBalancerName, type LoadBalancerScope } from './load-balancer-vips.js';
+import { serviceLoadBalancerName, type LoadBalancerScope } from './load-balancer-vips.js';
 import { HOST_ETP_LOCAL_MASQUERADE_IP, SERVICE_HAIRPIN_MASQUERADE_IP } from './masquerade.js';
 import { backendsOf, backendsOfFamily, eligibleEndpoints, type Backend, type Backends } from './service-endpoints.js';
 import {
@@ -70,6 +70,8 @@ const AFFINITY_TIMEOUT_OPTION = 'affinity_timeout';
 /** OVN keeps affinity_timeout in 16 bits and clamps larger values to this (lib/lb.c). */
 export const OVN_MAX_AFFINITY_TIMEOUT_SECONDS = 65535;
 
+const HAIRPIN_SNAT_IPS = `${SERVICE_HAIRPIN_MASQUERADE_IP[4]} ${SERVICE_HAIRPIN_MASQUERADE_IP[6]}`;
+
 /** The placeholder VIP of a NodePort configuration: the node's host addresses (ovn-kubernetes' "node"). */
 const NODE_ADDRESSES = Symbol('node addresses');
 
@@ -84,7 +86,11 @@ interface LbConfig {
   readonly hasNodePort: boolean;
 }
 
-interface Rule { readonly vip: string; readonly family: IpFamily; readonly port: number; readonly targets: readonly Backend[] }
+interface Rule {
+  readonly vip: string; readonly family: IpFamily; readonly port: number; readonly targets: readonly Backend[];
+  /** The rule as `vips` holds it: "VIP:port" and the targets' "ip:port" joined by commas (put together once). */
+  readonly key: string; readonly value: string;
+}
 
 interface Draft {
   name: string;
@@ -140,8 +146,21 @@ function configsOf(spec: ServiceSpec): { cluster: LbConfig[]; perNode: LbConfig[
   return { cluster, perNode };
 }
 
-function rule(vip: string, port: number, targets: readonly Backend[]): Rule {
-  return { vip, family: parseAddress(vip).family, port, targets };
+/** "10.96.0.10:53", "[fd00::10]:53": hostPort() of an address already in canonical text (validated port). */
+function canonicalHostPort(ip: string, family: IpFamily, port: number): string {
+  return family === 6 ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function targetsText(targets: readonly Backend[]): string {
+  if (targets.length === 1) return canonicalHostPort(targets[0].ip, targets[0].family, targets[0].port);
+  let out = '';
+  for (let i = 0; i < targets.length; i++) out += (i > 0 ? ',' : '') + canonicalHostPort(targets[i].ip, targets[i].family, targets[i].port);
+  return out;
+}
+
+/** A rule of a VIP (canonical text) of a known family. */
+function rule(vip: string, family: IpFamily, port: number, targets: readonly Backend[]): Rule {
+  return { vip, family, port, targets, key: canonicalHostPort(vip, family, port), value: targetsText(targets) };
 }
 
 function byProtocol<T extends { protocol: L4Protocol }>(items: readonly T[]): [L4Protocol, T[]][] {
@@ -149,18 +168,18 @@ function byProtocol<T extends { protocol: L4Protocol }>(items: readonly T[]): [L
 }
 
 function clusterDrafts(spec: ServiceSpec, configs: readonly LbConfig[]): Draft[] {
-  const raw = (spec.vips ?? []).map((v) => ({
-    protocol: v.protocol ?? 'tcp',
-    rule: rule(parseAddress(v.ip).text, v.port, backendsOfRaw(v.endpoints, parseAddress(v.ip).family)),
-  }));
+  const raw = (spec.vips ?? []).map((v) => {
+    const vip = parseAddress(v.ip);
+    return { protocol: v.protocol ?? 'tcp', rule: rule(vip.text, vip.family, v.port, backendsOfFamily(backendsOf(v.endpoints), vip.family)) };
+  });
   const drafts: Draft[] = [];
   for (const protocol of PROTOCOL_ORDER) {
     const rules: Rule[] = [];
     for (const c of configs) {
       if (c.protocol !== protocol) continue;
       for (const vip of c.vips as readonly string[]) {
-        const family = parseAddress(vip).family;
-        rules.push(rule(vip, c.inport, backendsOfFamily(c.cluster, family)));
+        const address = parseAddress(vip);
+        rules.push(rule(address.text, address.family, c.inport, backendsOfFamily(c.cluster, address.family)));
       }
     }
     for (const r of raw) if (r.protocol === protocol) rules.push(r.rule);
@@ -171,11 +190,6 @@ function clusterDrafts(spec: ServiceSpec, configs: readonly LbConfig[]): Draft[]
     });
   }
   return drafts;
-}
-
-/** The endpoints of a VIP given directly, as backends (of the VIP's family; validated before). */
-function backendsOfRaw(endpoints: readonly { ip: string; port: number }[], family: IpFamily): Backend[] {
-  return [...backendsOfFamily(backendsOf(endpoints.map((e) => ({ ip: e.ip, port: e.port }))), family)];
 }
 
 function perNodeDrafts(spec: ServiceSpec, configs: readonly LbConfig[], nodes: readonly LoadBalancerNode[]): Draft[] {
@@ -193,13 +207,14 @@ function perNodeDrafts(spec: ServiceSpec, configs: readonly LbConfig[], nodes: r
         const routerTargets = c.externalTrafficLocal ? localOnly : c.cluster;
         const vips = c.vips.flatMap((v) => (v === NODE_ADDRESSES ? node.addresses : [v]));
         for (const vip of vips) {
-          const family = parseAddress(vip).family;
+          const address = parseAddress(vip);
+          const family = address.family;
           if (c.externalTrafficLocal && c.hasNodePort) {
-            switchRules.push(rule(HOST_ETP_LOCAL_MASQUERADE_IP[family], c.inport, backendsOfFamily(switchTargets, family)));
+            switchRules.push(rule(HOST_ETP_LOCAL_MASQUERADE_IP[family], family, c.inport, backendsOfFamily(switchTargets, family)));
           }
           const switchFor = c.internalTrafficLocal && clusterIPs.has(vip) ? switchTargets : c.cluster;
-          switchRules.push(rule(vip, c.inport, backendsOfFamily(switchFor, family)));
-          const r = rule(vip, c.inport, backendsOfFamily(routerTargets, family));
+          switchRules.push(rule(address.text, family, c.inport, backendsOfFamily(switchFor, family)));
+          const r = rule(address.text, family, c.inport, backendsOfFamily(routerTargets, family));
           if (c.externalTrafficLocal && r.targets.length > 0) noSnatRouterRules.push(r);
           else routerRules.push(r);
         }
@@ -224,7 +239,7 @@ function perNodeDrafts(spec: ServiceSpec, configs: readonly LbConfig[], nodes: r
 }
 
 function rulesKey(rules: readonly Rule[]): string {
-  return rules.map((r) => `${hostPort(r.vip, r.port)}=${r.targets.map((t) => hostPort(t.ip, t.port)).join(',')}`).join(';');
+  return rules.map((r) => `${r.key}=${r.value}`).join(';');
 }
 
 function sameRules(a: readonly Rule[], b: readonly Rule[]): boolean {
@@ -251,19 +266,19 @@ function mergeDrafts(drafts: readonly Draft[]): Draft[] {
 /** The options ovn-kubernetes writes on every load balancer of the service (lbOpts + buildLB). */
 function loadBalancerOptions(spec: ServiceSpec, skipSnat: boolean): { options: Map<string, string>; selectionFields: SelectionField[] } {
   const idled = spec.idled ?? false;
-  const options = new Map<string, string>([
-    [REJECT_OPTION, String(!idled)],
-    [EVENT_OPTION, String(idled)],
-    [SKIP_SNAT_OPTION, String(skipSnat)],
-    [NEIGHBOR_RESPONDER_OPTION, 'none'],
-    [HAIRPIN_SNAT_IP_OPTION, `${SERVICE_HAIRPIN_MASQUERADE_IP[4]} ${SERVICE_HAIRPIN_MASQUERADE_IP[6]}`],
-  ]);
+  // Set in key order (the order OVSDB returns them), so sortedMap has nothing to sort.
+  const options = new Map<string, string>();
   const selectionFields: SelectionField[] = [];
   if (spec.sessionAffinity === 'ClientIP') {
     const timeout = spec.sessionAffinityTimeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS;
     if (timeout === MAX_AFFINITY_TIMEOUT_SECONDS) selectionFields.push('ip_src', 'ip_dst');
     else options.set(AFFINITY_TIMEOUT_OPTION, String(Math.min(timeout, OVN_MAX_AFFINITY_TIMEOUT_SECONDS)));
   }
+  options.set(EVENT_OPTION, String(idled));
+  options.set(HAIRPIN_SNAT_IP_OPTION, HAIRPIN_SNAT_IPS);
+  options.set(NEIGHBOR_RESPONDER_OPTION, 'none');
+  options.set(REJECT_OPTION, String(!idled));
+  options.set(SKIP_SNAT_OPTION, String(skipSnat));
   return { options, selectionFields };
 }
 
@@ -283,22 +298,32 @@ export function buildServiceLoadBalancers(spec: ServiceSpec, nodes: readonly Loa
   return drafts.map((d) => {
     const { options, selectionFields } = loadBalancerOptions(spec, d.skipSnat);
     const vips = new Map<string, string>();
-    for (const r of d.rules) vips.set(hostPort(r.vip, r.port), r.targets.map((t) => hostPort(t.ip, t.port)).join(','));
+    for (const r of d.rules) vips.set(r.key, r.value);
     const checks = spec.healthCheck && d.protocol !== 'sctp'
-      ? loadBalancerHealthChecks(spec.healthCheck, d.rules.map((r) => ({ vip: hostPort(r.vip, r.port), backends: r.targets })), targets)
+      ? loadBalancerHealthChecks(spec.healthCheck, d.rules.map((r) => ({ vip: r.key, backends: r.targets })), targets)
       : { healthChecks: [], ipPortMappings: new Map<string, string>() };
     return {
       name: d.name, protocol: d.protocol, vips: sortedMap(vips), options: sortedMap(options), selectionFields,
       ipPortMappings: sortedMap(checks.ipPortMappings),
-      healthChecks: checks.healthChecks.map((hc) => ({ vip: hc.vip, options: sortedMap(hc.options) })),
+      healthChecks: checks.healthChecks.map((hc) => ({ vip: hc.vip, options: sortedMap(new Map(hc.options)) })),
       groups: d.groups, switches: d.switches, routers: d.routers,
     };
   });
 }
 
-/** The map with its keys in order, as OVSDB returns maps (so computed and stored rows compare equal). */
-function sortedMap(map: ReadonlyMap<string, string>): Map<string, string> {
-  return new Map([...map].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+/**
+ * The map with its keys in order, as OVSDB returns maps (so computed and stored rows compare equal). `map` is one
+ * this file just built: when its keys are already in order (one VIP, the options as loadBalancerOptions builds
+ * them) it is returned as it is.
+ */
+function sortedMap(map: Map<string, string>): Map<string, string> {
+  let previous: string | undefined;
+  let inOrder = true;
+  for (const k of map.keys()) {
+    if (previous !== undefined && !(previous < k)) { inOrder = false; break; }
+    previous = k;
+  }
+  return inOrder ? map : new Map([...map].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
 }
 
 function allEndpoints(spec: ServiceSpec): ServiceEndpointSpec[] {

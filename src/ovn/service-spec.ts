@@ -6,7 +6,7 @@
 // (service-load-balancers.ts). validateServiceSpec refuses what OVN cannot express before anything is read or
 // written, naming the service and the field.
 import { checkPort, L4_PROTOCOLS, type L4Protocol } from './acl-match.js';
-import { tryParseAddress, type IpFamily } from './ip.js';
+import { addressFamily, tryParseAddress, type IpFamily } from './ip.js';
 import { OvnInvalidFieldError } from './errors.js';
 import { checkKubernetesName, checkNamespacedName } from './kubernetes-names.js';
 import type { ServiceVip } from './load-balancer-vips.js';
@@ -145,106 +145,147 @@ const SESSION_AFFINITIES: readonly SessionAffinity[] = ['None', 'ClientIP'];
 
 function isArray(value: unknown): value is readonly unknown[] { return Array.isArray(value); }
 
+// The checks below run for every Service of every resync: field names and the service's name for an error are
+// only put together when one is thrown.
+
+function fieldError(spec: NamespacedKey, field: string, value: unknown, reason: string): never {
+  throw new OvnInvalidFieldError(serviceObject(spec), field, value, reason);
+}
+
+/** The family of an address, or undefined for anything that is not one. */
+function familyOf(ip: unknown): IpFamily | undefined {
+  return typeof ip === 'string' ? addressFamily(ip) : undefined;
+}
+
+/** An optional list: [] when absent, the list itself when an array. */
+function listOf(spec: NamespacedKey, field: string, value: unknown): readonly unknown[] {
+  if (value === undefined) return [];
+  return isArray(value) ? value : fieldError(spec, field, value, 'must be an array');
+}
+
+function isEntry(value: unknown): value is object { return typeof value === 'object' && value !== null; }
+function isPort(port: unknown): boolean { return Number.isInteger(port) && (port as number) >= 1 && (port as number) <= 65535; }
+
+function checkOneOf<T>(spec: NamespacedKey, field: string, value: T | undefined, allowed: readonly T[]): void {
+  if (value !== undefined && !allowed.includes(value)) fieldError(spec, field, value, `must be one of ${allowed.join(', ')}`);
+}
+
+/** At most one entry per family in `families` (the list `field` holds). */
+function checkFamiliesOnce(spec: NamespacedKey, field: string, value: unknown, families: readonly unknown[], reason: string): void {
+  if (families.length > 1 && new Set(families).size !== families.length) fieldError(spec, field, value, reason);
+}
+
 /**
  * Checks a ServiceSpec against what OVN load balancers can express and what the Kubernetes API guarantees.
  * @throws OvnInvalidNameError / OvnInvalidFieldError naming the service and the field (nothing was sent).
  */
 export function validateServiceSpec(spec: ServiceSpec): void {
   checkNamespacedName('service', spec);
-  const object = serviceObject(spec);
-  const fail = (field: string, value: unknown, reason: string): never => { throw new OvnInvalidFieldError(object, field, value, reason); };
-  const family = (field: string, ip: unknown): IpFamily => {
-    const parsed = typeof ip === 'string' ? tryParseAddress(ip) : undefined;
-    return parsed?.family ?? fail(field, ip, 'not an IP address');
-  };
-  const list = (field: string, value: unknown, required = false): readonly unknown[] => {
-    if (value === undefined && !required) return [];
-    return isArray(value) ? value : fail(field, value, 'must be an array');
-  };
-  const entry = <T>(field: string, value: unknown): T => (typeof value === 'object' && value !== null ? value as T : fail(field, value, 'must be an object'));
-  const oneOf = <T>(field: string, value: T | undefined, allowed: readonly T[]): void => {
-    if (value !== undefined && !allowed.includes(value)) fail(field, value, `must be one of ${allowed.join(', ')}`);
-  };
 
   // Addresses and families.
-  const clusterFamilies = list('clusterIPs', spec.clusterIPs).map((ip, i) => family(`clusterIPs[${i}]`, ip));
-  if (new Set(clusterFamilies).size !== clusterFamilies.length) fail('clusterIPs', spec.clusterIPs, 'at most one cluster IP per family');
-  list('externalIPs', spec.externalIPs).forEach((ip, i) => family(`externalIPs[${i}]`, ip));
-  list('loadBalancerIPs', spec.loadBalancerIPs).forEach((ip, i) => family(`loadBalancerIPs[${i}]`, ip));
-  const families = list('ipFamilies', spec.ipFamilies);
-  families.forEach((f, i) => oneOf(`ipFamilies[${i}]`, f as ServiceIpFamily, ['IPv4', 'IPv6']));
-  if (new Set(families).size !== families.length) fail('ipFamilies', spec.ipFamilies, 'a family appears twice');
-  oneOf('ipFamilyPolicy', spec.ipFamilyPolicy, IP_FAMILY_POLICIES);
+  const clusterIPs = listOf(spec, 'clusterIPs', spec.clusterIPs);
+  const clusterFamilies: IpFamily[] = [];
+  for (let i = 0; i < clusterIPs.length; i++) clusterFamilies.push(familyOf(clusterIPs[i]) ?? fieldError(spec, `clusterIPs[${i}]`, clusterIPs[i], 'not an IP address'));
+  checkFamiliesOnce(spec, 'clusterIPs', spec.clusterIPs, clusterFamilies, 'at most one cluster IP per family');
+  for (const field of ['externalIPs', 'loadBalancerIPs'] as const) {
+    const ips = listOf(spec, field, spec[field]);
+    for (let i = 0; i < ips.length; i++) if (familyOf(ips[i]) === undefined) fieldError(spec, `${field}[${i}]`, ips[i], 'not an IP address');
+  }
+  const families = listOf(spec, 'ipFamilies', spec.ipFamilies);
+  for (let i = 0; i < families.length; i++) checkOneOf(spec, `ipFamilies[${i}]`, families[i] as ServiceIpFamily, ['IPv4', 'IPv6']);
+  checkFamiliesOnce(spec, 'ipFamilies', spec.ipFamilies, families, 'a family appears twice');
+  checkOneOf(spec, 'ipFamilyPolicy', spec.ipFamilyPolicy, IP_FAMILY_POLICIES);
   if (spec.ipFamilyPolicy === 'SingleStack' && (families.length > 1 || clusterFamilies.length > 1)) {
-    fail('ipFamilyPolicy', spec.ipFamilyPolicy, 'SingleStack with addresses of two families');
+    fieldError(spec, 'ipFamilyPolicy', spec.ipFamilyPolicy, 'SingleStack with addresses of two families');
   }
   if (spec.ipFamilyPolicy === 'RequireDualStack' && clusterFamilies.length === 1) {
-    fail('clusterIPs', spec.clusterIPs, 'RequireDualStack needs a cluster IP of each family');
+    fieldError(spec, 'clusterIPs', spec.clusterIPs, 'RequireDualStack needs a cluster IP of each family');
   }
   if (families.length > 0) {
     clusterFamilies.forEach((f, i) => {
-      if (families[i] !== undefined && FAMILY_OF[families[i] as ServiceIpFamily] !== f) fail(`clusterIPs[${i}]`, spec.clusterIPs?.[i], `not of ipFamilies[${i}] (${String(families[i])})`);
+      if (families[i] !== undefined && FAMILY_OF[families[i] as ServiceIpFamily] !== f) fieldError(spec, `clusterIPs[${i}]`, spec.clusterIPs?.[i], `not of ipFamilies[${i}] (${String(families[i])})`);
     });
   }
 
   // Policies and affinity.
-  oneOf('externalTrafficPolicy', spec.externalTrafficPolicy, TRAFFIC_POLICIES);
-  oneOf('internalTrafficPolicy', spec.internalTrafficPolicy, TRAFFIC_POLICIES);
-  oneOf('sessionAffinity', spec.sessionAffinity, SESSION_AFFINITIES);
+  checkOneOf(spec, 'externalTrafficPolicy', spec.externalTrafficPolicy, TRAFFIC_POLICIES);
+  checkOneOf(spec, 'internalTrafficPolicy', spec.internalTrafficPolicy, TRAFFIC_POLICIES);
+  checkOneOf(spec, 'sessionAffinity', spec.sessionAffinity, SESSION_AFFINITIES);
   const timeout = spec.sessionAffinityTimeoutSeconds;
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_AFFINITY_TIMEOUT_SECONDS)) {
-    fail('sessionAffinityTimeoutSeconds', timeout, `must be an integer in 1..${MAX_AFFINITY_TIMEOUT_SECONDS}`);
+    fieldError(spec, 'sessionAffinityTimeoutSeconds', timeout, `must be an integer in 1..${MAX_AFFINITY_TIMEOUT_SECONDS}`);
   }
 
   // Ports and endpoints.
-  const seen = new Set<string>();
-  list('ports', spec.ports).forEach((p, i) => {
-    const at = `ports[${i}]`;
-    const port = entry<ServicePortSpec>(at, p);
-    oneOf(`${at}.protocol`, port.protocol, SERVICE_PROTOCOLS);
-    checkPort(port.port, object, `${at}.port`);
-    if (port.nodePort !== undefined) checkPort(port.nodePort, object, `${at}.nodePort`);
+  const ports = listOf(spec, 'ports', spec.ports);
+  const seen = ports.length > 0 ? new Set<string>() : undefined;
+  for (let i = 0; i < ports.length; i++) {
+    const p = ports[i];
+    if (!isEntry(p)) fieldError(spec, `ports[${i}]`, p, 'must be an object');
+    const port = p as ServicePortSpec;
+    checkOneOf(spec, `ports[${i}].protocol`, port.protocol, SERVICE_PROTOCOLS);
+    if (!isPort(port.port)) checkPort(port.port, serviceObject(spec), `ports[${i}].port`);
+    if (port.nodePort !== undefined && !isPort(port.nodePort)) checkPort(port.nodePort, serviceObject(spec), `ports[${i}].nodePort`);
     const key = `${port.protocol ?? 'TCP'}/${port.port}`;
-    if (seen.has(key)) fail(`${at}.port`, port.port, `port ${port.port}/${port.protocol ?? 'TCP'} appears twice`);
-    seen.add(key);
+    if (seen?.has(key)) fieldError(spec, `ports[${i}].port`, port.port, `port ${port.port}/${port.protocol ?? 'TCP'} appears twice`);
+    seen?.add(key);
     const nodePortKey = `${port.protocol ?? 'TCP'}/node/${port.nodePort}`;
-    if (port.nodePort !== undefined && seen.has(nodePortKey)) fail(`${at}.nodePort`, port.nodePort, `node port ${port.nodePort}/${port.protocol ?? 'TCP'} appears twice`);
-    seen.add(nodePortKey);
-    list(`${at}.endpoints`, port.endpoints, true).forEach((e, j) => {
-      const eat = `${at}.endpoints[${j}]`;
-      const ep = entry<ServiceEndpointSpec>(eat, e);
-      family(`${eat}.ip`, ep.ip);
-      checkPort(ep.port, object, `${eat}.port`);
+    if (port.nodePort !== undefined && seen?.has(nodePortKey)) fieldError(spec, `ports[${i}].nodePort`, port.nodePort, `node port ${port.nodePort}/${port.protocol ?? 'TCP'} appears twice`);
+    seen?.add(nodePortKey);
+    const endpoints = port.endpoints as unknown;
+    if (!isArray(endpoints)) fieldError(spec, `ports[${i}].endpoints`, endpoints, 'must be an array');
+    for (let j = 0; j < endpoints.length; j++) {
+      const e = endpoints[j];
+      if (!isEntry(e)) fieldError(spec, `ports[${i}].endpoints[${j}]`, e, 'must be an object');
+      const ep = e as ServiceEndpointSpec;
+      if (familyOf(ep.ip) === undefined) fieldError(spec, `ports[${i}].endpoints[${j}].ip`, ep.ip, 'not an IP address');
+      if (!isPort(ep.port)) checkPort(ep.port, serviceObject(spec), `ports[${i}].endpoints[${j}].port`);
       if (ep.node !== undefined) checkKubernetesName('node', ep.node);
       if (ep.pod !== undefined) checkNamespacedName('pod', ep.pod);
-    });
-  });
+    }
+  }
 
   // Nodes.
-  const nodeNames = new Set<string>();
-  list('nodes', spec.nodes).forEach((n, i) => {
-    const node = entry<ServiceNode>(`nodes[${i}]`, n);
+  const nodes = listOf(spec, 'nodes', spec.nodes);
+  const nodeNames = nodes.length > 0 ? new Set<string>() : undefined;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
+    if (!isEntry(n)) fieldError(spec, `nodes[${i}]`, n, 'must be an object');
+    const node = n as ServiceNode;
     checkKubernetesName('node', node.name);
-    if (nodeNames.has(node.name)) fail(`nodes[${i}].name`, node.name, `node ${node.name} appears twice`);
-    nodeNames.add(node.name);
-    list(`nodes[${i}].addresses`, node.addresses).forEach((ip, j) => family(`nodes[${i}].addresses[${j}]`, ip));
-  });
+    if (nodeNames?.has(node.name)) fieldError(spec, `nodes[${i}].name`, node.name, `node ${node.name} appears twice`);
+    nodeNames?.add(node.name);
+    const addresses = listOf(spec, `nodes[${i}].addresses`, node.addresses);
+    for (let j = 0; j < addresses.length; j++) if (familyOf(addresses[j]) === undefined) fieldError(spec, `nodes[${i}].addresses[${j}]`, addresses[j], 'not an IP address');
+  }
 
   // Raw VIPs.
-  list('vips', spec.vips).forEach((v, i) => {
-    const at = `vips[${i}]`;
-    const vip = entry<ServiceVip>(at, v);
-    if (vip.protocol !== undefined && !L4_PROTOCOLS.includes(vip.protocol)) fail(`${at}.protocol`, vip.protocol, `OVN load balancers take ${L4_PROTOCOLS.join(', ')}`);
-    const vipFamily = family(`${at}.ip`, vip.ip);
-    checkPort(vip.port, object, `${at}.port`);
-    list(`${at}.endpoints`, vip.endpoints, true).forEach((e, j) => {
-      const ep = entry<ServiceVip['endpoints'][number]>(`${at}.endpoints[${j}]`, e);
-      if (family(`${at}.endpoints[${j}].ip`, ep.ip) !== vipFamily) fail(`${at}.endpoints[${j}].ip`, ep.ip, `not of the family of VIP ${vip.ip}`);
-      checkPort(ep.port, object, `${at}.endpoints[${j}].port`);
-    });
-  });
+  const vips = listOf(spec, 'vips', spec.vips);
+  for (let i = 0; i < vips.length; i++) {
+    const v = vips[i];
+    if (!isEntry(v)) fieldError(spec, `vips[${i}]`, v, 'must be an object');
+    const vip = v as ServiceVip;
+    if (vip.protocol !== undefined && !L4_PROTOCOLS.includes(vip.protocol)) fieldError(spec, `vips[${i}].protocol`, vip.protocol, `OVN load balancers take ${L4_PROTOCOLS.join(', ')}`);
+    const vipFamily = familyOf(vip.ip) ?? fieldError(spec, `vips[${i}].ip`, vip.ip, 'not an IP address');
+    if (!isPort(vip.port)) checkPort(vip.port, serviceObject(spec), `vips[${i}].port`);
+    const endpoints = vip.endpoints as unknown;
+    if (!isArray(endpoints)) fieldError(spec, `vips[${i}].endpoints`, endpoints, 'must be an array');
+    for (let j = 0; j < endpoints.length; j++) {
+      const e = endpoints[j];
+      if (!isEntry(e)) fieldError(spec, `vips[${i}].endpoints[${j}]`, e, 'must be an object');
+      const ep = e as ServiceVip['endpoints'][number];
+      const epFamily = familyOf(ep.ip) ?? fieldError(spec, `vips[${i}].endpoints[${j}].ip`, ep.ip, 'not an IP address');
+      if (epFamily !== vipFamily) fieldError(spec, `vips[${i}].endpoints[${j}].ip`, ep.ip, `not of the family of VIP ${vip.ip}`);
+      if (!isPort(ep.port)) checkPort(ep.port, serviceObject(spec), `vips[${i}].endpoints[${j}].port`);
+    }
+  }
 
-  if (spec.healthCheck !== undefined) validateHealthCheck(spec, fail, family);
+  if (spec.healthCheck !== undefined) {
+    const object = serviceObject(spec);
+    const fail = (field: string, value: unknown, reason: string): never => { throw new OvnInvalidFieldError(object, field, value, reason); };
+    const family = (field: string, ip: unknown): IpFamily => familyOf(ip) ?? fail(field, ip, 'not an IP address');
+    validateHealthCheck(spec, fail, family);
+  }
 }
 
 function validateHealthCheck(spec: ServiceSpec, fail: (field: string, value: unknown, reason: string) => never, family: (field: string, ip: unknown) => IpFamily): void {

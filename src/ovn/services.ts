@@ -43,6 +43,8 @@ export interface ServiceInfo {
 }
 
 type HolderTable = 'Load_Balancer_Group' | 'Logical_Switch' | 'Logical_Router';
+/** A row a load balancer is attached to (its `load_balancer` column). */
+type LoadBalancerHolder = Readonly<NorthboundTables[HolderTable]>;
 const HOLDERS: readonly [HolderTable, 'groups' | 'switches' | 'routers'][] = [
   ['Load_Balancer_Group', 'groups'], ['Logical_Switch', 'switches'], ['Logical_Router', 'routers'],
 ];
@@ -162,12 +164,19 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
 
   private ensureLoadBalancer(tx: DesiredState<NorthboundTables>, key: NamespacedKey, lb: ServiceLoadBalancer, ids: Map<string, string>): void {
     const db = this.db;
-    const holders = HOLDERS.map(([table, field]) => [table, lb[field].map((name) => byName(db, table, name) ?? missing(table, name, key))] as const);
+    const holders: (readonly [HolderTable, LoadBalancerHolder[]])[] = [];
+    for (const [table, field] of HOLDERS) {
+      const names = lb[field];
+      const rows: LoadBalancerHolder[] = [];
+      for (const name of names) rows.push(byName(db, table, name) ?? missing(table, name, key));
+      holders.push([table, rows]);
+    }
     const row = byName(db, 'Load_Balancer', lb.name);
     if (row) assertOwned('Load_Balancer', lb.name, row, this.owner);
+    // The builder's maps and lists are this call's own (nothing else holds them): written as they are.
     const columns = {
-      protocol: lb.protocol, vips: new Map(lb.vips), options: new Map(lb.options), selection_fields: [...lb.selectionFields],
-      ip_port_mappings: new Map(lb.ipPortMappings), external_ids: ids,
+      protocol: lb.protocol, vips: lb.vips, options: lb.options, selection_fields: lb.selectionFields,
+      ip_port_mappings: lb.ipPortMappings, external_ids: ids,
     };
     let ref: RowRef;
     if (row) {
@@ -179,9 +188,9 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
       ref = tx.insertNamed<LoadBalancer>('Load_Balancer', { name: lb.name, ...columns, health_check: checks });
     }
     for (const [table, wantedRows] of holders) {
-      const wantedIds = new Set(wantedRows.map((h) => h._uuid));
       for (const h of wantedRows) tx.addToSet(table, h._uuid, 'load_balancer', [ref], h.load_balancer);
       if (!row) continue;
+      const wantedIds = new Set(wantedRows.map((h) => h._uuid));
       for (const h of db.table(table).find(LOAD_BALANCER_INDEX, row._uuid)) {
         if (!wantedIds.has(h._uuid)) tx.removeFromSet(table, h._uuid, 'load_balancer', [row._uuid]);
       }
