@@ -34,12 +34,14 @@ import type { Changed, KindOptions, NamespacedKey, OvnKind } from './kind.js';
  * two ports can only have the same addresses on a switch by having the same UUID.
  */
 export function podPortUuid(ls: Uuid, offset: bigint): Uuid {
-  const h = hash('sha1', `ovn-overlay pod port\0${ls}\0${offset}`, 'buffer');
-  h[6] = (h[6] & 0x0f) | 0x50;
-  h[8] = (h[8] & 0x3f) | 0x80;
-  const x = h.toString('hex', 0, 16);
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+  // The digest as hex text at once (half the time of a Buffer and its toString); the version nibble is '5', the
+  // variant nibble the digest's with its top bits 10 (RFC 4122): '8'..'b' by its low two bits.
+  const x = hash('sha1', `ovn-overlay pod port\0${ls}\0${offset}`, 'hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-5${x.slice(13, 16)}-${UUID_VARIANT_NIBBLE[parseInt(x[16], 16)]}${x.slice(17, 20)}-${x.slice(20, 32)}`;
 }
+
+/** The RFC 4122 variant nibble (binary 10xx) of a hex digit: its low two bits under the variant's. */
+const UUID_VARIANT_NIBBLE = '89ab89ab89ab89ab';
 
 /** What a pod is in OVN. */
 export interface PodSpec extends NamespacedKey {

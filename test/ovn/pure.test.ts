@@ -196,4 +196,9 @@ test('pod port UUIDs: one per switch and offset, valid, stable', (t) => {
   t.is(podPortUuid(ls1, 3n), u);
   const all = new Set([u, podPortUuid(ls1, 4n), podPortUuid(ls2, 3n), podPortUuid(ls2, 4n)]);
   t.is(all.size, 4);
+  // Agents of different versions share nodes: the derivation (SHA-1 of switch and offset, RFC 4122 version 5
+  // layout) must never change. Values from the first implementation (a Buffer digest with the bits set in place).
+  t.is(u, 'dfacb567-ec50-5564-8f1a-bb3940d79dbb');
+  t.is(podPortUuid(ls1, 4n), '551dafa0-96da-5558-b7a3-7245d826da9f');
+  t.is(podPortUuid(ls1, 1000n), 'fd0c2793-4f6c-5669-8356-7ef99eff8901');
 });
