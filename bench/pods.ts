@@ -13,6 +13,7 @@ import { OvnPods } from '../src/ovn/pods.js';
 import { OvnNodes } from '../src/ovn/nodes.js';
 import { macFromAddress } from '../src/ovn/mac.js';
 import { compare, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
+import { recordActivity, type ProcessActivity } from './process-activity.js';
 import { figure, latencyMeasurements, loadAverages, percentile, rate, roundsComparison, roundsRange, timedInFlight, type LatencyRun } from './statistics.js';
 
 const run = promisify(execFile);
@@ -46,6 +47,8 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
   const loads: string[] = [];
   const oursRoundsP99: number[] = [];
   const pythonRoundsP99: number[] = [];
+  const oursActivity: ProcessActivity[] = [];
+  let slowCalls = '';
   let step = 0;
   const progress = (label: string): void => options.progress?.(step++, steps, label);
   try {
@@ -70,9 +73,16 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
     const perRound = Math.ceil(count / rounds);
     const oursRounds: Run[] = [];
     const pythonRounds: Run[] = [];
-    const oursRound = (r: number) => withNode(10 + 2 * r, (node) => timedInFlight('ovn-overlay', perRound, 1, async (i) => {
-      await pods.ensure({ namespace: 'bench', name: `pod-${i}`, node, uid: `pod-${r}-${i}` });
-    }));
+    // What our process did during each of its rounds besides the calls' own work (notes only; read at the round's
+    // ends, nothing per call): the tail of one-at-a-time calls follows our background threads and GC pauses.
+    const oursRound = (r: number) => withNode(10 + 2 * r, async (node) => {
+      const stop = recordActivity();
+      const timed = await timedInFlight('ovn-overlay', perRound, 1, async (i) => {
+        await pods.ensure({ namespace: 'bench', name: `pod-${i}`, node, uid: `pod-${r}-${i}` });
+      });
+      oursActivity.push(stop());
+      return timed;
+    });
     const pythonRound = (r: number) => withNode(11 + 2 * r, async (node) => {
       const { stdout } = await run(PYTHON, [join(here, 'peers', 'pods_python_idl.py'), lab.nb.unix, NB_SCHEMA, node, nodeSubnet(11 + 2 * r), String(perRound), 'bench'],
         { maxBuffer: 64 * 1024 * 1024 });
@@ -85,6 +95,8 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
     loads.push(loadAverages());
     oursRoundsP99.push(...oursRounds.map((x) => percentile(x.latencies, 99)));
     pythonRoundsP99.push(...pythonRounds.map((x) => percentile(x.latencies, 99)));
+    const overOneMs = (rs: readonly Run[]) => rs.map((x) => x.latencies.filter((ms) => ms > 1).length).join(', ');
+    slowCalls = `calls over 1 ms per round: ours ${overOneMs(oursRounds)}, python-idl ${overOneMs(pythonRounds)}`;
     runs.set('sequential', pooled('ovn-overlay', oursRounds));
     runs.set('python-idl', pooled('python-idl', pythonRounds));
     progress('ovn-overlay pipelined');
@@ -123,6 +135,11 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
   notes.push(`one at a time: ${rounds} interleaved rounds of ${Math.ceil(count / rounds)} pods each, ours and the Python IDL (who goes first alternates, a fresh node switch per round); `
     + `per-round p99 ours ${oursRoundsP99.map(figure).join(', ')} ms, python-idl ${pythonRoundsP99.map(figure).join(', ')} ms; p99 ratio ${roundsRange(p99Rounds)}; `
     + `pooled p99 ours ${figure(percentile((runs.get('sequential') as Run).latencies, 99))} ms, python-idl ${figure(percentile((runs.get('python-idl') as Run).latencies, 99))} ms; load average ${loads.join(', ')}`);
+  const cpu = (pick: (a: ProcessActivity) => number | undefined) => oursActivity.map((a) => { const v = pick(a); return v === undefined ? '?' : figure(v); }).join(', ');
+  notes.push(`one at a time, the tail: ${slowCalls}; during each of our rounds our main thread ran ${cpu((a) => a.mainCpuMs)} ms, our other threads `
+    + `(V8's optimizing compiler warming up the call path, GC helpers; the Python IDL has none) ${cpu((a) => a.backgroundCpuMs)} ms, `
+    + `GC paused us ${oursActivity.map((a) => `${a.gcPauses}x (${figure(a.gcPauseMs)} ms)`).join(', ')}; `
+    + 'a wakeup of ovsdb-server or of our main thread that queues behind one of our background threads waits out its scheduler slice (1-4 ms)');
   const sequential = runs.get('sequential') as Run;
   const pipelined = runs.get('pipelined') as Run;
   const coalesced = runs.get('coalesced') as Run;
