@@ -77,8 +77,9 @@ export class ReplicaIndex {
         const mapKey = normAtom(type.key)(s.key);
         this.normalize = normAtom(type.value);
         this.keysOf = (row, out) => {
-          const m = row[s.column] as Map<unknown, unknown> | undefined;
-          if (m && m.has(mapKey)) out.push(m.get(mapKey));
+          // One lookup: a map's values are atoms, never undefined.
+          const v = (row[s.column] as Map<unknown, unknown> | undefined)?.get(mapKey);
+          if (v !== undefined) out.push(v);
         };
       } else {
         this.normalize = normAtom(type.key);

@@ -135,7 +135,11 @@ export class TableState {
       if (idx.every((c) => this.byName.has(c))) this.indexes.set(idx.join(','), new ReplicaIndex(idx.join(','), idx, typeOf, true, this.rows));
     }
     for (const [name, spec] of declared) this.indexes.set(name, new ReplicaIndex(name, spec, typeOf, false, this.rows));
+    this.indexList = [...this.indexes.values()];
   }
+
+  /** The indexes as an array: put and remove walk it for every row of every update (no Map iterator each time). */
+  private readonly indexList: readonly ReplicaIndex[];
 
   get name(): string {
     return this.schema.name;
@@ -209,19 +213,19 @@ export class TableState {
 
   put(row: StoredRow, old: StoredRow | undefined): void {
     this.rows.set(row._uuid, row);
-    for (const idx of this.indexes.values()) {
-      if (old) idx.update(old, row);
-      else idx.add(row);
-    }
+    const list = this.indexList;
+    if (old) for (let i = 0; i < list.length; i++) list[i].update(old, row);
+    else for (let i = 0; i < list.length; i++) list[i].add(row);
   }
 
   remove(row: StoredRow): void {
     this.rows.delete(row._uuid);
-    for (const idx of this.indexes.values()) idx.remove(row);
+    const list = this.indexList;
+    for (let i = 0; i < list.length; i++) list[i].remove(row);
   }
 
   reindex(): void {
-    for (const idx of this.indexes.values()) {
+    for (const idx of this.indexList) {
       idx.clear();
       for (const row of this.rows.values()) idx.add(row);
     }
