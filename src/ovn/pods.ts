@@ -74,6 +74,8 @@ export interface PodNetwork {
 export interface PodFilter { readonly namespace?: string; readonly node?: string }
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** The pause before another attempt at a pod's address: a little longer after each conflict. */
+const backOff = (attempt: number): Promise<void> => pause(Math.min(20, attempt));
 
 interface Plan { readonly ls: Uuid; readonly result: PodNetwork & Changed; readonly offset: bigint | undefined; readonly guardIndex: number }
 interface Pending { readonly pod: PodSpec; resolve(network: PodNetwork & Changed): void; reject(err: unknown): void }
@@ -379,7 +381,7 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
         } finally {
           this.release(plan);
         }
-      }, { attempts, isConflict, beforeRetry: (attempt) => pause(Math.min(20, attempt)) });
+      }, { attempts, isConflict, beforeRetry: backOff });
     } catch (err) {
       if (!isConflict(err)) throw err;
       throw new OvnConflictRetriesExhaustedError(`pod ${pod.namespace}/${pod.name}: gave up after ${attempts} conflicts over its address`, { cause: err });

@@ -193,6 +193,7 @@ function clusterDrafts(spec: ServiceSpec, configs: readonly LbConfig[]): Draft[]
 }
 
 function perNodeDrafts(spec: ServiceSpec, configs: readonly LbConfig[], nodes: readonly LoadBalancerNode[]): Draft[] {
+  if (configs.length === 0) return [];
   const clusterIPs = new Set((spec.clusterIPs ?? []).map((ip) => parseAddress(ip).text));
   const out: Draft[] = [];
   const name = (protocol: L4Protocol, scope: LoadBalancerScope): string => serviceLoadBalancerName(spec.namespace, spec.name, protocol, scope);

@@ -8,7 +8,7 @@
 // has are deleted. One transaction per call; none when nothing changes. With `coalesce`, the calls of one turn of
 // the event loop share transactions (group-commit.ts): an agent reconciling thousands of Services sends tens of
 // transactions, not thousands.
-import type { Uuid } from '../ovsdb/datum.js';
+import type { Uuid, WriteRow } from '../ovsdb/datum.js';
 import type { LoadBalancer, LoadBalancerHealthCheck as LoadBalancerHealthCheckRow, NorthboundTables } from '../models/ovn-northbound.js';
 import { L4_PROTOCOLS, type L4Protocol } from './acl-match.js';
 import { loadBalancerName, parseVips, type ServiceVip } from './load-balancer-vips.js';
@@ -185,7 +185,12 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
       this.ensureHealthChecks(tx, row, lb.healthChecks, ids);
     } else {
       const checks = lb.healthChecks.map((hc) => tx.insert<LoadBalancerHealthCheckRow>('Load_Balancer_Health_Check', { vip: hc.vip, options: new Map(hc.options), external_ids: ids }));
-      ref = tx.insertNamed<LoadBalancer>('Load_Balancer', { name: lb.name, ...columns, health_check: checks });
+      // A new row leaves out the columns that are empty (their default): the same row, less to encode and send.
+      const insert: WriteRow<LoadBalancer> = { name: lb.name, protocol: columns.protocol, vips: columns.vips, options: columns.options, external_ids: ids };
+      if (lb.selectionFields.length > 0) insert.selection_fields = lb.selectionFields;
+      if (lb.ipPortMappings.size > 0) insert.ip_port_mappings = lb.ipPortMappings;
+      if (checks.length > 0) insert.health_check = checks;
+      ref = tx.insertNamed<LoadBalancer>('Load_Balancer', insert);
     }
     for (const [table, wantedRows] of holders) {
       for (const h of wantedRows) tx.addToSet(table, h._uuid, 'load_balancer', [ref], h.load_balancer);

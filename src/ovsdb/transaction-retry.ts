@@ -85,11 +85,13 @@ export async function transactWithRetry<T extends object, V>(
     return { value, results: results as unknown[], attempts: attempt };
   }, {
     attempts: options.attempts ?? 10,
+    // Methods, not arrow properties: a transaction per call makes these per call, and a tsx/esbuild build names
+    // every arrow property it creates (Object.defineProperty each time).
     // Only a failed verify() is a lost race here: a constraint violation may be the caller's own doing.
-    isConflict: (err) => tx !== undefined && isConflict(err, tx.verifyIndexes),
+    isConflict(err) { return tx !== undefined && isConflict(err, tx.verifyIndexes); },
     // The server already sent us the change that broke the prerequisite (updates come before replies), so
     // the replica has usually moved; if not, wait for it briefly.
-    beforeRetry: async () => {
+    async beforeRetry() {
       const deadline = Date.now() + (options.catchUpMs ?? 1000);
       while (db.generation === generation && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     },
