@@ -236,11 +236,19 @@ async function densityOurs(size: Sizes, coalesce: boolean, log?: TransactionLog)
   }
 }
 
+/**
+ * The transactions in flight at once in the group-commit run: each phase keeps IN_FLIGHT calls going, which group
+ * commit sends as IN_FLIGHT / GROUP_BATCH transactions.
+ */
+const GROUP_IN_FLIGHT = {
+  nodes: IN_FLIGHT.nodes / GROUP_BATCH.nodes, pods: IN_FLIGHT.pods / GROUP_BATCH.pods, vips: IN_FLIGHT.vips / GROUP_BATCH.vips,
+} as const;
+
 /** The server's floor: `log`'s transactions sent raw to a fresh lab, in the same windows (scale-floor.ts). */
-async function densityFloor(log: TransactionLog): Promise<DensityRun> {
+async function densityFloor(log: TransactionLog, windows: Readonly<Record<string, number>>): Promise<DensityRun> {
   const result = await densityRun(async (lab) => {
     const cpu0 = process.cpuUsage();
-    const times = await replayRaw(lab.nb.unix, log, IN_FLIGHT);
+    const times = await replayRaw(lab.nb.unix, log, windows);
     const cpu = process.cpuUsage(cpu0);
     const ms = (phase: string): number => times.get(phase) ?? 0;
     return {
@@ -397,7 +405,7 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
   const measurements: BenchMeasurement[] = [];
   const comparisons: BenchComparison[] = [];
   const notes: string[] = [];
-  const steps = (parts.has('density') ? 4 : 0) + (parts.has('fan-out') ? 1 : 0) + (parts.has('pods-up') ? 1 : 0);
+  const steps = (parts.has('density') ? 5 : 0) + (parts.has('fan-out') ? 1 : 0) + (parts.has('pods-up') ? 1 : 0);
   let step = 0;
   const progress = (label: string): void => options.progress?.(step++, steps, label);
   const m = (caseName: string, subject: string, metric: string, value: number, unit: string): void => {
@@ -417,15 +425,21 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
     const differences = rowDifferences(ours.rows, python.rows);
     if (differences.length > 0) throw new Error(`density: the pod API and the Python IDL wrote different rows:\n${differences.join('\n')}`);
     progress('density, ovn-overlay with group commit');
-    const coalesced = await densityOurs(size, true);
+    const coalescedLog = new TransactionLog();
+    const coalesced = await densityOurs(size, true, coalescedLog);
     const coalescedDifferences = rowDifferences(coalesced.rows, python.rows);
     if (coalescedDifferences.length > 0) throw new Error(`density: group commit wrote other rows than the Python IDL:\n${coalescedDifferences.join('\n')}`);
     progress('density, server floor');
-    const floor = await densityFloor(log);
+    const floor = await densityFloor(log, IN_FLIGHT);
     const floorDifferences = rowDifferences(floor.rows, python.rows);
     if (floorDifferences.length > 0) throw new Error(`density: the replayed transactions wrote other rows than the Python IDL:\n${floorDifferences.join('\n')}`);
+    // The same for the group-commit run: how far that shape can go on this machine.
+    progress('density, group commit server floor');
+    const coalescedFloor = await densityFloor(coalescedLog, GROUP_IN_FLIGHT);
+    const coalescedFloorDifferences = rowDifferences(coalescedFloor.rows, python.rows);
+    if (coalescedFloorDifferences.length > 0) throw new Error(`density: the replayed group-commit transactions wrote other rows than the Python IDL:\n${coalescedFloorDifferences.join('\n')}`);
     const loadAfter = loadAverages();
-    for (const [subject, r] of [['ovn-overlay', ours], ['ovn-overlay, group commit', coalesced], ['server floor', floor], ['python-idl', python]] as const) {
+    for (const [subject, r] of [['ovn-overlay', ours], ['ovn-overlay, group commit', coalesced], ['server floor', floor], ['group commit server floor', coalescedFloor], ['python-idl', python]] as const) {
       m(densityCase, subject, 'commit', r.commitMs, 'ms');
       m(densityCase, subject, 'nodes', r.nodesMs, 'ms');
       m(densityCase, subject, 'pods', r.podsMs, 'ms');
@@ -442,6 +456,8 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
       { text: '>= 5x faster than the Python IDL', minAdvantage: 5 }));
     comparisons.push(compare(SUITE, `${densityCase}, group commit`, 'time to commit', 'python-idl', coalesced.commitMs, python.commitMs, false));
     comparisons.push(compare(SUITE, `${densityCase}, server floor`, 'time to commit', 'python-idl', floor.commitMs, python.commitMs, false));
+    comparisons.push(compare(SUITE, `${densityCase}, group commit server floor`, 'time to commit', 'python-idl', coalescedFloor.commitMs, python.commitMs, false));
+    comparisons.push(compare(SUITE, `${densityCase}, group commit`, 'time to commit', 'group commit server floor', coalesced.commitMs, coalescedFloor.commitMs, false));
     comparisons.push(compare(SUITE, densityCase, 'time to commit', 'server floor', ours.commitMs, floor.commitMs, false));
     for (const [phase, key] of [['node topologies', 'nodesMs'], ['pods', 'podsMs'], ['Service VIPs', 'vipsMs']] as const) {
       comparisons.push(compare(SUITE, densityCase, `${phase}: time to commit`, 'python-idl', ours[key], python[key], false, undefined, 'ms'));
@@ -456,6 +472,8 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
       + `${coalesced.serviceTransactions} for ${size.vips} Services (not ovn-kubernetes' shape, so not the target's figure). `
       + `Server floor: the ${log.transactions} transactions of our one-per-object run, sent again raw to a fresh lab in the same windows (no replica, no row building): `
       + `${figure(floor.commitMs)} ms, ${(python.commitMs / floor.commitMs).toFixed(2)}x the Python IDL's time, the most that shape allows on this machine; ours ${(ours.commitMs / floor.commitMs).toFixed(2)}x the floor. `
+      + `Group commit server floor: the ${coalescedLog.transactions} transactions of the group-commit run sent again raw the same way (${GROUP_IN_FLIGHT.nodes}, ${GROUP_IN_FLIGHT.pods} and ${GROUP_IN_FLIGHT.vips} in flight): `
+      + `${figure(coalescedFloor.commitMs)} ms, ${(python.commitMs / coalescedFloor.commitMs).toFixed(2)}x the Python IDL's time; group commit ${(coalesced.commitMs / coalescedFloor.commitMs).toFixed(2)}x its floor. `
       + `ovn-northd after the last commit: ${figure(ours.northdMs)} ms after ours, ${figure(python.northdMs)} ms after the peer's (over the whole run: CPU ${ours.northdCpuS.toFixed(1)} s and ${python.northdCpuS.toFixed(1)} s, `
       + `${ours.northdRuns} and ${python.northdRuns} runs rebuilding the logical flows: the same rows arriving faster are taken in fewer, larger runs, `
       + `and more of them are still to do when the last commit returns); `
