@@ -78,7 +78,9 @@ export function lastPodOffset(subnets: readonly IpPrefix[]): bigint {
 
 /** The LSP address string of a set of addresses, with the MAC derived from the first one. */
 export function lspAddressOf(addresses: readonly IpAddress[], mac = macFromAddress(addresses[0])): string {
-  return [mac, ...addresses.map((a) => a.text)].join(' ');
+  let out = mac;
+  for (const a of addresses) out += ` ${a.text}`;
+  return out;
 }
 
 const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
@@ -90,19 +92,22 @@ const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'
 function v4At(subnet: IpPrefix, offset: bigint): { address: IpAddress; mac: string } {
   const value = subnet.network + offset;
   const v = Number(value);
-  const [a, b, c, d] = [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+  const a = v >>> 24, b = (v >>> 16) & 255, c = (v >>> 8) & 255, d = v & 255;
   return { address: { family: 4, value, text: `${a}.${b}.${c}.${d}` }, mac: `0a:58:${HEX[a]}:${HEX[b]}:${HEX[c]}:${HEX[d]}` };
 }
 
 /** The addresses at one offset of every subnet of the node. */
 export function podAddressesAt(node: NodeAddressing, offset: bigint): PodAddresses {
   let mac: string | undefined;
-  const addresses = node.subnets.map((s, i) => {
-    if (s.family !== 4) return addressAt(s, offset);
+  const subnets = node.subnets;
+  const addresses: IpAddress[] = new Array<IpAddress>(subnets.length);
+  for (let i = 0; i < subnets.length; i++) {
+    const s = subnets[i];
+    if (s.family !== 4) { addresses[i] = addressAt(s, offset); continue; }
     const at = v4At(s, offset);
     if (i === 0) mac = at.mac;
-    return at.address;
-  });
+    addresses[i] = at.address;
+  }
   mac ??= macFromAddress(addresses[0]);
   return { offset, addresses, mac, lspAddress: lspAddressOf(addresses, mac) };
 }

@@ -21,8 +21,11 @@ export interface Owner {
  * (ovn-kubernetes' format), for the tables where ovn-kubernetes writes one.
  */
 export function ownerIds(owner: Owner, type: OwnerType, name: string, extra: readonly (readonly [string, string])[] = [], primaryId = false): Map<string, string> {
-  const ids = new Map<string, string>([[OWNER_CONTROLLER_KEY, owner.controller], [OWNER_TYPE_KEY, type], [OBJECT_NAME_KEY, name]]);
-  for (const [k, v] of extra) ids.set(k, v);
+  const ids = new Map<string, string>();
+  ids.set(OWNER_CONTROLLER_KEY, owner.controller);
+  ids.set(OWNER_TYPE_KEY, type);
+  ids.set(OBJECT_NAME_KEY, name);
+  for (let i = 0; i < extra.length; i++) ids.set(extra[i][0], extra[i][1]);
   if (primaryId) ids.set(PRIMARY_ID_KEY, [owner.controller, type, name, ...extra.map(([, v]) => v)].join(':'));
   return ids;
 }

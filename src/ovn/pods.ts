@@ -228,7 +228,8 @@ export class OvnPods implements OvnKind<PodSpec, NamespacedKey, PodNetwork, PodN
   }
 
   private result(pod: PodSpec, addressing: NodeAddressing, addresses: PodAddresses, uid: string | undefined, changed: boolean): PodNetwork & Changed {
-    const ipAddresses = addresses.addresses.map((a, i) => withLength(a, addressing.subnets[i].length));
+    const ipAddresses: string[] = new Array<string>(addresses.addresses.length);
+    for (let i = 0; i < ipAddresses.length; i++) ipAddresses[i] = withLength(addresses.addresses[i], addressing.subnets[i].length);
     let gateways = this.gatewaysCache.get(addressing);
     if (!gateways) { gateways = Object.freeze(addressing.subnets.map((s) => gatewayAddress(s).text)); this.gatewaysCache.set(addressing, gateways); }
     return {
