@@ -363,6 +363,25 @@ export type ColumnDecoder = (json: Json, where: string) => Value;
  */
 export function columnDecoder(type: ColumnType): ColumnDecoder {
   const strings = type.key.type === 'string';
+  if (type.key.type === 'uuid') {
+    // References (a switch's ports, a group's load balancers): ["uuid", text] atoms, checked and unwrapped here.
+    if (type.kind === 'set') {
+      return (json, where) => {
+        const one = uuidAtom(json);
+        if (one !== undefined) return [one];
+        const els = setElements(json);
+        if (!els) return decodeValue(type, json, where);
+        const out = new Array<AtomValue>(els.length);
+        for (let i = 0; i < els.length; i++) {
+          const u = uuidAtom(els[i]);
+          if (u === undefined) return decodeValue(type, json, where);
+          out[i] = u;
+        }
+        return out;
+      };
+    }
+    if (type.kind !== 'map') return (json, where) => uuidAtom(json) ?? decodeValue(type, json, where);
+  }
   if (type.kind === 'scalar' && strings) return (json, where) => (typeof json === 'string' ? json : decodeValue(type, json, where));
   if (type.kind === 'set' && strings) {
     return (json, where) => {
@@ -387,6 +406,20 @@ export function columnDecoder(type: ColumnType): ColumnDecoder {
     };
   }
   return (json, where) => decodeValue(type, json, where);
+}
+
+/** The text of a uuid atom as sent (`["uuid", text]`, text a UUID); undefined for anything else. */
+function uuidAtom(json: Json): string | undefined {
+  if (Array.isArray(json) && json.length === 2 && json[0] === 'uuid') {
+    const text = json[1];
+    if (isUuid(text)) return text;
+  }
+  return undefined;
+}
+
+/** decodeDiff for one column type, made once (a columnDecoder of the type its diffs have). */
+export function diffDecoder(type: ColumnType): ColumnDecoder {
+  return columnDecoder(type.kind === 'set' ? { key: type.key, min: 0, max: Infinity, kind: 'set' } : type);
 }
 
 /**

@@ -9,7 +9,7 @@
 //
 // Rows are immutable: a modify builds a new object and carries unchanged column values over by reference, so
 // change events can hand out both the old and the new row.
-import { applyDiff, columnDecoder, decodeDiff, isUuid, ZERO_UUID, type ColumnDecoder, type Uuid, type Value } from './datum.js';
+import { applyDiff, columnDecoder, diffDecoder, isUuid, ZERO_UUID, type ColumnDecoder, type Uuid, type Value } from './datum.js';
 import { OvsdbImpossibleUpdateError, OvsdbSchemaError } from './errors.js';
 import type { Json, JsonObject } from './json.js';
 import type { ColumnType, DatabaseSchema, TableSchema } from './schema.js';
@@ -42,9 +42,10 @@ export interface ColumnInfo {
   readonly defaultValue: Value;
 }
 
-/** A column as the decoder uses it: its decoder, made once, and the name its errors give ("table.column"). */
+/** A column as the decoder uses it: its decoders (values, modify diffs), made once, and the name its errors give ("table.column"). */
 interface DecodedColumn extends ColumnInfo {
   readonly decode: ColumnDecoder;
+  readonly decodeDiff: ColumnDecoder;
   readonly where: string;
 }
 
@@ -119,7 +120,7 @@ export class TableState {
     const names = monitored ?? [...schema.columns.keys()].filter((c) => c !== '_uuid' && c !== '_version');
     const columns = names.filter((c) => schema.columns.has(c) && c !== '_uuid').map((name): DecodedColumn => {
       const type = schema.columns.get(name)!.type;
-      return { name, type, defaultValue: defaultOf(type), decode: columnDecoder(type), where: `${schema.name}.${name}` };
+      return { name, type, defaultValue: defaultOf(type), decode: columnDecoder(type), decodeDiff: diffDecoder(type), where: `${schema.name}.${name}` };
     });
     this.columns = columns;
     this.byName = new Map(columns.map((c) => [c.name, c]));
@@ -174,7 +175,7 @@ export class TableState {
     const row: Record<string, unknown> = this.reshaped ? this.carriedOver(old) : { ...old };
     for (const name in diff) {
       const c = this.monitored(old._uuid, name);
-      row[name] = canonical(applyDiff(c.type, old[name] as Value, decodeDiff(c.type, diff[name], c.where)));
+      row[name] = canonical(applyDiff(c.type, old[name] as Value, c.decodeDiff(diff[name], c.where)));
     }
     return row as StoredRow;
   }

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
-import { applyDiff, columnDecoder, decodeDiff, decodeValue, encodeValue, isUuid, NamedUuid } from '../../src/ovsdb/datum.js';
+import { applyDiff, columnDecoder, decodeDiff, decodeValue, diffDecoder, encodeValue, isUuid, NamedUuid } from '../../src/ovsdb/datum.js';
 import { OvsdbOperationError, OvsdbProtocolError, OvsdbSchemaError, OvsdbValidationError } from '../../src/ovsdb/errors.js';
 import { parseJsonBig } from '../../src/ovsdb/json.js';
 import { getColumn, getTable, parseColumnType, parseSchema } from '../../src/ovsdb/schema.js';
@@ -90,6 +90,12 @@ test('columnDecoder decodes as decodeValue does, and refuses what it refuses wit
     ['Logical_Switch_Port', 'external_ids', ['map', []]],
     ['Logical_Switch_Port', 'tag_request', ['set', [4095]]],
     ['Logical_Switch', 'ports', ['set', [['uuid', '6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10']]]],
+    ['Logical_Switch', 'ports', ['uuid', '6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10']],
+    ['Logical_Switch', 'ports', ['set', [['uuid', '6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10'], ['uuid', '7f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10']]]],
+    ['Logical_Switch', 'ports', ['set', []]],
+    ['Logical_Switch', 'copp', ['uuid', '6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10']],
+    ['Logical_Switch', 'copp', ['set', []]],
+    ['Logical_Switch', 'copp', ['set', [['uuid', '6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10']]]],
     ['Logical_Switch', 'other_config', ['map', [['subnet', '10.0.0.0/24']]]],
   ];
   for (const [table, column, json] of cases) {
@@ -102,11 +108,39 @@ test('columnDecoder decodes as decodeValue does, and refuses what it refuses wit
     ['Logical_Switch_Port', 'external_ids', ['map', [['pod', 5]]]],
     ['Logical_Switch_Port', 'external_ids', ['map', [['pod']]]],
     ['Logical_Switch_Port', 'external_ids', ['set', []]],
+    ['Logical_Switch', 'ports', ['uuid', 'not-a-uuid']],
+    ['Logical_Switch', 'ports', ['set', [['uuid', '6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10'], ['named-uuid', 'x']]]],
+    ['Logical_Switch', 'ports', ['set', ['6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10']]],
+    ['Logical_Switch', 'ports', ['uuid', '6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10', 'extra']],
+    ['Logical_Switch', 'copp', ['uuid', '6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f1']],
+    ['Logical_Switch', 'copp', ['set', [['uuid', '6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10'], ['uuid', '7f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10']]]],
+    ['Logical_Switch', 'copp', '6f0b7a4e-0c36-4f7e-9d4c-0e8f4d6f2f10'],
   ];
   for (const [table, column, json] of bad) {
     const expected = t.throws(() => decodeValue(col(table, column), json as never, `${table}.${column}`), { instanceOf: OvsdbProtocolError });
     t.throws(() => columnDecoder(col(table, column))(json as never, `${table}.${column}`), { instanceOf: OvsdbProtocolError, message: expected?.message }, JSON.stringify(json));
   }
+});
+
+test('diffDecoder decodes a modify diff as decodeDiff does (a set column: any number of elements to toggle)', (t) => {
+  const u = (i: number) => `6f0b7a4e-0c36-4f7e-9d4c-${String(i).padStart(12, '0')}`;
+  const cases: [string, string, unknown][] = [
+    ['Logical_Switch', 'ports', ['uuid', u(1)]],
+    ['Logical_Switch', 'ports', ['set', [['uuid', u(1)], ['uuid', u(2)]]]],
+    ['Logical_Switch', 'copp', ['set', []]],
+    ['Logical_Switch', 'name', 'sw0'],
+    ['Logical_Switch_Port', 'addresses', ['set', ['a', 'b', 'c']]],
+    ['Logical_Switch_Port', 'external_ids', ['map', [['pod', 'a']]]],
+    ['Logical_Switch_Port', 'tag_request', ['set', [7]]],
+  ];
+  for (const [table, column, json] of cases) {
+    const type = col(table, column);
+    t.deepEqual(diffDecoder(type)(json as never, column), decodeDiff(type, json as never, column), `${table}.${column}`);
+  }
+  const type = col('Logical_Switch', 'ports');
+  const bad = ['set', [['uuid', u(1)], ['uuid', 'nope']]];
+  const expected = t.throws(() => decodeDiff(type, bad as never, 'ports'), { instanceOf: OvsdbProtocolError });
+  t.throws(() => diffDecoder(type)(bad as never, 'ports'), { instanceOf: OvsdbProtocolError, message: expected?.message });
 });
 
 test('update2 diffs apply as ovsdb-server means them', (t) => {
