@@ -434,7 +434,6 @@ export function decodeDiff(type: ColumnType, json: Json, where = 'value'): Value
   return decodeValue({ key: type.key, min: 0, max: Infinity, kind: 'set' }, json, where);
 }
 
-/** Applies a `modify` diff (from decodeDiff) to a column's old value, giving the new value. */
 /** Sets at least this large keep a Set of their elements beside them (setMembers). */
 const MEMBERS_FROM = 64;
 
@@ -452,7 +451,12 @@ function membersOf(value: readonly AtomValue[]): Set<AtomValue> {
   return members;
 }
 
-export function applyDiff(type: ColumnType, old: Value, diff: Value): Value {
+/**
+ * Applies a `modify` diff (from decodeDiff) to a column's old value, giving the new value. `note`, for a caller
+ * that asks (the replica's indexes): `appended` is set (never cleared) when the new set value is the old one with
+ * the diff's elements appended, nothing removed and the order kept.
+ */
+export function applyDiff(type: ColumnType, old: Value, diff: Value, note?: { appended: boolean }): Value {
   switch (type.kind) {
     case 'scalar':
     case 'optional':
@@ -477,6 +481,7 @@ export function applyDiff(type: ColumnType, old: Value, diff: Value): Value {
         if (present === 0) {
           // Only additions (a port or a load balancer added): one array of the final length, no closure, no search.
           const after = before.concat(toggled);
+          if (note) note.appended = true;
           if (members) {
             for (let i = 0; i < toggled.length; i++) members.add(toggled[i]);
             setMembers.delete(before);

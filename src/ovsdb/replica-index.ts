@@ -106,9 +106,10 @@ export class ReplicaIndex {
   /**
    * `row` replaces `old` (the same UUID): only the keys that differ move. Keys keep their order across a modify
    * (a set or map diff keeps the elements it does not touch in place and appends the new ones), so the keys
-   * outside the common prefix and suffix are the change; only those are compared through a Set.
+   * outside the common prefix and suffix are the change; only those are compared through a Set. `appendedSets`:
+   * [new, old] pairs of set values made by appending (TableState.appendedSets), whose new keys need no search.
    */
-  update(old: StoredRow, row: StoredRow): void {
+  update(old: StoredRow, row: StoredRow, appendedSets?: readonly unknown[]): void {
     if (this.sameKeys(old, row)) return;
     let before: readonly unknown[];
     let after: readonly unknown[];
@@ -116,6 +117,14 @@ export class ReplicaIndex {
       // A set's elements are its keys: no copy of a set of thousands (the cluster load balancer group) per modify.
       before = old[this.setColumn] as readonly unknown[];
       after = row[this.setColumn] as readonly unknown[];
+      if (appendedSets) {
+        for (let i = 0; i < appendedSets.length; i += 2) {
+          if (appendedSets[i] !== after || appendedSets[i + 1] !== before) continue;
+          // The new value is the old one with elements appended: those are the new keys, nothing to compare.
+          for (let k = before.length; k < after.length; k++) this.addKey(after[k], row._uuid);
+          return;
+        }
+      }
     } else {
       const b = this.scratchOld;
       const a = this.scratch;

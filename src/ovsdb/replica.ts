@@ -173,12 +173,27 @@ export class TableState {
   /** Applies an update2 `modify` diff to `old` (the same checks and errors as decodeRow). */
   applyModify(old: StoredRow, diff: JsonObject): StoredRow {
     const row: Record<string, unknown> = this.reshaped ? this.carriedOver(old) : { ...old };
+    const note = this.diffNote;
     for (const name in diff) {
       const c = this.monitored(old._uuid, name);
-      row[name] = canonical(applyDiff(c.type, old[name] as Value, c.decodeDiff(diff[name], c.where)));
+      const before = old[name] as Value;
+      note.appended = false;
+      const value = applyDiff(c.type, before, c.decodeDiff(diff[name], c.where), note);
+      if (note.appended) this.appendedSets.push(value, before);
+      row[name] = canonical(value);
     }
     return row as StoredRow;
   }
+
+  private readonly diffNote = { appended: false };
+
+  /**
+   * Set values the modifies of the update being applied made by appending to the old value, as [new, old] pairs:
+   * an index of a set's elements then adds the appended keys instead of comparing the whole set (a load balancer
+   * added to the cluster group of thousands). Emptied once the update is applied.
+   * @internal
+   */
+  readonly appendedSets: unknown[] = [];
 
   /** A row of another schema's shape brought to this one's: its values of the monitored columns, in order. */
   private carriedOver(old: StoredRow): Record<string, unknown> {
@@ -215,7 +230,7 @@ export class TableState {
   put(row: StoredRow, old: StoredRow | undefined): void {
     this.rows.set(row._uuid, row);
     const list = this.indexList;
-    if (old) for (let i = 0; i < list.length; i++) list[i].update(old, row);
+    if (old) for (let i = 0; i < list.length; i++) list[i].update(old, row, this.appendedSets);
     else for (let i = 0; i < list.length; i++) list[i].add(row);
   }
 
@@ -326,14 +341,19 @@ export class Replica {
    */
   applyUpdates(version: UpdateVersion, updates: Json, changes: RowChange[] | undefined, tables?: readonly string[]): void {
     const plan: PlannedChange[] = [];
-    for (const [t, rowUpdates] of this.tableUpdates(updates, tables)) {
-      if (version === 2) planTable2(t, rowUpdates, plan);
-      else planTable1(t, rowUpdates, plan);
-    }
-    for (const p of plan) {
-      if (p.row) p.t.put(p.row, p.old);
-      else p.t.remove(p.old!);
-      if (changes) changes.push(changeOf(p));
+    const touched = this.tableUpdates(updates, tables);
+    try {
+      for (const [t, rowUpdates] of touched) {
+        if (version === 2) planTable2(t, rowUpdates, plan);
+        else planTable1(t, rowUpdates, plan);
+      }
+      for (const p of plan) {
+        if (p.row) p.t.put(p.row, p.old);
+        else p.t.remove(p.old!);
+        if (changes) changes.push(changeOf(p));
+      }
+    } finally {
+      for (const [t] of touched) t.appendedSets.length = 0;
     }
     this.generation++;
   }

@@ -92,3 +92,37 @@ test('a non-unique key held by one row, then by several, then by one again and b
   t.is(byType.keyCount, 0);
   t.deepEqual(names('Node'), []);
 });
+
+test('an index of a large set column follows appends, a removal and several toggles at once', (t) => {
+  const r = new Replica(nb);
+  r.addTable('Load_Balancer_Group', { indexes: { byLb: { column: 'load_balancer' } } });
+  const lbs = r.table('Load_Balancer_Group');
+  const byLb = lbs.indexes.get('byLb')!;
+  const lb = (i: number) => `cccccccc-0000-0000-0000-${String(i).padStart(12, '0')}`;
+  const G = 'dddddddd-0000-0000-0000-000000000001';
+  const modify = (...toggled: number[]) => r.applyUpdates(2, {
+    Load_Balancer_Group: { [G]: { modify: { load_balancer: ['set', toggled.map((i) => ['uuid', lb(i)])] } } },
+  }, undefined);
+  r.applyUpdates(2, { Load_Balancer_Group: { [G]: { insert: { name: 'cluster', load_balancer: ['set', Array.from({ length: 70 }, (_, i) => ['uuid', lb(i)])] } } } }, undefined);
+  for (let i = 70; i < 80; i++) modify(i); // appended one by one to a set of 70 and more
+  modify(80, 81); // two at once
+  const held = (i: number) => byLb.lookup(lb(i)).length;
+  for (let i = 0; i < 82; i++) t.is(held(i), 1, `load balancer ${i} is in the group`);
+  t.is(held(82), 0);
+  modify(40); // removed from the middle
+  modify(3, 82, 81, 90, 91); // out and in at once (more than 4: the Set path)
+  const expected = new Set(Array.from({ length: 81 }, (_, i) => i).filter((i) => i !== 40 && i !== 3));
+  for (const i of [82, 90, 91]) expected.add(i);
+  for (let i = 0; i < 95; i++) t.is(held(i), expected.has(i) ? 1 : 0, `load balancer ${i}`);
+  t.deepEqual([...(lbs.rows.get(G)!.load_balancer as string[])].sort(), [...expected].map(lb).sort());
+  t.is(byLb.keyCount, expected.size);
+  t.is(lbs.appendedSets.length, 0, 'nothing held once the update is applied');
+  // An update that does not fit (its second row) changes nothing and holds nothing.
+  const before = lbs.rows.get(G);
+  t.throws(() => r.applyUpdates(2, {
+    Load_Balancer_Group: { [G]: { modify: { load_balancer: ['uuid', lb(99)] } }, [lb(98)]: { modify: { name: 'ghost' } } },
+  }, undefined));
+  t.is(lbs.rows.get(G), before);
+  t.is(held(99), 0);
+  t.is(lbs.appendedSets.length, 0);
+});
