@@ -193,10 +193,17 @@ export class OvnServices implements OvnKind<ServiceSpec, NamespacedKey, ServiceI
       ref = tx.insertNamed<LoadBalancer>('Load_Balancer', insert);
     }
     for (const [table, wantedRows] of holders) {
-      for (const h of wantedRows) tx.addToSet(table, h._uuid, 'load_balancer', [ref], h.load_balancer);
-      if (!row) continue;
+      if (!row) {
+        for (const h of wantedRows) tx.addToSet(table, h._uuid, 'load_balancer', [ref]);
+        continue;
+      }
+      // Where the row is attached, from the replica's index (not a scan of each holder's set: the cluster group
+      // holds every Service's load balancer, so a resync would be quadratic in Services).
+      const attached = db.table(table).find(LOAD_BALANCER_INDEX, row._uuid);
+      const attachedIds = new Set(attached.map((h) => h._uuid));
+      for (const h of wantedRows) if (!attachedIds.has(h._uuid)) tx.addToSet(table, h._uuid, 'load_balancer', [ref]);
       const wantedIds = new Set(wantedRows.map((h) => h._uuid));
-      for (const h of db.table(table).find(LOAD_BALANCER_INDEX, row._uuid)) {
+      for (const h of attached) {
         if (!wantedIds.has(h._uuid)) tx.removeFromSet(table, h._uuid, 'load_balancer', [row._uuid]);
       }
     }
