@@ -503,12 +503,31 @@ export function applyDiff(type: ColumnType, old: Value, diff: Value, note?: { ap
         }
         return after;
       }
+      const members = before.length >= MEMBERS_FROM ? membersOf(before) : undefined;
+      if (members) {
+        // Many elements at once (group commit: a batch of load balancers added to the cluster group). Only additions:
+        // one concat, as above; an element listed twice (no server sends that) leaves it to the toggling below.
+        let present = 0;
+        for (let i = 0; i < toggled.length; i++) if (members.has(toggled[i])) present++;
+        if (present === 0) {
+          const after = before.concat(toggled);
+          for (let i = 0; i < toggled.length; i++) members.add(toggled[i]);
+          setMembers.delete(before);
+          if (members.size === after.length) {
+            setMembers.set(after, members);
+            if (note) note.appended = true;
+            return after;
+          }
+        }
+      }
       const set = new Set(before);
       for (const e of toggled) {
         if (set.has(e)) set.delete(e);
         else set.add(e);
       }
-      return [...set];
+      const after = [...set];
+      if (after.length >= MEMBERS_FROM) setMembers.set(after, set);
+      return after;
     }
   }
 }

@@ -232,3 +232,29 @@ test('isUuid: 8-4-4-4-12 hexadecimal digits, either case, nothing else', (t) => 
   ];
   for (const bad of refused) t.false(isUuid(bad), JSON.stringify(bad));
 });
+
+test('applyDiff on a large set: many elements at once, appended in order; one listed twice toggles as before', (t) => {
+  const lbs = col('Load_Balancer_Group', 'load_balancer');
+  const u = (i: number) => `bbbbbbbb-aaaa-4aaa-8aaa-${String(i).padStart(12, '0')}`;
+  const start = Array.from({ length: 100 }, (_, i) => u(i));
+  const diff = (...ids: number[]) => decodeDiff(lbs, ['set', ids.map((i) => ['uuid', u(i)])]);
+  const note = { appended: false };
+  const grown = applyDiff(lbs, start, diff(100, 101, 102, 103, 104, 105), note) as string[];
+  t.deepEqual(grown, [...start, u(100), u(101), u(102), u(103), u(104), u(105)]);
+  t.true(note.appended);
+  t.is(start.length, 100, 'a value is never changed in place');
+  // The next diffs see the grown value's elements (its membership moved with it).
+  t.deepEqual(applyDiff(lbs, grown, diff(105)), grown.slice(0, -1));
+  t.deepEqual(applyDiff(lbs, grown, diff(106)), [...grown, u(106)]);
+  // A removal among many: toggled, not appended.
+  const mixed = { appended: false };
+  t.deepEqual(applyDiff(lbs, grown, diff(0, 200, 201, 202, 203), mixed), [...grown.slice(1), u(200), u(201), u(202), u(203)]);
+  t.false(mixed.appended);
+  // An element listed twice among many toggles twice (no change for it), as the general path always did.
+  const twice = { appended: false };
+  t.deepEqual(applyDiff(lbs, grown, diff(300, 301, 300, 302, 303), twice), [...grown, u(301), u(302), u(303)]);
+  t.false(twice.appended);
+  // The values before stay usable: their elements, not the ones of the values made from them.
+  t.deepEqual(applyDiff(lbs, grown, diff(106)), [...grown, u(106)]);
+  t.deepEqual(applyDiff(lbs, start, diff(7)), start.filter((x) => x !== u(7)));
+});
