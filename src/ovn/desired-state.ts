@@ -30,16 +30,28 @@ function key(v: unknown): string {
 /** Compares a stored column value with a desired one (sets order-insensitive, maps as pairs, ints as bigint). */
 export function sameValue(stored: unknown, desired: unknown): boolean {
   if (desired instanceof NamedUuid) return false;
+  // Every ensure() of every kind runs this on each column it may write (a resync: on every row): no copies of
+  // either side in the common shapes.
   if (Array.isArray(desired) || desired instanceof Set) {
-    const want = [...desired];
-    const have = Array.isArray(stored) ? stored : stored === undefined ? [] : [stored];
-    if (want.some((v) => v instanceof NamedUuid)) return false;
+    const want: readonly unknown[] = Array.isArray(desired) ? desired : [...desired as Set<unknown>];
+    const have: readonly unknown[] = Array.isArray(stored) ? stored : stored === undefined ? [] : [stored];
+    for (const v of want) if (v instanceof NamedUuid) return false;
     if (want.length !== have.length) return false;
-    const set = new Set(have.map(key));
-    return want.every((v) => set.has(key(v)));
+    if (want.length === 0) return true;
+    if (want.length === 1) return key(have[0]) === key(want[0]);
+    const set = new Set<string>();
+    for (const v of have) set.add(key(v));
+    for (const v of want) if (!set.has(key(v))) return false;
+    return true;
   }
-  if (desired instanceof Map || (desired !== null && typeof desired === 'object')) {
-    const want = desired instanceof Map ? [...desired] : Object.entries(desired as Record<string, unknown>);
+  if (desired instanceof Map) {
+    if (!(stored instanceof Map)) return desired.size === 0;
+    if (desired.size !== stored.size) return false;
+    for (const [k, v] of desired as Map<unknown, unknown>) if (!stored.has(k) || !sameAtom(stored.get(k), v)) return false;
+    return true;
+  }
+  if (desired !== null && typeof desired === 'object') {
+    const want = Object.entries(desired as Record<string, unknown>);
     const have = stored instanceof Map ? stored : new Map();
     if (want.length !== have.size) return false;
     return want.every(([k, v]) => have.has(k) && sameAtom(have.get(k), v));
@@ -51,7 +63,9 @@ export function sameValue(stored: unknown, desired: unknown): boolean {
 /** The columns of `desired` whose stored value differs. */
 export function changedColumns<T>(stored: T, desired: WriteRow<T>): WriteRow<T> {
   const out: Record<string, unknown> = {};
-  for (const [column, value] of Object.entries(desired)) {
+  for (const column in desired) {
+    if (!Object.hasOwn(desired, column)) continue;
+    const value = (desired as Record<string, unknown>)[column];
     if (!sameValue((stored as Record<string, unknown>)[column], value)) out[column] = value;
   }
   return out as WriteRow<T>;
