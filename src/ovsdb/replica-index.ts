@@ -40,6 +40,11 @@ export class ReplicaIndex {
   /** The columns the index reads (to skip re-indexing rows whose indexed columns did not change). */
   readonly columns: readonly string[];
   private readonly keysOf: KeysOf;
+  /**
+   * The key of a row, for an index with at most one per row (a scalar, optional or map-value column, a tuple);
+   * undefined for none. add, remove and update use it without an array of keys.
+   */
+  private readonly keyOf: ((row: StoredRow) => unknown) | undefined;
   private readonly scratch: unknown[] = [];
   private readonly scratchOld: unknown[] = [];
   /** The column, when the index is by each element of one set column: its arrays are the keys as they are. */
@@ -56,6 +61,7 @@ export class ReplicaIndex {
       this.unique = uniqueDefault && (type.kind === 'scalar');
       this.normalize = normAtom(type.key);
       this.keysOf = elementKeys(column, type);
+      this.keyOf = elementKey(column, type);
       if (type.kind === 'set') this.setColumn = column;
     } else if (Array.isArray(spec)) {
       const columns = spec as readonly string[];
@@ -66,6 +72,7 @@ export class ReplicaIndex {
         if (!Array.isArray(v) || v.length !== columns.length) throw new OvsdbSchemaError(`index ${name} is looked up with an array of ${columns.length} values`);
         return tupleKey(v.map((x, i) => norms[i](x)));
       };
+      this.keyOf = (row) => tupleKey(columns.map((c) => row[c]));
       this.keysOf = (row, out) => { out.push(tupleKey(columns.map((c) => row[c]))); };
     } else {
       const s = spec as { column: string; key?: AtomValue; unique?: boolean };
@@ -76,31 +83,51 @@ export class ReplicaIndex {
         if (type.kind !== 'map' || !type.value) throw new OvsdbSchemaError(`index ${name}: ${s.column} is not a map column`);
         const mapKey = normAtom(type.key)(s.key);
         this.normalize = normAtom(type.value);
+        // One lookup: a map's values are atoms, never undefined.
+        this.keyOf = (row) => (row[s.column] as Map<unknown, unknown> | undefined)?.get(mapKey);
         this.keysOf = (row, out) => {
-          // One lookup: a map's values are atoms, never undefined.
-          const v = (row[s.column] as Map<unknown, unknown> | undefined)?.get(mapKey);
+          const v = this.keyOf!(row);
           if (v !== undefined) out.push(v);
         };
       } else {
         this.normalize = normAtom(type.key);
         this.keysOf = elementKeys(s.column, type);
+        this.keyOf = elementKey(s.column, type);
         if (type.kind === 'set') this.setColumn = s.column;
       }
     }
   }
 
   add(row: StoredRow): void {
-    const keys = this.scratch;
-    keys.length = 0;
-    this.keysOf(row, keys);
-    for (const k of keys) this.addKey(k, row._uuid);
+    const uuid = row._uuid;
+    if (this.keyOf !== undefined) {
+      const k = this.keyOf(row);
+      if (k !== undefined) this.addKey(k, uuid);
+    } else if (this.setColumn !== undefined) {
+      const elements = row[this.setColumn] as readonly unknown[];
+      for (let i = 0; i < elements.length; i++) this.addKey(elements[i], uuid);
+    } else {
+      const keys = this.scratch;
+      keys.length = 0;
+      this.keysOf(row, keys);
+      for (const k of keys) this.addKey(k, uuid);
+    }
   }
 
   remove(row: StoredRow): void {
-    const keys = this.scratch;
-    keys.length = 0;
-    this.keysOf(row, keys);
-    for (const k of keys) this.removeKey(k, row._uuid);
+    const uuid = row._uuid;
+    if (this.keyOf !== undefined) {
+      const k = this.keyOf(row);
+      if (k !== undefined) this.removeKey(k, uuid);
+    } else if (this.setColumn !== undefined) {
+      const elements = row[this.setColumn] as readonly unknown[];
+      for (let i = 0; i < elements.length; i++) this.removeKey(elements[i], uuid);
+    } else {
+      const keys = this.scratch;
+      keys.length = 0;
+      this.keysOf(row, keys);
+      for (const k of keys) this.removeKey(k, uuid);
+    }
   }
 
   /**
@@ -111,6 +138,14 @@ export class ReplicaIndex {
    */
   update(old: StoredRow, row: StoredRow, appendedSets?: readonly unknown[]): void {
     if (this.sameKeys(old, row)) return;
+    if (this.keyOf !== undefined) {
+      const was = this.keyOf(old);
+      const is = this.keyOf(row);
+      if (was === is) return;
+      if (was !== undefined) this.removeKey(was, row._uuid);
+      if (is !== undefined) this.addKey(is, row._uuid);
+      return;
+    }
     let before: readonly unknown[];
     let after: readonly unknown[];
     if (this.setColumn !== undefined) {
@@ -232,6 +267,11 @@ export class ReplicaIndex {
   get keyCount(): number {
     return this.unique ? this.single.size : this.multi.size;
   }
+}
+
+/** The one key of a scalar or optional column (undefined when the optional one is empty); undefined for a set or map column. */
+function elementKey(column: string, type: ColumnType): ((row: StoredRow) => unknown) | undefined {
+  return type.kind === 'scalar' || type.kind === 'optional' ? (row) => row[column] : undefined;
 }
 
 function elementKeys(column: string, type: ColumnType): KeysOf {
