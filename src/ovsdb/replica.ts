@@ -340,22 +340,48 @@ export class Replica {
    * monitor's; default every replicated table) throws OvsdbImpossibleUpdateError and changes nothing.
    */
   applyUpdates(version: UpdateVersion, updates: Json, changes: RowChange[] | undefined, tables?: readonly string[]): void {
-    const plan: PlannedChange[] = [];
-    const touched = this.tableUpdates(updates, tables);
+    const byTable = this.checkedTables(updates, tables);
+    const plan = this.plan;
     try {
-      for (const [t, rowUpdates] of touched) {
-        if (version === 2) planTable2(t, rowUpdates, plan);
-        else planTable1(t, rowUpdates, plan);
+      for (const name in byTable) {
+        if (!Object.hasOwn(byTable, name)) continue;
+        const t = this.tables.get(name)!;
+        if (version === 2) planTable2(t, byTable[name] as JsonObject, plan);
+        else planTable1(t, byTable[name] as JsonObject, plan);
       }
-      for (const p of plan) {
-        if (p.row) p.t.put(p.row, p.old);
-        else p.t.remove(p.old!);
-        if (changes) changes.push(changeOf(p));
+      for (let i = 0; i < plan.size; i++) {
+        const t = plan.table(i);
+        const row = plan.row(i);
+        const old = plan.old(i);
+        if (row) t.put(row, old);
+        else t.remove(old!);
+        if (changes) changes.push(changeOf(t.name, plan.uuid(i), old, row));
       }
     } finally {
-      for (const [t] of touched) t.appendedSets.length = 0;
+      plan.clear();
+      for (const name in byTable) {
+        const appended = this.tables.get(name)?.appendedSets;
+        if (appended && appended.length !== 0) appended.length = 0;
+      }
     }
     this.generation++;
+  }
+
+  /** The row changes of the update being applied (one Plan, reused: no object per row). */
+  private readonly plan = new Plan();
+
+  /**
+   * A table-updates object checked to name only replicated tables (in `allowed` when given), each with an object
+   * of row updates; walked again with for-in, not copied into an array.
+   */
+  private checkedTables(updates: Json, allowed: readonly string[] | undefined): JsonObject {
+    if (!isObject(updates)) throw new OvsdbImpossibleUpdateError(undefined, undefined, 'table-updates is not an object');
+    for (const name in updates) {
+      if (!Object.hasOwn(updates, name)) continue;
+      if (!this.tables.has(name) || (allowed && !allowed.includes(name))) throw new OvsdbImpossibleUpdateError(name, undefined, 'the table is not monitored');
+      if (!isObject(updates[name])) throw new OvsdbImpossibleUpdateError(name, undefined, 'its row updates are not an object');
+    }
+    return updates;
   }
 
   /** The tables of a table-updates object, each checked to be replicated (and in `allowed` when given). */
@@ -430,18 +456,37 @@ export class Replica {
   }
 }
 
-/** One row change of an update, decoded and checked, not applied yet: `row` undefined is a delete of `old`. */
-interface PlannedChange {
-  readonly t: TableState;
-  readonly uuid: Uuid;
-  readonly old: StoredRow | undefined;
-  readonly row: StoredRow | undefined;
+/**
+ * The row changes of one update, decoded and checked, not applied yet: per row its table, UUID, old row and new
+ * row (undefined: a delete of the old one), four slots each of one array reused from update to update.
+ */
+class Plan {
+  private readonly slots: unknown[] = [];
+  size = 0;
+
+  add(t: TableState, uuid: Uuid, old: StoredRow | undefined, row: StoredRow | undefined): void {
+    const i = this.size++ * 4;
+    this.slots[i] = t;
+    this.slots[i + 1] = uuid;
+    this.slots[i + 2] = old;
+    this.slots[i + 3] = row;
+  }
+
+  table(i: number): TableState { return this.slots[i * 4] as TableState; }
+  uuid(i: number): Uuid { return this.slots[i * 4 + 1] as Uuid; }
+  old(i: number): StoredRow | undefined { return this.slots[i * 4 + 2] as StoredRow | undefined; }
+  row(i: number): StoredRow | undefined { return this.slots[i * 4 + 3] as StoredRow | undefined; }
+
+  /** Forgets the rows (the array keeps its length, so the next update allocates nothing). */
+  clear(): void {
+    this.slots.fill(undefined, 0, this.size * 4);
+    this.size = 0;
+  }
 }
 
-function changeOf(p: PlannedChange): RowChange {
-  const table = p.t.name;
-  if (!p.row) return { table, kind: 'delete', uuid: p.uuid, old: p.old! };
-  return p.old ? { table, kind: 'update', uuid: p.uuid, old: p.old, new: p.row } : { table, kind: 'insert', uuid: p.uuid, new: p.row };
+function changeOf(table: string, uuid: Uuid, old: StoredRow | undefined, row: StoredRow | undefined): RowChange {
+  if (!row) return { table, kind: 'delete', uuid, old: old! };
+  return old ? { table, kind: 'update', uuid, old, new: row } : { table, kind: 'insert', uuid, new: row };
 }
 
 function isObject(v: Json | undefined): v is JsonObject {
@@ -491,7 +536,7 @@ function onlyKey(u: JsonObject): string | undefined {
   return only;
 }
 
-function planTable2(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]): void {
+function planTable2(t: TableState, rowUpdates: JsonObject, plan: Plan): void {
   for (const uuid in rowUpdates) {
     if (!Object.hasOwn(rowUpdates, uuid)) continue;
     const old = t.rows.get(uuid);
@@ -503,19 +548,19 @@ function planTable2(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]
         const row = u[kind];
         if (old) throw new OvsdbImpossibleUpdateError(t.name, uuid, `${kind} of a row the replica has`);
         if (!isObject(row)) throw new OvsdbImpossibleUpdateError(t.name, uuid, `${kind} is not a row object`);
-        plan.push({ t, uuid, old, row: decodeChecked(t, uuid, row) });
+        plan.add(t, uuid, old, decodeChecked(t, uuid, row));
         break;
       }
       case 'modify': {
         const diff = u.modify;
         if (!old) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'modify of a row the replica does not have');
         if (!isObject(diff)) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'modify is not a row object');
-        plan.push({ t, uuid, old, row: modifyChecked(t, old, diff) });
+        plan.add(t, uuid, old, modifyChecked(t, old, diff));
         break;
       }
       case 'delete':
         if (!old) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'delete of a row the replica does not have');
-        plan.push({ t, uuid, old, row: undefined });
+        plan.add(t, uuid, old, undefined);
         break;
       default:
         throw new OvsdbImpossibleUpdateError(t.name, uuid, `"${kind}" is not initial/insert/modify/delete`);
@@ -524,7 +569,7 @@ function planTable2(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]
 }
 
 /** RFC 7047 `update`: `new` alone inserts, `old` and `new` modify, `old` alone deletes. */
-function planTable1(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]): void {
+function planTable1(t: TableState, rowUpdates: JsonObject, plan: Plan): void {
   for (const uuid of Object.keys(rowUpdates)) {
     const u = rowObject(t, uuid, rowUpdates[uuid]);
     const old = t.rows.get(uuid);
@@ -539,10 +584,10 @@ function planTable1(t: TableState, rowUpdates: JsonObject, plan: PlannedChange[]
       if (!hasOld && old) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'insert of a row the replica has');
       const fresh = decodeChecked(t, uuid, u.new);
       // Keep unchanged column values by reference (cheap index maintenance, identity for callers).
-      plan.push({ t, uuid, old, row: old ? reuse(t, old, fresh) : fresh });
+      plan.add(t, uuid, old, old ? reuse(t, old, fresh) : fresh);
     } else if (hasOld) {
       if (!old) throw new OvsdbImpossibleUpdateError(t.name, uuid, 'delete of a row the replica does not have');
-      plan.push({ t, uuid, old, row: undefined });
+      plan.add(t, uuid, old, undefined);
     } else {
       throw new OvsdbImpossibleUpdateError(t.name, uuid, 'a row update needs old or new');
     }
