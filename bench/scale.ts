@@ -192,14 +192,15 @@ async function writeDensity(lab: Lab, size: Sizes, coalesce: boolean, log?: Tran
 }
 
 /** Warm-up runs of each way before the timed runs (see densityWarmUp). */
-const WARM_UP_RUNS = 2;
+const WARM_UP_RUNS = 4;
 
 /**
  * An agent is a long-running process, so the timed runs measure its steady state: before them, the same writes
  * WARM_UP_RUNS times each way on throwaway labs (without ovn-northd), at the default size (quick: the quick size),
  * so that no timed run pays for compiling this process's code. V8 compiles the per-object path only after
- * thousands of calls: back-to-back default-size group-commit runs in one process took 675, 497, 291, 238 ms of
- * CPU (one per object: 892, 711, 375, 388 ms); a single quick-size warm-up left the timed runs in the second state.
+ * thousands of calls: back-to-back default-size group-commit runs in one process took 576, 443, 256, 218, 182,
+ * 232 ms of CPU (one per object: 892, 711, 375, 388 ms); a single quick-size warm-up left the timed runs in the
+ * second state, two runs each way in the third (the bench's group-commit writer CPU 0.35 s), four 0.26 s.
  */
 async function densityWarmUp(mode: 'quick' | 'default' | 'full'): Promise<void> {
   const warmSize = scaleSizes(mode === 'quick' ? 'quick' : 'default');
