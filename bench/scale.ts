@@ -26,7 +26,7 @@ import { ClusterNetwork } from '../src/ovn/cluster-network.js';
 import { waitForPortsUp } from '../src/ovn/wait-ports-up.js';
 import { compare, type BenchComparison, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
 import { collectGarbage } from './collect-garbage.js';
-import { figure, loadAverages, percentile, timedInFlight } from './statistics.js';
+import { figure, loadAverages, percentile, roundsComparison, roundsRange, timedInFlight } from './statistics.js';
 import { canonicalRows, rowCount, rowDifferences, type CanonicalRows } from './scale-rows.js';
 import { replayRaw, TransactionLog } from './scale-floor.js';
 
@@ -418,11 +418,13 @@ async function podsUp(size: Sizes): Promise<{ pods: number; ms: number }> {
 export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<BenchSuiteResult> => {
   const mode = options.quick ? 'quick' : process.argv.includes('--full') ? 'full' : 'default';
   const size = scaleSizes(mode);
+  /** Rounds of the group-commit run with the Python IDL (the target's comparison). */
+  const DENSITY_ROUNDS = mode === 'quick' ? 1 : 3;
   const parts = scaleParts(process.argv);
   const measurements: BenchMeasurement[] = [];
   const comparisons: BenchComparison[] = [];
   const notes: string[] = [];
-  const steps = (parts.has('density') ? 5 : 0) + (parts.has('fan-out') ? 1 : 0) + (parts.has('pods-up') ? 1 : 0);
+  const steps = (parts.has('density') ? 4 + 2 * DENSITY_ROUNDS - 1 : 0) + (parts.has('fan-out') ? 1 : 0) + (parts.has('pods-up') ? 1 : 0);
   let step = 0;
   const progress = (label: string): void => options.progress?.(step++, steps, label);
   const m = (caseName: string, subject: string, metric: string, value: number, unit: string): void => {
@@ -441,12 +443,37 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
     const python = await densityPython(size);
     const differences = rowDifferences(ours.rows, python.rows);
     if (differences.length > 0) throw new Error(`density: the pod API and the Python IDL wrote different rows:\n${differences.join('\n')}`);
-    progress('density, ovn-overlay with group commit');
+    // Group commit, the target's run, in DENSITY_ROUNDS rounds with the Python IDL (who goes first alternates; the
+    // Python IDL's first round is the run above): the target is judged on the median of the per-round ratios, so
+    // one noisy run decides nothing. The first round's transactions are the group-commit floor's.
     const coalescedLog = new TransactionLog();
     let bytesPerRow = 0;
-    const coalesced = await densityOurs(size, true, coalescedLog, async (lab) => { bytesPerRow = await replicaBytesPerRow(lab); });
-    const coalescedDifferences = rowDifferences(coalesced.rows, python.rows);
-    if (coalescedDifferences.length > 0) throw new Error(`density: group commit wrote other rows than the Python IDL:\n${coalescedDifferences.join('\n')}`);
+    let coalesced: DensityOurs | undefined;
+    const groupCommitMs: number[] = [];
+    const pythonCommitMs: number[] = [python.commitMs];
+    for (let round = 0; round < DENSITY_ROUNDS; round++) {
+      const last = round === DENSITY_ROUNDS - 1;
+      const groupRun = async (): Promise<void> => {
+        progress(`density, ovn-overlay with group commit (round ${round + 1} of ${DENSITY_ROUNDS})`);
+        // Replica bytes per row only after the last timed run of ours (see replicaBytesPerRow).
+        const run = await densityOurs(size, true, round === 0 ? coalescedLog : new TransactionLog(),
+          last ? async (lab) => { bytesPerRow = await replicaBytesPerRow(lab); } : undefined);
+        const rowsDiffer = rowDifferences(run.rows, python.rows);
+        if (rowsDiffer.length > 0) throw new Error(`density: group commit wrote other rows than the Python IDL:\n${rowsDiffer.join('\n')}`);
+        coalesced ??= run;
+        groupCommitMs.push(run.commitMs);
+      };
+      const pythonRun = async (): Promise<void> => {
+        progress(`density, python-idl (round ${round + 1} of ${DENSITY_ROUNDS})`);
+        const run = await densityPython(size);
+        const rowsDiffer = rowDifferences(run.rows, python.rows);
+        if (rowsDiffer.length > 0) throw new Error(`density: the Python IDL wrote other rows than in its first run:\n${rowsDiffer.join('\n')}`);
+        pythonCommitMs.push(run.commitMs);
+      };
+      if (round === 0) await groupRun();
+      else if (round % 2 === 1) { await groupRun(); await pythonRun(); } else { await pythonRun(); await groupRun(); }
+    }
+    if (!coalesced) throw new Error('density: no group-commit run');
     progress('density, server floor');
     const floor = await densityFloor(log, IN_FLIGHT);
     const floorDifferences = rowDifferences(floor.rows, python.rows);
@@ -473,8 +500,9 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
     // The target is judged on group commit: the issue does not prescribe one transaction per object, and that
     // shape's own server floor (below) stays under 5x on this machine, so no client could meet it that way.
     comparisons.push(compare(SUITE, densityCase, 'time to commit', 'python-idl', ours.commitMs, python.commitMs, false));
-    comparisons.push(compare(SUITE, `${densityCase}, group commit`, 'time to commit', 'python-idl', coalesced.commitMs, python.commitMs, false,
-      { text: '>= 5x faster than the Python IDL (group commit through the pod API)', minAdvantage: 5 }));
+    const groupRounds = roundsComparison(SUITE, `${densityCase}, group commit`, 'time to commit', 'python-idl (same rounds)', groupCommitMs, pythonCommitMs, false,
+      { text: '>= 5x faster than the Python IDL (group commit through the pod API)', minAdvantage: 5 }, 'ms');
+    comparisons.push(groupRounds);
     comparisons.push(compare(SUITE, `${densityCase}, server floor`, 'time to commit', 'python-idl', floor.commitMs, python.commitMs, false));
     comparisons.push(compare(SUITE, `${densityCase}, group commit server floor`, 'time to commit', 'python-idl', coalescedFloor.commitMs, python.commitMs, false));
     comparisons.push(compare(SUITE, `${densityCase}, group commit`, 'time to commit', 'group commit server floor', coalesced.commitMs, coalescedFloor.commitMs, false));
@@ -489,7 +517,8 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
       + `one transaction per object as ovn-kubernetes sends them: node topologies (${IN_FLIGHT.nodes} in flight, GR join address from the node id), `
       + `pods (${IN_FLIGHT.pods} in flight), Service VIPs (${IN_FLIGHT.vips} in flight); the Python IDL commits one at a time (its IDL allows one transaction in flight). `
       + `Group commit (nodes, pods and Services of one turn share transactions of at most ${GROUP_BATCH.nodes}, ${GROUP_BATCH.pods} and ${GROUP_BATCH.vips}): ${coalesced.podTransactions} transactions for ${size.pods} pods, `
-      + `${coalesced.serviceTransactions} for ${size.vips} Services; the 5x target is judged on this run (the same rows through the same pod API; the issue does not prescribe one transaction per object, and that shape's server floor stays under 5x here). `
+      + `${coalesced.serviceTransactions} for ${size.vips} Services; the 5x target is judged on this run (the same rows through the same pod API; the issue does not prescribe one transaction per object, and that shape's server floor stays under 5x here), `
+      + `in ${DENSITY_ROUNDS} rounds with the Python IDL (who goes first alternates): commit ours ${groupCommitMs.map(figure).join(', ')} ms, python-idl ${pythonCommitMs.map(figure).join(', ')} ms, ratio ${roundsRange(groupRounds)}; the other rows of the table are from the first round. `
       + `Server floor: the ${log.transactions} transactions of our one-per-object run, sent again raw to a fresh lab in the same windows (no replica, no row building): `
       + `${figure(floor.commitMs)} ms, ${(python.commitMs / floor.commitMs).toFixed(2)}x the Python IDL's time, the most that shape allows on this machine; ours ${(ours.commitMs / floor.commitMs).toFixed(2)}x the floor. `
       + `Group commit server floor: the ${coalescedLog.transactions} transactions of the group-commit run sent again raw the same way (${GROUP_IN_FLIGHT.nodes}, ${GROUP_IN_FLIGHT.pods} and ${GROUP_IN_FLIGHT.vips} in flight): `
