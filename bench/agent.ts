@@ -28,7 +28,7 @@ import { NORTHBOUND_TABLES, openNorthbound } from '../src/ovn/northbound.js';
 import { OvsdbClient } from '../src/ovsdb/client.js';
 import type { Json } from '../src/ovsdb/json.js';
 import { compare, type BenchComparison, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
-import { collectGarbage } from './collect-garbage.js';
+import { replicaHeapPerRow } from './replica-heap.js';
 import { loadAverages } from './statistics.js';
 
 const run = promisify(execFile);
@@ -287,22 +287,14 @@ export async function runAgentSide(size: AgentBenchSize): Promise<AgentBenchRun>
     const rowsFile = join(dir, 'rows.json');
     await writeFile(rowsFile, JSON.stringify({ groups: dump.groups }));
 
-    const gc = collectGarbage();
-    gc(); gc();
-    const before = process.memoryUsage().heapUsed;
-    const replica = await openNorthbound(lab.nb.unix);
-    gc(); gc();
-    const bytes = process.memoryUsage().heapUsed - before;
-    let replicaRows = 0;
-    for (const table of NORTHBOUND_TABLES) replicaRows += replica.table(table).size;
-    await replica.close();
+    const bytesPerRow = await replicaHeapPerRow(lab.nb.unix);
     return {
       size, objects: stream.objects, convergeMs: first.ms, convergeWrites: first.writes, problems: first.problems,
       retryPending: first.retryPending + restart.retryPending + logged.retryPending,
       rows: dump.rows, perTable: dump.perTable,
       restartMs: restart.ms, restartWrites: restart.writes,
       restartWireTransacts: wire.transacts, restartWireRequests: wire.requests, restartLoggedWrites: logged.writes,
-      bytesPerRow: bytes / replicaRows, rowsFile, dir,
+      bytesPerRow, rowsFile, dir,
     };
   } finally {
     await lab.stop();

@@ -21,11 +21,11 @@ import { promisify } from 'node:util';
 import { startLab, type Lab } from '../src/lab/index.js';
 import { OvsdbClient } from '../src/ovsdb/client.js';
 import type { Json } from '../src/ovsdb/json.js';
-import { NORTHBOUND_TABLES, openNorthbound } from '../src/ovn/northbound.js';
+import { openNorthbound } from '../src/ovn/northbound.js';
 import { ClusterNetwork } from '../src/ovn/cluster-network.js';
 import { waitForPortsUp } from '../src/ovn/wait-ports-up.js';
 import { compare, type BenchComparison, type BenchMeasurement, type BenchOptions, type BenchSuite, type BenchSuiteResult } from './result.js';
-import { collectGarbage } from './collect-garbage.js';
+import { replicaHeapPerRow } from './replica-heap.js';
 import { figure, loadAverages, percentile, roundsComparison, roundsRange, timedInFlight } from './statistics.js';
 import { canonicalRows, rowCount, rowDifferences, type CanonicalRows } from './scale-rows.js';
 import { replayRaw, TransactionLog } from './scale-floor.js';
@@ -237,23 +237,6 @@ async function densityOurs(size: Sizes, coalesce: boolean, log: TransactionLog, 
 }
 
 /**
- * Heap a fresh replica of the lab's NB holds per row. Only after the last timed run of ours: a forced GC ages
- * this process's compiled code, and a timed run after it paid for compiling again (about twice the CPU).
- */
-async function replicaBytesPerRow(lab: Lab): Promise<number> {
-  const gc = collectGarbage();
-  gc(); gc();
-  const before = process.memoryUsage().heapUsed;
-  const replica = await openNorthbound(lab.nb.unix);
-  gc(); gc();
-  const bytes = process.memoryUsage().heapUsed - before;
-  let rows = 0;
-  for (const table of NORTHBOUND_TABLES) rows += replica.table(table).size;
-  await replica.close();
-  return bytes / rows;
-}
-
-/**
  * The transactions in flight at once in the group-commit run: each phase keeps IN_FLIGHT calls going, which group
  * commit sends as IN_FLIGHT / GROUP_BATCH transactions.
  */
@@ -455,9 +438,9 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
       const last = round === DENSITY_ROUNDS - 1;
       const groupRun = async (): Promise<void> => {
         progress(`density, ovn-overlay with group commit (round ${round + 1} of ${DENSITY_ROUNDS})`);
-        // Replica bytes per row only after the last timed run of ours (see replicaBytesPerRow).
+        // Replica bytes per row only after the last timed run of ours (see replicaHeapPerRow).
         const run = await densityOurs(size, true, round === 0 ? coalescedLog : new TransactionLog(),
-          last ? async (lab) => { bytesPerRow = await replicaBytesPerRow(lab); } : undefined);
+          last ? async (lab) => { bytesPerRow = await replicaHeapPerRow(lab.nb.unix); } : undefined);
         const rowsDiffer = rowDifferences(run.rows, python.rows);
         if (rowsDiffer.length > 0) throw new Error(`density: group commit wrote other rows than the Python IDL:\n${rowsDiffer.join('\n')}`);
         coalesced ??= run;
