@@ -61,7 +61,7 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
     const nodes = new OvnNodes(db);
 
     // Each subject gets a fresh node switch, removed afterwards, so every run starts from the same database size.
-    const withNode = async (i: number, body: (node: string) => Promise<Run>): Promise<Run> => {
+    const withNode = async <T>(i: number, body: (node: string) => Promise<T>): Promise<T> => {
       const node = `bench-${i}`;
       await nodes.ensure({ name: node, subnets: [nodeSubnet(i)] });
       try { return await body(node); } finally { await nodes.delete({ name: node }); }
@@ -73,7 +73,6 @@ export const runPodsBench: BenchSuite = async (options: BenchOptions): Promise<B
     progress('ovn-overlay warm-up');
     await withNode(9, async (node) => {
       for (let i = 0; i < warmUpPods; i++) await pods.ensure({ namespace: 'warm-up', name: `pod-${i}`, node, uid: `warm-up-${i}` });
-      return { subject: 'warm-up', count: 0, totalMs: 0, latencies: [] };
     });
     progress('ovn-overlay one at a time');
     const pipelinedRun = (agent: OvnPods, subject: string, inFlight: number) => (node: string): Promise<Run> =>

@@ -218,10 +218,10 @@ async function densityWarmUp(mode: 'quick' | 'default' | 'full'): Promise<void> 
 
 /**
  * Ours: ClusterNetwork, one transaction per object (`coalesce`: pods and Services of one turn share
- * transactions). `log` records the transactions sent, for the server's floor. `measure` runs on the lab of what
+ * transactions). `log`, when given, records the transactions sent, for the server's floor. `measure` runs on the lab of what
  * was written, after the timed run.
  */
-async function densityOurs(size: Sizes, coalesce: boolean, log: TransactionLog, measure?: (lab: Lab) => Promise<void>): Promise<DensityOurs> {
+async function densityOurs(size: Sizes, coalesce: boolean, log: TransactionLog | undefined, measure?: (lab: Lab) => Promise<void>): Promise<DensityOurs> {
   let transactions = { pods: 0, services: 0 };
   const result = await densityRun(async (lab) => {
     const written = await writeDensity(lab, size, coalesce, log);
@@ -439,7 +439,7 @@ export const runScaleBench: BenchSuite = async (options: BenchOptions): Promise<
       const groupRun = async (): Promise<void> => {
         progress(`density, ovn-overlay with group commit (round ${round + 1} of ${DENSITY_ROUNDS})`);
         // Replica bytes per row only after the last timed run of ours (see replicaHeapPerRow).
-        const run = await densityOurs(size, true, round === 0 ? coalescedLog : new TransactionLog(),
+        const run = await densityOurs(size, true, round === 0 ? coalescedLog : undefined,
           last ? async (lab) => { bytesPerRow = await replicaHeapPerRow(lab.nb.unix); } : undefined);
         const rowsDiffer = rowDifferences(run.rows, python.rows);
         if (rowsDiffer.length > 0) throw new Error(`density: group commit wrote other rows than the Python IDL:\n${rowsDiffer.join('\n')}`);

@@ -452,6 +452,26 @@ function membersOf(value: readonly AtomValue[]): Set<AtomValue> {
 }
 
 /**
+ * `before` with `toggled` appended when none of them is in it (the diff only adds), its members Set moved to the
+ * new value; undefined otherwise, with nothing changed. With a members Set, an element listed twice (no server
+ * sends that) is also left to the toggling.
+ */
+function appended(before: readonly AtomValue[], toggled: readonly AtomValue[], members: Set<AtomValue> | undefined): AtomValue[] | undefined {
+  for (let i = 0; i < toggled.length; i++) if (members ? members.has(toggled[i]) : before.includes(toggled[i])) return undefined;
+  const after = before.concat(toggled);
+  if (members) {
+    for (let i = 0; i < toggled.length; i++) members.add(toggled[i]);
+    if (members.size !== after.length) {
+      for (let i = 0; i < toggled.length; i++) members.delete(toggled[i]);
+      return undefined;
+    }
+    setMembers.delete(before);
+    setMembers.set(after, members);
+  }
+  return after;
+}
+
+/**
  * Applies a `modify` diff (from decodeDiff) to a column's old value, giving the new value. `note`, for a caller
  * that asks (the replica's indexes): `appended` is set (never cleared) when the new set value is the old one with
  * the diff's elements appended, nothing removed and the order kept.
@@ -472,23 +492,19 @@ export function applyDiff(type: ColumnType, old: Value, diff: Value, note?: { ap
     case 'set': {
       const before = (old as AtomValue[] | undefined) ?? [];
       const toggled = diff as AtomValue[];
-      if (toggled.length <= 4) {
-        // The common change to a large set (a port added to a switch): one copy, no Set of every element built
-        // per change. Membership in a large set is asked of its Set, handed from each value to the next.
-        const members = before.length >= MEMBERS_FROM ? membersOf(before) : undefined;
-        let present = 0;
-        for (let i = 0; i < toggled.length; i++) if (members ? members.has(toggled[i]) : before.includes(toggled[i])) present++;
-        if (present === 0) {
-          // Only additions (a port or a load balancer added): one array of the final length, no closure, no search.
-          const after = before.concat(toggled);
+      // Membership in a large set is asked of its Set, handed from each value to the next.
+      const members = before.length >= MEMBERS_FROM ? membersOf(before) : undefined;
+      if (toggled.length <= 4 || members) {
+        // The common change (a port added to a switch, a batch of load balancers to the cluster group): only
+        // additions, one concat.
+        const after = appended(before, toggled, members);
+        if (after) {
           if (note) note.appended = true;
-          if (members) {
-            for (let i = 0; i < toggled.length; i++) members.add(toggled[i]);
-            setMembers.delete(before);
-            setMembers.set(after, members);
-          }
           return after;
         }
+      }
+      if (toggled.length <= 4) {
+        // A few elements toggled in a set of any size: one copy, no Set of every element built per change.
         const has = (e: AtomValue): boolean => (members ? members.has(e) : before.includes(e));
         const removed = toggled.filter(has);
         const after = before.filter((e) => !removed.includes(e));
@@ -502,23 +518,6 @@ export function applyDiff(type: ColumnType, old: Value, diff: Value, note?: { ap
           setMembers.set(after, members);
         }
         return after;
-      }
-      const members = before.length >= MEMBERS_FROM ? membersOf(before) : undefined;
-      if (members) {
-        // Many elements at once (group commit: a batch of load balancers added to the cluster group). Only additions:
-        // one concat, as above; an element listed twice (no server sends that) leaves it to the toggling below.
-        let present = 0;
-        for (let i = 0; i < toggled.length; i++) if (members.has(toggled[i])) present++;
-        if (present === 0) {
-          const after = before.concat(toggled);
-          for (let i = 0; i < toggled.length; i++) members.add(toggled[i]);
-          setMembers.delete(before);
-          if (members.size === after.length) {
-            setMembers.set(after, members);
-            if (note) note.appended = true;
-            return after;
-          }
-        }
       }
       const set = new Set(before);
       for (const e of toggled) {

@@ -99,35 +99,33 @@ export class ReplicaIndex {
   }
 
   add(row: StoredRow): void {
-    const uuid = row._uuid;
-    if (this.keyOf !== undefined) {
-      const k = this.keyOf(row);
-      if (k !== undefined) this.addKey(k, uuid);
-    } else if (this.setColumn !== undefined) {
-      const elements = row[this.setColumn] as readonly unknown[];
-      for (let i = 0; i < elements.length; i++) this.addKey(elements[i], uuid);
-    } else {
-      const keys = this.scratch;
-      keys.length = 0;
-      this.keysOf(row, keys);
-      for (const k of keys) this.addKey(k, uuid);
-    }
+    this.indexRow(row, true);
   }
 
   remove(row: StoredRow): void {
+    this.indexRow(row, false);
+  }
+
+  /** Adds (`adding`) or removes the row's keys: one key read directly, a set's elements walked, or keysOf's list. */
+  private indexRow(row: StoredRow, adding: boolean): void {
     const uuid = row._uuid;
     if (this.keyOf !== undefined) {
       const k = this.keyOf(row);
-      if (k !== undefined) this.removeKey(k, uuid);
+      if (k !== undefined) this.moveKey(k, uuid, adding);
     } else if (this.setColumn !== undefined) {
       const elements = row[this.setColumn] as readonly unknown[];
-      for (let i = 0; i < elements.length; i++) this.removeKey(elements[i], uuid);
+      for (let i = 0; i < elements.length; i++) this.moveKey(elements[i], uuid, adding);
     } else {
       const keys = this.scratch;
       keys.length = 0;
       this.keysOf(row, keys);
-      for (const k of keys) this.removeKey(k, uuid);
+      for (const k of keys) this.moveKey(k, uuid, adding);
     }
+  }
+
+  private moveKey(k: unknown, uuid: string, adding: boolean): void {
+    if (adding) this.addKey(k, uuid);
+    else this.removeKey(k, uuid);
   }
 
   /**
